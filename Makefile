@@ -1,0 +1,54 @@
+# newsetl: `make run` and `make test` are the two set-up commands (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint eval bench schema server deploy worker clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+## run: one ingest run on the bundled sample (offline), then a summary
+run: $(STAMP)
+	$(BIN)/newsetl run
+
+## test: the whole suite (unit, integration, Prefect flow tests)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## test-fast: unit tests only
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src flows tests
+
+## eval: extraction and enrichment quality on the labelled sample
+eval: $(STAMP)
+	$(BIN)/python -m benchmarks.evaluate
+
+## bench: throughput benchmark, results as JSON in benchmarks/results/
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.throughput
+
+## schema: regenerate warehouse/schema.sql from src/newsetl/schema.py
+schema: $(STAMP)
+	$(BIN)/python -m newsetl.storage.warehouse > warehouse/schema.sql
+
+## server / deploy / worker: run newsetl's deployments on a local Prefect server
+server: $(STAMP)
+	$(BIN)/prefect server start
+
+deploy: $(STAMP)
+	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect work-pool create newsetl-pool --type process --overwrite
+	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect --no-prompt deploy --all
+
+worker: $(STAMP)
+	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect worker start --pool newsetl-pool
+
+clean:
+	rm -rf $(VENV) warehouse/lake warehouse/raw warehouse/newsetl.duckdb*

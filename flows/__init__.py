@@ -1,0 +1,1 @@
+"""Prefect flows of newsetl (installed as the package `newsetl_flows`)."""

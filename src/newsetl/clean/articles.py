@@ -1,0 +1,109 @@
+"""Documents -> articles: normalisation, caption and duplicate removal, boilerplate removal.
+
+Boilerplate is removed in four ways, from most to least specific: the source's own
+`drop_patterns`; paragraphs learned as recurring across a source's articles (the corpus
+statistics live in the warehouse table `article_paragraphs`, so learning improves as it grows);
+photo captions and repeated paragraphs; generic boilerplate shapes (`newsetl.clean.rules`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections import defaultdict
+
+import ftfy
+
+from newsetl.clean import rules
+from newsetl.extract import Document
+from newsetl.records import Article, Reject
+from newsetl.urls import article_id, normalize_url
+
+MIN_WORDS = 40
+# A paragraph in at least this many distinct articles of one source is that source's boilerplate.
+RECURRENCE_THRESHOLD = 3
+WORD = re.compile(r"\w+")
+
+
+def normalize_text(text: str) -> str:
+    """Mojibake and entities fixed, NFC, one space between words."""
+    text = ftfy.fix_text(html.unescape(text))
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
+
+
+def paragraph_hash(paragraph: str) -> str:
+    """Identity of a paragraph for recurrence counting: case and spacing do not matter."""
+    key = " ".join(WORD.findall(paragraph.lower()))
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def clean_documents(
+    documents: list[Document],
+    prior_counts: dict[tuple[str, str], int] | None = None,
+    drop_patterns: dict[str, list[str]] | None = None,
+) -> tuple[list[Article], list[Reject]]:
+    """Clean a batch; `prior_counts` = articles per (source, paragraph hash) already loaded."""
+    prior_counts = prior_counts or {}
+    batch_counts: dict[tuple[str, str], set[str]] = defaultdict(set)
+    prepared = []
+    for doc in documents:
+        paragraphs = [normalize_text(p) for p in doc.paragraphs]
+        paragraphs = [p for p in paragraphs if p]
+        aid = article_id(doc.canonical_url)
+        hashes = [paragraph_hash(p) for p in paragraphs]
+        for h in set(hashes):
+            batch_counts[(doc.page.source, h)].add(aid)
+        prepared.append((doc, aid, paragraphs, hashes))
+
+    compiled = {s: [re.compile(p, re.IGNORECASE) for p in pats] for s, pats in (drop_patterns or {}).items()}
+    articles, rejects = [], []
+    for doc, aid, paragraphs, hashes in prepared:
+        source = doc.page.source
+        keep = []
+        seen: set[str] = set()
+        captions = {normalize_text(c).lower() for c in doc.captions}
+        for paragraph, h in zip(paragraphs, hashes):
+            recurring = prior_counts.get((source, h), 0) + len(batch_counts[(source, h)] - {aid})
+            drop = (
+                any(p.search(paragraph) for p in compiled.get(source, []))
+                or recurring + 1 >= RECURRENCE_THRESHOLD
+                or paragraph.lower() in captions
+                or h in seen
+                or rules.is_boilerplate_line(paragraph)
+            )
+            seen.add(h)
+            keep.append(not drop)
+        kept = [p for p, k in zip(paragraphs, keep) if k]
+        cut = rules.appeal_start(kept)
+        if cut is not None:
+            kept = kept[:cut]
+        text = "\n\n".join(kept)
+        words = len(WORD.findall(text))
+        if words < MIN_WORDS:
+            rejects.append(Reject("clean", source, doc.page.url, "not an article" if words else "empty body",
+                                  f"{words} words of text after cleaning"))
+            continue
+        kept_set = set(kept)
+        articles.append(Article(
+            article_id=aid,
+            source=source,
+            url=doc.page.url,
+            canonical_url=normalize_url(doc.canonical_url),
+            title=normalize_text(doc.title) if doc.title else "",
+            authors=[normalize_text(a) for a in doc.authors],
+            published_at=doc.published_at,
+            date_source=doc.date_source,
+            text=text,
+            raw_id=doc.page.raw_id,
+            run_id=doc.page.run_id,
+            fetched_at=doc.page.fetched_at,
+            description=normalize_text(doc.description) if doc.description else None,
+            site_name=doc.site_name,
+            paragraph_hashes=[(h, p not in kept_set) for p, h in zip(paragraphs, hashes)],
+            removed_paragraphs=len(paragraphs) - len(kept),
+            word_count=words,
+        ))
+    return articles, rejects

@@ -1,0 +1,71 @@
+"""Generic text-level boilerplate: lines that no article needs, in any outlet.
+
+These catch what recurrence learning cannot yet (a source's first articles). They look at short
+paragraphs only, so a reporting sentence that happens to contain "newsletter" survives.
+"""
+
+from __future__ import annotations
+
+import re
+
+SHORT_WORDS = 30
+
+LINE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
+    r"^(follow|like|find|join) (us|@?\w+( \w+){0,3}) on\b",
+    r"^(read|see|watch|listen)( also| more| next)?\s*:",
+    r"^(read|see) (also|more)\b",
+    r"^(related|recommended|more)( stories| articles| news| on this story)?\s*:?$",
+    r"^video of (the )?day\b",
+    r"^show more( news| stories)?$",
+    r"^(load|view) more\b",
+    r"^(advertisement|advert|sponsored( content)?|ad)$",
+    r"^(share|share this( article| story)?|share on \w+|tweet|email|print|copy link)$",
+    r"^(sign up|subscribe|register)( now| here| today)?[.!]?$",
+    r"^(become a (member|supporter|subscriber)|support us|donate( now)?)[.!]?$",
+    r"^poster$",
+    r"^daily at \d{1,2}(:\d{2})? ?(am|pm)\b",
+    r"^(photo|image|picture|foto|video)\s*:",
+    r"\((photo|image|picture|foto)\s*:[^)]*\)\s*$",
+    r"^(copyright|©|\(c\))\s",
+    r"^all rights reserved\b",
+    r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
+)]
+
+# Words that mark a reader appeal or a product promotion rather than reporting.
+APPEAL_CUES = re.compile(
+    r"\b(support(ing)? (us|our|the)|donat\w*|subscri\w+|patreon|membership|become a member|"
+    r"per month|a month|monthly contribution|readers? like you|independent (journalism|reporting|press)|"
+    r"newsletter|sign up|inbox|contribut\w+|keep (our|the) \w+ free|paywall|fund(ing)? our)\b",
+    re.IGNORECASE,
+)
+APPEAL_HEADING = re.compile(
+    r"^(will|would|can|could) you (help|support|stand|back|consider|join)\b.*\?$|"
+    r"^(support|help|keep|back) (us|our|the|independent)\b.{0,60}$|needs? you[.!]?$",
+    re.IGNORECASE,
+)
+
+
+def is_boilerplate_line(paragraph: str) -> bool:
+    """A short paragraph that matches a known boilerplate shape."""
+    if len(paragraph.split()) > SHORT_WORDS:
+        return False
+    return any(p.search(paragraph) for p in LINE_PATTERNS)
+
+
+def appeal_start(paragraphs: list[str]) -> int | None:
+    """Index where a trailing reader appeal begins, if the last part of the text is one.
+
+    The block must open with an appeal heading in the second half of the text and most of the
+    paragraphs from there on must carry appeal cues or be short.
+    """
+    half = len(paragraphs) // 2
+    for index in range(half, len(paragraphs)):
+        if not APPEAL_HEADING.search(paragraphs[index].strip()):
+            continue
+        tail = paragraphs[index + 1:]
+        if not tail:
+            return index
+        appeal_like = sum(1 for p in tail if APPEAL_CUES.search(p) or len(p.split()) <= 12)
+        if appeal_like / len(tail) >= 0.5:
+            return index
+    return None

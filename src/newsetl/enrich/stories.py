@@ -1,0 +1,80 @@
+"""Story ids: articles about the same event share one, within a few days, across runs.
+
+Each article is embedded (title + lead). Two articles are one story when their embeddings are
+nearly identical (wire copy, light edits), or similar and sharing at least two named entities
+(the same event told by two outlets). Candidates are only articles within `window_days`;
+previous runs' articles come from the warehouse, so a story can grow across runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+NEAR_DUPLICATE = 0.95
+SAME_EVENT = 0.80
+SHARED_ENTITIES = 2
+LEAD_WORDS = 120
+STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
+
+
+@dataclass
+class StoryMember:
+    """An article as the story matcher sees it."""
+
+    article_id: str
+    published_date: date | None
+    entities: set[str]
+    vector: np.ndarray
+    story_id: str | None = None
+
+
+def lead_text(title: str, text: str) -> str:
+    return f"{title}\n" + " ".join(text.split()[:LEAD_WORDS])
+
+
+def _same_story(a: StoryMember, b: StoryMember, similarity: float, window_days: int) -> bool:
+    if a.published_date and b.published_date and abs((a.published_date - b.published_date).days) > window_days:
+        return False
+    if similarity >= NEAR_DUPLICATE:
+        return True
+    return similarity >= SAME_EVENT and len(a.entities & b.entities) >= SHARED_ENTITIES
+
+
+def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_days: int) -> None:
+    """Set `story_id` on every batch member; known members keep theirs and lend them."""
+    if not batch:
+        return
+    parent = list(range(len(batch)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    vectors = np.stack([m.vector for m in batch])
+    within = vectors @ vectors.T
+    for i in range(len(batch)):
+        for j in np.nonzero(within[i, i + 1:] >= SAME_EVENT)[0] + i + 1:
+            if _same_story(batch[i], batch[j], float(within[i, j]), window_days):
+                parent[find(j)] = find(i)
+    inherited: dict[int, tuple[float, str]] = {}
+    if known:
+        across = vectors @ np.stack([k.vector for k in known]).T
+        for i in range(len(batch)):
+            for j in np.nonzero(across[i] >= SAME_EVENT)[0]:
+                similarity = float(across[i, j])
+                if known[j].story_id and _same_story(batch[i], known[j], similarity, window_days):
+                    root = find(i)
+                    if similarity > inherited.get(root, (0.0, ""))[0]:
+                        inherited[root] = (similarity, known[j].story_id)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(batch)):
+        groups.setdefault(find(i), []).append(i)
+    for root, members in groups.items():
+        story = inherited.get(root, (0.0, None))[1] or "s-" + min(batch[i].article_id for i in members)
+        for i in members:
+            batch[i].story_id = story

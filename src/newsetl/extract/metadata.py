@@ -1,0 +1,235 @@
+"""Page metadata - title, authors, dates, canonical URL - from the sources a page offers.
+
+Publication time, first found wins: JSON-LD `datePublished`; meta tags
+(`article:published_time` and kin); `<time datetime>` marked as published; the feed or sitemap
+item; the date trafilatura/htmldate finds in the page; a visible date without a year ("26 July,
+03:40 PM") completed with the feed or fetch year, never in the future; a date in the URL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html as lxml_html
+
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate([
+        ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+        ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+        ("october", "oct"), ("november", "nov"), ("december", "dec"),
+    ])
+    for m in names
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+PARTIAL_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})\.?|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}}))"
+    rf"(?:\s*,\s*|\s+)(?:(?P<year>\d{{4}})\s*,?\s*)?(?P<h>\d{{1,2}}):(?P<min>\d{{2}})\s*(?P<ampm>[ap]\.?m\.?)?",
+    re.IGNORECASE,
+)
+URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
+META_DATE_KEYS = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date", "publication_date",
+)
+ROLE_WORDS = re.compile(
+    r"\b(reporter|correspondent|editor|writer|journalist|staff|columnist|contributor|analyst|"
+    r"producer|desk|bureau|news|agency|photographer|in\s+\w+)\b", re.IGNORECASE)
+SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime; a value without zone is taken as UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
+        if not match:
+            return None
+        parsed = datetime.fromisoformat(match.group(1))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
+    """Every JSON-LD object of the page, @graph lists flattened."""
+    found: list[dict] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "")
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                found.append(item)
+                stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
+            elif isinstance(item, list):
+                stack.extend(item)
+    return found
+
+
+def article_json_ld(tree: lxml_html.HtmlElement) -> dict:
+    for item in json_ld_objects(tree):
+        kinds = item.get("@type", [])
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if any(str(k).endswith(("Article", "BlogPosting", "Report")) for k in kinds):
+            return item
+    return {}
+
+
+def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for meta in tree.xpath("//meta[@content]"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        if key and key not in tags and meta.get("content", "").strip():
+            tags[key] = meta.get("content").strip()
+    return tags
+
+
+def complete_partial_date(text: str, reference: datetime) -> datetime | None:
+    """'26 July, 03:40 PM' -> the latest such time not after `reference` (its year or the one before)."""
+    match = PARTIAL_DATE.search(text)
+    if not match:
+        return None
+    day = int(match.group("d1") or match.group("d2"))
+    month = MONTHS[(match.group("m1") or match.group("m2")).lower()]
+    hour, minute = int(match.group("h")), int(match.group("min"))
+    ampm = (match.group("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    zone = reference.tzinfo or timezone.utc
+    years = [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
+    for year in years:
+        try:
+            candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
+        except ValueError:
+            return None
+        if match.group("year") or candidate <= reference + timedelta(days=1):
+            return candidate
+    return None
+
+
+def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: datetime | None,
+                   found_date: str | None, fetched_at: datetime) -> tuple[datetime | None, str]:
+    """Publication time and where it came from (see the module docstring for the order)."""
+    value = parse_datetime(ld.get("datePublished") or ld.get("dateCreated"))
+    if value:
+        return value, "json-ld"
+    for key in META_DATE_KEYS:
+        value = parse_datetime(meta.get(key))
+        if value:
+            return value, "meta"
+    for node in tree.xpath('//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'):
+        value = parse_datetime(node.get("datetime"))
+        if value:
+            return value, "time-tag"
+    if feed_date:
+        return feed_date, "feed"
+    value = parse_datetime(found_date)
+    if value:
+        return value, "page-text"
+    for node in tree.xpath('//*[contains(@class, "date") or contains(@class, "time") or self::time]'):
+        value = complete_partial_date(node.text_content()[:120], fetched_at)
+        if value:
+            return value, "page-text-partial"
+    match = URL_DATE.search(urlsplit(url).path)
+    if match:
+        try:
+            return datetime(*map(int, match.groups()), tzinfo=timezone.utc), "url"
+        except ValueError:
+            pass
+    return None, "none"
+
+
+def _names(value) -> list[str]:
+    """Author names from JSON-LD shapes: a string, a Person object, or a list of either."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _names(v)]
+    return []
+
+
+def clean_authors(raw: list[str]) -> list[str]:
+    """Names only: no 'By', no roles, no outlet names, split on 'and' / ';' / '&'."""
+    names: list[str] = []
+    for entry in raw:
+        if not entry or entry.startswith("http"):
+            continue
+        entry = re.sub(r"^\s*(by|from|von|par|por)\s+", "", entry.strip(), flags=re.IGNORECASE)
+        for part in re.split(r"\s*(?:;|&|\band\b|\|)\s*", entry):
+            pieces = [p.strip() for p in part.split(",")]
+            name = pieces[0]
+            # "Name, Role" keeps the name; "Name One, Name Two" keeps both.
+            extra = [p for p in pieces[1:] if p and not ROLE_WORDS.search(p) and _looks_like_name(p)]
+            for candidate in [name, *extra]:
+                candidate = " ".join(candidate.split())
+                if _looks_like_name(candidate) and candidate not in names:
+                    names.append(candidate)
+    return names
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 5 and not ROLE_WORDS.search(text) and all(
+        w[0].isupper() or w.lower() in {"de", "van", "von", "der", "da", "al", "bin", "la", "le"} for w in words
+    )
+
+
+def find_authors(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str]) -> list[str]:
+    for raw in (_names(ld.get("author")), [meta.get("author", ""), meta.get("article:author", "")],
+                (found or "").split(";"), feed_authors):
+        names = clean_authors([r for r in raw if r])
+        if names:
+            return names
+    return []
+
+
+def strip_site_name(title: str, site_name: str | None) -> str:
+    """'Headline | Outlet' -> 'Headline' when one side is the site's name."""
+    parts = SITE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    site = (site_name or "").lower()
+    if site and parts[-1].strip().lower() in site or (site and site in parts[-1].strip().lower()):
+        return SITE_SEPARATORS.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else parts[0]
+    if site and parts[0].strip().lower() in site:
+        return title[len(parts[0]):].lstrip(" |-–—:·»")
+    return title
+
+
+def find_title(tree, ld: dict, meta: dict[str, str], found: str | None, feed_title: str | None,
+               site_name: str | None) -> str | None:
+    h1 = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
+    h1 = [h for h in h1 if h]
+    for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"),
+                  h1[0] if len(h1) == 1 else None, found, feed_title):
+        if isinstance(value, str) and value.strip():
+            return strip_site_name(" ".join(value.split()), site_name)
+    return None
+
+
+def find_canonical(tree, meta: dict[str, str], final_url: str) -> str:
+    """The page's canonical URL, unless it is missing or obviously wrong (a home page)."""
+    for href in [*tree.xpath('//link[@rel="canonical"]/@href'), meta.get("og:url")]:
+        if not href or not href.strip():
+            continue
+        canonical = urljoin(final_url, href.strip())
+        if urlsplit(canonical).scheme not in ("http", "https"):
+            continue
+        if urlsplit(canonical).path in ("", "/") and urlsplit(final_url).path not in ("", "/"):
+            continue
+        return canonical
+    return final_url

@@ -1,0 +1,119 @@
+"""Main text and metadata of one raw page, with trafilatura as the extraction engine."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+from newsetl.extract import metadata as meta
+from newsetl.records import RawPage, Reject
+
+# A page whose extracted words are mostly link texts is a list of links (home, section, tag page).
+MAX_LINK_SHARE = 0.5
+
+
+@dataclass
+class Document:
+    """What extraction found in a page, before text-level cleaning."""
+
+    page: RawPage
+    canonical_url: str
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    date_source: str
+    paragraphs: list[str]
+    captions: set[str] = field(default_factory=set)
+    description: str | None = None
+    site_name: str | None = None
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+LIST_PAGE_HEADLINES = 5
+HEADLINE_LINKS = (
+    "//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]]"
+    "[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]"
+)
+
+
+def is_list_page(tree: lxml_html.HtmlElement, ld: dict, tags: dict[str, str]) -> bool:
+    """A page without article markup whose content is a run of linked headlines."""
+    if ld or tags.get("og:type", "").lower() == "article" or "article:published_time" in tags:
+        return False
+    return len(tree.xpath(HEADLINE_LINKS)) >= LIST_PAGE_HEADLINES
+
+
+def extract_document(page: RawPage) -> Document | Reject:
+    """A Document, or a Reject saying why this page holds no article."""
+    if page.content_type.startswith("text/plain"):
+        return _plain_text_document(page)
+    tree = load_html(page.body)
+    if tree is None or not isinstance(tree, lxml_html.HtmlElement):
+        return Reject("extract", page.source, page.url, "not html", page.content_type)
+    ld = meta.article_json_ld(tree)
+    tags = meta.meta_tags(tree)
+    captions = {_normal(c.text_content()) for c in tree.xpath("//figcaption | //*[contains(@class, 'caption')]")}
+    captions.discard("")
+    if is_list_page(tree, ld, tags):
+        return Reject("extract", page.source, page.url, "not an article",
+                      "a list of headline links (home, section or tag page)")
+    link_texts = {_normal(a.text_content()) for a in tree.xpath("//a")}
+    canonical = meta.find_canonical(tree, tags, page.final_url)
+    result = trafilatura.bare_extraction(
+        lxml_html.fromstring(lxml_html.tostring(tree)),  # trafilatura prunes the tree it gets
+        url=page.final_url, with_metadata=True, include_comments=False, include_tables=False,
+        date_extraction_params={"original_date": True, "extensive_search": True},
+    )
+    if result is None or not (result.text or "").strip():
+        return Reject("extract", page.source, page.url, "no article text", "the extractor found no main text")
+    paragraphs = [" ".join(p.split()) for p in result.text.split("\n")]
+    paragraphs = [p for p in paragraphs if p]
+    words = sum(len(p.split()) for p in paragraphs)
+    link_words = sum(len(p.split()) for p in paragraphs if _normal(p) in link_texts)
+    if words and link_words / words > MAX_LINK_SHARE:
+        return Reject("extract", page.source, page.url, "not an article",
+                      f"{link_words} of {words} words are link texts (a list page)")
+    site_name = tags.get("og:site_name") or result.sitename
+    published, date_source = meta.find_published(
+        tree, ld, tags, page.final_url, page.item.published_at, result.date, page.fetched_at)
+    return Document(
+        page=page,
+        canonical_url=canonical,
+        title=meta.find_title(tree, ld, tags, result.title, page.item.title, site_name),
+        authors=meta.find_authors(ld, tags, result.author, page.item.authors),
+        published_at=published,
+        date_source=date_source,
+        paragraphs=paragraphs,
+        captions=captions,
+        description=tags.get("og:description") or tags.get("description") or result.description,
+        site_name=site_name,
+    )
+
+
+def _plain_text_document(page: RawPage) -> Document | Reject:
+    text = page.body.decode("utf-8", errors="replace")
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        return Reject("extract", page.source, page.url, "no article text", "empty text file")
+    title = page.item.title
+    if not title and len(blocks) > 1 and len(blocks[0].split()) <= 25:
+        title = blocks.pop(0)
+    return Document(
+        page=page, canonical_url=page.final_url, title=title, authors=meta.clean_authors(page.item.authors),
+        published_at=page.item.published_at, date_source="feed" if page.item.published_at else "none",
+        paragraphs=blocks,
+    )
+
+
+def headers_of(page: RawPage) -> dict[str, str]:
+    return json.loads(page.headers or "{}")

@@ -1,0 +1,69 @@
+"""The raw archive (DIR/raw): every fetched response, compressed Parquet, append-only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from newsetl.records import FeedItem, RawPage
+from newsetl.schema import RAW
+from newsetl.storage.lake import write_table
+
+
+def write_raw(pages: list[RawPage], raw_dir: Path) -> int:
+    """Append pages to the archive, partitioned by fetch date; returns rows written."""
+    if not pages:
+        return 0
+    rows = [
+        {
+            "raw_id": p.raw_id, "run_id": p.run_id, "source": p.source, "url": p.url,
+            "url_key": p.url_key, "final_url": p.final_url, "status": p.status,
+            "content_type": p.content_type, "headers": p.headers, "body": p.body,
+            "feed_item": p.item.to_json(), "fetched_at": p.fetched_at,
+            "fetched_date": p.fetched_at.date(),
+        }
+        for p in pages
+    ]
+    write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False)
+    return len(rows)
+
+
+def raw_files(raw_dir: Path) -> list[Path]:
+    return sorted((raw_dir / RAW.name).glob("*/*.parquet"))
+
+
+def seen_url_keys(raw_dir: Path) -> set[str]:
+    """Normalised URLs already archived with a usable response: not fetched again."""
+    files = raw_files(raw_dir)
+    if not files:
+        return set()
+    con = duckdb.connect()
+    rows = con.execute(
+        "select distinct url_key from read_parquet(?, union_by_name = true) where status < 400",
+        [[str(f) for f in files]],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
+    """Yield the archive in batches, newest response per URL last (replays in fetch order)."""
+    for path in raw_files(raw_dir):
+        parquet = pq.ParquetFile(path)
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            yield [
+                RawPage(
+                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], url=r["url"],
+                    url_key=r["url_key"], final_url=r["final_url"], status=r["status"],
+                    content_type=r["content_type"], headers=r["headers"], body=r["body"],
+                    item=FeedItem.from_json(r["feed_item"]), fetched_at=r["fetched_at"],
+                )
+                for r in batch.to_pylist()
+            ]
+
+
+def headers_json(headers: dict[str, str]) -> str:
+    return json.dumps(headers, ensure_ascii=False, sort_keys=True)

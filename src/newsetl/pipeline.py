@@ -1,0 +1,76 @@
+"""The stages after fetch, as plain functions over batches; flows compose them.
+
+    raw pages -> extract -> clean -> enrich -> tables -> lake (Parquet) -> warehouse (DuckDB)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from newsetl.clean import clean_documents
+from newsetl.config import Settings
+from newsetl.enrich import enrich_articles
+from newsetl.extract import Document, extract_document
+from newsetl.records import Article, RawPage, Reject
+from newsetl.schema import TABLES
+from newsetl.storage.lake import write_table
+from newsetl.storage.rows import article_tables
+from newsetl.storage.warehouse import Warehouse
+from newsetl.urls import article_id
+
+
+@dataclass
+class Processed:
+    """What a batch of raw pages became."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
+    """Documents of the pages; a page that breaks the extractor becomes a reject, not a crash."""
+    documents, rejects = [], []
+    for page in pages:
+        try:
+            result = extract_document(page)
+        except Exception as err:  # one bad page must not fail the batch
+            result = Reject("extract", page.source, page.url, "extraction failed", f"{type(err).__name__}: {err}"[:300])
+        (rejects if isinstance(result, Reject) else documents).append(result)
+    return documents, rejects
+
+
+def drop_batch_duplicates(documents: list[Document]) -> tuple[list[Document], int]:
+    """One document per canonical URL: the latest fetch wins."""
+    latest: dict[str, Document] = {}
+    for doc in documents:
+        key = article_id(doc.canonical_url)
+        if key not in latest or doc.page.fetched_at >= latest[key].page.fetched_at:
+            latest[key] = doc
+    return list(latest.values()), len(documents) - len(latest)
+
+
+def process_pages(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
+                  drop_patterns: dict[str, list[str]] | None = None) -> Processed:
+    """Extract, clean and enrich a batch, using what the warehouse already knows."""
+    documents, rejects = extract_pages(pages)
+    documents, duplicates = drop_batch_duplicates(documents)
+    ids = [article_id(d.canonical_url) for d in documents]
+    sources = sorted({d.page.source for d in documents})
+    prior = warehouse.paragraph_counts(sources, exclude=ids)
+    articles, clean_rejects = clean_documents(documents, prior, drop_patterns)
+    known = warehouse.recent_story_members(
+        [a.published_date for a in articles], settings.story_window_days, exclude=ids)
+    enrich_articles(articles, known, spacy_model=settings.spacy_model, window_days=settings.story_window_days)
+    return Processed(articles=articles, rejects=rejects + clean_rejects, duplicates=duplicates)
+
+
+def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+    """Merge tables into the lake; returns the number of files written."""
+    return sum(len(write_table(TABLES[name], rows, warehouse.lake)) for name, rows in tables.items())
+
+
+def to_tables(processed: Processed) -> dict[str, pa.Table]:
+    return article_tables(processed.articles)

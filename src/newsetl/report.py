@@ -1,0 +1,77 @@
+"""Run summaries: what a run did, for the terminal and for Prefect artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from newsetl.storage.warehouse import Warehouse
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    flow: str
+    status: str
+    fetched: int = 0
+    skipped: int = 0
+    new_articles: int = 0
+    updated_articles: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, int] = field(default_factory=dict)
+    by_topic: dict[str, int] = field(default_factory=dict)
+    warehouse: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fill_breakdowns(summary: RunSummary, warehouse: Warehouse) -> None:
+    """Articles of this run per source, day and top topic, read back from the warehouse."""
+    con = warehouse.read_if_exists()
+    if con is None:
+        return
+    with con:
+        def pairs(sql: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in con.execute(sql, [summary.run_id]).fetchall()}
+
+        summary.by_source = pairs("select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1")
+        summary.by_day = pairs("select coalesce(cast(published_date as varchar), 'unknown'), count(*) from articles "
+                               "where run_id = ? group by 1 order by 1")
+        summary.by_topic = pairs(
+            "with top as (select article_id, arg_max(topic, score) as topic from article_topics group by 1) "
+            "select topic, count(*) from articles join top using (article_id) where run_id = ? "
+            "group by 1 order by 2 desc, 1")
+
+
+def format_summary(summary: RunSummary) -> str:
+    """A short plain-text report of a run."""
+    lines = [
+        f"newsetl {summary.flow} {summary.run_id}: {summary.status}",
+        f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
+        f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
+        f"{summary.duplicates} duplicates, {summary.rejected} rejected",
+    ]
+    for title, counts in (("rejected by reason", summary.rejects_by_reason), ("articles by source", summary.by_source),
+                          ("articles by day", summary.by_day), ("articles by topic", summary.by_topic)):
+        if counts:
+            lines.append(f"  {title}:")
+            width = max(len(k) for k in counts)
+            lines += [f"    {k:<{width}}  {v:>5}" for k, v in counts.items()]
+    if summary.warehouse:
+        lines.append(f"  warehouse: {summary.warehouse}")
+    return "\n".join(lines)
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.by_topic.items()) or "| - | 0 |"
+    reasons = "\n".join(f"| {k} | {v} |" for k, v in summary.rejects_by_reason.items()) or "| - | 0 |"
+    return (
+        f"# newsetl {summary.flow}: {summary.status}\n\n"
+        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, updated {summary.updated_articles}, "
+        f"duplicates {summary.duplicates}, rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
+        f"## Articles by topic\n\n| topic | articles |\n|---|---|\n{rows}\n\n"
+        f"## Rejects by reason\n\n| reason | rows |\n|---|---|\n{reasons}\n"
+    )

@@ -1,0 +1,36 @@
+"""Serve a local folder on 127.0.0.1 for the length of a run (the bundled sample site)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # keep the run's output readable
+        pass
+
+
+class ServeError(RuntimeError):
+    pass
+
+
+@contextmanager
+def serve_folder(root: Path, port: int = 0) -> Iterator[str]:
+    """Yield the base URL of an HTTP server on 127.0.0.1 serving `root`."""
+    handler = functools.partial(QuietHandler, directory=str(root))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as err:
+        raise ServeError(f"cannot serve {root} on 127.0.0.1:{port}: {err.strerror}") from None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

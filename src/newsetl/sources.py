@@ -1,0 +1,108 @@
+"""The sources file: what to ingest, validated before anything runs."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SourceKind = Literal["feed", "sitemap", "urls", "directory", "warc"]
+
+
+class SourcesError(ValueError):
+    """The sources file cannot be used; the message is one sentence for the user."""
+
+
+class Source(BaseModel):
+    """One news source: where its articles are found."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    kind: SourceKind
+    url: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    path: Path | None = None
+    allow_private_network: bool = False
+    delay: float | None = Field(None, ge=0, description="Seconds between requests to one host.")
+    max_articles: int | None = Field(None, gt=0, description="Fetch at most this many new articles a run.")
+    drop_patterns: list[str] = Field(default_factory=list, description="Regexes of paragraphs to drop.")
+
+    @model_validator(mode="after")
+    def _where(self) -> Source:
+        needs = {"feed": "url", "sitemap": "url", "urls": "urls", "directory": "path", "warc": "path"}[self.kind]
+        if not getattr(self, needs):
+            raise ValueError(f"a {self.kind} source needs '{needs}'")
+        for url in [self.url, *self.urls]:
+            if url and not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"'{url}' is not an http(s) URL")
+        return self
+
+    @field_validator("drop_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(f"drop pattern {pattern!r} is not a valid regex ({err})") from None
+        return patterns
+
+
+class ServeSite(BaseModel):
+    """A local folder served on 127.0.0.1 while the run lasts (the bundled sample site)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path
+    port: int = Field(8765, ge=0, le=65535)
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[Source] = Field(min_length=1)
+    serve: ServeSite | None = None
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesFile:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"source name '{source.name}' is used twice")
+            seen.add(source.name)
+        return self
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    """Read and validate a sources file; relative paths in it are relative to the file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourcesError(f"sources file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SourcesError(f"sources file {path} cannot be read: {err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SourcesError(f"sources file {path} is not valid TOML: {err}") from None
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise SourcesError(f"sources file {path}: {where or 'top level'}: {message}") from None
+    base = path.resolve().parent
+    for source in parsed.sources:
+        if source.path is not None and not source.path.is_absolute():
+            source.path = base / source.path
+        if source.path is not None and not source.path.exists():
+            raise SourcesError(f"sources file {path}: source '{source.name}': {source.path} does not exist")
+    if parsed.serve and not parsed.serve.root.is_absolute():
+        parsed.serve.root = base / parsed.serve.root
+    if parsed.serve and not parsed.serve.root.is_dir():
+        raise SourcesError(f"sources file {path}: serve.root {parsed.serve.root} is not a folder")
+    return parsed

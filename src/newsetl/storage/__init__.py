@@ -1,0 +1,1 @@
+"""Storage: the Parquet lake and the DuckDB warehouse."""
