@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
+
+# Letters that do not decompose into a base letter plus a mark.
+FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss"})
+
+
+def fold(name: str) -> str:
+    """Case- and accent-insensitive key: 'İzmir', 'Izmir' and 'izmir' are one place."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(FOLD)
 
 # Common names the GeoNames country list does not spell this way.
 COUNTRY_ALIASES = {
@@ -27,24 +37,25 @@ def gazetteer() -> dict[str, str]:
     names: dict[str, str] = {}
     cities = sorted(cache.get_cities().values(), key=lambda c: c["population"])
     for city in cities:  # ascending population: the largest city of a name wins
-        names[city["name"].lower()] = city["countrycode"]
-        ascii_name = city.get("asciiname") or ""
-        if ascii_name:
-            names.setdefault(ascii_name.lower(), city["countrycode"])
+        names[fold(city["name"])] = city["countrycode"]
+    for city in reversed(cities):  # other spellings ("Frankfurt"), never over a main name
+        for alternate in city.get("alternatenames") or []:
+            if len(alternate) >= 4 and alternate[0].isupper() and alternate.isascii():
+                names.setdefault(fold(alternate), city["countrycode"])
     for state in cache.get_us_states().values():
-        names[state["name"].lower()] = "US"
+        names[fold(state["name"])] = "US"
     for code, country in cache.get_countries().items():
-        names[country["name"].lower()] = code
-        names[country["name"].lower().removeprefix("the ")] = code
+        names[fold(country["name"])] = code
+        names[fold(country["name"]).removeprefix("the ")] = code
     for alias, code in COUNTRY_ALIASES.items():
         if code:
-            names[alias] = code
+            names[fold(alias)] = code
         else:
-            names.pop(alias, None)
+            names.pop(fold(alias), None)
     return names
 
 
 def country_code(place: str) -> str | None:
-    key = " ".join(place.split()).lower()
+    key = fold(place)
     names = gazetteer()
     return names.get(key) or names.get(key.removeprefix("the "))

@@ -1,0 +1,177 @@
+"""newsetl.sources.load_sources: a valid file loads, every mistake is one clear sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsetl.sources import SourcesError, load_sources
+
+VALID = """
+[[sources]]
+name = "velmora-post"
+kind = "feed"
+url = "https://velmora.example.org/rss.xml"
+delay = 2.5
+max_articles = 30
+drop_patterns = ["^Read the full report", "(?i)listen to this article"]
+
+[[sources]]
+name = "linden.gazette"
+kind = "sitemap"
+url = "https://linden.example.net/sitemap.xml"
+allow_private_network = true
+
+[[sources]]
+name = "handpicked"
+kind = "urls"
+urls = ["https://a.example.com/1", "http://b.example.com/2"]
+
+[[sources]]
+name = "archive"
+kind = "directory"
+path = "docs"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_file_loads_every_source(tmp_path):
+    (tmp_path / "docs").mkdir()
+    parsed = load_sources(write(tmp_path, VALID))
+    assert [(s.name, s.kind) for s in parsed.sources] == [
+        ("velmora-post", "feed"), ("linden.gazette", "sitemap"), ("handpicked", "urls"), ("archive", "directory"),
+    ]
+    feed, sitemap, urls, directory = parsed.sources
+    assert feed.url == "https://velmora.example.org/rss.xml"
+    assert feed.delay == 2.5
+    assert feed.max_articles == 30
+    assert feed.drop_patterns == ["^Read the full report", "(?i)listen to this article"]
+    assert feed.allow_private_network is False
+    assert sitemap.allow_private_network is True
+    assert urls.urls == ["https://a.example.com/1", "http://b.example.com/2"]
+    assert parsed.serve is None
+
+
+def test_relative_path_is_resolved_against_the_files_folder(tmp_path, monkeypatch):
+    (tmp_path / "config" / "docs").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the working directory must not matter
+    path = tmp_path / "config" / "sources.toml"
+    path.write_text('[[sources]]\nname = "archive"\nkind = "directory"\npath = "docs"\n', encoding="utf-8")
+    (source,) = load_sources(path).sources
+    assert source.path == (tmp_path / "config" / "docs").resolve()
+    assert source.path.is_absolute()
+
+
+def test_absolute_path_is_kept(tmp_path):
+    folder = tmp_path / "abs-docs"
+    folder.mkdir()
+    path = write(tmp_path, f'[[sources]]\nname = "archive"\nkind = "directory"\npath = "{folder}"\n')
+    assert load_sources(path).sources[0].path == folder
+
+
+def test_serve_root_is_resolved_and_must_be_a_folder(tmp_path):
+    (tmp_path / "site").mkdir()
+    body = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "http://127.0.0.1:8765/feed.xml"\n'
+    parsed = load_sources(write(tmp_path, body + '[serve]\nroot = "site"\nport = 0\n'))
+    assert parsed.serve.root == (tmp_path / "site").resolve()
+    assert parsed.serve.port == 0
+    with pytest.raises(SourcesError, match=r"serve\.root .*nosite is not a folder"):
+        load_sources(write(tmp_path, body + '[serve]\nroot = "nosite"\n'))
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(SourcesError) as caught:
+        load_sources(write(tmp_path, text))
+    message = str(caught.value)
+    assert "\n" not in message, "the message must be one line"
+    assert str(tmp_path / "sources.toml") in message, "the message must name the file"
+    return message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourcesError) as caught:
+        load_sources(tmp_path / "nope.toml")
+    assert str(caught.value) == f"sources file {tmp_path / 'nope.toml'} does not exist"
+
+
+def test_bad_toml(tmp_path):
+    message = error_of(tmp_path, '[[sources]\nname = "a"\n')
+    assert "is not valid TOML" in message
+    assert "line 1" in message
+
+
+def test_unknown_kind(tmp_path):
+    message = error_of(tmp_path, '[[sources]]\nname = "a"\nkind = "podcast"\nurl = "https://e.example.com/"\n')
+    assert "sources.0.kind" in message
+    assert "'feed', 'sitemap', 'urls', 'directory' or 'warc'" in message
+
+
+@pytest.mark.parametrize(("kind", "needs"), [("feed", "url"), ("sitemap", "url"), ("urls", "urls"),
+                                             ("directory", "path"), ("warc", "path")])
+def test_source_without_its_location(tmp_path, kind, needs):
+    message = error_of(tmp_path, f'[[sources]]\nname = "a"\nkind = "{kind}"\n')
+    assert message.endswith(f"sources.0: a {kind} source needs '{needs}'")
+
+
+def test_duplicate_names(tmp_path):
+    text = ('[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/1"\n'
+            '[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/2"\n')
+    assert error_of(tmp_path, text).endswith("source name 'twin' is used twice")
+
+
+@pytest.mark.parametrize("url", ["ftp://e.example.com/feed", "e.example.com/feed", "file:///etc/passwd",
+                                 "javascript:alert(1)"])
+def test_non_http_url(tmp_path, url):
+    message = error_of(tmp_path, f'[[sources]]\nname = "a"\nkind = "feed"\nurl = "{url}"\n')
+    assert message.endswith(f"'{url}' is not an http(s) URL")
+
+
+def test_non_http_url_in_a_urls_list(tmp_path):
+    text = '[[sources]]\nname = "a"\nkind = "urls"\nurls = ["https://ok.example.com/", "mailto:x@example.com"]\n'
+    assert error_of(tmp_path, text).endswith("'mailto:x@example.com' is not an http(s) URL")
+
+
+def test_unknown_key(tmp_path):
+    text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ncolour = "red"\n'
+    message = error_of(tmp_path, text)
+    assert "sources.0.colour" in message
+    assert "Extra inputs are not permitted" in message
+
+
+def test_unknown_top_level_key(tmp_path):
+    text = 'sauces = 1\n[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\n'
+    assert "sauces: Extra inputs are not permitted" in error_of(tmp_path, text)
+
+
+def test_bad_drop_pattern(tmp_path):
+    text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndrop_patterns = ["ok", "(unclosed"]\n'
+    message = error_of(tmp_path, text)
+    assert "sources.0.drop_patterns" in message
+    assert "drop pattern '(unclosed' is not a valid regex" in message
+
+
+def test_directory_path_missing(tmp_path):
+    message = error_of(tmp_path, '[[sources]]\nname = "archive"\nkind = "directory"\npath = "nowhere"\n')
+    assert message.endswith(f"source 'archive': {(tmp_path / 'nowhere').resolve()} does not exist")
+
+
+def test_empty_file_has_no_sources(tmp_path):
+    assert error_of(tmp_path, "").endswith("sources: Field required")
+
+
+def test_bad_name(tmp_path):
+    message = error_of(tmp_path, '[[sources]]\nname = "has space"\nkind = "feed"\nurl = "https://e.example.com/"\n')
+    assert "sources.0.name" in message
+
+
+def test_negative_delay(tmp_path):
+    text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndelay = -1\n'
+    assert "sources.0.delay" in error_of(tmp_path, text)
