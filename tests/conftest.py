@@ -58,3 +58,13 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(sample_site, prefect_harness, tmp_path_factory) -> Path:
+    """A warehouse holding one ingest run of the sample site (tests read it, never write)."""
+    from newsetl_flows.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("sample")
+    ingest(sources=str(sources_for(sample_site, folder / "sources.toml")), warehouse=str(folder / "warehouse"))
+    return folder / "warehouse"

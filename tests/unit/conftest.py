@@ -84,18 +84,21 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Responder] = {}
         self.hits: Counter[str] = Counter()
+        self.last_headers: dict[str, dict[str, str]] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"  # no keep-alive: a body without length ends at close
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                server.hits[self.path] += 1
-                responder = server.routes.get(self.path)
+                path = self.path.split("?", 1)[0]  # routes and hits ignore the query
+                server.hits[path] += 1
+                server.last_headers[path] = dict(self.headers)
+                responder = server.routes.get(path)
                 if responder is None:
                     status, headers, body = 404, {"Content-Type": "text/plain"}, b"no such route"
                 else:
-                    status, headers, body = responder(server.hits[self.path])
+                    status, headers, body = responder(server.hits[path])
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -144,4 +147,5 @@ def server(_local_server: LocalServer) -> LocalServer:
     """The session's local server with no routes and no hits."""
     _local_server.routes.clear()
     _local_server.hits.clear()
+    _local_server.last_headers.clear()
     return _local_server

@@ -1,0 +1,218 @@
+"""newsetl.clean.clean_documents: boilerplate out, reporting kept, too little text rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsetl.clean import clean_documents, paragraph_hash
+from newsetl.clean.articles import normalize_text
+from newsetl.clean.rules import appeal_start, is_boilerplate_line
+from newsetl.records import Article, Reject
+from newsetl.urls import article_id, normalize_url
+
+SOURCE = "linden-gazette"
+DONATION = ("The Linden Gazette is owned by nobody but its readers. If our reporting on the council, the courts "
+            "and the schools matters to you, a small monthly contribution keeps it free for everyone.")
+NEWSLETTER = "Get the Morning Lamp, our weekday briefing, in your inbox before breakfast."
+FOLLOW = "Follow us on X and Facebook"
+
+REPORTING = {
+    "tram": [
+        "Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
+        "that lasted until nearly midnight.",
+        "The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
+        "is expected to carry 18,000 passengers a day.",
+        "Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
+        "rerouted as the city grows.",
+    ],
+    "bakery": [
+        "A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
+        "at the end of the month, its owners said.",
+        "Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
+        "energy prices had made the contract impossible to keep.",
+        "The education office said a new supplier had been found and that pupils would not notice any change "
+        "in the lunch menu after the holidays.",
+    ],
+    "choir": [
+        "The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
+        "eleven other ensembles from across the province.",
+        "The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
+        "founded the group in a church hall nine years ago.",
+        "The singers will represent the region at the national finals in the capital next spring, and the "
+        "council has promised to pay for the bus.",
+    ],
+    "bridge": [
+        "The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
+        "engineers replace its worn bearings.",
+        "Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
+        "three nights when the new bearings are lifted into place.",
+        "Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
+        "footbridge closer to the market.",
+    ],
+}
+
+
+def url(name: str) -> str:
+    return f"https://linden.example.net/city/{name}"
+
+
+@pytest.fixture
+def corpus(make_document):
+    """Four articles of one source, each with the source's shared appeal, newsletter and follow lines."""
+    docs = []
+    for name, paragraphs in REPORTING.items():
+        body = [paragraphs[0], NEWSLETTER, *paragraphs[1:], DONATION, FOLLOW]
+        docs.append(make_document(url(name), body, source=SOURCE, title=f"Story about the {name}"))
+    return docs
+
+
+def by_url(articles: list[Article]) -> dict[str, Article]:
+    return {a.url: a for a in articles}
+
+
+def test_shared_lines_removed_and_reporting_kept(corpus):
+    articles, rejects = clean_documents(corpus)
+    assert rejects == []
+    assert len(articles) == 4
+    found = by_url(articles)
+    for name, paragraphs in REPORTING.items():
+        article = found[url(name)]
+        assert article.text == "\n\n".join(paragraphs)
+        assert article.removed_paragraphs == 3
+        assert article.paragraph_hashes == [
+            (paragraph_hash(paragraphs[0]), False), (paragraph_hash(NEWSLETTER), True),
+            (paragraph_hash(paragraphs[1]), False), (paragraph_hash(paragraphs[2]), False),
+            (paragraph_hash(DONATION), True), (paragraph_hash(FOLLOW), True),
+        ]
+
+
+def test_article_fields(corpus):
+    articles, _ = clean_documents(corpus)
+    article = by_url(articles)[url("tram")]
+    doc = corpus[0]
+    assert article.article_id == article_id(url("tram"))
+    assert article.canonical_url == normalize_url(url("tram"))
+    assert article.source == SOURCE
+    assert article.title == "Story about the tram"
+    assert article.authors == ["Mira Holt"]
+    assert (article.published_at, article.date_source) == (doc.published_at, doc.date_source)
+    assert (article.raw_id, article.run_id, article.fetched_at) == (doc.page.raw_id, "run-1", doc.page.fetched_at)
+    assert article.word_count == sum(len(p.split()) for p in REPORTING["tram"]) + 2  # "four-kilometre", "18,000"
+
+
+def test_recurrence_is_learned_per_source(make_document):
+    # The donation appeal in three articles of three different sources is not boilerplate of any of them.
+    docs = [make_document(url(name), [*paragraphs, DONATION], source=f"outlet-{i}")
+            for i, (name, paragraphs) in enumerate(list(REPORTING.items())[:3])]
+    articles, _ = clean_documents(docs)
+    assert all(a.text.endswith(DONATION) for a in articles)
+    assert all(a.removed_paragraphs == 0 for a in articles)
+
+
+def test_a_paragraph_in_two_articles_is_kept(make_document):
+    quote = "\"We have waited long enough,\" said the mayor, Ines Brandt, at the opening of the council session."
+    docs = [make_document(url(name), [*REPORTING[name], quote], source=SOURCE) for name in ("tram", "bridge")]
+    articles, _ = clean_documents(docs)
+    assert all(a.text.endswith(quote) for a in articles)
+
+
+def test_caption_repeated_in_the_paragraphs_is_removed(make_document):
+    caption = "Engineers inspect the swing bridge's bearings on Monday. Photograph by Ruth Imsen"
+    doc = make_document(url("bridge"), [REPORTING["bridge"][0], caption, *REPORTING["bridge"][1:]],
+                        source=SOURCE, captions={caption.lower()})
+    (article,), _ = clean_documents([doc])
+    assert caption not in article.text
+    assert article.text == "\n\n".join(REPORTING["bridge"])
+    assert article.removed_paragraphs == 1
+
+
+def test_duplicated_paragraph_appears_once(make_document):
+    first, second, third = REPORTING["choir"]
+    doc = make_document(url("choir"), [first, second, second.upper(), third, second], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text == "\n\n".join([first, second, third])
+    assert article.removed_paragraphs == 2
+
+
+def test_drop_patterns_of_the_source(make_document):
+    promo = "Listen to this article: 4 minutes, read by an automated voice."
+    docs = [
+        make_document(url("tram"), [*REPORTING["tram"], promo], source=SOURCE),
+        make_document(url("choir"), [*REPORTING["choir"], promo], source="other-outlet"),
+    ]
+    articles, _ = clean_documents(docs, drop_patterns={SOURCE: [r"^listen to this article"]})
+    found = by_url(articles)
+    assert promo not in found[url("tram")].text  # case-insensitive, source's own pattern
+    assert found[url("choir")].text.endswith(promo)  # other sources are not affected
+
+
+def test_prior_counts_let_a_single_article_learn_from_the_corpus(make_document):
+    doc = make_document(url("tram"), [*REPORTING["tram"], DONATION], source=SOURCE)
+    (kept,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(DONATION)): 1})
+    assert kept.text.endswith(DONATION)  # 1 other article + this one: below the threshold of 3
+    (learned,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(DONATION)): 2})
+    assert DONATION not in learned.text
+    assert learned.text == "\n\n".join(REPORTING["tram"])
+    (other,), _ = clean_documents([doc], prior_counts={("another-source", paragraph_hash(DONATION)): 9})
+    assert other.text.endswith(DONATION)
+
+
+def test_too_short_text_is_a_clean_reject(make_document):
+    doc = make_document(url("short"), ["The bridge reopens on Friday.", FOLLOW, "Share this article"],
+                        source=SOURCE)
+    articles, rejects = clean_documents([doc])
+    assert articles == []
+    assert len(rejects) == 1
+    reject = rejects[0]
+    assert isinstance(reject, Reject)
+    assert (reject.stage, reject.source, reject.url, reject.reason) == ("clean", SOURCE, url("short"), "not an article")
+    assert reject.detail == "5 words of text after cleaning"
+
+
+def test_only_boilerplate_is_an_empty_body(make_document):
+    doc = make_document(url("empty"), [FOLLOW, "Advertisement", "   "], source=SOURCE)
+    _, rejects = clean_documents([doc])
+    assert [(r.stage, r.reason) for r in rejects] == [("clean", "empty body")]
+
+
+def test_text_is_normalised(make_document):
+    paragraphs = [p.replace("euro", "€") for p in REPORTING["tram"]]
+    mangled = [paragraphs[0].replace("Wednesday", "We&shy;dnes&amp;day"), "caf\u00c3\u00a9  owners   were " * 3,
+               *paragraphs[1:]]
+    (article,), _ = clean_documents([make_document(url("tram"), mangled, source=SOURCE)])
+    assert "We\u00addnes&day" in article.text
+    assert "café owners were café" in article.text
+    assert "  " not in article.text
+
+
+def test_trailing_reader_appeal_is_cut(make_document):
+    appeal = ["Will you help us keep local news alive?", "Every contribution, however small, funds our reporters.",
+              "Become a member today."]
+    doc = make_document(url("bakery"), [*REPORTING["bakery"], *appeal], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text == "\n\n".join(REPORTING["bakery"])
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Follow us on X and Facebook", True),
+    ("Read more: the council's tram plans", True),
+    ("Advertisement", True),
+    ("Sign up", True),
+    ("Photo: Ruth Imsen", True),
+    ("© 2024 Linden Gazette", True),
+    ("Officials will follow the recommendations of the panel on Monday.", False),
+    ("Subscribers to the newsletter, the editor said, had doubled " + "since the tram vote " * 10, False),
+])
+def test_generic_boilerplate_lines(line, expected):
+    assert is_boilerplate_line(line) is expected
+
+
+def test_appeal_start_needs_a_heading_in_the_second_half():
+    body = ["a b c d e f g h i j k l m n"] * 4
+    assert appeal_start([*body, "Will you support our journalism?", "Donate now."]) == 4
+    assert appeal_start(["Can you help us find the owner?", *body]) is None
+
+
+def test_normalize_text():
+    assert normalize_text("  caf\u00c3\u00a9 &amp;\tbar\n") == "café & bar"
+    assert normalize_text("e\u0301") == "\u00e9"  # NFC

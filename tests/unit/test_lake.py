@@ -1,0 +1,241 @@
+"""newsetl.storage: the Parquet lake merges by key, the DuckDB warehouse loads and reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from newsetl.records import Entity
+from newsetl.schema import ARTICLE_TABLES, TABLES
+from newsetl.storage.lake import NULL_PARTITION, table_glob, write_table
+from newsetl.storage.rows import article_tables
+from newsetl.storage.warehouse import Warehouse, WarehouseError, ddl
+
+ARTICLES = TABLES["articles"]
+TOPICS = TABLES["article_topics"]
+
+
+def article_rows(*rows: tuple[str, str, date | None]) -> pa.Table:
+    return ARTICLES.to_arrow([{"article_id": a, "title": t, "published_date": d, "source": "velmora-post"}
+                              for a, t, d in rows])
+
+
+def read_lake(lake, name: str) -> list[tuple]:
+    return duckdb.sql(
+        f"select article_id, title, published_date from read_parquet('{table_glob(lake, name)}', "
+        "hive_partitioning = true) order by article_id"
+    ).fetchall()
+
+
+def parquet_files(lake, name: str) -> list[str]:
+    return sorted(p.relative_to(lake / name).parent.as_posix() for p in (lake / name).rglob("*.parquet"))
+
+
+def test_writing_the_same_article_twice_leaves_one_row(tmp_path):
+    lake = tmp_path / "lake"
+    write_table(ARTICLES, article_rows(("a1", "First title", date(2024, 5, 20))), lake)
+    write_table(ARTICLES, article_rows(("a1", "Corrected title", date(2024, 5, 20))), lake)
+    assert read_lake(lake, "articles") == [("a1", "Corrected title", date(2024, 5, 20))]
+    assert parquet_files(lake, "articles") == ["published_date=2024-05-20"]  # the old file is gone
+
+
+def test_merge_keeps_other_articles_and_partitions_by_date(tmp_path):
+    lake = tmp_path / "lake"
+    written = write_table(ARTICLES, article_rows(("a1", "One", date(2024, 5, 20)), ("a2", "Two", date(2024, 5, 21))),
+                          lake)
+    assert len(written) == 2
+    assert all(p.name.startswith("part-") and p.suffix == ".parquet" for p in written)
+    write_table(ARTICLES, article_rows(("a3", "Three", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21))),
+                lake)
+    assert parquet_files(lake, "articles") == ["published_date=2024-05-20", "published_date=2024-05-21"]
+    assert read_lake(lake, "articles") == [
+        ("a1", "One", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21)), ("a3", "Three", date(2024, 5, 20)),
+    ]
+    # The partition column lives in the folder name only, like every hive-partitioned lake.
+    import pyarrow.parquet as pq
+
+    assert "published_date" not in pq.read_schema(written[0]).names
+
+
+def test_undated_articles_go_to_the_default_partition(tmp_path):
+    lake = tmp_path / "lake"
+    write_table(ARTICLES, article_rows(("a1", "Undated", None)), lake)
+    write_table(ARTICLES, article_rows(("a1", "Undated, again", None)), lake)
+    assert parquet_files(lake, "articles") == [f"published_date={NULL_PARTITION}"]
+    assert read_lake(lake, "articles") == [("a1", "Undated, again", None)]
+
+
+def test_without_merge_rows_are_appended(tmp_path):
+    lake = tmp_path / "lake"
+    write_table(ARTICLES, article_rows(("a1", "One", date(2024, 5, 20))), lake, merge=False)
+    write_table(ARTICLES, article_rows(("a1", "One", date(2024, 5, 20))), lake, merge=False)
+    assert len(read_lake(lake, "articles")) == 2
+
+
+def test_child_rows_of_an_article_are_replaced_together(tmp_path):
+    lake = tmp_path / "lake"
+    day = date(2024, 5, 20)
+    first = TOPICS.to_arrow([{"article_id": "a1", "published_date": day, "topic_code": c, "score": 0.5}
+                             for c in ("medtop:11000000", "medtop:04000000")])
+    write_table(TOPICS, first, lake)
+    write_table(TOPICS, TOPICS.to_arrow([{"article_id": "a1", "published_date": day,
+                                          "topic_code": "medtop:15000000", "score": 1.0}]), lake)
+    rows = duckdb.sql(f"select article_id, topic_code from read_parquet('{table_glob(lake, 'article_topics')}')"
+                      ).fetchall()
+    assert rows == [("a1", "medtop:15000000")]
+
+
+def test_empty_table_writes_nothing(tmp_path):
+    assert write_table(ARTICLES, ARTICLES.empty(), tmp_path / "lake") == []
+    assert not (tmp_path / "lake").exists()
+
+
+@pytest.mark.xfail(reason="bug: write_table merges within a partition only; when a reloaded article's "
+                          "published_date changes, its old row stays in the old partition and the lake holds "
+                          "the article twice (the module promises it never does)", strict=True)
+def test_article_whose_date_changed_is_not_kept_twice(tmp_path):
+    lake = tmp_path / "lake"
+    write_table(ARTICLES, article_rows(("a1", "From the feed date", date(2024, 5, 20))), lake)
+    write_table(ARTICLES, article_rows(("a1", "From the page date", date(2024, 5, 19))), lake)
+    assert read_lake(lake, "articles") == [("a1", "From the page date", date(2024, 5, 19))]
+
+
+@pytest.mark.xfail(reason="bug: pipeline.write_lake merges each table on its own rows, so an article reloaded "
+                          "with no rows in a child table (e.g. no topics any more) keeps its stale child rows "
+                          "in the lake, while Warehouse.load deletes them; a rebuild from the lake brings them "
+                          "back", strict=True)
+def test_reloaded_article_without_topics_loses_its_old_topics_in_the_lake(tmp_path, make_article):
+    from newsetl.pipeline import write_lake
+
+    warehouse = Warehouse(tmp_path / "wh")
+    write_lake(article_tables([make_article("a1", topics=[("medtop:11000000", 1.0)])]), warehouse)
+    write_lake(article_tables([make_article("a1", topics=[])]), warehouse)
+    rows = duckdb.sql(f"select count(*) from read_parquet('{table_glob(warehouse.lake, 'article_topics')}')"
+                      ).fetchone()[0]
+    assert rows == 0
+
+
+# -- warehouse ------------------------------------------------------------------------------------
+
+
+def test_ddl_creates_every_table_and_the_views():
+    con = duckdb.connect()
+    con.execute(ddl())
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()}
+    views = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_type = 'VIEW'").fetchall()}
+    assert tables == set(TABLES)
+    assert {"topic_daily", "entity_daily"} <= views
+    for name, table in TABLES.items():
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+            [name]).fetchall()]
+        assert columns == table.schema.names, name
+    con.execute(ddl())  # idempotent: a second run changes nothing and does not fail
+
+
+def test_primary_key_refuses_a_second_row_of_an_article():
+    con = duckdb.connect()
+    con.execute(ddl())
+    con.execute("insert into articles (article_id) values ('a1')")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("insert into articles (article_id) values ('a1')")
+
+
+def enriched(make_article, aid: str, **changes):
+    defaults = dict(
+        topics=[("medtop:11000000", 0.7), ("medtop:04000000", 0.3)],
+        entities=[Entity("Ines Brandt", "PERSON", 3), Entity("Linden", "GPE", 2, "NO")],
+        keywords=[("tram extension", 0.8)],
+        paragraph_hashes=[("h1", False), ("h2", True)],
+        vector=[0.1] * 4,
+    )
+    return make_article(aid, **{**defaults, **changes})
+
+
+def counts(con, article_id: str) -> dict[str, int]:
+    return {name: con.execute(f"select count(*) from {name} where article_id = ?", [article_id]).fetchone()[0]
+            for name in ARTICLE_TABLES}
+
+
+def test_load_and_reload_replaces_child_rows(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        assert warehouse.load(con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")])) == 2
+        assert counts(con, "a1") == {"articles": 1, "article_topics": 2, "article_entities": 2,
+                                     "article_keywords": 1, "article_paragraphs": 2, "article_vectors": 1}
+        reloaded = enriched(make_article, "a1", title="Corrected", topics=[("medtop:15000000", 1.0)], entities=[],
+                            keywords=[("cup final", 0.9), ("stadium", 0.5)])
+        assert warehouse.load(con, article_tables([reloaded])) == 0  # not new
+        assert counts(con, "a1") == {"articles": 1, "article_topics": 1, "article_entities": 0,
+                                     "article_keywords": 2, "article_paragraphs": 2, "article_vectors": 1}
+        assert con.execute("select topic_code from article_topics where article_id = 'a1'").fetchall() == [
+            ("medtop:15000000",)]
+        assert con.execute("select title from articles where article_id = 'a1'").fetchone() == ("Corrected",)
+        assert counts(con, "a2")["article_topics"] == 2  # the other article is untouched
+
+
+def test_views_count_articles_per_day(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")]))
+        assert con.execute("select published_date, topic, articles from topic_daily order by topic").fetchall() == [
+            (date(2024, 5, 20), "economy, business and finance", 2), (date(2024, 5, 20), "politics", 2)]
+        assert con.execute("select entity, label, articles from entity_daily order by entity").fetchall() == [
+            ("Ines Brandt", "PERSON", 2), ("Linden", "GPE", 2)]
+
+
+def test_reader_sees_what_the_writer_loaded(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([enriched(make_article, "a1")]))
+    with warehouse.reader() as con:
+        row = con.execute("select article_id, published_at, authors from articles").fetchone()
+    assert row[0] == "a1"
+    assert row[1] == datetime(2024, 5, 20, 8, 0, tzinfo=timezone.utc)
+    assert row[2] == ["Mira Holt"]
+
+
+def test_reader_on_a_missing_warehouse(tmp_path):
+    with pytest.raises(WarehouseError, match="no warehouse at .*run 'newsetl run' first"):
+        Warehouse(tmp_path / "nowhere").reader()
+    assert Warehouse(tmp_path / "nowhere").read_if_exists() is None
+
+
+def test_state_readers_on_a_missing_warehouse_are_empty(tmp_path):
+    warehouse = Warehouse(tmp_path / "nowhere")
+    assert warehouse.paragraph_counts(["velmora-post"], exclude=[]) == {}
+    assert warehouse.recent_story_members([date(2024, 5, 20)], 3, exclude=[]) == []
+
+
+def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([
+            enriched(make_article, "a1"), enriched(make_article, "a2"),
+            enriched(make_article, "a3", published_at=datetime(2024, 4, 1, tzinfo=timezone.utc)),
+        ]))
+    assert warehouse.paragraph_counts(["velmora-post"], exclude=["a3"]) == {
+        ("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}
+    members = warehouse.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
+    assert [(m.article_id, m.story_id, m.entities) for m in members] == [
+        ("a1", "s-a1", {"Ines Brandt", "Linden"})]
+    assert members[0].vector.shape == (4,)
+
+
+def test_rebuild_from_lake(tmp_path, make_article):
+    from newsetl.pipeline import write_lake
+
+    warehouse = Warehouse(tmp_path / "wh")
+    write_lake(article_tables([enriched(make_article, "a1"), enriched(make_article, "a2", published_at=None)]),
+               warehouse)
+    with warehouse.writer() as con:
+        rebuilt = warehouse.rebuild_from_lake(con, tuple(ARTICLE_TABLES))
+        assert rebuilt["articles"] == 2
+        assert rebuilt["article_topics"] == 4
+        assert con.execute("select article_id, published_date from articles order by 1").fetchall() == [
+            ("a1", date(2024, 5, 20)), ("a2", None)]
