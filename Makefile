@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test test-fast lint eval bench schema server deploy worker clean
 
+# Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
+# .venv/install.log and shown only when the install fails.
 $(STAMP): pyproject.toml requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing newsetl and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install -c requirements.lock -e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 ## run: one ingest run on the bundled sample (offline), then a summary
 run: $(STAMP)

@@ -6,7 +6,7 @@ import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from newsetl.extract.page import Document
 from newsetl.records import Article, FeedItem, RawPage
 
-FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ def make_document(make_page) -> Callable[..., Document]:
              captions: set[str] | None = None, title: str = "A headline") -> Document:
         return Document(
             page=make_page(url, b"", source=source), canonical_url=url, title=title, authors=["Mira Holt"],
-            published_at=datetime(2024, 5, 20, 8, 0, tzinfo=timezone.utc), date_source="json-ld",
+            published_at=datetime(2024, 5, 20, 8, 0, tzinfo=UTC), date_source="json-ld",
             paragraphs=list(paragraphs), captions=set(captions or ()),
         )
 
@@ -57,7 +57,7 @@ def make_document(make_page) -> Callable[..., Document]:
 def make_article() -> Callable[..., Article]:
     """Article factory for the storage tests (already 'enriched')."""
 
-    def make(article_id: str, *, published_at: datetime | None = datetime(2024, 5, 20, 8, 0, tzinfo=timezone.utc),
+    def make(article_id: str, *, published_at: datetime | None = datetime(2024, 5, 20, 8, 0, tzinfo=UTC),
              title: str = "Flood barrier opens", **changes) -> Article:
         article = Article(
             article_id=article_id, source="velmora-post", url=f"https://news.example.org/{article_id}",
@@ -90,7 +90,7 @@ class LocalServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"  # no keep-alive: a body without length ends at close
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]  # routes and hits ignore the query
                 server.hits[path] += 1
                 server.last_headers[path] = dict(self.headers)

@@ -18,36 +18,36 @@ FOLLOW = "Follow us on X and Facebook"
 
 REPORTING = {
     "tram": [
-        "Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
-        "that lasted until nearly midnight.",
-        "The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
-        "is expected to carry 18,000 passengers a day.",
-        "Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
-        "rerouted as the city grows.",
+        ("Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
+        "that lasted until nearly midnight."),
+        ("The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
+        "is expected to carry 18,000 passengers a day."),
+        ("Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
+        "rerouted as the city grows."),
     ],
     "bakery": [
-        "A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
-        "at the end of the month, its owners said.",
-        "Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
-        "energy prices had made the contract impossible to keep.",
-        "The education office said a new supplier had been found and that pupils would not notice any change "
-        "in the lunch menu after the holidays.",
+        ("A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
+        "at the end of the month, its owners said."),
+        ("Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
+        "energy prices had made the contract impossible to keep."),
+        ("The education office said a new supplier had been found and that pupils would not notice any change "
+        "in the lunch menu after the holidays."),
     ],
     "choir": [
-        "The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
-        "eleven other ensembles from across the province.",
-        "The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
-        "founded the group in a church hall nine years ago.",
-        "The singers will represent the region at the national finals in the capital next spring, and the "
-        "council has promised to pay for the bus.",
+        ("The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
+        "eleven other ensembles from across the province."),
+        ("The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
+        "founded the group in a church hall nine years ago."),
+        ("The singers will represent the region at the national finals in the capital next spring, and the "
+        "council has promised to pay for the bus."),
     ],
     "bridge": [
-        "The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
-        "engineers replace its worn bearings.",
-        "Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
-        "three nights when the new bearings are lifted into place.",
-        "Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
-        "footbridge closer to the market.",
+        ("The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
+        "engineers replace its worn bearings."),
+        ("Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
+        "three nights when the new bearings are lifted into place."),
+        ("Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
+        "footbridge closer to the market."),
     ],
 }
 
@@ -130,7 +130,7 @@ def test_duplicated_paragraph_appears_once(make_document):
     first, second, third = REPORTING["choir"]
     doc = make_document(url("choir"), [first, second, second.upper(), third, second], source=SOURCE)
     (article,), _ = clean_documents([doc])
-    assert article.text == "\n\n".join([first, second, third])
+    assert article.text == f"{first}\n\n{second}\n\n{third}"
     assert article.removed_paragraphs == 2
 
 

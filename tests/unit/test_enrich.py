@@ -284,8 +284,10 @@ def test_stories_are_transitive_within_a_batch():
     assert {m.story_id for m in batch} == {"s-a"}
 
 
-def test_empty_batch():
-    assign_stories([], [member("k", BASE, story="s-k")], window_days=3)  # nothing to do, no error
+def test_empty_batch_leaves_known_members_alone():
+    known = [member("k", BASE, story="s-k")]
+    assign_stories([], known, window_days=3)
+    assert known[0].story_id == "s-k"
 
 
 def test_lead_text():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from lxml import html as lxml_html
@@ -16,8 +16,6 @@ from newsetl.extract.metadata import (
     strip_site_name,
 )
 from newsetl.records import FeedItem, Reject
-
-UTC = timezone.utc
 
 # -- complete_partial_date --------------------------------------------------------------------------
 
@@ -153,14 +151,14 @@ def test_find_canonical_resolves_and_ignores_home_pages():
 
 URL = "https://velmora.example.org/2024/barrier?utm_source=rss"
 PARAGRAPHS = [
-    "The river authority in Velmora opened its new flood barrier on Tuesday after four years of construction "
-    "along the eastern bank of the Ostra.",
-    "Engineers said the steel gates can hold back water two metres above the highest level ever recorded in the "
-    "town, set during the spring storms of the last decade.",
-    "Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, gathered on the "
-    "embankment to watch the first closing of the gates.",
-    "The project cost 140 million euros, most of it paid by the regional government, and the authority expects "
-    "upkeep to cost about two million euros a year.",
+    ("The river authority in Velmora opened its new flood barrier on Tuesday after four years of construction "
+    "along the eastern bank of the Ostra."),
+    ("Engineers said the steel gates can hold back water two metres above the highest level ever recorded in the "
+    "town, set during the spring storms of the last decade."),
+    ("Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, gathered on the "
+    "embankment to watch the first closing of the gates."),
+    ("The project cost 140 million euros, most of it paid by the regional government, and the authority expects "
+    "upkeep to cost about two million euros a year."),
 ]
 JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", '
            '"name": "Velmora Post"}, {"@type": "NewsArticle", "headline": "Velmora flood barrier opens", '

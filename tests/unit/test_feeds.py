@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.discover.sources import parse_feed, parse_sitemap, plain_text
-from newsetl.fetch.http import FetchError, Fetcher
+from newsetl.fetch.http import Fetcher, FetchError
 from newsetl.sources import Source
-
-UTC = timezone.utc
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -65,7 +63,7 @@ FEED_URL_ATOM = "https://linden.example.net/section/feeds/atom.xml"
 
 
 def test_rss_items_become_candidates():
-    candidates, rejects = parse_feed(RSS, "https://velmora.example.org/rss.xml", "velmora-post")
+    candidates, _rejects = parse_feed(RSS, "https://velmora.example.org/rss.xml", "velmora-post")
     assert [c.url for c in candidates] == [
         "https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss",
         "https://velmora.example.org/2024/04/library-hours",  # relative, stripped, resolved

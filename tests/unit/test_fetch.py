@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
 from newsetl.config import Settings
-from newsetl.fetch.http import MAX_REDIRECTS, FetchError, Fetcher, is_private_host, retry_after_seconds
+from newsetl.fetch.http import (
+    MAX_REDIRECTS,
+    Fetcher,
+    FetchError,
+    is_private_host,
+    retry_after_seconds,
+)
 from newsetl.fetch.pages import fetch_pages, raw_id
 from newsetl.records import Candidate, FeedItem
 from newsetl.sources import Source
@@ -41,7 +47,7 @@ def test_200_page(server, fetcher):
     assert fetched.headers["ETag"] == '"v1"'
     assert "X-Secret" not in fetched.headers
     assert fetched.fetched_at.tzinfo is not None
-    assert abs((datetime.now(timezone.utc) - fetched.fetched_at).total_seconds()) < 30
+    assert abs((datetime.now(UTC) - fetched.fetched_at).total_seconds()) < 30
 
 
 def test_user_agent_is_sent(server):
@@ -217,7 +223,7 @@ def test_retry_after_seconds(value, seconds):
 
 
 def test_retry_after_http_date():
-    future = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    future = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after_seconds(future) <= 30
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert retry_after_seconds("Wed, 21 Oct 2099 07:28:00 GMT") == 60.0
@@ -245,7 +251,7 @@ def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
     server.add("/a", body=PAGE)
     server.add("/c", body="<p>c</p>")
     source = Source(name="velmora-post", kind="urls", urls=[server.url("/a")], allow_private_network=True)
-    item = FeedItem(title="Ferry", published_at=datetime(2024, 4, 2, tzinfo=timezone.utc))
+    item = FeedItem(title="Ferry", published_at=datetime(2024, 4, 2, tzinfo=UTC))
     candidates = [
         Candidate("velmora-post", server.url("/a") + "?utm_source=rss", item=item),
         Candidate("velmora-post", server.url("/b")),  # seen in an earlier run

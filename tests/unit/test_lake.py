@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from newsetl.records import Entity
@@ -55,9 +56,9 @@ def test_merge_keeps_other_articles_and_partitions_by_date(tmp_path):
         ("a1", "One", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21)), ("a3", "Three", date(2024, 5, 20)),
     ]
     # The partition column lives in the folder name only, like every hive-partitioned lake.
-    import pyarrow.parquet as pq
-
-    assert "published_date" not in pq.read_schema(written[0]).names
+    for path in (lake / "articles").rglob("*.parquet"):
+        assert "published_date" not in pq.read_schema(path).names
+        assert "article_id" in pq.read_schema(path).names
 
 
 def test_undated_articles_go_to_the_default_partition(tmp_path):
@@ -147,13 +148,13 @@ def test_primary_key_refuses_a_second_row_of_an_article():
 
 
 def enriched(make_article, aid: str, **changes):
-    defaults = dict(
-        topics=[("medtop:11000000", 0.7), ("medtop:04000000", 0.3)],
-        entities=[Entity("Ines Brandt", "PERSON", 3), Entity("Linden", "GPE", 2, "NO")],
-        keywords=[("tram extension", 0.8)],
-        paragraph_hashes=[("h1", False), ("h2", True)],
-        vector=[0.1] * 4,
-    )
+    defaults = {
+        "topics": [("medtop:11000000", 0.7), ("medtop:04000000", 0.3)],
+        "entities": [Entity("Ines Brandt", "PERSON", 3), Entity("Linden", "GPE", 2, "NO")],
+        "keywords": [("tram extension", 0.8)],
+        "paragraph_hashes": [("h1", False), ("h2", True)],
+        "vector": [0.1] * 4,
+    }
     return make_article(aid, **{**defaults, **changes})
 
 
@@ -196,7 +197,7 @@ def test_reader_sees_what_the_writer_loaded(tmp_path, make_article):
     with warehouse.reader() as con:
         row = con.execute("select article_id, published_at, authors from articles").fetchone()
     assert row[0] == "a1"
-    assert row[1] == datetime(2024, 5, 20, 8, 0, tzinfo=timezone.utc)
+    assert row[1] == datetime(2024, 5, 20, 8, 0, tzinfo=UTC)
     assert row[2] == ["Mira Holt"]
 
 
@@ -217,7 +218,7 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
     with warehouse.writer() as con:
         warehouse.load(con, article_tables([
             enriched(make_article, "a1"), enriched(make_article, "a2"),
-            enriched(make_article, "a3", published_at=datetime(2024, 4, 1, tzinfo=timezone.utc)),
+            enriched(make_article, "a3", published_at=datetime(2024, 4, 1, tzinfo=UTC)),
         ]))
     assert warehouse.paragraph_counts(["velmora-post"], exclude=["a3"]) == {
         ("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}

@@ -47,7 +47,7 @@ def test_valid_file_loads_every_source(tmp_path):
     assert [(s.name, s.kind) for s in parsed.sources] == [
         ("velmora-post", "feed"), ("linden.gazette", "sitemap"), ("handpicked", "urls"), ("archive", "directory"),
     ]
-    feed, sitemap, urls, directory = parsed.sources
+    feed, sitemap, urls, _directory = parsed.sources
     assert feed.url == "https://velmora.example.org/rss.xml"
     assert feed.delay == 2.5
     assert feed.max_articles == 30
