@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/newsetl run
 
-## test: the whole suite (unit, integration, Prefect flow tests)
+## test: lint, then the whole suite (unit, integration, Prefect flow tests)
 test: $(STAMP)
+	$(BIN)/ruff check src flows tests benchmarks
 	$(BIN)/python -m pytest -q
 
 ## test-fast: unit tests only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from prefect import flow, unmapped
@@ -21,9 +21,15 @@ from newsetl.serve import serve_folder
 from newsetl.sources import load_sources
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.tasks import (
-    acquire, archive, chunked, process_chunk, publish, record_run, summarise, write_and_load,
+    acquire,
+    archive,
+    chunked,
+    process_chunk,
+    publish,
+    record_run,
+    summarise,
+    write_and_load,
 )
-
 
 SourcesParam = Annotated[
     str | None, Field(description="Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample.")]
@@ -47,7 +53,7 @@ def ingest(
     store = Warehouse(settings.warehouse)
     store.prepare()
     run_id = current_run_id()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     summary = RunSummary(run_id=run_id, flow="ingest", status="running")
     rejects: list[Reject] = []
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from prefect import flow
@@ -32,7 +32,7 @@ def reprocess(
         if (live.lake / name).exists():
             shutil.copytree(live.lake / name, staged.lake / name)
     run_id = current_run_id()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     summary = RunSummary(run_id=run_id, flow="reprocess", status="running")
     rejects: list[Reject] = []
     for pages in read_raw(live.raw, batch_rows=settings.chunk_size):

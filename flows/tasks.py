@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -63,7 +63,7 @@ def write_and_load(processed: Processed, warehouse: Warehouse) -> int:
 @task(name="record-run", cache_policy=NO_CACHE)
 def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime, warehouse: Warehouse) -> None:
     """Write the run row and its rejects to the lake and the warehouse."""
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     tables = {
         "rejects": reject_table(rejects, summary.run_id, finished),
         "runs": run_table({

@@ -14,7 +14,7 @@ from newsetl.config import Settings
 from newsetl.enrich import enrich_articles
 from newsetl.extract import Document, extract_document
 from newsetl.records import Article, RawPage, Reject
-from newsetl.schema import TABLES
+from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import write_table
 from newsetl.storage.rows import article_tables
 from newsetl.storage.warehouse import Warehouse
@@ -68,8 +68,18 @@ def process_pages(pages: list[RawPage], warehouse: Warehouse, settings: Settings
 
 
 def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
-    """Merge tables into the lake; returns the number of files written."""
-    return sum(len(write_table(TABLES[name], rows, warehouse.lake)) for name, rows in tables.items())
+    """Merge tables into the lake; returns the number of files written.
+
+    Every article table is rewritten for all of the batch's articles, also where the batch
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    """
+    articles = tables.get("articles")
+    ids = articles.column("article_id").combine_chunks() if articles is not None else None
+    written = 0
+    for name, rows in tables.items():
+        keys = ids if name in ARTICLE_TABLES and ids is not None else None
+        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+    return written
 
 
 def to_tables(processed: Processed) -> dict[str, pa.Table]:

@@ -19,6 +19,8 @@ def normalize_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     query = [
         (k, v)

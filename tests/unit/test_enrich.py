@@ -72,8 +72,6 @@ def test_clean_mention():
     assert clean_mention("(Ines Brandt),") == "Ines Brandt"
 
 
-@pytest.mark.xfail(reason="minor bug: clean_mention strips quotes/punctuation after removing the possessive and "
-                          "a leading 'The', so a quoted mention keeps both", strict=True)
 def test_clean_mention_with_quotes():
     assert clean_mention('"The Linden Gazette’s"') == "Linden Gazette"
 

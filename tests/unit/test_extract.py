@@ -58,8 +58,6 @@ def test_partial_date_none(text):
     assert complete_partial_date(text, datetime(2024, 8, 10, tzinfo=UTC)) is None
 
 
-@pytest.mark.xfail(reason="bug: complete_partial_date returns None when the reference year has no 29 February "
-                          "instead of trying the year before (a leap year)", strict=True)
 def test_partial_date_29_february_falls_back_to_the_leap_year():
     reference = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     assert complete_partial_date("29 Feb, 10:00", reference) == datetime(2024, 2, 29, 10, 0, tzinfo=UTC)
@@ -126,14 +124,10 @@ def test_strip_site_name_leaves_other_titles_alone():
     assert strip_site_name("Storm - what we know", "Velmora Post") == "Storm - what we know"
 
 
-@pytest.mark.xfail(reason="bug: with two separators strip_site_name splits from the left "
-                          "(maxsplit=len(parts)-2 then [0]) and keeps only the first part", strict=True)
 def test_strip_site_name_keeps_separators_inside_the_headline():
     assert strip_site_name("Ferry resumes - what changes - Velmora Post", "Velmora Post") == "Ferry resumes - what changes"
 
 
-@pytest.mark.xfail(reason="bug: strip_site_name compares by substring, so a short first segment contained in "
-                          "the site name ('US' in 'USA Today') is stripped as if it were the outlet", strict=True)
 def test_strip_site_name_needs_the_whole_site_name():
     assert strip_site_name("US - China trade truce holds", "USA Today") == "US - China trade truce holds"
 

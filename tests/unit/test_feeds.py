@@ -101,9 +101,6 @@ def test_atom_relative_links_resolve_against_the_feed_url():
     assert market.item.published_at == datetime(2024, 4, 3, 6, 0, tzinfo=UTC)  # only updated
 
 
-@pytest.mark.xfail(reason="bug: feedparser 6.0.14 has no JSON Feed support, so parse_feed (documented as "
-                          "RSS/Atom/JSON Feed, FEED_TYPES accepts json) rejects every JSON Feed as 'not a feed'",
-                   strict=True)
 def test_json_feed_items_become_candidates():
     body = json.dumps({
         "version": "https://jsonfeed.org/version/1.1",
@@ -153,9 +150,6 @@ def test_feed_without_items_is_rejected():
     assert [(r.stage, r.url) for r in rejects] == [("discover", "https://x.example.com/rss")]
 
 
-@pytest.mark.xfail(reason="bug: parse_feed passes response_headers without a content-type, so feedparser always "
-                          "sets bozo (NonXMLContentType) and a valid feed with no items is reported as "
-                          "'not a feed' instead of 'empty feed'", strict=True)
 def test_valid_feed_without_items_is_an_empty_feed():
     rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://x.example.com/</link></channel></rss>'
     _, rejects = parse_feed(rss, "https://x.example.com/rss", "s")
@@ -314,9 +308,6 @@ def test_jsonl_record_without_body_is_rejected(tmp_path):
     assert rejects[0].detail == "needs 'html' or 'text'"
 
 
-@pytest.mark.xfail(reason="bug: _jsonl only guards json.loads and the body check; a record whose 'text' is not "
-                          "a string (or whose published_at is a number) raises AttributeError out of discover "
-                          "instead of becoming a 'bad jsonl record' reject", strict=True)
 def test_jsonl_record_with_wrong_types_is_a_reject_not_a_crash(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"url": "https://j.example.com/1", "text": 42}\n'
                                       '{"url": "https://j.example.com/2", "text": "Fine"}\n')

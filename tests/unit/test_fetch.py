@@ -229,16 +229,11 @@ def test_retry_after_http_date():
     assert retry_after_seconds("Wed, 21 Oct 2099 07:28:00 GMT") == 60.0
 
 
-@pytest.mark.xfail(reason="bug: parsedate_to_datetime returns a naive datetime for '-0000' or a missing zone; "
-                          "retry_after_seconds then subtracts it from an aware one and raises TypeError, "
-                          "which escapes Fetcher.get", strict=True)
 @pytest.mark.parametrize("value", ["Wed, 21 Oct 2015 07:28:00 -0000", "Wed, 21 Oct 2015 07:28:00"])
 def test_retry_after_date_without_zone_does_not_crash(value):
     assert retry_after_seconds(value) == 0.0
 
 
-@pytest.mark.xfail(reason="bug: float('nan') parses, max/min keep NaN, and time.sleep(nan) raises ValueError "
-                          "in Fetcher._get_once: a 'Retry-After: nan' header crashes the fetch", strict=True)
 def test_retry_after_nan_is_ignored():
     value = retry_after_seconds("nan")
     assert value is None or 0.0 <= value <= 60.0

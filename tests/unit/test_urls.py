@@ -63,8 +63,6 @@ def test_normalize_is_idempotent():
     assert normalize_url(once) == once
 
 
-@pytest.mark.xfail(reason="bug: normalize_url drops the brackets of an IPv6 host "
-                          "(hostname has none), giving 'http://::1:8080/x'", strict=True)
 def test_ipv6_host_keeps_its_brackets():
     assert normalize_url("http://[::1]:8080/x") == "http://[::1]:8080/x"
 

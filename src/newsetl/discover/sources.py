@@ -8,14 +8,14 @@ import io
 import json
 import re
 from calendar import timegm
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
 
-from newsetl.fetch.http import FetchError, Fetcher
+from newsetl.fetch.http import Fetcher, FetchError
 from newsetl.records import Candidate, FeedItem, Reject
 from newsetl.sources import Source
 
@@ -46,15 +46,56 @@ def plain_text(value: str | None) -> str | None:
 
 
 def _struct_to_datetime(value) -> datetime | None:
-    return datetime.fromtimestamp(timegm(value), tz=timezone.utc) if value else None
+    return datetime.fromtimestamp(timegm(value), tz=UTC) if value else None
+
+
+def parse_json_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[Reject]] | None:
+    """JSON Feed 1.x (feedparser reads only XML feeds); None when the body is not one."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
+        return None
+    items = data.get("items") if isinstance(data.get("items"), list) else []
+    if not items:
+        return [], [Reject("discover", source, base_url, "empty feed", "the feed lists no items")]
+    feed_authors = _json_authors(data)
+    candidates, rejects = [], []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not isinstance(link, str) or not link.strip():
+            rejects.append(Reject("discover", source, base_url, "feed item without link", str(item.get("title") or "")[:200]))
+            continue
+        published = item.get("date_published") or item.get("date_modified")
+        candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=FeedItem(
+            title=plain_text(item.get("title") if isinstance(item.get("title"), str) else None),
+            published_at=_iso(published if isinstance(published, str) else None),
+            authors=_json_authors(item) or feed_authors,
+            summary=plain_text(item.get("summary") if isinstance(item.get("summary"), str) else None),
+        )))
+    return candidates, rejects
+
+
+def _json_authors(data: dict) -> list[str]:
+    authors = data.get("authors") if isinstance(data.get("authors"), list) else [data.get("author")]
+    return [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
 
 def parse_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[Reject]]:
     """Parse RSS/Atom/JSON Feed bytes into candidates; links resolved against the feed URL."""
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    if body.lstrip()[:1] == b"{":
+        parsed_json = parse_json_feed(body, base_url, source)
+        if parsed_json is not None:
+            return parsed_json
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url,
+                                                      "content-type": "application/xml"})
     if not parsed.entries:
-        reason = "not a feed" if parsed.bozo else "empty feed"
-        detail = str(parsed.get("bozo_exception", ""))[:300]
+        is_feed = parsed.get("version") or parsed.feed.get("title")
+        reason = "empty feed" if is_feed else "not a feed"
+        detail = "the feed lists no items" if is_feed else str(parsed.get("bozo_exception", ""))[:300]
         return [], [Reject("discover", source, base_url, reason, detail)]
     candidates, rejects = [], []
     for entry in parsed.entries:
@@ -117,7 +158,7 @@ def _iso(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _sitemap(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
@@ -171,15 +212,21 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
         where = f"{path.as_uri()}#L{number}"
         try:
             record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("a record must be a JSON object")
             body = record.get("html") or record.get("text")
-            if not isinstance(record, dict) or not body:
+            if not isinstance(body, str) or not body.strip():
                 raise ValueError("needs 'html' or 'text'")
-        except (ValueError, AttributeError) as err:
+            for key in ("url", "title", "published_at"):
+                if record.get(key) is not None and not isinstance(record[key], str):
+                    raise ValueError(f"'{key}' must be a string")
+        except ValueError as err:
             rejects.append(Reject("discover", source, where, "bad jsonl record", str(err)[:300]))
             continue
         authors = record.get("authors") or []
+        authors = [authors] if isinstance(authors, str) else [a for a in authors if isinstance(a, str)] if isinstance(authors, list) else []
         item = FeedItem(title=record.get("title"), published_at=_iso(record.get("published_at")),
-                        authors=[authors] if isinstance(authors, str) else list(authors))
+                        authors=authors)
         candidates.append(Candidate(source, record.get("url") or where, item=item, body=body.encode("utf-8"),
                                     content_type="text/html" if record.get("html") else "text/plain"))
     return candidates

@@ -25,7 +25,7 @@ def load_model(name: str):
 
 
 def clean_mention(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(text.split()).strip(" .,;:\"“”‘’()[]")
     text = POSSESSIVE.sub("", text)
     text = re.sub(r"^(the|The)\s+", "", text)
     return text.strip(" .,;:\"'“”‘’()[]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
@@ -54,7 +54,7 @@ def parse_datetime(value: str | None) -> datetime | None:
         if not match:
             return None
         parsed = datetime.fromisoformat(match.group(1))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
@@ -107,13 +107,15 @@ def complete_partial_date(text: str, reference: datetime) -> datetime | None:
         hour += 12
     elif ampm == "am" and hour == 12:
         hour = 0
-    zone = reference.tzinfo or timezone.utc
+    zone = reference.tzinfo or UTC
     years = [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
+    if not match.group("year"):
+        years += [reference.year - y for y in range(2, 5)]  # 29 February: back to a leap year
     for year in years:
         try:
             candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
         except ValueError:
-            return None
+            continue
         if match.group("year") or candidate <= reference + timedelta(days=1):
             return candidate
     return None
@@ -145,7 +147,7 @@ def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: da
     match = URL_DATE.search(urlsplit(url).path)
     if match:
         try:
-            return datetime(*map(int, match.groups()), tzinfo=timezone.utc), "url"
+            return datetime(*map(int, match.groups()), tzinfo=UTC), "url"
         except ValueError:
             pass
     return None, "none"
@@ -197,16 +199,23 @@ def find_authors(ld: dict, meta: dict[str, str], found: str | None, feed_authors
     return []
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
 def strip_site_name(title: str, site_name: str | None) -> str:
-    """'Headline | Outlet' -> 'Headline' when one side is the site's name."""
-    parts = SITE_SEPARATORS.split(title)
-    if len(parts) < 2:
+    """'Headline | Outlet' or 'Outlet - Headline' -> 'Headline', when that part names the site."""
+    site = _squash(site_name or "")
+    if not site:
         return title
-    site = (site_name or "").lower()
-    if site and parts[-1].strip().lower() in site or (site and site in parts[-1].strip().lower()):
-        return SITE_SEPARATORS.split(title, maxsplit=len(parts) - 2)[0] if len(parts) > 2 else parts[0]
-    if site and parts[0].strip().lower() in site:
-        return title[len(parts[0]):].lstrip(" |-–—:·»")
+    separators = list(SITE_SEPARATORS.finditer(title))
+    if not separators:
+        return title
+    last, first = separators[-1], separators[0]
+    if site in _squash(title[last.end():]):
+        return title[: last.start()].strip()
+    if site in _squash(title[: first.start()]):
+        return title[first.end():].strip()
     return title
 
 

@@ -1,5 +1,5 @@
 """Fetch: polite HTTP and the raw archive of every response."""
 
-from newsetl.fetch.http import FetchError, Fetched, Fetcher
+from newsetl.fetch.http import Fetched, Fetcher, FetchError
 
 __all__ = ["FetchError", "Fetched", "Fetcher"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import random
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -62,14 +63,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000" or no zone: HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
         return None
-    return min(max((when - datetime.now(timezone.utc)).total_seconds(), 0.0), MAX_RETRY_AFTER)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class Fetcher:
@@ -167,4 +172,4 @@ class Fetcher:
             headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
             return Fetched(url=url, final_url=final_url, status=response.status_code,
                            content_type=content_type, headers=headers, body=b"".join(chunks),
-                           fetched_at=datetime.now(timezone.utc))
+                           fetched_at=datetime.now(UTC))

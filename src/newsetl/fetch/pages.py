@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsetl.fetch.archive import headers_json
-from newsetl.fetch.http import FetchError, Fetcher
+from newsetl.fetch.http import Fetcher, FetchError
 from newsetl.records import Candidate, RawPage, Reject
 from newsetl.sources import Source
 from newsetl.urls import normalize_url
@@ -44,7 +44,7 @@ def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, r
                 raw_id=raw_id(run_id, candidate.url), run_id=run_id, source=source.name,
                 url=candidate.url, url_key=key, final_url=candidate.url, status=200,
                 content_type=candidate.content_type or "text/html", headers="{}",
-                body=candidate.body, item=candidate.item, fetched_at=datetime.now(timezone.utc),
+                body=candidate.body, item=candidate.item, fetched_at=datetime.now(UTC),
             ))
             continue
         try:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -55,28 +56,57 @@ def read_partition(folder: Path) -> pa.Table | None:
     return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
 
 
-def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True) -> list[Path]:
+def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
+    """Partition folder values where any of `keys` is stored now (reads the key column only)."""
+    if not has_files(lake, spec.name) or len(keys) == 0:
+        return set()
+    con = duckdb.connect()
+    con.register("wanted", pa.table({"key": keys}))
+    rows = con.execute(
+        f"select distinct {spec.partition} from read_parquet(?, hive_partitioning = true, "
+        f"hive_types_autocast = false) where {spec.key} in (select key from wanted)",
+        [table_glob(lake, spec.name)],
+    ).fetchall()
+    con.close()
+    return {partition_value(r[0]) for r in rows}
+
+
+def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
+                keys: pa.Array | None = None) -> list[Path]:
     """Merge rows into their partitions of `lake/<table>`; returns the files written.
 
-    With merge, existing rows of the same key are replaced (keyless tables are appended).
+    With merge, every stored row whose key is in `keys` (default: the keys of `rows`) is
+    replaced, in whichever partition it is - so an article whose date changed, or that lost
+    all its rows in a child table, is not kept twice or stale. Keyless tables are appended.
     """
+    if not (merge and spec.key):
+        written = []
+        for value, part in split_by_partition(rows, spec.partition):
+            target = lake / spec.name / f"{spec.partition}={value}" / part_name()
+            write_atomic(part, target)
+            written.append(target)
+        return written
+    if keys is None:
+        keys = pc.unique(rows.column(spec.key).combine_chunks())
+    new_parts = dict(split_by_partition(rows, spec.partition))
     written: list[Path] = []
-    for value, part in split_by_partition(rows, spec.partition):
+    for value in sorted(set(new_parts) | partitions_holding(spec, lake, keys)):
         folder = lake / spec.name / f"{spec.partition}={value}"
-        if merge and spec.key:
-            existing = read_partition(folder)
-            if existing is not None and existing.num_rows:
-                keep = pc.invert(pc.is_in(existing.column(spec.key), value_set=part.column(spec.key)))
-                part = pa.concat_tables([existing.filter(keep).select(part.column_names), part])
-            old = list(folder.glob("*.parquet"))
-            target = folder / part_name()
-            write_atomic(part, target)
-            for stale in old:
-                stale.unlink(missing_ok=True)
-        else:
-            target = folder / part_name()
-            write_atomic(part, target)
-        written.append(target)
+        parts = []
+        existing = read_partition(folder)
+        if existing is not None and existing.num_rows:
+            parts.append(existing.filter(pc.invert(pc.is_in(existing.column(spec.key), value_set=keys))))
+        if value in new_parts:
+            parts.append(new_parts[value])
+        columns = [f.name for f in spec.schema if f.name != spec.partition]
+        merged = pa.concat_tables([p.select(columns) for p in parts])
+        old = list(folder.glob("*.parquet"))
+        target = folder / part_name()
+        if merged.num_rows:
+            write_atomic(merged, target)
+            written.append(target)
+        for stale in old:
+            stale.unlink(missing_ok=True)
     return written
 
 
