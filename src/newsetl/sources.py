@@ -92,7 +92,12 @@ def load_sources(path: str | Path) -> SourcesFile:
         parsed = SourcesFile.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        loc = list(first["loc"])
+        if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+            entry = (data.get("sources") or [None])[loc[1]] if isinstance(data.get("sources"), list) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            loc[:2] = [f"source '{name}'" if isinstance(name, str) else f"source #{loc[1] + 1}"]
+        where = ".".join(str(p) for p in loc)
         message = first["msg"].removeprefix("Value error, ")
         raise SourcesError(f"sources file {path}: {where or 'top level'}: {message}") from None
     base = path.resolve().parent

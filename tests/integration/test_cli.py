@@ -61,7 +61,7 @@ def test_status_shows_runs_counts_and_rejects(warehouse, capsys):
 @pytest.mark.parametrize("content, message", [
     ("[[sources]]\nname = 'x'\nkind = 'feed'\n", "a feed source needs 'url'"),
     ("[[sources]\nname = 'x'", "is not valid TOML"),
-    ("[[sources]]\nname = 'x'\nkind = 'gopher'\nurl = 'http://a.example/'\n", "sources.0.kind"),
+    ("[[sources]]\nname = 'x'\nkind = 'gopher'\nurl = 'http://a.example/'\n", "source 'x'.kind"),
 ])
 def test_bad_sources_file_exits_2_and_writes_nothing(tmp_path, capsys, content, message):
     sources = tmp_path / "bad.toml"

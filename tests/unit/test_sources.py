@@ -110,7 +110,7 @@ def test_bad_toml(tmp_path):
 
 def test_unknown_kind(tmp_path):
     message = error_of(tmp_path, '[[sources]]\nname = "a"\nkind = "podcast"\nurl = "https://e.example.com/"\n')
-    assert "sources.0.kind" in message
+    assert "source 'a'.kind" in message
     assert "'feed', 'sitemap', 'urls', 'directory' or 'warc'" in message
 
 
@@ -118,7 +118,7 @@ def test_unknown_kind(tmp_path):
                                              ("directory", "path"), ("warc", "path")])
 def test_source_without_its_location(tmp_path, kind, needs):
     message = error_of(tmp_path, f'[[sources]]\nname = "a"\nkind = "{kind}"\n')
-    assert message.endswith(f"sources.0: a {kind} source needs '{needs}'")
+    assert message.endswith(f"source 'a': a {kind} source needs '{needs}'")
 
 
 def test_duplicate_names(tmp_path):
@@ -142,7 +142,7 @@ def test_non_http_url_in_a_urls_list(tmp_path):
 def test_unknown_key(tmp_path):
     text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ncolour = "red"\n'
     message = error_of(tmp_path, text)
-    assert "sources.0.colour" in message
+    assert "source 'a'.colour" in message
     assert "Extra inputs are not permitted" in message
 
 
@@ -154,7 +154,7 @@ def test_unknown_top_level_key(tmp_path):
 def test_bad_drop_pattern(tmp_path):
     text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndrop_patterns = ["ok", "(unclosed"]\n'
     message = error_of(tmp_path, text)
-    assert "sources.0.drop_patterns" in message
+    assert "source 'a'.drop_patterns" in message
     assert "drop pattern '(unclosed' is not a valid regex" in message
 
 
@@ -169,9 +169,9 @@ def test_empty_file_has_no_sources(tmp_path):
 
 def test_bad_name(tmp_path):
     message = error_of(tmp_path, '[[sources]]\nname = "has space"\nkind = "feed"\nurl = "https://e.example.com/"\n')
-    assert "sources.0.name" in message
+    assert "source 'has space'.name" in message
 
 
 def test_negative_delay(tmp_path):
     text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndelay = -1\n'
-    assert "sources.0.delay" in error_of(tmp_path, text)
+    assert "source 'a'.delay" in error_of(tmp_path, text)

@@ -65,13 +65,16 @@ def clean_documents(
         keep = []
         seen: set[str] = set()
         captions = {normalize_text(c).lower() for c in doc.captions}
-        for paragraph, h in zip(paragraphs, hashes):
+        # The headline often comes back as the first paragraph; the title column holds it.
+        headline = paragraph_hash(doc.title) if doc.title else None
+        for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
             recurring = prior_counts.get((source, h), 0) + len(batch_counts[(source, h)] - {aid})
             drop = (
                 any(p.search(paragraph) for p in compiled.get(source, []))
                 or recurring + 1 >= RECURRENCE_THRESHOLD
                 or paragraph.lower() in captions
                 or h in seen
+                or (index == 0 and h == headline)
                 or rules.is_boilerplate_line(paragraph)
             )
             seen.add(h)
