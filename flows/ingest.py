@@ -15,6 +15,7 @@ from pydantic import Field
 from newsetl.config import Settings
 from newsetl.fetch.archive import seen_url_keys
 from newsetl.fetch.http import Fetcher
+from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
 from newsetl.serve import serve_folder
@@ -58,17 +59,20 @@ def ingest(
     rejects: list[Reject] = []
     try:
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
+        cache = ConditionalCache(store.root / "state" / "conditional-get.json")
         with site:
             seen = seen_url_keys(store.raw)
             fetcher = Fetcher(settings)
             results = acquire.map(config.sources, fetcher=unmapped(fetcher), run_id=unmapped(run_id),
-                                  seen=unmapped(seen)).result()
-        pages = [page for result, _ in results for page in result.pages]
-        for result, discover_rejects in results:
-            rejects += discover_rejects + result.rejects
+                                  seen=unmapped(seen), cache=unmapped(cache)).result()
+        pages = [page for result in results for page in result.pages]
+        for result in results:
+            rejects += result.rejects
             summary.skipped += result.skipped
+            summary.not_modified += result.not_modified
         summary.fetched = len(pages)
-        archive(pages, store)
+        archive(pages + [doc for result in results for doc in result.documents], store)
+        cache.save()  # only once the responses it vouches for are archived
         drop_patterns = {s.name: s.drop_patterns for s in config.sources if s.drop_patterns}
         for chunk in chunked(pages, settings.chunk_size):
             processed = process_chunk(chunk, store, settings, drop_patterns)

@@ -16,6 +16,7 @@ from newsetl.discover import discover
 from newsetl.fetch.archive import write_raw
 from newsetl.fetch.http import Fetcher
 from newsetl.fetch.pages import FetchResult, fetch_pages
+from newsetl.fetch.state import ConditionalCache
 from newsetl.pipeline import Processed, process_pages, to_tables, write_lake
 from newsetl.records import RawPage, Reject
 from newsetl.report import RunSummary, fill_breakdowns, summary_markdown
@@ -26,13 +27,18 @@ from newsetl.storage.warehouse import Warehouse
 
 @task(name="acquire", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5),
       cache_policy=NO_CACHE, task_run_name="acquire-{source.name}")
-def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str]) -> tuple[FetchResult, list[Reject]]:
+def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str],
+            cache: ConditionalCache) -> FetchResult:
     """Discover one source's candidates and fetch the ones not seen before."""
-    candidates, rejects = discover(source, fetcher)
-    result = fetch_pages(source, candidates, fetcher, run_id, seen)
-    get_run_logger().info("%s: %d candidates, %d fetched, %d skipped, %d rejected", source.name,
-                          len(candidates), len(result.pages), result.skipped, len(result.rejects) + len(rejects))
-    return result, rejects
+    found = discover(source, fetcher, run_id, cache)
+    result = fetch_pages(source, found.candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2)
+    result.documents += found.documents
+    result.rejects = found.rejects + result.rejects
+    result.not_modified += found.not_modified
+    get_run_logger().info("%s: %d candidates, %d fetched, %d skipped, %d rejected%s", source.name,
+                          len(found.candidates), len(result.pages), result.skipped, len(result.rejects),
+                          ", feed not modified" if found.not_modified else "")
+    return result
 
 
 @task(name="archive-raw", cache_policy=NO_CACHE)

@@ -15,10 +15,13 @@ class FeedItem:
     published_at: datetime | None = None
     authors: list[str] = field(default_factory=list)
     summary: str | None = None
+    # A sitemap's <lastmod>: when the page last changed, not when it was published.
+    modified_at: datetime | None = None
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        for key in ("published_at", "modified_at"):
+            data[key] = data[key].isoformat() if data[key] else None
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -26,12 +29,13 @@ class FeedItem:
         if not text:
             return cls()
         data = json.loads(text)
-        published = data.get("published_at")
+        published, modified = data.get("published_at"), data.get("modified_at")
         return cls(
             title=data.get("title"),
             published_at=datetime.fromisoformat(published) if published else None,
             authors=list(data.get("authors") or []),
             summary=data.get("summary"),
+            modified_at=datetime.fromisoformat(modified) if modified else None,
         )
 
 
@@ -63,6 +67,7 @@ class RawPage:
     body: bytes
     item: FeedItem
     fetched_at: datetime
+    kind: str = "page"
 
 
 @dataclass

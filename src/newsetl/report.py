@@ -14,6 +14,7 @@ class RunSummary:
     status: str
     fetched: int = 0
     skipped: int = 0
+    not_modified: int = 0
     new_articles: int = 0
     updated_articles: int = 0
     duplicates: int = 0
@@ -51,6 +52,7 @@ def format_summary(summary: RunSummary) -> str:
     lines = [
         f"newsetl {summary.flow} {summary.run_id}: {summary.status}",
         f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
+        f"{summary.not_modified} feeds unchanged, "
         f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
         f"{summary.duplicates} duplicates, {summary.rejected} rejected",
     ]

@@ -126,6 +126,7 @@ RAW_PAGES = pa.schema(
         pa.field("raw_id", pa.string(), nullable=False),
         pa.field("run_id", pa.string()),
         pa.field("source", pa.string()),
+        pa.field("kind", pa.string()),  # page | feed | sitemap
         pa.field("url", pa.string()),
         pa.field("url_key", pa.string()),
         pa.field("final_url", pa.string()),

@@ -27,6 +27,7 @@ class Source(BaseModel):
     urls: list[str] = Field(default_factory=list)
     path: Path | None = None
     allow_private_network: bool = False
+    robots: bool = Field(True, description="Honour the site's robots.txt.")
     delay: float | None = Field(None, ge=0, description="Seconds between requests to one host.")
     max_articles: int | None = Field(None, gt=0, description="Fetch at most this many new articles a run.")
     drop_patterns: list[str] = Field(default_factory=list, description="Regexes of paragraphs to drop.")

@@ -192,7 +192,8 @@ def test_urlset_with_news_publication_date():
     bridge, buses, about = candidates
     assert bridge.item.published_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=2)))
     assert bridge.item.title == "Bridge repairs & detours"
-    assert buses.item.published_at == datetime(2024, 5, 1, tzinfo=UTC)  # lastmod, date only -> UTC midnight
+    assert buses.item.published_at is None  # lastmod says when the page changed, not when it was published
+    assert buses.item.modified_at == datetime(2024, 5, 1, tzinfo=UTC)
     assert buses.item.title is None
     assert about.item.published_at is None
 
@@ -215,7 +216,8 @@ def test_sitemap_source_follows_the_index(server):
     server.add("/sitemaps/news-1.xml", body=URLSET, content_type="application/xml")
     # news-2.xml is not routed: the local server answers 404
     source = Source(name="linden", kind="sitemap", url=server.url("/sitemap.xml"), allow_private_network=True)
-    candidates, rejects = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
+    found = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
+    candidates, rejects = found.candidates, found.rejects
     assert [c.url for c in candidates] == [
         "https://linden.example.net/city/bridge-repairs",
         server.url("/city/night-buses"),  # relative to the nested sitemap's URL
@@ -228,7 +230,8 @@ def test_sitemap_source_follows_the_index(server):
 
 def test_feed_source_fetch_failure_is_one_reject(server):
     source = Source(name="velmora-post", kind="feed", url=server.url("/gone.xml"), allow_private_network=True)
-    candidates, rejects = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
+    found = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
+    candidates, rejects = found.candidates, found.rejects
     assert candidates == []
     assert [(r.stage, r.source, r.reason) for r in rejects] == [("discover", "velmora-post", "http 404")]
 
@@ -237,7 +240,7 @@ def test_feed_source_deduplicates_links(server):
     rss = RSS.replace(b"  /2024/04/library-hours  ", b"https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss")
     server.add("/rss.xml", body=rss, content_type="application/rss+xml")
     source = Source(name="velmora-post", kind="feed", url=server.url("/rss.xml"), allow_private_network=True)
-    candidates, _ = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
+    candidates = discover(source, Fetcher(Settings(retries=0, host_delay=0))).candidates
     assert [c.url for c in candidates] == ["https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss"]
 
 
@@ -264,7 +267,8 @@ def folder(tmp_path):
 
 def test_directory_source(folder):
     source = Source(name="archive", kind="directory", path=folder)
-    candidates, rejects = discover(source, Fetcher(Settings()))
+    found = discover(source, Fetcher(Settings()))
+    candidates, rejects = found.candidates, found.rejects
     by_url = {c.url: c for c in candidates}
     assert list(by_url) == [
         (folder / "a.html").as_uri(),
@@ -294,14 +298,16 @@ def test_directory_source(folder):
 
 def test_directory_rejects_unsupported_files(tmp_path):
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
-    candidates, rejects = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    candidates, rejects = found.candidates, found.rejects
     assert candidates == []
     assert [(r.stage, r.reason, r.detail) for r in rejects] == [("discover", "unsupported file type", ".pdf")]
 
 
 def test_jsonl_record_without_body_is_rejected(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"url": "https://j.example.com/9", "title": "No body"}\n[1, 2]\n')
-    candidates, rejects = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    candidates, rejects = found.candidates, found.rejects
     assert candidates == []
     assert [(r.reason, r.url.rsplit("#", 1)[1]) for r in rejects] == [("bad jsonl record", "L1"),
                                                                        ("bad jsonl record", "L2")]
@@ -311,7 +317,8 @@ def test_jsonl_record_without_body_is_rejected(tmp_path):
 def test_jsonl_record_with_wrong_types_is_a_reject_not_a_crash(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"url": "https://j.example.com/1", "text": 42}\n'
                                       '{"url": "https://j.example.com/2", "text": "Fine"}\n')
-    candidates, rejects = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    candidates, rejects = found.candidates, found.rejects
     assert [c.url for c in candidates] == ["https://j.example.com/2"]
     assert [r.reason for r in rejects] == ["bad jsonl record"]
 

@@ -44,7 +44,7 @@ def test_200_page(server, fetcher):
     assert fetched.body == PAGE.encode()
     assert fetched.content_type == "text/html"  # parameters dropped, lower-cased
     assert fetched.url == fetched.final_url == server.url("/ferry")
-    assert fetched.headers["ETag"] == '"v1"'
+    assert fetched.headers["etag"] == '"v1"'
     assert "X-Secret" not in fetched.headers
     assert fetched.fetched_at.tzinfo is not None
     assert abs((datetime.now(UTC) - fetched.fetched_at).total_seconds()) < 30
@@ -270,7 +270,7 @@ def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
     assert (page.run_id, page.source, page.status, page.content_type) == ("run-7", "velmora-post", 200, "text/html")
     assert page.body == PAGE.encode()
     assert page.item is item
-    assert json.loads(page.headers)["Content-Type"] == "text/html; charset=utf-8"
+    assert json.loads(page.headers)["content-type"] == "text/html; charset=utf-8"
     assert normalize_url(server.url("/a")) in seen  # fetched keys are remembered
 
 

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from calendar import timegm
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -15,8 +16,11 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
+from newsetl.discover.dates import parse_feed_date
 from newsetl.fetch.http import Fetcher, FetchError
-from newsetl.records import Candidate, FeedItem, Reject
+from newsetl.fetch.pages import raw_page
+from newsetl.fetch.state import ConditionalCache
+from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
@@ -25,17 +29,58 @@ MAX_UNZIPPED = 50_000_000
 TAG = re.compile(r"<[^>]+>")
 
 
-def discover(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
-    """Candidates of one source, and a reject for each part of it that failed."""
+@dataclass
+class Discovery:
+    """What discovering one source found."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    # Feed and sitemap responses, kept in the raw archive like every response.
+    documents: list[RawPage] = field(default_factory=list)
+    not_modified: int = 0
+
+
+class Context:
+    """What a discover function needs besides its source."""
+
+    def __init__(self, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None) -> None:
+        self.fetcher = fetcher
+        self.run_id = run_id
+        self.cache = cache
+
+    def get_document(self, source: Source, url: str, kind: str, found: Discovery, accept: tuple[str, ...] = ()):
+        """Fetch a feed or sitemap, conditionally when validators are known; None if unchanged."""
+        validators = self.cache.validators(url) if self.cache else None
+        try:
+            fetched = self.fetcher.get(url, allow_private=source.allow_private_network, delay=source.delay,
+                                       accept=accept, validators=validators,
+                                       robots=source.robots and self.fetcher.settings.obey_robots)
+        except FetchError as err:
+            if err.response is not None:
+                found.documents.append(raw_page(source.name, self.run_id, url, err.response, kind=kind))
+            raise
+        if self.cache:
+            self.cache.remember(url, fetched.status, fetched.headers)
+        if fetched.not_modified:
+            found.not_modified += 1
+            return None
+        found.documents.append(raw_page(source.name, self.run_id, url, fetched, kind=kind))
+        return fetched
+
+
+def discover(source: Source, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None) -> Discovery:
+    """Candidates of one source, a reject for each part of it that failed, and what was fetched."""
     kinds = {"feed": _feed, "sitemap": _sitemap, "urls": _urls, "directory": _directory, "warc": _warc}
+    found = Discovery()
     try:
-        candidates, rejects = kinds[source.kind](source, fetcher)
+        kinds[source.kind](source, Context(fetcher, run_id, cache), found)
     except FetchError as err:
-        return [], [Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)]
+        found.rejects.append(Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail))
     unique: dict[str, Candidate] = {}
-    for candidate in candidates:
+    for candidate in found.candidates:
         unique.setdefault(candidate.url, candidate)
-    return list(unique.values()), rejects
+    found.candidates = list(unique.values())
+    return found
 
 
 def plain_text(value: str | None) -> str | None:
@@ -84,14 +129,19 @@ def _json_authors(data: dict) -> list[str]:
     return [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
 
-def parse_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[Reject]]:
-    """Parse RSS/Atom/JSON Feed bytes into candidates; links resolved against the feed URL."""
+def parse_feed(body: bytes, base_url: str, source: str,
+               content_type: str = "application/xml") -> tuple[list[Candidate], list[Reject]]:
+    """Parse RSS/Atom/JSON Feed bytes into candidates; links resolved against the feed URL.
+
+    The HTTP content type (with its charset) helps feedparser decode; without one it falls
+    back to windows-1252 when the bytes are not the UTF-8 they claim to be.
+    """
     if body.lstrip()[:1] == b"{":
         parsed_json = parse_json_feed(body, base_url, source)
         if parsed_json is not None:
             return parsed_json
     parsed = feedparser.parse(body, response_headers={"content-location": base_url,
-                                                      "content-type": "application/xml"})
+                                                      "content-type": content_type or "application/xml"})
     if not parsed.entries:
         is_feed = parsed.get("version") or parsed.feed.get("title")
         reason = "empty feed" if is_feed else "not a feed"
@@ -108,7 +158,8 @@ def parse_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate]
             authors = [entry["author"]]
         item = FeedItem(
             title=plain_text(entry.get("title")),
-            published_at=_struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed")),
+            published_at=_struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+            or parse_feed_date(entry.get("published") or entry.get("updated")),
             authors=[plain_text(a) for a in authors if plain_text(a)],
             summary=plain_text(entry.get("summary")),
         )
@@ -116,10 +167,14 @@ def parse_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate]
     return candidates, rejects
 
 
-def _feed(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
-    fetched = fetcher.get(source.url, allow_private=source.allow_private_network,
-                          delay=source.delay, accept=FEED_TYPES)
-    return parse_feed(fetched.body, fetched.final_url, source.name)
+def _feed(source: Source, context: Context, found: Discovery) -> None:
+    fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
+    if fetched is None:
+        return
+    candidates, rejects = parse_feed(fetched.body, fetched.final_url, source.name,
+                                     fetched.headers.get("content-type", ""))
+    found.candidates += candidates
+    found.rejects += rejects
 
 
 def _maybe_gunzip(body: bytes) -> bytes:
@@ -145,8 +200,9 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
         loc = url.find("{*}loc")
         if loc is None or not (loc.text or "").strip():
             continue
-        when = url.findtext("{*}news/{*}publication_date") or url.findtext("{*}lastmod")
-        item = FeedItem(title=plain_text(url.findtext("{*}news/{*}title")), published_at=_iso(when))
+        item = FeedItem(title=plain_text(url.findtext("{*}news/{*}title")),
+                        published_at=_iso(url.findtext("{*}news/{*}publication_date")),
+                        modified_at=_iso(url.findtext("{*}lastmod")))
         candidates.append(Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item))
     return candidates, []
 
@@ -161,32 +217,36 @@ def _iso(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _sitemap(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
-    queue, done, candidates, rejects = [source.url], set(), [], []
+def _sitemap(source: Source, context: Context, found: Discovery) -> None:
+    queue, done = [source.url], set()
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
         if url in done:
             continue
         done.add(url)
         try:
-            fetched = fetcher.get(url, allow_private=source.allow_private_network, delay=source.delay)
-            found, nested = parse_sitemap(fetched.body, fetched.final_url, source.name)
+            fetched = context.get_document(source, url, "sitemap", found)
+            if fetched is None:
+                continue
+            candidates, nested = parse_sitemap(fetched.body, fetched.final_url, source.name)
         except FetchError as err:
-            rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
+            found.rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
             continue
         except etree.XMLSyntaxError as err:
-            rejects.append(Reject("discover", source.name, url, "not a sitemap", str(err)[:300]))
+            found.rejects.append(Reject("discover", source.name, url, "not a sitemap", str(err)[:300]))
             continue
-        candidates.extend(found)
+        found.candidates += candidates
         queue.extend(nested)
-    return candidates, rejects
+    if queue:
+        found.rejects.append(Reject("discover", source.name, queue[0], "too many sitemaps",
+                                    f"stopped after {MAX_SITEMAPS}; {len(queue)} left"))
 
 
-def _urls(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
-    return [Candidate(source=source.name, url=u.strip()) for u in source.urls], []
+def _urls(source: Source, context: Context, found: Discovery) -> None:
+    found.candidates += [Candidate(source=source.name, url=u.strip()) for u in source.urls]
 
 
-def _directory(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+def _directory(source: Source, context: Context, found: Discovery) -> None:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     candidates, rejects = [], []
@@ -200,7 +260,8 @@ def _directory(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[
             candidates.extend(_jsonl(path, source.name, rejects))
         else:
             rejects.append(Reject("discover", source.name, path.as_uri(), "unsupported file type", suffix or "no suffix"))
-    return candidates, rejects
+    found.candidates += candidates
+    found.rejects += rejects
 
 
 def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
@@ -232,7 +293,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
     return candidates
 
 
-def _warc(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Reject]]:
+def _warc(source: Source, context: Context, found: Discovery) -> None:
     from warcio.archiveiterator import ArchiveIterator
 
     root = Path(source.path)
@@ -253,4 +314,5 @@ def _warc(source: Source, fetcher: Fetcher) -> tuple[list[Candidate], list[Rejec
                     candidates.append(Candidate(source.name, url, body=record.content_stream().read(), content_type=content_type))
             except Exception as err:  # warcio raises bare exceptions on truncated archives
                 rejects.append(Reject("discover", source.name, path.as_uri(), "bad warc file", str(err)[:300]))
-    return candidates, rejects
+    found.candidates += candidates
+    found.rejects += rejects

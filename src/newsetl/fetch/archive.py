@@ -20,7 +20,7 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> int:
         return 0
     rows = [
         {
-            "raw_id": p.raw_id, "run_id": p.run_id, "source": p.source, "url": p.url,
+            "raw_id": p.raw_id, "run_id": p.run_id, "source": p.source, "kind": p.kind, "url": p.url,
             "url_key": p.url_key, "final_url": p.final_url, "status": p.status,
             "content_type": p.content_type, "headers": p.headers, "body": p.body,
             "feed_item": p.item.to_json(), "fetched_at": p.fetched_at,
@@ -36,24 +36,32 @@ def raw_files(raw_dir: Path) -> list[Path]:
     return sorted((raw_dir / RAW.name).glob("*/*.parquet"))
 
 
+# Pages not fetched again: those archived with a usable response, and those that are gone for
+# good (404, 410). Timeouts and 5xx are retried by the next run.
+SEEN = "coalesce(kind, 'page') = 'page' and (status < 400 or status in (404, 410))"
+
+
 def seen_url_keys(raw_dir: Path) -> set[str]:
-    """Normalised URLs already archived with a usable response: not fetched again."""
+    """Normalised page URLs that the archive already answers for."""
     files = raw_files(raw_dir)
     if not files:
         return set()
     con = duckdb.connect()
     rows = con.execute(
-        "select distinct url_key from read_parquet(?, union_by_name = true) where status < 400",
+        f"select distinct url_key from read_parquet(?, union_by_name = true) where {SEEN}",
         [[str(f) for f in files]],
     ).fetchall()
     return {r[0] for r in rows}
 
 
 def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
-    """Yield the archive in batches, newest response per URL last (replays in fetch order)."""
+    """Yield the archived pages (not feeds, not errors) in batches, in fetch order."""
     for path in raw_files(raw_dir):
         parquet = pq.ParquetFile(path)
         for batch in parquet.iter_batches(batch_size=batch_rows):
+            rows = [r for r in batch.to_pylist() if r.get("kind", "page") in (None, "page") and r["status"] < 400]
+            if not rows:
+                continue
             yield [
                 RawPage(
                     raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], url=r["url"],
@@ -61,7 +69,7 @@ def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
                     content_type=r["content_type"], headers=r["headers"], body=r["body"],
                     item=FeedItem.from_json(r["feed_item"]), fetched_at=r["fetched_at"],
                 )
-                for r in batch.to_pylist()
+                for r in rows
             ]
 
 

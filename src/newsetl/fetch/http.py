@@ -1,4 +1,5 @@
-"""Polite HTTP: timeouts, retries with backoff, per-host delay, size limits, network safety."""
+"""Polite HTTP: robots.txt, per-host pacing and concurrency, timeouts, retries with backoff,
+conditional GET, streamed size limits, and refusal of private-network targets."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -16,21 +17,30 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from newsetl.config import Settings
+from newsetl.fetch.robots import RobotsPolicy
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
 HOST_FAILURE_LIMIT = 3
-KEPT_HEADERS = ("content-type", "content-language", "last-modified", "etag", "date", "location")
+ERROR_BODY_BYTES = 65_536
+KEPT_HEADERS = ("content-type", "content-language", "content-length", "last-modified", "etag", "date",
+                "location", "retry-after", "cache-control")
 
 
 class FetchError(Exception):
-    """A URL could not be fetched; `reason` is short and stable (it becomes rejects.reason)."""
+    """A URL could not be fetched; `reason` is short and stable (it becomes rejects.reason).
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    When a response came back (an HTTP error), it travels along so the archive can keep it.
+    """
+
+    def __init__(self, reason: str, detail: str = "", *, status: int | None = None,
+                 response: Fetched | None = None) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.status = status
+        self.response = response
 
 
 @dataclass
@@ -41,7 +51,11 @@ class Fetched:
     content_type: str
     headers: dict[str, str]
     body: bytes
-    fetched_at: datetime
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
 
 def is_private_host(host: str) -> bool:
@@ -78,31 +92,54 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class Fetcher:
-    """One HTTP client for a run: shared session, per-host pacing and failure memory."""
+    """One HTTP client for a run: shared session, robots rules, per-host pacing and failures."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
+        self.robots = RobotsPolicy(settings.user_agent)
         self._lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._last_request: dict[str, float] = {}
         self._host_failures: dict[str, int] = {}
 
     def get(self, url: str, *, allow_private: bool = False, delay: float | None = None,
-            accept: tuple[str, ...] = ()) -> Fetched:
-        """GET a URL, following redirects by hand so that every hop is checked."""
+            accept: tuple[str, ...] = (), validators: dict[str, str] | None = None,
+            robots: bool = True, max_bytes: int | None = None) -> Fetched:
+        """GET a URL, following redirects by hand so that every hop is checked.
+
+        `validators` ({"etag": ..., "last-modified": ...}) make it a conditional GET: an
+        unchanged resource comes back as a Fetched with status 304 and no body.
+        """
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            response = self._get_once(current, allow_private=allow_private, delay=delay)
-            if response.is_redirect and response.headers.get("location"):
-                current = urljoin(current, response.headers["location"])
-                response.close()
-                continue
-            return self._read(url, current, response, accept)
+            self._check_target(current, allow_private)
+            pace = delay
+            if robots:
+                allowed, crawl_delay, why = self.robots.check(current, self, allow_private)
+                if not allowed:
+                    raise FetchError(why, current)
+                if crawl_delay is not None:
+                    pace = max(crawl_delay, self.settings.host_delay if delay is None else delay)
+            host = urlsplit(current).hostname or ""
+            with self._slot(host):
+                response = self._get_once(current, allow_private=allow_private, delay=pace,
+                                          validators=validators)
+                if response.is_redirect and response.headers.get("location"):
+                    current = urljoin(current, response.headers["location"])
+                    response.close()
+                    continue
+                return self._read(url, current, response, accept, max_bytes or self.settings.max_body_bytes)
         raise FetchError("too many redirects", f"more than {MAX_REDIRECTS} from {url}")
 
-    def _get_once(self, url: str, *, allow_private: bool, delay: float | None) -> requests.Response:
+    def _slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            return self._host_slots.setdefault(host, threading.BoundedSemaphore(self.settings.host_concurrency))
+
+    def _check_target(self, url: str, allow_private: bool) -> None:
+        """Refuse what must not be asked at all, before robots.txt is asked too."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("bad url", url)
@@ -111,12 +148,21 @@ class Fetcher:
             raise FetchError("private network refused", f"{host} is a private, loopback or link-local address")
         if self._host_failures.get(host, 0) >= HOST_FAILURE_LIMIT:
             raise FetchError("host skipped", f"{host} failed {HOST_FAILURE_LIMIT} times in this run")
+
+    def _get_once(self, url: str, *, allow_private: bool, delay: float | None,
+                  validators: dict[str, str] | None) -> requests.Response:
+        host = urlsplit(url).hostname or ""
+        headers = {}
+        if validators and validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators and validators.get("last-modified"):
+            headers["If-Modified-Since"] = validators["last-modified"]
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             self._pace(host, self.settings.host_delay if delay is None else delay)
             try:
                 response = self.session.get(
-                    url, stream=True, allow_redirects=False,
+                    url, stream=True, allow_redirects=False, headers=headers,
                     timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 )
             except requests.Timeout as err:
@@ -127,13 +173,14 @@ class Fetcher:
                 wait = None
             else:
                 if response.status_code not in RETRY_STATUSES:
-                    self._host_failures[host] = 0
+                    with self._lock:
+                        self._host_failures[host] = 0
                     return response
-                failure = FetchError(f"http {response.status_code}", url)
+                failure = self._http_error(url, url, response)
                 wait = retry_after_seconds(response.headers.get("retry-after"))
-                response.close()
             if attempt + 1 < attempts:
-                time.sleep(wait if wait is not None else min(0.5 * 2**attempt, 10.0) + random.uniform(0, 0.25))
+                backoff = min(0.5 * 2**attempt, 10.0) + random.uniform(0, 0.25)  # jitter spreads retries
+                time.sleep(wait if wait is not None else backoff)
         with self._lock:
             self._host_failures[host] = self._host_failures.get(host, 0) + 1
         raise failure
@@ -147,29 +194,52 @@ class Fetcher:
                 time.sleep(wait)
             self._last_request[host] = time.monotonic()
 
-    def _read(self, url: str, final_url: str, response: requests.Response,
-              accept: tuple[str, ...]) -> Fetched:
+    @staticmethod
+    def _headers(response: requests.Response) -> dict[str, str]:
+        return {k.lower(): v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
+
+    def _http_error(self, url: str, final_url: str, response: requests.Response) -> FetchError:
+        """An HTTP error status, with the start of its body kept for the archive."""
         with response:
-            content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            if response.status_code >= 400:
-                raise FetchError(f"http {response.status_code}", final_url)
+            try:
+                body = next(response.iter_content(ERROR_BODY_BYTES), b"")[:ERROR_BODY_BYTES]
+            except (requests.RequestException, StopIteration):
+                body = b""
+        kept = Fetched(url=url, final_url=final_url, status=response.status_code,
+                       content_type=_content_type(response), headers=self._headers(response), body=body)
+        return FetchError(f"http {response.status_code}", final_url, status=response.status_code, response=kept)
+
+    def _read(self, url: str, final_url: str, response: requests.Response,
+              accept: tuple[str, ...], limit: int) -> Fetched:
+        if response.status_code >= 400:
+            raise self._http_error(url, final_url, response)
+        with response:
+            content_type = _content_type(response)
+            headers = self._headers(response)
+            if response.status_code == 304:
+                return Fetched(url=url, final_url=final_url, status=304, content_type=content_type,
+                               headers=headers, body=b"")
             if accept and content_type and not any(kind in content_type for kind in accept):
-                raise FetchError("wrong content type", content_type)
-            limit = self.settings.max_body_bytes
+                raise FetchError("wrong content type", content_type, status=response.status_code)
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise FetchError("too large", f"content-length {declared} > {limit}")
+                raise FetchError("too large", f"content-length {declared} > {limit}", status=response.status_code)
             chunks, size = [], 0
+            deadline = time.monotonic() + self.settings.max_response_seconds
             try:
                 # iter_content decodes gzip/deflate: the limit also bounds decompressed size.
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
                     if size > limit:
-                        raise FetchError("too large", f"more than {limit} bytes")
+                        raise FetchError("too large", f"more than {limit} bytes", status=response.status_code)
+                    if time.monotonic() > deadline:
+                        raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s")
                     chunks.append(chunk)
             except requests.RequestException as err:
                 raise FetchError("connection error", str(err)[:300]) from None
-            headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
             return Fetched(url=url, final_url=final_url, status=response.status_code,
-                           content_type=content_type, headers=headers, body=b"".join(chunks),
-                           fetched_at=datetime.now(UTC))
+                           content_type=content_type, headers=headers, body=b"".join(chunks))
+
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from newsetl.fetch.archive import headers_json
-from newsetl.fetch.http import Fetcher, FetchError
-from newsetl.records import Candidate, RawPage, Reject
+from newsetl.fetch.http import Fetched, Fetcher, FetchError
+from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
 from newsetl.urls import normalize_url
 
@@ -18,45 +18,64 @@ PAGE_TYPES = ("html", "xhtml", "text/plain")
 @dataclass
 class FetchResult:
     pages: list[RawPage] = field(default_factory=list)
+    # Responses kept in the archive that are not articles to extract: feeds, sitemaps, HTTP errors.
+    documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
+    not_modified: int = 0
 
 
 def raw_id(run_id: str, url: str) -> str:
     return hashlib.sha256(f"{run_id}\n{url}".encode()).hexdigest()[:24]
 
 
+def raw_page(source: str, run_id: str, url: str, fetched: Fetched, item: FeedItem | None = None,
+             kind: str = "page") -> RawPage:
+    """An archive record of one HTTP response."""
+    return RawPage(
+        raw_id=raw_id(run_id, url), run_id=run_id, source=source, url=url, url_key=normalize_url(url),
+        final_url=fetched.final_url, status=fetched.status, content_type=fetched.content_type,
+        headers=headers_json(fetched.headers), body=fetched.body, item=item or FeedItem(),
+        fetched_at=fetched.fetched_at, kind=kind,
+    )
+
+
 def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, run_id: str,
-                seen: set[str]) -> FetchResult:
-    """Fetch every new candidate once; failures become rejects, known URLs are skipped."""
+                seen: set[str], workers: int = 4) -> FetchResult:
+    """Fetch every new candidate once; failures become rejects, known URLs are skipped.
+
+    Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
+    """
     result = FetchResult()
+    todo: list[Candidate] = []
     for candidate in candidates:
         key = normalize_url(candidate.url)
-        if key in seen:
-            result.skipped += 1
-            continue
-        if source.max_articles is not None and len(result.pages) >= source.max_articles:
+        if key in seen or (source.max_articles is not None and len(todo) >= source.max_articles):
             result.skipped += 1
             continue
         seen.add(key)
+        todo.append(candidate)
+
+    def fetch_one(candidate: Candidate) -> RawPage | tuple[Reject, RawPage | None]:
         if candidate.body is not None:
-            result.pages.append(RawPage(
-                raw_id=raw_id(run_id, candidate.url), run_id=run_id, source=source.name,
-                url=candidate.url, url_key=key, final_url=candidate.url, status=200,
-                content_type=candidate.content_type or "text/html", headers="{}",
-                body=candidate.body, item=candidate.item, fetched_at=datetime.now(UTC),
-            ))
-            continue
+            local = Fetched(url=candidate.url, final_url=candidate.url, status=200,
+                            content_type=candidate.content_type or "text/html", headers={}, body=candidate.body)
+            return raw_page(source.name, run_id, candidate.url, local, candidate.item)
         try:
-            fetched = fetcher.get(candidate.url, allow_private=source.allow_private_network,
-                                  delay=source.delay, accept=PAGE_TYPES)
+            fetched = fetcher.get(candidate.url, allow_private=source.allow_private_network, delay=source.delay,
+                                  accept=PAGE_TYPES, robots=source.robots and fetcher.settings.obey_robots)
         except FetchError as err:
-            result.rejects.append(Reject("fetch", source.name, candidate.url, err.reason, err.detail))
-            continue
-        result.pages.append(RawPage(
-            raw_id=raw_id(run_id, candidate.url), run_id=run_id, source=source.name,
-            url=candidate.url, url_key=key, final_url=fetched.final_url, status=fetched.status,
-            content_type=fetched.content_type, headers=headers_json(fetched.headers),
-            body=fetched.body, item=candidate.item, fetched_at=fetched.fetched_at,
-        ))
+            kept = raw_page(source.name, run_id, candidate.url, err.response, candidate.item) if err.response else None
+            return Reject("fetch", source.name, candidate.url, err.reason, err.detail), kept
+        return raw_page(source.name, run_id, candidate.url, fetched, candidate.item)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for outcome in pool.map(fetch_one, todo):
+            if isinstance(outcome, RawPage):
+                result.pages.append(outcome)
+            else:
+                reject, kept = outcome
+                result.rejects.append(reject)
+                if kept is not None:
+                    result.documents.append(kept)
     return result

@@ -1,0 +1,52 @@
+"""Validators (ETag, Last-Modified) of feeds and sitemaps, for conditional GET next run.
+
+A small JSON file in DIR/state: a cache, not a record - losing it costs one full fetch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+
+class ConditionalCache:
+    """Validators from earlier runs; this run's new ones count only once `save` commits them.
+
+    So a retried task in the same run never gets a 304 for a document whose items it has not
+    archived yet.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._pending: dict[str, dict[str, str] | None] = {}
+        try:
+            self._entries: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._entries = {}
+
+    def validators(self, url: str) -> dict[str, str] | None:
+        return self._entries.get(url)
+
+    def remember(self, url: str, status: int, headers: dict[str, str]) -> None:
+        if status == 304:
+            return  # unchanged: the validators we sent still hold
+        kept = {k: headers[k] for k in ("etag", "last-modified") if headers.get(k)}
+        with self._lock:
+            self._pending[url] = kept or None
+
+    def save(self) -> None:
+        with self._lock:
+            for url, kept in self._pending.items():
+                if kept:
+                    self._entries[url] = kept
+                else:
+                    self._entries.pop(url, None)
+            self._pending.clear()
+            text = json.dumps(self._entries, indent=1, sort_keys=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.path)
