@@ -48,7 +48,7 @@ server: $(STAMP)
 
 deploy: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect work-pool create newsetl-pool --type process --overwrite
-	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect --no-prompt deploy --all
+	cd $(CURDIR) && PWD=$(CURDIR) PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect --no-prompt deploy --all
 
 worker: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect worker start --pool newsetl-pool
