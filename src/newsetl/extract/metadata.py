@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from difflib import SequenceMatcher
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -86,11 +87,16 @@ def article_json_ld(tree: lxml_html.HtmlElement) -> dict:
 
 
 def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    """First value of each meta tag; repeated author tags are joined with ';'."""
     tags: dict[str, str] = {}
     for meta in tree.xpath("//meta[@content]"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
-        if key and key not in tags and meta.get("content", "").strip():
-            tags[key] = meta.get("content").strip()
+        value = meta.get("content", "").strip()
+        if not key or not value:
+            continue
+        if key in ("author", "article:author") and key in tags and value not in tags[key].split("; "):
+            tags[key] += "; " + value
+        tags.setdefault(key, value)
     return tags
 
 
@@ -137,9 +143,12 @@ def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: da
             return value, "time-tag"
     if feed_date:
         return feed_date, "feed"
-    value = parse_datetime(found_date)
+    value = visible_date(tree)
     if value:
         return value, "page-text"
+    value = parse_datetime(found_date)
+    if value:
+        return value, "htmldate"
     for node in tree.xpath('//*[contains(@class, "date") or contains(@class, "time") or self::time]'):
         value = complete_partial_date(node.text_content()[:120], fetched_at)
         if value:
@@ -151,6 +160,36 @@ def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: da
         except ValueError:
             pass
     return None, "none"
+
+
+DATE_NODES = (
+    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer)]"
+    "[self::time or contains(@class, 'date') or contains(@class, 'time') or contains(@class, 'publish')"
+    " or contains(@class, 'posted') or contains(@class, 'dateline') or contains(@class, 'byline')"
+    " or contains(@class, 'meta') or contains(@id, 'date')]"
+)
+FULL_DATE = re.compile(
+    rf"\b(\d{{1,2}}\.?\s+(?:{_MONTH})\.?,?\s+\d{{4}}|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+    rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})(?:[^\n]{{0,25}}?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+
+
+def visible_date(tree: lxml_html.HtmlElement) -> datetime | None:
+    """A full date written on the page where dates go (date/byline/meta blocks), not 'Updated'."""
+    from newsetl.discover.dates import parse_feed_date
+
+    for node in tree.xpath(DATE_NODES)[:40]:
+        text = " ".join(node.text_content().split())[:200]
+        if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):
+            continue
+        text = re.split(r"\b(?:updated|last updated|modified)\b", text, flags=re.IGNORECASE)[0]
+        match = FULL_DATE.search(text)
+        if match:
+            value = parse_feed_date(match.group(0))
+            if value:
+                return value
+    return None
 
 
 def _names(value) -> list[str]:
@@ -170,7 +209,8 @@ def clean_authors(raw: list[str]) -> list[str]:
     for entry in raw:
         if not entry or entry.startswith("http"):
             continue
-        entry = re.sub(r"^\s*(by|from|von|par|por)\s+", "", entry.strip(), flags=re.IGNORECASE)
+        entry = re.sub(r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|"
+                       r"written by|text|words)\s*:?\s+", "", entry.strip(), flags=re.IGNORECASE)
         for part in re.split(r"\s*(?:;|&|\band\b|\|)\s*", entry):
             pieces = [p.strip() for p in part.split(",")]
             name = pieces[0]
@@ -190,10 +230,44 @@ def _looks_like_name(text: str) -> bool:
     )
 
 
-def find_authors(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str]) -> list[str]:
-    for raw in (_names(ld.get("author")), [meta.get("author", ""), meta.get("article:author", "")],
-                (found or "").split(";"), feed_authors):
-        names = clean_authors([r for r in raw if r])
+BYLINE_NODES = (
+    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
+    " or ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+    "[contains(@class, 'byline') or contains(@class, 'author') or contains(@rel, 'author')]"
+)
+BY_LINE = re.compile(r"^\s*(?:by|words by|written by)\s+([^|•·\n]{3,120})", re.IGNORECASE)
+
+
+def byline_authors(tree) -> list[str]:
+    """Names from a byline block, or from a short 'By Name, Role' line near the top."""
+    for node in tree.xpath(BYLINE_NODES)[:10]:
+        names = clean_authors([" ".join(node.text_content().split())[:160]])
+        if names:
+            return names
+    for text in tree.xpath("//body//text()[normalize-space()][string-length() < 160]")[:400]:
+        match = BY_LINE.match(str(text))
+        if match:
+            names = clean_authors([match.group(1)])
+            if names:
+                return names
+    return []
+
+
+def _author_sources(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree):
+    """Author lists from each source of truth, in order, computed only when asked."""
+    yield clean_authors(_names(ld.get("author")))
+    yield clean_authors((meta.get("author") or meta.get("article:author") or "").split(";"))
+    yield clean_authors((found or "").split(";"))
+    if tree is not None:
+        yield byline_authors(tree)
+    yield clean_authors(feed_authors)
+
+
+def find_authors(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str],
+                 tree=None) -> list[str]:
+    for names in _author_sources(ld, meta, found, feed_authors, tree):
+        if len(names) > 1 and any(len(n.split()) > 1 for n in names):
+            names = [n for n in names if len(n.split()) > 1]  # a lone word beside full names is a desk or outlet
         if names:
             return names
     return []
@@ -221,12 +295,49 @@ def strip_site_name(title: str, site_name: str | None) -> str:
 
 def find_title(tree, ld: dict, meta: dict[str, str], found: str | None, feed_title: str | None,
                site_name: str | None) -> str | None:
-    h1 = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
-    h1 = [h for h in h1 if h]
-    for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title"),
-                  h1[0] if len(h1) == 1 else None, found, feed_title):
+    """The headline without the site's name: metadata first, then the page's own heading."""
+    site = site_name
+    for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")):
         if isinstance(value, str) and value.strip():
-            return strip_site_name(" ".join(value.split()), site_name)
+            return strip_site_name(" ".join(value.split()), site)
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
+    headings = [h for h in headings if h]
+    for heading in headings:
+        if heading in page_title:
+            return heading
+    if len(headings) == 1:
+        return headings[0]
+    if page_title:
+        stripped = strip_site_name(page_title, site)
+        if stripped != page_title or not SITE_SEPARATORS.search(page_title):
+            return stripped
+        return _headline_part(tree, page_title)
+    for value in (found, feed_title):
+        if value and value.strip():
+            return strip_site_name(" ".join(value.split()), site)
+    return None
+
+
+def _headline_part(tree, page_title: str) -> str:
+    """Of 'A | B | C' with no known site name: the part the page shows as a block, else the longest."""
+    parts = [p.strip() for p in SITE_SEPARATORS.split(page_title) if p.strip()]
+    blocks = {" ".join(e.text_content().split()) for e in tree.xpath("//body//*[self::b or self::strong or self::font "
+                                                                     "or self::h2 or self::div or self::p or self::span]")}
+    shown = [p for p in parts if p in blocks]
+    return max(shown or parts, key=lambda p: len(p.split()))
+
+
+def site_from_host(tree, url: str) -> str | None:
+    """The part of '<Site> | <Headline>' whose letters spell the canonical host's name."""
+    hrefs = tree.xpath('//link[@rel="canonical"]/@href') or [url]
+    host = _squash((urlsplit(hrefs[0]).hostname or "").removeprefix("www.").split(".")[0])
+    page_title = " ".join((tree.findtext(".//title") or "").split())
+    for part in SITE_SEPARATORS.split(page_title):
+        squashed = _squash(part)
+        if host and squashed and (squashed == host or (len(squashed) >= 4 and (squashed in host or host in squashed))
+                                   or SequenceMatcher(None, squashed, host).ratio() >= 0.8):
+            return part
     return None
 
 

@@ -82,14 +82,15 @@ def extract_document(page: RawPage) -> Document | Reject:
     if words and link_words / words > MAX_LINK_SHARE:
         return Reject("extract", page.source, page.url, "not an article",
                       f"{link_words} of {words} words are link texts (a list page)")
-    site_name = tags.get("og:site_name") or result.sitename
+    # trafilatura's sitename is sometimes the headline: the page's own markup and its host come first.
+    site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or result.sitename
     published, date_source = meta.find_published(
         tree, ld, tags, page.final_url, page.item.published_at, result.date, page.fetched_at)
     return Document(
         page=page,
         canonical_url=canonical,
         title=meta.find_title(tree, ld, tags, result.title, page.item.title, site_name),
-        authors=meta.find_authors(ld, tags, result.author, page.item.authors),
+        authors=meta.find_authors(ld, tags, result.author, page.item.authors, tree),
         published_at=published,
         date_source=date_source,
         paragraphs=paragraphs,
