@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from difflib import SequenceMatcher
 from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
