@@ -15,6 +15,8 @@ DONATION = ("The Linden Gazette is owned by nobody but its readers. If our repor
             "and the schools matters to you, a small monthly contribution keeps it free for everyone.")
 NEWSLETTER = "Get the Morning Lamp, our weekday briefing, in your inbox before breakfast."
 FOLLOW = "Follow us on X and Facebook"
+# Recurs in every article but matches no generic rule: only recurrence learning can remove it.
+SIGNOFF = "The Linden Gazette is published by the Linden Media Cooperative from its offices on Harbour Street."
 
 REPORTING = {
     "tram": [
@@ -101,11 +103,11 @@ def test_article_fields(corpus):
 
 
 def test_recurrence_is_learned_per_source(make_document):
-    # The donation appeal in three articles of three different sources is not boilerplate of any of them.
-    docs = [make_document(url(name), [*paragraphs, DONATION], source=f"outlet-{i}")
+    # The same sign-off in three articles of three different sources is not boilerplate of any of them.
+    docs = [make_document(url(name), [*paragraphs, SIGNOFF], source=f"outlet-{i}")
             for i, (name, paragraphs) in enumerate(list(REPORTING.items())[:3])]
     articles, _ = clean_documents(docs)
-    assert all(a.text.endswith(DONATION) for a in articles)
+    assert all(a.text.endswith(SIGNOFF) for a in articles)
     assert all(a.removed_paragraphs == 0 for a in articles)
 
 
@@ -147,14 +149,20 @@ def test_drop_patterns_of_the_source(make_document):
 
 
 def test_prior_counts_let_a_single_article_learn_from_the_corpus(make_document):
-    doc = make_document(url("tram"), [*REPORTING["tram"], DONATION], source=SOURCE)
-    (kept,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(DONATION)): 1})
-    assert kept.text.endswith(DONATION)  # 1 other article + this one: below the threshold of 3
-    (learned,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(DONATION)): 2})
-    assert DONATION not in learned.text
+    doc = make_document(url("tram"), [*REPORTING["tram"], SIGNOFF], source=SOURCE)
+    (kept,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(SIGNOFF)): 1})
+    assert kept.text.endswith(SIGNOFF)  # 1 other article + this one: below the threshold of 3
+    (learned,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(SIGNOFF)): 2})
+    assert SIGNOFF not in learned.text
     assert learned.text == "\n\n".join(REPORTING["tram"])
-    (other,), _ = clean_documents([doc], prior_counts={("another-source", paragraph_hash(DONATION)): 9})
-    assert other.text.endswith(DONATION)
+    (other,), _ = clean_documents([doc], prior_counts={("another-source", paragraph_hash(SIGNOFF)): 9})
+    assert other.text.endswith(SIGNOFF)
+
+
+def test_a_lone_reader_appeal_at_the_end_is_removed_without_learning(make_document):
+    doc = make_document(url("tram"), [*REPORTING["tram"], DONATION], source=SOURCE)
+    (kept,), _ = clean_documents([doc])
+    assert kept.text == "\n\n".join(REPORTING["tram"])
 
 
 def test_too_short_text_is_a_clean_reject(make_document):

@@ -29,7 +29,7 @@ WORD = re.compile(r"\w+")
 
 def normalize_text(text: str) -> str:
     """Mojibake and entities fixed, NFC, one space between words."""
-    text = ftfy.fix_text(html.unescape(text))
+    text = ftfy.fix_text(html.unescape(text), uncurl_quotes=False)  # keep the outlet's typography
     text = unicodedata.normalize("NFC", text)
     return " ".join(text.split())
 
@@ -80,6 +80,7 @@ def clean_documents(
             seen.add(h)
             keep.append(not drop)
         kept = [p for p, k in zip(paragraphs, keep) if k]
+        kept = [p for i, p in enumerate(kept) if not (i >= len(kept) - 3 and rules.is_appeal(p))]
         cut = rules.appeal_start(kept)
         if cut is not None:
             kept = kept[:cut]

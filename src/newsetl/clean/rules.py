@@ -28,6 +28,10 @@ LINE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"\((photo|image|picture|foto)\s*:[^)]*\)\s*$",
     r"^(copyright|©|\(c\))\s",
     r"^all rights reserved\b",
+    r"^((additional )?reporting|writing|editing|compiled|produced) by\b.*$",
+    r"^our standards\s*:",
+    r"^this (article|story|piece) (was |has been )?(originally|first) (published|appeared)\b",
+    r"^(click|tap) here\b",
     r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
 )]
 
@@ -35,7 +39,8 @@ LINE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
 APPEAL_CUES = re.compile(
     r"\b(support(ing)? (us|our|the)|donat\w*|subscri\w+|patreon|membership|become a member|"
     r"per month|a month|monthly contribution|readers? like you|independent (journalism|reporting|press)|"
-    r"newsletter|sign up|inbox|contribut\w+|keep (our|the) \w+ free|paywall|fund(ing)? our)\b",
+    r"newsletter|sign up|inbox|contribut\w+|keep (our|the) \w+ free|paywall|fund(ing)? our|"
+    r"reader-(supported|funded)|support (local|independent) journalism)\b",
     re.IGNORECASE,
 )
 APPEAL_HEADING = re.compile(
@@ -52,14 +57,28 @@ def is_boilerplate_line(paragraph: str) -> bool:
     return any(p.search(paragraph) for p in LINE_PATTERNS)
 
 
+# An appeal asks (support, donate, subscribe...) and speaks of the outlet itself (we, our, us).
+APPEAL_ASK = re.compile(
+    r"\b(support|donat\w*|subscrib\w*|become a (member|supporter|subscriber)|sign up|join|contribut\w*|"
+    r"patreon|chip in|back)\b", re.IGNORECASE)
+APPEAL_SELF = re.compile(
+    r"\b(our (journalism|reporting|newsroom|work|readers|newsletter|mission)|(we|us) (rely|depend|need)|"
+    r"support us|readers like you|reader-(supported|funded)|independent (journalism|reporting|press)|"
+    r"keep (our|the) \w+ (free|open|independent))\b", re.IGNORECASE)
+
+
+def is_appeal(paragraph: str) -> bool:
+    """A paragraph that asks readers for support on the outlet's own behalf."""
+    return bool(APPEAL_ASK.search(paragraph) and APPEAL_SELF.search(paragraph))
+
+
 def appeal_start(paragraphs: list[str]) -> int | None:
     """Index where a trailing reader appeal begins, if the last part of the text is one.
 
-    The block must open with an appeal heading in the second half of the text and most of the
-    paragraphs from there on must carry appeal cues or be short.
+    The block must open with an appeal heading after the lead (appeals can be longer than the
+    article itself), and most paragraphs from there on must carry appeal cues or be short.
     """
-    half = len(paragraphs) // 2
-    for index in range(half, len(paragraphs)):
+    for index in range(min(3, len(paragraphs) // 2), len(paragraphs)):
         if not APPEAL_HEADING.search(paragraphs[index].strip()):
             continue
         tail = paragraphs[index + 1:]

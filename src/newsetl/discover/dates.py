@@ -12,18 +12,18 @@ from datetime import UTC, datetime
 from dateutil import parser as date_parser
 
 MONTHS = {
-    1: "januar janvier enero gennaio janeiro januari stycznia styczeń leden ocak января січня jänner jan",
-    2: "februar février fevrier febrero febbraio fevereiro februari lutego luty únor şubat февраля лютого feb",
-    3: "märz maerz mars marzo março maart marca marzec březen mart марта березня mär",
-    4: "april avril abril aprile kwietnia kwiecień duben nisan апреля квітня apr",
-    5: "mai mayo maggio maio mei maja maj květen mayıs мая травня",
-    6: "juni juin junio giugno junho czerwca czerwiec červen haziran июня червня jun",
-    7: "juli juillet julio luglio julho lipca lipiec červenec temmuz июля липня jul",
-    8: "august août aout agosto augustus sierpnia sierpień srpen ağustos августа серпня aug",
-    9: "september septembre septiembre settembre setembro września wrzesień září eylül сентября вересня sep",
-    10: "oktober octobre octubre ottobre outubro października październik říjen ekim октября жовтня okt",
-    11: "november novembre noviembre novembro listopada listopad kasım ноября листопада nov",
-    12: "dezember décembre decembre diciembre dicembre dezembro december grudnia grudzień prosinec aralık декабря грудня dez dic déc",
+    1: "januar janvier enero gennaio janeiro januari stycznia styczeń leden ocak января січня jänner jan janv ene gen sty",
+    2: "februar février fevrier febrero febbraio fevereiro februari lutego luty únor şubat февраля лютого feb févr fevr fev lut",
+    3: "märz maerz mars marzo março maart marca marzec březen mart марта березня mär mrt",
+    4: "april avril abril aprile kwietnia kwiecień duben nisan апреля квітня apr avr abr kwi",
+    5: "mai mayo maggio maio mei maja maj květen mayıs мая травня mag",
+    6: "juni juin junio giugno junho czerwca czerwiec červen haziran июня червня jun juin giu cze",
+    7: "juli juillet julio luglio julho lipca lipiec červenec temmuz июля липня jul juil lug lip",
+    8: "august août aout agosto augustus sierpnia sierpień srpen ağustos августа серпня aug ago sie",
+    9: "september septembre septiembre settembre setembro września wrzesień září eylül сентября вересня sep sept set wrz",
+    10: "oktober octobre octubre ottobre outubro października październik říjen ekim октября жовтня okt oct ott out paź",
+    11: "november novembre noviembre novembro listopada listopad kasım ноября листопада nov lis",
+    12: "dezember décembre decembre diciembre dicembre dezembro december grudnia grudzień prosinec aralık декабря грудня dez dic déc gru",
 }
 ENGLISH = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 MONTH_NAMES = {name: ENGLISH[number] for number, names in MONTHS.items() for name in names.split()}
@@ -36,6 +36,9 @@ WEEKDAYS = re.compile(
     re.IGNORECASE,
 )
 WORD = re.compile(r"[^\W\d_]+\.?", re.UNICODE)
+YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+ENGLISH_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 
 def parse_feed_date(value: str | None) -> datetime | None:
@@ -44,8 +47,12 @@ def parse_feed_date(value: str | None) -> datetime | None:
         return None
     text = WEEKDAYS.sub(" ", value)
     text = WORD.sub(lambda m: MONTH_NAMES.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
+    # A date needs a year and a month (by name, or in a numeric date): fuzzy parsing would
+    # otherwise fill what is missing from today and invent a date out of "vor 2 Stunden".
+    if not YEAR.search(text) or not (ENGLISH_MONTH.search(text) or NUMERIC_DATE.search(text)):
+        return None
     try:
-        parsed = date_parser.parse(text, fuzzy=True, dayfirst=True)
+        parsed = date_parser.parse(text, fuzzy=True, dayfirst=True, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

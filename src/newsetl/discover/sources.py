@@ -237,6 +237,9 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
             continue
         found.candidates += candidates
         queue.extend(nested)
+        if nested and context.cache:
+            # An index can stay the same while its children change: always ask for it whole.
+            context.cache.remember(url, 200, {})
     if queue:
         found.rejects.append(Reject("discover", source.name, queue[0], "too many sitemaps",
                                     f"stopped after {MAX_SITEMAPS}; {len(queue)} left"))
@@ -294,25 +297,38 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
 
 
 def _warc(source: Source, context: Context, found: Discovery) -> None:
-    from warcio.archiveiterator import ArchiveIterator
-
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
-    candidates, rejects = [], []
     for path in files:
-        with path.open("rb") as stream:
-            try:
-                for record in ArchiveIterator(stream):
-                    if record.rec_type != "response" or record.http_headers is None:
-                        continue
-                    url = record.rec_headers.get_header("WARC-Target-URI")
-                    status = record.http_headers.get_statuscode()
-                    content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
-                    if status != "200" or "html" not in content_type:
-                        rejects.append(Reject("discover", source.name, url or path.as_uri(), "not an html page in warc", f"status {status}, {content_type or 'no type'}"))
-                        continue
-                    candidates.append(Candidate(source.name, url, body=record.content_stream().read(), content_type=content_type))
-            except Exception as err:  # warcio raises bare exceptions on truncated archives
-                rejects.append(Reject("discover", source.name, path.as_uri(), "bad warc file", str(err)[:300]))
-    found.candidates += candidates
-    found.rejects += rejects
+        _warc_file(path, source.name, found)
+
+
+def _warc_file(path: Path, source: str, found: Discovery) -> None:
+    """HTML responses of one WARC file; a file that is no WARC, or is cut short, is a reject."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = 0
+    with path.open("rb") as stream:
+        try:
+            for record in ArchiveIterator(stream):
+                if record.format != "warc":
+                    raise ValueError(f"not a WARC file ({record.format} records)")
+                records += 1
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                status = record.http_headers.get_statuscode()
+                content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
+                body = record.content_stream().read()
+                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
+                    raise ValueError(f"record for {url} is cut short")
+                if status != "200" or "html" not in content_type:
+                    found.rejects.append(Reject("discover", source, url or path.as_uri(), "not an html page in warc",
+                                                f"status {status}, {content_type or 'no type'}"))
+                    continue
+                found.candidates.append(Candidate(source, url, body=body, content_type=content_type))
+        except Exception as err:  # warcio raises bare exceptions on damaged archives
+            found.rejects.append(Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300]))
+            return
+    if records == 0:
+        found.rejects.append(Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records"))

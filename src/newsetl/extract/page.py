@@ -38,6 +38,11 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+CAPTIONS = ("//figcaption | //*[contains(@class, 'caption') or contains(@class, 'cutline')"
+            " or contains(@class, 'photo-credit') or contains(@class, 'image-credit')]")
+# Embedded social posts are quotes of someone else's page, not the article's text.
+EMBEDS = ("//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+          " or contains(@class, 'tiktok-embed')] | //*[contains(@class, 'social-embed')]")
 LIST_PAGE_HEADLINES = 5
 HEADLINE_LINKS = (
     "//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]]"
@@ -61,7 +66,7 @@ def extract_document(page: RawPage) -> Document | Reject:
         return Reject("extract", page.source, page.url, "not html", page.content_type)
     ld = meta.article_json_ld(tree)
     tags = meta.meta_tags(tree)
-    captions = {_normal(c.text_content()) for c in tree.xpath("//figcaption | //*[contains(@class, 'caption')]")}
+    captions = {_normal(c.text_content()) for c in tree.xpath(CAPTIONS)}
     captions.discard("")
     if is_list_page(tree, ld, tags):
         return Reject("extract", page.source, page.url, "not an article",
@@ -70,7 +75,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     canonical = meta.find_canonical(tree, tags, page.final_url)
     result = trafilatura.bare_extraction(
         lxml_html.fromstring(lxml_html.tostring(tree)),  # trafilatura prunes the tree it gets
-        url=page.final_url, with_metadata=True, include_comments=False, include_tables=False,
+        url=page.final_url, with_metadata=True, include_comments=False, include_tables=False, prune_xpath=EMBEDS,
         date_extraction_params={"original_date": True, "extensive_search": True},
     )
     if result is None or not (result.text or "").strip():

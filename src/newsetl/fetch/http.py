@@ -173,17 +173,18 @@ class Fetcher:
                 wait = None
             else:
                 if response.status_code not in RETRY_STATUSES:
-                    with self._lock:
-                        self._host_failures[host] = 0
-                    return response
+                    return response  # failures are forgiven once a whole body has arrived
                 failure = self._http_error(url, url, response)
                 wait = retry_after_seconds(response.headers.get("retry-after"))
             if attempt + 1 < attempts:
                 backoff = min(0.5 * 2**attempt, 10.0) + random.uniform(0, 0.25)  # jitter spreads retries
                 time.sleep(wait if wait is not None else backoff)
+        self._count_failure(host)
+        raise failure
+
+    def _count_failure(self, host: str) -> None:
         with self._lock:
             self._host_failures[host] = self._host_failures.get(host, 0) + 1
-        raise failure
 
     def _pace(self, host: str, delay: float) -> None:
         with self._lock:
@@ -224,21 +225,60 @@ class Fetcher:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise FetchError("too large", f"content-length {declared} > {limit}", status=response.status_code)
+            host = urlsplit(final_url).hostname or ""
             chunks, size = [], 0
-            deadline = time.monotonic() + self.settings.max_response_seconds
+            # A body that trickles in can outlast every read timeout: a watchdog cuts the socket.
+            fired = threading.Event()
+            watchdog = threading.Timer(self.settings.max_response_seconds, _cut, args=(response, fired))
+            watchdog.daemon = True
+            watchdog.start()
             try:
                 # iter_content decodes gzip/deflate: the limit also bounds decompressed size.
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
                     if size > limit:
                         raise FetchError("too large", f"more than {limit} bytes", status=response.status_code)
-                    if time.monotonic() > deadline:
-                        raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s")
                     chunks.append(chunk)
-            except requests.RequestException as err:
-                raise FetchError("connection error", str(err)[:300]) from None
+            except (requests.RequestException, OSError, ValueError) as err:
+                self._count_failure(host)
+                if fired.is_set():
+                    raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s") from None
+                reason = "timeout" if _is_timeout(err) else "connection error"
+                raise FetchError(reason, str(err)[:300]) from None
+            finally:
+                watchdog.cancel()
+            if fired.is_set():  # the cut socket may end the body quietly: it is still cut short
+                self._count_failure(host)
+                raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s")
+            with self._lock:
+                self._host_failures[host] = 0
             return Fetched(url=url, final_url=final_url, status=response.status_code,
                            content_type=content_type, headers=headers, body=b"".join(chunks))
+
+
+def _cut(response: requests.Response, fired: threading.Event) -> None:
+    """Shut the response's socket so that a blocked read returns at once."""
+    fired.set()
+    # urllib3 hands the socket to http.client once the body is being read: look in both places.
+    connection = getattr(response.raw, "_connection", None)
+    body_stream = getattr(getattr(getattr(response.raw, "_fp", None), "fp", None), "raw", None)
+    sock = getattr(connection, "sock", None) or getattr(body_stream, "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    response.close()
+
+
+def _is_timeout(err: Exception) -> bool:
+    """requests reports a read timeout inside a body as a ConnectionError; find it."""
+    seen = err
+    while seen is not None:
+        if isinstance(seen, (requests.Timeout, TimeoutError, socket.timeout)) or "timed out" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], Exception) else None)
+    return False
 
 
 def _content_type(response: requests.Response) -> str:

@@ -1,0 +1,602 @@
+"""newsetl.discover against the shapes real feeds, sitemaps and archives come in.
+
+Feeds in Latin-1 without a declaration, dates in German, French and Spanish, relative links
+behind a redirect, RSS 1.0, Atom with xml:base, JSON Feed 1.1, sitemap indexes with gzipped
+and Google News sitemaps, conditional GET rounds, WARC files (whole and truncated), and nested
+folders. The content is invented; the shapes are copied from the wild.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import pytest
+
+from newsetl.config import Settings
+from newsetl.discover import discover
+from newsetl.discover.dates import parse_feed_date
+from newsetl.discover.sources import parse_feed
+from newsetl.fetch.http import Fetcher
+from newsetl.fetch.state import ConditionalCache
+from newsetl.sources import Source
+
+CET = timezone(timedelta(hours=1))
+
+
+def fetcher() -> Fetcher:
+    return Fetcher(Settings(host_delay=0, retries=0, connect_timeout=2, read_timeout=2))
+
+
+def feed_source(url: str, name: str = "quay") -> Source:
+    return Source(name=name, kind="feed", url=url, allow_private_network=True, robots=False)
+
+
+def items(found) -> list[tuple[str, str | None, datetime | None]]:
+    return [(c.url, c.item.title, c.item.published_at) for c in found.candidates]
+
+
+# -- encodings ------------------------------------------------------------------------------------
+
+# A CMS that writes ISO-8859-1 and no XML declaration: the bytes alone do not say their encoding.
+LATIN1_RSS = """<rss version="2.0">
+<channel>
+  <title>Le Petit Quai</title>
+  <link>https://quai.example.fr/</link>
+  <description>Nouvelles du port</description>
+  <language>fr</language>
+  <item>
+    <title>Café du port rouvert</title>
+    <link>https://quai.example.fr/2026/11/cafe-du-port</link>
+    <pubDate>Mon, 16 Nov 2026 10:00:00 +0100</pubDate>
+    <author>redaction@quai.example.fr (Zoë Lefèvre)</author>
+  </item>
+  <item>
+    <title>Une idée naïve sur les marées</title>
+    <link>https://quai.example.fr/2026/11/idee-naive</link>
+    <pubDate>Sun, 15 Nov 2026 08:30:00 +0100</pubDate>
+  </item>
+</channel>
+</rss>""".encode("latin-1")
+
+
+@pytest.mark.parametrize("content_type", ["application/rss+xml", "text/xml; charset=iso-8859-1"])
+def test_latin1_feed_without_declaration(server, content_type):
+    assert b"\xe9" in LATIN1_RSS and b"<?xml" not in LATIN1_RSS  # really Latin-1, really undeclared
+    server.add("/rss", body=LATIN1_RSS, content_type=content_type)
+    found = discover(feed_source(server.url("/rss")), fetcher())
+    assert found.rejects == []
+    assert items(found) == [
+        ("https://quai.example.fr/2026/11/cafe-du-port", "Café du port rouvert", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        ("https://quai.example.fr/2026/11/idee-naive", "Une idée naïve sur les marées",
+         datetime(2026, 11, 15, 7, 30, tzinfo=UTC)),
+    ]
+    assert found.candidates[0].item.authors == ["Zoë Lefèvre"]  # from "redaction@... (Zoë Lefèvre)"
+    assert [(d.kind, d.status, d.body) for d in found.documents] == [("feed", 200, LATIN1_RSS)]
+
+
+# -- dates in other languages ------------------------------------------------------------------------
+
+
+def _rss_with_dates(dates: list[str]) -> bytes:
+    entries = "".join(
+        f"<item><title>Story {n}</title><link>https://quay.example.org/s/{n}</link><pubDate>{d}</pubDate></item>"
+        for n, d in enumerate(dates)
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Q</title>{entries}</channel></rss>'.encode()
+
+
+def test_localised_pubdates_in_a_feed(server):
+    dates = [
+        "Mo, 16 Nov 2026 10:00:00 +0100",  # German
+        "lun., 16 nov. 2026 10:00:00 +0100",  # French
+        "lunes, 16 de noviembre de 2026 10:00:00 +0100",  # Spanish
+        "Di, 17 Mär 2026 07:15:00 +0100",  # German, umlaut month
+    ]
+    server.add("/dates.xml", body=_rss_with_dates(dates), content_type="application/rss+xml; charset=utf-8")
+    found = discover(feed_source(server.url("/dates.xml")), fetcher())
+    published = [c.item.published_at for c in found.candidates]
+    assert published == [datetime(2026, 11, 16, 10, 0, tzinfo=CET)] * 3 + [datetime(2026, 3, 17, 7, 15, tzinfo=CET)]
+    assert all(p.utcoffset() == timedelta(hours=1) for p in published)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Mo, 16 Nov 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
+    ("lun., 16 nov. 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
+    ("lunes, 16 de noviembre de 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
+    ("16 mar 2026", datetime(2026, 3, 16, tzinfo=UTC)),  # "mar" is March here, not mardi/martes
+    ("mar., 17 mars 2026 08:30:00 +0100", datetime(2026, 3, 17, 8, 30, tzinfo=CET)),
+    ("Do, 03 Dez 2026 07:15:00 +0100", datetime(2026, 12, 3, 7, 15, tzinfo=CET)),
+    ("ven., 4 déc. 2026 10:00:00 +0100", datetime(2026, 12, 4, 10, 0, tzinfo=CET)),
+    ("16 listopada 2026 10:00", datetime(2026, 11, 16, 10, 0, tzinfo=UTC)),  # no zone: UTC
+    ("16 Mai 2026", datetime(2026, 5, 16, tzinfo=UTC)),
+    ("Sa, 21 Nov 2026 10:00:00 GMT", datetime(2026, 11, 21, 10, 0, tzinfo=UTC)),
+])
+def test_parse_feed_date(value, expected):
+    parsed = parse_feed_date(value)
+    assert parsed == expected
+    assert parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "garbage"])
+def test_parse_feed_date_without_a_date(value):
+    assert parse_feed_date(value) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("lun., 12 janv. 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+    ("mar., 10 févr. 2026 10:00:00 +0100", datetime(2026, 2, 10, 10, 0, tzinfo=CET)),
+    ("jeu., 9 avr. 2026 10:00:00 +0200", datetime(2026, 4, 9, 10, 0, tzinfo=timezone(timedelta(hours=2)))),
+    ("lun, 12 ene 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+    ("jue., 16 abr. 2026 10:00:00 +0200", datetime(2026, 4, 16, 10, 0, tzinfo=timezone(timedelta(hours=2)))),
+    ("lun, 12 gen 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+])
+def test_parse_feed_date_abbreviated_months(value, expected):
+    assert parse_feed_date(value) == expected
+
+
+@pytest.mark.parametrize("value", ["vor 2 Stunden", "Ausgabe 12"])
+def test_parse_feed_date_text_without_month_or_year(value):
+    assert parse_feed_date(value) is None
+
+
+# -- links and titles ----------------------------------------------------------------------------
+
+REDIRECTED_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0">
+<channel>
+  <title>Quay Gazette</title>
+  <link>https://quay.example.org/</link>
+  <item>
+    <title>Harbour &amp;amp; rail &lt;em&gt;plan&lt;/em&gt; approved</title>
+    <link>/2026/11/harbour-rail</link>
+    <pubDate>Mon, 16 Nov 2026 10:00:00 +0100</pubDate>
+  </item>
+  <item>
+    <title><![CDATA[<b>Tides</b> &amp; <i>winds</i> &#8211; the week&rsquo;s report]]></title>
+    <link>stories/tides-and-winds.html</link>
+  </item>
+  <item>
+    <title>Ferry &quot;Morning Star&quot; retires</title>
+    <link>https://other.example.net/ferry?id=7&amp;ref=rss</link>
+  </item>
+</channel>
+</rss>"""
+
+
+def test_relative_links_resolve_against_the_final_feed_url(server):
+    server.add("/rss", status=301, headers={"Location": "/news/feeds/main.xml"}, body=b"")
+    server.add("/news/feeds/main.xml", body=REDIRECTED_RSS, content_type="application/rss+xml")
+    found = discover(feed_source(server.url("/rss")), fetcher())
+    assert found.rejects == []
+    assert [(c.url, c.item.title) for c in found.candidates] == [
+        (server.url("/2026/11/harbour-rail"), "Harbour & rail plan approved"),
+        (server.url("/news/feeds/stories/tides-and-winds.html"), "Tides & winds \u2013 the week\u2019s report"),
+        ("https://other.example.net/ferry?id=7&ref=rss", 'Ferry "Morning Star" retires'),
+    ]
+    assert server.hits["/rss"] == 1 and server.hits["/news/feeds/main.xml"] == 1
+    assert found.documents[0].url == server.url("/rss")
+    assert found.documents[0].final_url == server.url("/news/feeds/main.xml")
+
+
+# -- other feed formats ---------------------------------------------------------------------------
+
+RDF = b"""<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+  <channel rdf:about="https://dock.example.net/rss">
+    <title>Dock Weekly</title>
+    <link>https://dock.example.net/</link>
+    <description>News from the docks</description>
+    <items>
+      <rdf:Seq>
+        <rdf:li rdf:resource="https://dock.example.net/2026/crane"/>
+        <rdf:li rdf:resource="https://dock.example.net/2026/pier"/>
+      </rdf:Seq>
+    </items>
+  </channel>
+  <item rdf:about="https://dock.example.net/2026/crane">
+    <title>New crane arrives</title>
+    <link>https://dock.example.net/2026/crane</link>
+    <description>The crane &amp;amp; its crew.</description>
+    <dc:date>2026-11-16T10:00:00+01:00</dc:date>
+    <dc:creator>Jo Brandt</dc:creator>
+  </item>
+  <item rdf:about="https://dock.example.net/2026/pier">
+    <title>Pier closed for repairs</title>
+    <link>https://dock.example.net/2026/pier</link>
+    <dc:date>2026-11-14T18:45:00Z</dc:date>
+  </item>
+</rdf:RDF>"""
+
+
+def test_rss_1_0_rdf(server):
+    server.add("/rdf", body=RDF, content_type="application/rdf+xml")
+    found = discover(feed_source(server.url("/rdf"), "dock"), fetcher())
+    assert found.rejects == []
+    assert items(found) == [
+        ("https://dock.example.net/2026/crane", "New crane arrives", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        ("https://dock.example.net/2026/pier", "Pier closed for repairs", datetime(2026, 11, 14, 18, 45, tzinfo=UTC)),
+    ]
+    crane = found.candidates[0]
+    assert (crane.item.authors, crane.item.summary) == (["Jo Brandt"], "The crane & its crew.")
+
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://quay.example.org/blog/">
+  <title>Quay Blog</title>
+  <id>tag:quay.example.org,2026:blog</id>
+  <updated>2026-11-17T08:00:00Z</updated>
+  <link rel="self" href="atom.xml"/>
+  <entry xml:base="2026/">
+    <title type="html">Tide &lt;em&gt;tables&lt;/em&gt; revised</title>
+    <link rel="alternate" type="text/html" href="11/tide-tables"/>
+    <id>tag:quay.example.org,2026:1</id>
+    <published>2026-11-16T10:00:00+01:00</published>
+    <updated>2026-11-17T08:00:00Z</updated>
+    <author><name>Ines Park</name></author>
+    <author><name>Tom Vale</name></author>
+    <summary type="html">&lt;p&gt;New &lt;b&gt;tables&lt;/b&gt; are out&lt;/p&gt;</summary>
+  </entry>
+  <entry>
+    <title>About the dock</title>
+    <link href="/about/dock"/>
+    <id>tag:quay.example.org,2026:2</id>
+    <updated>2026-11-15T07:30:00Z</updated>
+  </entry>
+</feed>"""
+
+
+def test_atom_with_xml_base(server):
+    server.add("/atom.xml", body=ATOM, content_type="application/atom+xml")
+    found = discover(feed_source(server.url("/atom.xml")), fetcher())
+    assert found.rejects == []
+    assert items(found) == [
+        # xml:base of the feed, then of the entry, beats the URL the feed was fetched from
+        ("https://quay.example.org/blog/2026/11/tide-tables", "Tide tables revised", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        ("https://quay.example.org/about/dock", "About the dock", datetime(2026, 11, 15, 7, 30, tzinfo=UTC)),
+    ]
+    tide = found.candidates[0]
+    assert tide.item.authors == ["Ines Park", "Tom Vale"]
+    assert tide.item.summary == "New tables are out"
+
+
+JSON_FEED = {
+    "version": "https://jsonfeed.org/version/1.1",
+    "title": "Quay Gazette",
+    "home_page_url": "https://quay.example.org/",
+    "feed_url": "https://quay.example.org/feed.json",
+    "language": "en",
+    "authors": [{"name": "Gazette Desk", "url": "https://quay.example.org/desk"}],
+    "items": [
+        {"id": "1", "url": "https://quay.example.org/2026/11/crane", "title": "<b>Crane</b> &amp; crew",
+         "date_published": "2026-11-16T10:00:00+01:00", "summary": "A new crane.",
+         "authors": [{"name": "Ines Park"}, {"name": "Tom Vale"}, {"url": "https://no-name.example"}]},
+        {"id": "2", "url": "/2026/11/pier", "title": "Pier closed", "date_modified": "2026-11-14T18:45:00Z"},
+        {"id": "3", "external_url": "https://other.example.net/ferry", "title": "Ferry elsewhere"},
+        {"id": "4", "title": "No link", "content_text": "An item with nothing to fetch."},
+    ],
+}
+
+
+def test_json_feed_1_1_with_authors(server):
+    server.add("/feed.json", body=json.dumps(JSON_FEED), content_type="application/feed+json")
+    found = discover(feed_source(server.url("/feed.json")), fetcher())
+    assert items(found) == [
+        ("https://quay.example.org/2026/11/crane", "Crane & crew", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        (server.url("/2026/11/pier"), "Pier closed", datetime(2026, 11, 14, 18, 45, tzinfo=UTC)),
+        ("https://other.example.net/ferry", "Ferry elsewhere", None),
+    ]
+    assert [c.item.authors for c in found.candidates] == [
+        ["Ines Park", "Tom Vale"], ["Gazette Desk"], ["Gazette Desk"],  # items without authors get the feed's
+    ]
+    assert found.candidates[0].item.summary == "A new crane."
+    assert [(r.reason, r.detail) for r in found.rejects] == [("feed item without link", "No link")]
+
+
+def test_json_feed_1_0_single_author():
+    feed = {"version": "https://jsonfeed.org/version/1", "title": "Old", "author": {"name": "Mara Quist"},
+            "items": [{"id": "a", "url": "https://quay.example.org/a", "title": "A"}]}
+    candidates, rejects = parse_feed(json.dumps(feed).encode(), "https://quay.example.org/feed.json", "quay")
+    assert rejects == []
+    assert [(c.url, c.item.authors) for c in candidates] == [("https://quay.example.org/a", ["Mara Quist"])]
+
+
+# -- sitemaps ---------------------------------------------------------------------------------------
+
+PAGES_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://quay.example.org/about</loc><lastmod>2026-01-05</lastmod></url>
+  <url><loc>https://quay.example.org/contact</loc></url>
+</urlset>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"
+        xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+  <url>
+    <loc>https://quay.example.org/2026/11/16/harbour-rail</loc>
+    <news:news>
+      <news:publication><news:name>Quay Gazette</news:name><news:language>en</news:language></news:publication>
+      <news:publication_date>2026-11-16T10:00:00+01:00</news:publication_date>
+      <news:title>Harbour &amp; rail plan approved</news:title>
+    </news:news>
+    <image:image><image:loc>https://quay.example.org/img/rail.jpg</image:loc></image:image>
+  </url>
+  <url>
+    <loc>https://quay.example.org/2026/11/15/night-ferry</loc>
+    <lastmod>2026-11-15T22:10:00Z</lastmod>
+    <news:news>
+      <news:publication><news:name>Quay Gazette</news:name><news:language>en</news:language></news:publication>
+      <news:publication_date>2026-11-15T21:00:00Z</news:publication_date>
+      <news:title>Night ferry runs late</news:title>
+    </news:news>
+  </url>
+</urlset>"""
+
+NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<urlset").replace(b"</urlset>", b"""
+  <url>
+    <loc>https://quay.example.org/2026/11/17/storm-warning</loc>
+    <news:news>
+      <news:publication><news:name>Quay Gazette</news:name><news:language>en</news:language></news:publication>
+      <news:publication_date>2026-11-17T06:00:00Z</news:publication_date>
+      <news:title>Storm warning for the coast</news:title>
+    </news:news>
+  </url>
+</urlset>""")
+
+
+def _index(server) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>{server.url("/sitemaps/pages.xml.gz")}</loc><lastmod>2026-01-05</lastmod></sitemap>
+  <sitemap><loc>{server.url("/sitemaps/news.xml")}</loc></sitemap>
+</sitemapindex>""".encode()
+
+
+def _conditional(server, path: str, versions: dict[str, bytes], content_type: str) -> None:
+    """Serve versions["body"] with ETag versions["etag"]; 304 when the client sends that ETag back."""
+    def respond(hit: int):
+        etag, body = versions["etag"], versions["body"]
+        if server.last_headers[path].get("If-None-Match") == etag:
+            return 304, {"ETag": etag}, b""
+        return 200, {"Content-Type": content_type, "Content-Length": str(len(body)), "ETag": etag}, body
+    server.routes[path] = respond
+
+
+@pytest.fixture
+def sitemaps(server):
+    """A sitemap index of a gzipped page sitemap and a Google News sitemap, all with ETags."""
+    state = {
+        "/sitemap_index.xml": {"etag": '"idx-1"', "body": _index(server)},
+        "/sitemaps/pages.xml.gz": {"etag": '"pages-1"', "body": gzip.compress(PAGES_SITEMAP)},
+        "/sitemaps/news.xml": {"etag": '"news-1"', "body": NEWS_SITEMAP},
+    }
+    types = {"/sitemap_index.xml": "application/xml", "/sitemaps/pages.xml.gz": "application/gzip",
+             "/sitemaps/news.xml": "text/xml; charset=utf-8"}
+    for path, versions in state.items():
+        _conditional(server, path, versions, types[path])
+    return state
+
+
+def sitemap_source(server) -> Source:
+    return Source(name="quay", kind="sitemap", url=server.url("/sitemap_index.xml"), allow_private_network=True,
+                  robots=False)
+
+
+def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
+    found = discover(sitemap_source(server), fetcher())
+    assert found.rejects == []
+    assert [(c.url, c.item.title, c.item.published_at, c.item.modified_at) for c in found.candidates] == [
+        ("https://quay.example.org/about", None, None, datetime(2026, 1, 5, tzinfo=UTC)),
+        ("https://quay.example.org/contact", None, None, None),
+        ("https://quay.example.org/2026/11/16/harbour-rail", "Harbour & rail plan approved",
+         datetime(2026, 11, 16, 10, 0, tzinfo=CET), None),
+        ("https://quay.example.org/2026/11/15/night-ferry", "Night ferry runs late",
+         datetime(2026, 11, 15, 21, 0, tzinfo=UTC), datetime(2026, 11, 15, 22, 10, tzinfo=UTC)),
+    ]
+    assert [(d.kind, d.url, d.status) for d in found.documents] == [
+        ("sitemap", server.url("/sitemap_index.xml"), 200),
+        ("sitemap", server.url("/sitemaps/pages.xml.gz"), 200),
+        ("sitemap", server.url("/sitemaps/news.xml"), 200),
+    ]
+    assert found.documents[1].body[:2] == b"\x1f\x8b"  # archived as served
+    assert found.not_modified == 0
+
+
+def test_sitemap_conditional_get_round(server, sitemaps, tmp_path):
+    state_file = tmp_path / "state" / "validators.json"
+    cache = ConditionalCache(state_file)
+    first = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    assert len(first.candidates) == 4
+    # Same run, before save(): nothing conditional yet (a retried task must see the items again).
+    again = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
+    assert len(again.candidates) == 4
+    cache.save()
+
+    second = discover(sitemap_source(server), fetcher(), run_id="run-2", cache=ConditionalCache(state_file))
+    # The index is always asked whole (its children may change while it does not);
+    # the children answer 304 and have nothing to archive.
+    assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
+    children = [path for path in sitemaps if path != "/sitemap_index.xml"]
+    assert second.not_modified == len(children)
+    assert second.candidates == []
+    assert second.rejects == []
+    assert [d.url.rsplit("/", 1)[1] for d in second.documents] == ["sitemap_index.xml"]
+
+
+def test_sitemap_changed_index_with_unchanged_children(server, sitemaps, tmp_path):
+    state_file = tmp_path / "validators.json"
+    cache = ConditionalCache(state_file)
+    discover(sitemap_source(server), fetcher(), cache=cache)
+    cache.save()
+    sitemaps["/sitemap_index.xml"].update(etag='"idx-2"')
+    found = discover(sitemap_source(server), fetcher(), cache=ConditionalCache(state_file))
+    assert server.last_headers["/sitemaps/news.xml"]["If-None-Match"] == '"news-1"'
+    assert server.last_headers["/sitemaps/pages.xml.gz"]["If-None-Match"] == '"pages-1"'
+    assert found.not_modified == 2
+    assert found.candidates == []
+    assert [d.url for d in found.documents] == [server.url("/sitemap_index.xml")]
+
+
+def test_sitemap_unchanged_index_with_a_changed_news_sitemap(server, sitemaps, tmp_path):
+    state_file = tmp_path / "validators.json"
+    cache = ConditionalCache(state_file)
+    discover(sitemap_source(server), fetcher(), cache=cache)
+    cache.save()
+    sitemaps["/sitemaps/news.xml"].update(etag='"news-2"', body=NEWS_SITEMAP_UPDATED)
+    found = discover(sitemap_source(server), fetcher(), cache=ConditionalCache(state_file))
+    assert "https://quay.example.org/2026/11/17/storm-warning" in [c.url for c in found.candidates]
+
+
+# -- WARC -------------------------------------------------------------------------------------------
+
+
+def _html(words: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    vocabulary = ["harbour", "quay", "ferry", "tide", "crane", "dock", "storm", "pier", "night", "rail"]
+    text = " ".join(rng.choice(vocabulary) for _ in range(words))
+    return f"<html><head><title>Story {seed}</title></head><body><p>{text}</p></body></html>".encode()
+
+
+def _write_warc(path, pages: list[tuple[str, str, str, bytes]], with_request: bool = True) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "quay-crawler/0.3"}))
+        for url, status, content_type, body in pages:
+            if with_request:
+                parts = urlsplit(url)
+                request = StatusAndHeaders(f"GET {parts.path} HTTP/1.1", [("Host", parts.netloc)],
+                                           is_http_request=True)
+                writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+            headers = StatusAndHeaders(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                                       protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                                          http_headers=headers))
+
+
+WARC_PAGES = [
+    ("https://quay.example.org/2026/11/crane", "200 OK", "text/html; charset=utf-8", _html(40, 1)),
+    ("https://quay.example.org/2026/11/pier", "200 OK", "text/html", _html(40, 2)),
+    ("https://quay.example.org/2026/11/missing", "404 Not Found", "text/html", b"<html>not found</html>"),
+]
+
+
+def test_warc_file(tmp_path):
+    path = tmp_path / "crawl-00001.warc.gz"
+    _write_warc(path, WARC_PAGES)
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [(c.url, c.body, c.content_type) for c in found.candidates] == [
+        (WARC_PAGES[0][0], WARC_PAGES[0][3], "text/html"),
+        (WARC_PAGES[1][0], WARC_PAGES[1][3], "text/html"),
+    ]
+    assert [(r.stage, r.source, r.url, r.reason, r.detail) for r in found.rejects] == [
+        ("discover", "crawl", "https://quay.example.org/2026/11/missing", "not an html page in warc",
+         "status 404, text/html"),
+    ]
+
+
+def test_warc_folder(tmp_path):
+    (tmp_path / "2026" / "11").mkdir(parents=True)
+    _write_warc(tmp_path / "2026" / "11" / "a.warc.gz", WARC_PAGES[:1])
+    _write_warc(tmp_path / "b.warc.gz", WARC_PAGES[1:2], with_request=False)
+    (tmp_path / "notes.txt").write_text("not a warc", encoding="utf-8")
+    found = discover(Source(name="crawl", kind="warc", path=tmp_path), fetcher())
+    assert [c.url for c in found.candidates] == [WARC_PAGES[0][0], WARC_PAGES[1][0]]
+    assert found.rejects == []
+
+
+def _record_offsets(path) -> list[tuple[str, int]]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        return [(record.rec_type, records.get_record_offset()) for record in records]
+
+
+def test_truncated_warc_inside_a_record_header_is_a_reject(tmp_path):
+    whole = tmp_path / "whole.warc.gz"
+    _write_warc(whole, WARC_PAGES)
+    offsets = _record_offsets(whole)
+    assert [kind for kind, _ in offsets] == ["warcinfo"] + ["request", "response"] * 3
+    second_response = offsets[4][1]
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(whole.read_bytes()[: second_response + 100])  # cut in the WARC header lines
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())  # no crash
+    assert [(c.url, c.body) for c in found.candidates] == [(WARC_PAGES[0][0], WARC_PAGES[0][3])]
+    assert [(r.url, r.reason) for r in found.rejects] == [(path.as_uri(), "bad warc file")]
+
+
+def test_not_a_warc_at_all_is_a_reject(tmp_path):
+    path = tmp_path / "fake.warc.gz"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(500))
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert found.candidates == []
+    assert [(r.url, r.reason) for r in found.rejects] == [(path.as_uri(), "bad warc file")]
+    assert "Unknown archive format" in found.rejects[0].detail
+
+
+def test_a_text_file_named_warc_is_a_reject(tmp_path):
+    path = tmp_path / "notes.warc.gz"
+    path.write_bytes(b"<html>I am not an archive</html>\n" * 10)
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [r.reason for r in found.rejects] == ["bad warc file"]
+
+
+def test_warc_truncated_mid_body_is_a_reject_not_a_partial_page(tmp_path):
+    pages = [(url, status, ctype, _html(3000, n) if status.startswith("200") else body)
+             for n, (url, status, ctype, body) in enumerate(WARC_PAGES)]
+    whole = tmp_path / "whole.warc.gz"
+    _write_warc(whole, pages[:2], with_request=False)
+    data = whole.read_bytes()
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(data[: len(data) - 400])  # the second response loses the end of its body
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [(c.url, c.body) for c in found.candidates if c.body != pages[0][3]] == []
+    assert [r.reason for r in found.rejects] == ["bad warc file"]
+
+
+def test_warc_truncated_mid_body_keeps_the_whole_records_before(tmp_path):
+    pages = [(url, status, ctype, _html(3000, n)) for n, (url, status, ctype, _) in enumerate(WARC_PAGES[:2])]
+    whole = tmp_path / "whole.warc.gz"
+    _write_warc(whole, pages, with_request=False)
+    data = whole.read_bytes()
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(data[: len(data) - 400])
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())  # no crash
+    assert found.candidates[0].url == pages[0][0]
+    assert found.candidates[0].body == pages[0][3]
+
+
+# -- directories ------------------------------------------------------------------------------------
+
+
+def test_directory_with_nested_folders(tmp_path):
+    root = tmp_path / "export"
+    (root / "2026" / "11" / "16").mkdir(parents=True)
+    (root / "2026" / "drafts").mkdir(parents=True)
+    (root / "index.htm").write_bytes(b"<html><p>Front page</p></html>")
+    (root / "2026" / "11" / "16" / "crane.html").write_bytes(b"<html><p>Crane</p></html>")
+    (root / "2026" / "11" / "16" / "CRANE.XHTML").write_bytes(b"<html><p>Crane, again</p></html>")
+    (root / "2026" / "drafts" / "tide.txt").write_text("Tide tables\n\nNew tables are out.", encoding="utf-8")
+    (root / "2026" / "11" / "16" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (root / "2026" / "11" / "README").write_text("exported by the CMS", encoding="utf-8")
+    found = discover(Source(name="export", kind="directory", path=root), fetcher())
+    assert [(c.url, c.content_type, c.body) for c in found.candidates] == [
+        ((root / "2026" / "11" / "16" / "CRANE.XHTML").resolve().as_uri(), "text/html", b"<html><p>Crane, again</p></html>"),
+        ((root / "2026" / "11" / "16" / "crane.html").resolve().as_uri(), "text/html", b"<html><p>Crane</p></html>"),
+        ((root / "2026" / "drafts" / "tide.txt").resolve().as_uri(), "text/plain", b"Tide tables\n\nNew tables are out."),
+        ((root / "index.htm").resolve().as_uri(), "text/html", b"<html><p>Front page</p></html>"),
+    ]
+    assert sorted((r.reason, r.detail) for r in found.rejects) == [
+        ("unsupported file type", ".jpg"), ("unsupported file type", "no suffix"),
+    ]
+    assert found.documents == []
