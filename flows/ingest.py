@@ -1,70 +1,60 @@
-"""The ingest flow: sources -> raw archive -> articles -> Parquet lake -> DuckDB."""
+"""The ingest and backfill flows: sources -> raw archive -> articles -> Parquet lake -> DuckDB."""
 
 from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
 
-from prefect import flow, unmapped
+from prefect import flow
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
-from pydantic import Field
 
 from newsetl.config import Settings
 from newsetl.fetch.archive import seen_url_keys
-from newsetl.fetch.http import Fetcher
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
 from newsetl.serve import serve_folder
 from newsetl.sources import load_sources
 from newsetl.storage.warehouse import Warehouse
+from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
 from newsetl_flows.tasks import (
-    acquire,
+    acquire_all,
     archive,
     chunked,
-    process_chunk,
+    cpu_task_runner,
+    process_and_load,
     publish,
     record_run,
     summarise,
-    write_and_load,
 )
 
-SourcesParam = Annotated[
-    str | None, Field(description="Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample.")]
-WarehouseParam = Annotated[
-    str | None, Field(description="Warehouse folder. Empty: $NEWSETL_WAREHOUSE or ./warehouse.")]
+# Read once at import: a deployment switches to Dask through its environment, not its code.
+RUNNER = cpu_task_runner(Settings())
 
 
 def current_run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
 
-@flow(name="ingest", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=8))
-def ingest(
-    sources: SourcesParam = None,
-    warehouse: WarehouseParam = None,
-) -> dict:
-    """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB."""
-    overrides = {k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v}
-    settings = Settings(**overrides)
+def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_articles: int | None,
+               window: tuple[date, date] | None = None) -> dict:
+    """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever happens."""
+    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     config = load_sources(settings.sources)
+    if max_articles:
+        for source in config.sources:
+            source.max_articles = source.max_articles or max_articles
     store = Warehouse(settings.warehouse)
     store.prepare()
-    run_id = current_run_id()
     started = datetime.now(UTC)
-    summary = RunSummary(run_id=run_id, flow="ingest", status="running")
+    summary = RunSummary(run_id=current_run_id(), flow=flow_name, status="running")
     rejects: list[Reject] = []
     try:
-        site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
         cache = ConditionalCache(store.root / "state" / "conditional-get.json")
+        site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
         with site:
-            seen = seen_url_keys(store.raw)
-            fetcher = Fetcher(settings)
-            results = acquire.map(config.sources, fetcher=unmapped(fetcher), run_id=unmapped(run_id),
-                                  seen=unmapped(seen), cache=unmapped(cache)).result()
+            results = acquire_all(config.sources, settings, summary.run_id, seen_url_keys(store.raw), cache, window)
         pages = [page for result in results for page in result.pages]
         for result in results:
             rejects += result.rejects
@@ -74,13 +64,7 @@ def ingest(
         archive(pages + [doc for result in results for doc in result.documents], store)
         cache.save()  # only once the responses it vouches for are archived
         drop_patterns = {s.name: s.drop_patterns for s in config.sources if s.drop_patterns}
-        for chunk in chunked(pages, settings.chunk_size):
-            processed = process_chunk(chunk, store, settings, drop_patterns)
-            new = write_and_load(processed, store)
-            summary.new_articles += new
-            summary.updated_articles += len(processed.articles) - new
-            summary.duplicates += processed.duplicates
-            rejects += processed.rejects
+        process_and_load(chunked(pages, settings.wave_size), len(pages), store, settings, drop_patterns, summary, rejects)
         summary.status = "completed"
     except Exception:
         summary.status = "failed"
@@ -90,6 +74,20 @@ def ingest(
     publish(summary)
     print(format_summary(summary))
     return summary.to_dict()
+
+
+@flow(name="ingest", log_prints=True, task_runner=RUNNER)
+def ingest(sources: SourcesParam = None, warehouse: WarehouseParam = None,
+           max_articles_per_source: LimitParam = None) -> dict:
+    """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB."""
+    return run_ingest("ingest", sources, warehouse, max_articles_per_source)
+
+
+@flow(name="backfill", log_prints=True, task_runner=RUNNER)
+def backfill(dates: DateRange, sources: SourcesParam = None, warehouse: WarehouseParam = None,
+             max_articles_per_source: LimitParam = None) -> dict:
+    """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds)."""
+    return run_ingest("backfill", sources, warehouse, max_articles_per_source, (dates.start, dates.end))
 
 
 if __name__ == "__main__":

@@ -4,43 +4,49 @@ from __future__ import annotations
 
 import shutil
 from datetime import UTC, datetime
-from typing import Annotated
 
 from prefect import flow
-from pydantic import Field
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import read_raw
+from newsetl.fetch.archive import count_raw_pages, read_raw
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
+from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.warehouse import Warehouse
-from newsetl_flows.ingest import current_run_id
-from newsetl_flows.tasks import process_chunk, publish, record_run, summarise, write_and_load
+from newsetl_flows.ingest import RUNNER, current_run_id
+from newsetl_flows.parameters import SourcesParam, WarehouseParam
+from newsetl_flows.tasks import process_and_load, publish, record_run, summarise
 
 KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of recomputing
 
 
-@flow(name="reprocess", log_prints=True)
-def reprocess(
-    warehouse: Annotated[str | None, Field(description="Warehouse folder. Empty: $NEWSETL_WAREHOUSE or ./warehouse.")] = None,
-) -> dict:
-    """Re-extract, re-clean and re-enrich every archived page into a fresh lake and database."""
-    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+@flow(name="reprocess", log_prints=True, task_runner=RUNNER)
+def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) -> dict:
+    """Re-extract, re-clean and re-enrich every archived page into a fresh lake and database.
+
+    The sources file, when it can be read, gives each source's drop_patterns again.
+    """
+    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    try:
+        drop_patterns = {s.name: s.drop_patterns for s in load_sources(settings.sources).sources if s.drop_patterns}
+    except SourcesError:
+        drop_patterns = {}
     live = Warehouse(settings.warehouse)
+    with live.exclusive():  # ingest runs wait: nothing may land in the layers being replaced
+        return rebuild(live, settings, drop_patterns)
+
+
+def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]]) -> dict:
     staged = live.staging()
     for name in KEPT_HISTORY:
         if (live.lake / name).exists():
             shutil.copytree(live.lake / name, staged.lake / name)
-    run_id = current_run_id()
     started = datetime.now(UTC)
-    summary = RunSummary(run_id=run_id, flow="reprocess", status="running")
+    summary = RunSummary(run_id=current_run_id(), flow="reprocess", status="running")
     rejects: list[Reject] = []
-    for pages in read_raw(live.raw, batch_rows=settings.chunk_size):
-        summary.fetched += len(pages)
-        processed = process_chunk(pages, staged, settings, {})
-        summary.new_articles += write_and_load(processed, staged)
-        summary.duplicates += processed.duplicates
-        rejects += processed.rejects
+    summary.fetched = count_raw_pages(live.raw)
+    process_and_load(read_raw(live.raw, batch_rows=settings.wave_size), summary.fetched, staged, settings,
+                     drop_patterns, summary, rejects)
     with staged.writer() as con:
         staged.rebuild_from_lake(con, KEPT_HISTORY)
     summary.status = "completed"

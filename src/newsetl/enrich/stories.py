@@ -31,6 +31,10 @@ class StoryMember:
     story_id: str | None = None
 
 
+def as_vector(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)
+
+
 def lead_text(title: str, text: str) -> str:
     return f"{title}\n" + " ".join(text.split()[:LEAD_WORDS])
 

@@ -54,6 +54,16 @@ def seen_url_keys(raw_dir: Path) -> set[str]:
     return {r[0] for r in rows}
 
 
+def count_raw_pages(raw_dir: Path) -> int:
+    """Archived pages that reprocess reads (not feeds, not errors)."""
+    files = raw_files(raw_dir)
+    if not files:
+        return 0
+    return duckdb.connect().execute(
+        "select count(*) from read_parquet(?, union_by_name = true) "
+        "where coalesce(kind, 'page') = 'page' and status < 400", [[str(f) for f in files]]).fetchone()[0]
+
+
 def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
     """Yield the archived pages (not feeds, not errors) in batches, in fetch order."""
     for path in raw_files(raw_dir):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -24,6 +25,8 @@ from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import has_files, table_glob
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
+_LOCKS: dict[str, list] = {}  # lock file -> [open handle, holders in this process]
+_LOCKS_GUARD = threading.Lock()
 
 
 class WarehouseError(RuntimeError):
@@ -99,18 +102,41 @@ class Warehouse:
             raise WarehouseError(f"warehouse folder {self.root} is not writable: {err.strerror}") from None
 
     @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the warehouse's write lock; other processes wait. Re-entrant within a process,
+        so a rebuild can hold it from start to swap while its own loads take it again."""
+        key = str((self.root / ".lock").resolve())
+        with _LOCKS_GUARD:
+            held = _LOCKS.get(key)
+            if held is None:
+                self.prepare()
+                handle = open(key, "w")  # noqa: SIM115 - kept open while the lock is held
+                _LOCKS[key] = held = [handle, 0]
+        with _LOCKS_GUARD:
+            first = held[1] == 0
+            held[1] += 1
+        if first:
+            fcntl.flock(held[0], fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            with _LOCKS_GUARD:
+                held[1] -= 1
+                if held[1] == 0:
+                    fcntl.flock(held[0], fcntl.LOCK_UN)
+                    held[0].close()
+                    del _LOCKS[key]
+
+    @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single writing connection, serialised across processes by a lock file."""
-        self.prepare()
-        with open(self.root / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        """The single writing connection, serialised across processes by the lock file."""
+        with self.exclusive():
             con = duckdb.connect(str(self.db_path))
             try:
                 con.execute(ddl())
                 yield con
             finally:
                 con.close()
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def reader(self) -> duckdb.DuckDBPyConnection:
         if not self.db_path.exists():

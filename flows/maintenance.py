@@ -1,0 +1,36 @@
+"""The maintenance flow: compact Parquet files, checkpoint DuckDB, expire old raw data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from pydantic import Field
+
+from newsetl.config import Settings
+from newsetl.storage.maintenance import maintain
+from newsetl.storage.warehouse import Warehouse
+from newsetl_flows.parameters import WarehouseParam
+
+
+@flow(name="maintenance", log_prints=True)
+def maintenance(
+    warehouse: WarehouseParam = None,
+    raw_retention_days: Annotated[int | None, Field(
+        gt=0, description="Delete raw responses fetched more than this many days ago. Empty: keep all "
+                          "(the raw archive is the one layer that cannot be rebuilt).")] = None,
+) -> dict:
+    """Daily housekeeping of the warehouse folder."""
+    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    report = maintain(Warehouse(settings.warehouse), raw_retention_days or settings.raw_retention_days,
+                      datetime.now(UTC).date())
+    text = (f"compacted {report.compacted_partitions} partitions ({report.files_before} -> {report.files_after} "
+            f"files), expired {len(report.expired_raw_days)} raw days, "
+            f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}")
+    create_markdown_artifact(key="newsetl-maintenance-summary", markdown=f"# newsetl maintenance\n\n{text}\n",
+                             description="newsetl maintenance run")
+    print(text)
+    return asdict(report)
