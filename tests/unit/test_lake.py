@@ -217,7 +217,7 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
         ("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}
     members = warehouse.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
     assert [(m.article_id, m.story_id, m.entities) for m in members] == [
-        ("a1", "s-a1", {"Ines Brandt", "Linden"})]
+        ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})]
     assert members[0].vector.shape == (4,)
 
 
