@@ -111,6 +111,18 @@ def trafilatura_baseline(labels: list[dict]) -> dict[str, float]:
     return text_scores(pairs)
 
 
+def spacy_baseline(labels: list[dict]) -> dict[str, float]:
+    """spaCy's small English model on the labelled body text, mentions taken as they come."""
+    from newsetl.config import Settings
+    from newsetl.enrich.entities import load_model
+
+    nlp = load_model(Settings().spacy_model)
+    pairs = []
+    for label, doc in zip(labels, nlp.pipe([label["body"] for label in labels])):
+        pairs.append((typed_entities(label["entities"]), typed_entities([(e.text, e.label_) for e in doc.ents])))
+    return entity_scores(pairs)
+
+
 def score(labels: list[dict], results: dict[str, dict]) -> dict:
     found = [(label, results.get(label["path"])) for label in labels]
     got = [(label, r) for label, r in found if r is not None]
@@ -155,6 +167,8 @@ def table(report: dict) -> str:
         ("topic top-1", fmt(c["topic_top1"]), fmt(s["topic_top1"])),
         ("topic top-1, five desks", fmt(c["topic_top1_five_desks"]), fmt(s["topic_top1_five_desks"])),
         ("entities F1 (PER/ORG/LOC)", fmt(c["entities"]["f1"]), fmt(s["entities"]["f1"])),
+        ("spaCy sm alone, entities F1", fmt(report["baseline_spacy_entities"]["corpus"]["f1"]),
+         fmt(report["baseline_spacy_entities"]["sample"]["f1"])),
         ("stories pairwise precision", fmt(c["stories"]["precision"]), fmt(s["stories"]["precision"])),
         ("stories pairwise recall", fmt(c["stories"]["recall"]), fmt(s["stories"]["recall"])),
     ]
@@ -176,6 +190,8 @@ def main() -> None:
         "corpus": score(corpus, results),
         "sample": score([label for label in labels if label["set"] == "sample"], results),
         "baseline_trafilatura": trafilatura_baseline(corpus),
+        "baseline_spacy_entities": {"corpus": spacy_baseline(corpus),
+                                    "sample": spacy_baseline([lb for lb in labels if lb["set"] == "sample"])},
         "run_seconds": round(seconds, 1),
     }
     RESULTS.mkdir(exist_ok=True)

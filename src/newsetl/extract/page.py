@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     link_texts = {_normal(a.text_content()) for a in tree.xpath("//a")}
     canonical = meta.find_canonical(tree, tags, page.final_url)
     result = trafilatura.bare_extraction(
-        lxml_html.fromstring(lxml_html.tostring(tree)),  # trafilatura prunes the tree it gets
+        copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again below
         url=page.final_url, with_metadata=True, include_comments=False, include_tables=False, prune_xpath=EMBEDS,
         date_extraction_params={"original_date": True, "extensive_search": True},
     )
