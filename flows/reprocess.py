@@ -50,7 +50,7 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     with staged.writer() as con:
         staged.rebuild_from_lake(con, KEPT_HISTORY)
     summary.status = "completed"
-    record_run(summarise(summary, rejects, staged), rejects, started, staged)
+    record_run(summarise(summary, rejects, staged, settings), rejects, started, staged)
     live.replace_with(staged)
     summary.warehouse = str(live.root.resolve())
     publish(summary)

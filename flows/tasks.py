@@ -20,7 +20,7 @@ from prefect.tasks import exponential_backoff
 
 from newsetl.config import Settings
 from newsetl.discover import discover
-from newsetl.enrich import enrich_articles
+from newsetl.enrich import current_version, enrich_articles
 from newsetl.fetch.archive import write_raw
 from newsetl.fetch.http import Fetcher
 from newsetl.fetch.pages import FetchResult, fetch_pages
@@ -167,11 +167,11 @@ def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime,
             warehouse.load(con, tables)
 
 
-def summarise(summary: RunSummary, rejects: list[Reject], warehouse: Warehouse) -> RunSummary:
+def summarise(summary: RunSummary, rejects: list[Reject], warehouse: Warehouse, settings: Settings) -> RunSummary:
     summary.rejected = len(rejects)
     summary.rejects_by_reason = dict(Counter(f"{r.stage}: {r.reason}" for r in rejects).most_common())
     summary.warehouse = str(Path(warehouse.root).resolve())
-    fill_breakdowns(summary, warehouse)
+    fill_breakdowns(summary, warehouse, current_version(settings.spacy_model))
     return summary
 
 

@@ -167,7 +167,10 @@ def _cell(value, limit: int | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    store = Warehouse(settings_for(args).warehouse)
+    from newsetl.enrich import current_version
+
+    settings = settings_for(args)
+    store = Warehouse(settings.warehouse)
     with store.reader() as con:
         runs = con.execute(
             "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
@@ -176,12 +179,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             "articles", "article_topics", "article_entities", "article_keywords", "rejects", "runs")]
         reasons = con.execute(
             "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2").fetchall()
+        versions = con.execute(
+            "select enrich_version, count(*) from articles group by 1 order by 2 desc").fetchall()
     print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
     print(render(["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"], runs, "table"))
     print("\nrows per table:")
     print(render(["table", "rows"], counts, "table"))
     print("\nrejects by reason:")
     print(render(["stage", "reason", "rows"], reasons, "table"))
+    current = current_version(settings.spacy_model)
+    print("\nenrichment methods (current one marked *):")
+    print(render(["", "enrich_version", "articles"], [("*" if v == current else "", v, n) for v, n in versions], "table"))
+    if any(v != current for v, _ in versions):
+        print("some articles were enriched by another method: 'newsetl reprocess' brings them up to date")
     return 0
 
 

@@ -23,13 +23,15 @@ class RunSummary:
     by_source: dict[str, int] = field(default_factory=dict)
     by_day: dict[str, int] = field(default_factory=dict)
     by_topic: dict[str, int] = field(default_factory=dict)
+    # Articles in the warehouse enriched by another method than the current one.
+    stale_articles: int = 0
     warehouse: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def fill_breakdowns(summary: RunSummary, warehouse: Warehouse) -> None:
+def fill_breakdowns(summary: RunSummary, warehouse: Warehouse, enrich_version: str | None = None) -> None:
     """Articles of this run per source, day and top topic, read back from the warehouse."""
     con = warehouse.read_if_exists()
     if con is None:
@@ -45,6 +47,10 @@ def fill_breakdowns(summary: RunSummary, warehouse: Warehouse) -> None:
             "with top as (select article_id, arg_max(topic, score) as topic from article_topics group by 1) "
             "select topic, count(*) from articles join top using (article_id) where run_id = ? "
             "group by 1 order by 2 desc, 1")
+        if enrich_version:
+            summary.stale_articles = con.execute(
+                "select count(*) from articles where enrich_version is distinct from ?", [enrich_version]
+            ).fetchone()[0]
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -62,6 +68,9 @@ def format_summary(summary: RunSummary) -> str:
             lines.append(f"  {title}:")
             width = max(len(k) for k in counts)
             lines += [f"    {k:<{width}}  {v:>5}" for k, v in counts.items()]
+    if summary.stale_articles:
+        lines.append(f"  note: {summary.stale_articles} articles were enriched by an older method; "
+                     "'newsetl reprocess' brings them up to date")
     if summary.warehouse:
         lines.append(f"  warehouse: {summary.warehouse}")
     return "\n".join(lines)

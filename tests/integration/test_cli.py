@@ -91,3 +91,18 @@ def test_python_m_newsetl_run_prints_a_summary(sample_site, tmp_path):
     assert "completed" in done.stdout and "32 new articles" in done.stdout
     assert "articles by topic:" in done.stdout and "sport" in done.stdout
     assert (tmp_path / "wh" / "newsetl.duckdb").exists()
+
+
+def test_status_flags_articles_enriched_by_an_older_method(sample_warehouse, tmp_path, capsys):
+    import shutil
+
+    import duckdb
+
+    warehouse = tmp_path / "wh"
+    shutil.copytree(sample_warehouse, warehouse)
+    with duckdb.connect(str(warehouse / "newsetl.duckdb")) as con:
+        con.execute("update articles set enrich_version = 'lang=old' where source = 'valley-courier'")
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "| lang=old" in out and "| 10       |" in out
+    assert "'newsetl reprocess' brings them up to date" in out

@@ -224,3 +224,22 @@ def test_appeal_start_needs_a_heading_in_the_second_half():
 def test_normalize_text():
     assert normalize_text("  caf\u00c3\u00a9 &amp;\tbar\n") == "café & bar"
     assert normalize_text("e\u0301") == "\u00e9"  # NFC
+
+
+@pytest.mark.parametrize("lines, reason", [
+    (["Council approves the tram budget after a long night of debate in the chamber.",
+      "Subscribe to continue reading. Already a subscriber? Log in."], "paywall"),
+    (["We use cookies to give you the best experience.", "Accept all cookies", "Manage your choices"],
+     "cookie wall"),
+])
+def test_paywall_and_cookie_wall_pages_are_rejects(make_document, lines, reason):
+    articles, rejects = clean_documents([make_document(url("wall"), lines, source=SOURCE)])
+    assert articles == []
+    assert [(r.stage, r.reason) for r in rejects] == [("clean", reason)]
+
+
+def test_a_long_article_that_mentions_subscribers_is_kept(make_document):
+    body = [p for paragraphs in REPORTING.values() for p in paragraphs]  # well over the wall's 150 words
+    lines = [*body, "The paper said the story was for subscribers only, a claim the council disputed."]
+    articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
+    assert len(articles) == 1

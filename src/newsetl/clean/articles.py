@@ -86,6 +86,10 @@ def clean_documents(
             kept = kept[:cut]
         text = "\n\n".join(kept)
         words = len(WORD.findall(text))
+        wall = rules.wall_kind(paragraphs, words)
+        if wall:
+            rejects.append(Reject("clean", source, doc.page.url, wall, f"{words} words of text before the wall"))
+            continue
         if words < MIN_WORDS:
             rejects.append(Reject("clean", source, doc.page.url, "not an article" if words else "empty body",
                                   f"{words} words of text after cleaning"))

