@@ -16,21 +16,22 @@ SAMPLE_SOURCES = ROOT / "examples" / "sources.toml"
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def expected_articles() -> list[dict]:
-    """The labelled truth of the sample site, one dict per article, with its source."""
+def _expected(key: str) -> list[dict]:
     found = []
     for path in sorted(SITE.glob("*/expected.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        found += [{**a, "source": data["source"]} for a in data["articles"]]
+        found += [{**item, "source": data["source"]} for item in data[key]]
     return found
+
+
+def expected_articles() -> list[dict]:
+    """The labelled truth of the sample site, one dict per article, with its source."""
+    return _expected("articles")
 
 
 def expected_rejects() -> list[dict]:
-    found = []
-    for path in sorted(SITE.glob("*/expected.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        found += [{**r, "source": data["source"]} for r in data["rejects"]]
-    return found
+    """Feed items of the sample site that must end as rejects, with the reason."""
+    return _expected("rejects")
 
 
 def sources_for(base_url: str, target: Path) -> Path:
