@@ -79,14 +79,27 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
 @flow(name="ingest", log_prints=True, task_runner=RUNNER)
 def ingest(sources: SourcesParam = None, warehouse: WarehouseParam = None,
            max_articles_per_source: LimitParam = None) -> dict:
-    """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB."""
+    """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB.
+
+    Args:
+        sources: Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml.
+        warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
+        max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
+    """
     return run_ingest("ingest", sources, warehouse, max_articles_per_source)
 
 
 @flow(name="backfill", log_prints=True, task_runner=RUNNER)
 def backfill(dates: DateRange, sources: SourcesParam = None, warehouse: WarehouseParam = None,
              max_articles_per_source: LimitParam = None) -> dict:
-    """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds)."""
+    """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds).
+
+    Args:
+        dates: Publication dates to take, both ends included; items without a date are taken too.
+        sources: Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml.
+        warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
+        max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
+    """
     return run_ingest("backfill", sources, warehouse, max_articles_per_source, (dates.start, dates.end))
 
 

@@ -19,11 +19,14 @@ from newsetl_flows.parameters import WarehouseParam
 @flow(name="maintenance", log_prints=True)
 def maintenance(
     warehouse: WarehouseParam = None,
-    raw_retention_days: Annotated[int | None, Field(
-        gt=0, description="Delete raw responses fetched more than this many days ago. Empty: keep all "
-                          "(the raw archive is the one layer that cannot be rebuilt).")] = None,
+    raw_retention_days: Annotated[int | None, Field(gt=0)] = None,
 ) -> dict:
-    """Daily housekeeping of the warehouse folder."""
+    """Daily housekeeping: compact Parquet files, checkpoint DuckDB, expire old raw responses.
+
+    Args:
+        warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
+        raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
+    """
     settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
     report = maintain(Warehouse(settings.warehouse), raw_retention_days or settings.raw_retention_days,
                       datetime.now(UTC).date())

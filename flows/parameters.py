@@ -1,5 +1,6 @@
 """Typed flow parameters: the Prefect UI renders them as a form and rejects bad values
-before a run starts."""
+before a run starts. Their descriptions live in each flow's docstring (Args:), where Prefect
+reads them for the form."""
 
 from __future__ import annotations
 
@@ -16,17 +17,9 @@ def _existing_file(value: str | None) -> str | None:
     return value
 
 
-SourcesParam = Annotated[
-    str | None,
-    AfterValidator(_existing_file),
-    Field(description="Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml."),
-]
-WarehouseParam = Annotated[
-    str | None, Field(description="Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse."),
-]
-LimitParam = Annotated[
-    int | None, Field(gt=0, description="New articles fetched per source at most in this run (sources may set their own max_articles)."),
-]
+SourcesParam = Annotated[str | None, AfterValidator(_existing_file)]
+WarehouseParam = str | None
+LimitParam = Annotated[int | None, Field(gt=0)]
 
 
 class DateRange(BaseModel):

@@ -24,7 +24,9 @@ KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of rec
 def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) -> dict:
     """Re-extract, re-clean and re-enrich every archived page into a fresh lake and database.
 
-    The sources file, when it can be read, gives each source's drop_patterns again.
+    Args:
+        warehouse: Warehouse folder whose raw archive is replayed. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
+        sources: Sources file whose per-source drop_patterns apply again. Empty: $NEWSETL_SOURCES or the sample.
     """
     settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     try:

@@ -51,6 +51,25 @@ def test_deployments_are_declared(deployed):
     assert ingest.parameters == {"sources": "examples/sources.toml", "warehouse": "warehouse"}
 
 
+def test_every_deployment_has_a_described_parameter_form(deployed):
+    """What the UI's Run form is built from: typed parameters, each with a description."""
+    with api_client(deployed) as client:
+        found = {name: client.read_deployment_by_name(name) for name in (
+            "ingest/ingest", "backfill/backfill", "reprocess/reprocess", "maintenance/maintenance")}
+    for name, deployment in found.items():
+        assert deployment.description and deployment.tags, name
+        assert deployment.concurrency_limit == 1 or deployment.global_concurrency_limit.limit == 1, name
+        properties = deployment.parameter_openapi_schema["properties"]
+        for parameter, schema in properties.items():
+            assert schema.get("description"), (name, parameter)
+    backfill = found["backfill/backfill"].parameter_openapi_schema
+    assert backfill["required"] == ["dates"]
+    dates = backfill["definitions"]["DateRange"]["properties"]
+    assert dates["start"]["format"] == "date" and dates["end"]["description"]
+    maintenance = found["maintenance/maintenance"]
+    assert [s.schedule.cron for s in maintenance.schedules] == ["15 3 * * *"]
+
+
 def test_ingest_run_completes(ingest_run):
     run, _, worker_log = ingest_run
     assert run.state.is_completed(), (

@@ -17,11 +17,18 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+CONFIDENT = 0.99
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's main language, or None for text too short to tell."""
+    identifier = _identifier()
+    if len(text.split()) >= 30:
+        code, probability = identifier.classify(text)
+        if probability >= CONFIDENT:  # the common case: one language throughout
+            return code
     paragraphs = [p for p in text.split("\n\n") if len(p.split()) >= 4] or [text]
     votes: Counter[str] = Counter()
-    identifier = _identifier()
     for paragraph in paragraphs:
         code, probability = identifier.classify(paragraph)
         votes[code] += len(paragraph.split()) * probability
