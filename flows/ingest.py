@@ -10,7 +10,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import seen_url_keys
+from newsetl.fetch.archive import read_raw, seen_url_keys
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
@@ -20,8 +20,6 @@ from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
 from newsetl_flows.tasks import (
     acquire_all,
-    archive,
-    chunked,
     cpu_task_runner,
     process_and_load,
     publish,
@@ -54,17 +52,18 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
         cache = ConditionalCache(store.root / "state" / "conditional-get.json")
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
         with site:
-            results = acquire_all(config.sources, settings, summary.run_id, seen_url_keys(store.raw), cache, window)
-        pages = [page for result in results for page in result.pages]
+            results = acquire_all(config.sources, settings, summary.run_id, seen_url_keys(store.raw), cache,
+                                  store.raw, window)
         for result in results:
             rejects += result.rejects
             summary.skipped += result.skipped
             summary.not_modified += result.not_modified
-        summary.fetched = len(pages)
-        archive(pages + [doc for result in results for doc in result.documents], store)
+            summary.fetched += result.fetched
         cache.save()  # only once the responses it vouches for are archived
         drop_patterns = {s.name: s.drop_patterns for s in config.sources if s.drop_patterns}
-        process_and_load(chunked(pages, settings.wave_size), len(pages), store, settings, drop_patterns, summary, rejects)
+        files = [path for result in results for path in result.archived]
+        process_and_load(read_raw(store.raw, settings.wave_size, files), summary.fetched, store, settings,
+                         drop_patterns, summary, rejects)
         summary.status = "completed"
     except Exception:
         summary.status = "failed"

@@ -49,18 +49,25 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
 
 @task(name="acquire", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5),
       cache_policy=NO_CACHE, task_run_name="acquire-{source.name}")
-def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str],
-            cache: ConditionalCache, window: tuple[date, date] | None = None) -> FetchResult:
-    """Discover one source's candidates and fetch the ones not seen before (and in `window`)."""
+def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str], cache: ConditionalCache,
+            raw_dir: Path, window: tuple[date, date] | None = None) -> FetchResult:
+    """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
+    archive every response as it goes; the result keeps counts and file names, not bodies."""
     found = discover(source, fetcher, run_id, cache)
     candidates = [c for c in found.candidates if in_window(c, window)]
-    result = fetch_pages(source, candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2)
+
+    def sink(held: list[RawPage]) -> list[Path]:
+        return write_raw(held, raw_dir)
+
+    result = fetch_pages(source, candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2,
+                         sink=sink)
     result.documents += found.documents
+    result.flush(sink)
     result.rejects = found.rejects + result.rejects
     result.not_modified += found.not_modified
     result.skipped += len(found.candidates) - len(candidates)
     get_run_logger().info("%s: %d candidates, %d fetched, %d skipped, %d rejected%s", source.name,
-                          len(found.candidates), len(result.pages), result.skipped, len(result.rejects),
+                          len(found.candidates), result.fetched, result.skipped, len(result.rejects),
                           ", feed not modified" if found.not_modified else "")
     return result
 
@@ -74,18 +81,13 @@ def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
 
 
 def acquire_all(sources: list[Source], settings: Settings, run_id: str, seen: set[str],
-                cache: ConditionalCache, window: tuple[date, date] | None = None) -> list[FetchResult]:
+                cache: ConditionalCache, raw_dir: Path, window: tuple[date, date] | None = None) -> list[FetchResult]:
     fetcher = Fetcher(settings)
     with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
         futures = [runner.submit(acquire, {"source": source, "fetcher": fetcher, "run_id": run_id, "seen": seen,
-                                           "cache": cache, "window": window}) for source in sources]
+                                           "cache": cache, "raw_dir": raw_dir, "window": window})
+                   for source in sources]
         return [future.result() for future in futures]
-
-
-@task(name="archive-raw", cache_policy=NO_CACHE)
-def archive(pages: list[RawPage], warehouse: Warehouse) -> int:
-    """Keep every response in the raw archive before anything else reads it."""
-    return write_raw(pages, warehouse.raw)
 
 
 # -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------

@@ -301,3 +301,24 @@ def test_fetch_pages_refuses_private_hosts_unless_the_source_allows(server, fetc
     result = fetch_pages(source, [Candidate("s", server.url("/a"))], fetcher, "r", set())
     assert result.pages == []
     assert [r.reason for r in result.rejects] == ["private network refused"]
+
+
+def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
+    from newsetl.fetch.archive import read_raw, write_raw
+
+    for n in range(5):
+        server.add(f"/p{n}", body=f"<html><body><p>page {n}</p></body></html>")
+    source = Source(name="quay", kind="urls", urls=[server.url(f"/p{n}") for n in range(5)],
+                    allow_private_network=True)
+    flushed = []
+
+    def sink(pages):
+        flushed.append(len(pages))
+        return write_raw(pages, tmp_path / "raw")
+
+    result = fetch_pages(source, [Candidate("quay", u) for u in source.urls], Fetcher(Settings(host_delay=0)),
+                         "run-1", set(), workers=1, sink=sink, flush_every=2)
+    result.flush(sink)
+    assert flushed == [2, 2, 1] and result.pages == [] and result.fetched == 5
+    archived = [p.url for batch in read_raw(tmp_path / "raw", files=result.archived) for p in batch]
+    assert sorted(archived) == sorted(source.urls)

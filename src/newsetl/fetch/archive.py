@@ -14,10 +14,10 @@ from newsetl.schema import RAW
 from newsetl.storage.lake import write_table
 
 
-def write_raw(pages: list[RawPage], raw_dir: Path) -> int:
-    """Append pages to the archive, partitioned by fetch date; returns rows written."""
+def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
+    """Append pages to the archive, partitioned by fetch date; returns the files written."""
     if not pages:
-        return 0
+        return []
     rows = [
         {
             "raw_id": p.raw_id, "run_id": p.run_id, "source": p.source, "kind": p.kind, "url": p.url,
@@ -28,8 +28,7 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> int:
         }
         for p in pages
     ]
-    write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False)
-    return len(rows)
+    return write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False)
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
@@ -64,9 +63,10 @@ def count_raw_pages(raw_dir: Path) -> int:
         "where coalesce(kind, 'page') = 'page' and status < 400", [[str(f) for f in files]]).fetchone()[0]
 
 
-def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
-    """Yield the archived pages (not feeds, not errors) in batches, in fetch order."""
-    for path in raw_files(raw_dir):
+def read_raw(raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = None) -> Iterator[list[RawPage]]:
+    """Yield the archived pages (not feeds, not errors) in batches, in fetch order;
+    only from `files` when given (what one run wrote)."""
+    for path in raw_files(raw_dir) if files is None else files:
         parquet = pq.ParquetFile(path)
         for batch in parquet.iter_batches(batch_size=batch_rows):
             rows = [r for r in batch.to_pylist() if r.get("kind", "page") in (None, "page") and r["status"] < 400]
@@ -74,7 +74,7 @@ def read_raw(raw_dir: Path, batch_rows: int = 200) -> Iterator[list[RawPage]]:
                 continue
             yield [
                 RawPage(
-                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], url=r["url"],
+                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], kind=r.get("kind") or "page", url=r["url"],
                     url_key=r["url_key"], final_url=r["final_url"], status=r["status"],
                     content_type=r["content_type"], headers=r["headers"], body=r["body"],
                     item=FeedItem.from_json(r["feed_item"]), fetched_at=r["fetched_at"],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from newsetl.fetch.archive import headers_json
 from newsetl.fetch.http import Fetched, Fetcher, FetchError
@@ -23,6 +25,17 @@ class FetchResult:
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
     not_modified: int = 0
+    # Once flushed to the archive: how many pages, and the files that hold them.
+    fetched: int = 0
+    archived: list[Path] = field(default_factory=list)
+
+    def flush(self, sink: Callable[[list[RawPage]], list[Path]]) -> None:
+        """Hand what is held to the archive and keep only counts, so memory stays flat."""
+        held = self.pages + self.documents
+        if held:
+            self.archived += sink(held)
+        self.fetched += len(self.pages)
+        self.pages, self.documents = [], []
 
 
 def raw_id(run_id: str, url: str) -> str:
@@ -41,10 +54,12 @@ def raw_page(source: str, run_id: str, url: str, fetched: Fetched, item: FeedIte
 
 
 def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, run_id: str,
-                seen: set[str], workers: int = 4) -> FetchResult:
+                seen: set[str], workers: int = 4, sink: Callable[[list[RawPage]], list[Path]] | None = None,
+                flush_every: int = 500) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
     Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
+    With a `sink` (the raw archive), responses are handed over every `flush_every` pages.
     """
     result = FetchResult()
     todo: list[Candidate] = []
@@ -78,4 +93,6 @@ def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, r
                 result.rejects.append(reject)
                 if kept is not None:
                     result.documents.append(kept)
+            if sink is not None and len(result.pages) >= flush_every:
+                result.flush(sink)
     return result
