@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reprocess = commands.add_parser("reprocess", help="rebuild clean and enriched data from the raw archive")
     reprocess.add_argument("--warehouse", type=Path, help=warehouse_help)
+    reprocess.add_argument("--sources", type=Path, help="sources file whose per-source drop_patterns apply "
+                                                        "(default: $NEWSETL_SOURCES or the bundled sample)")
 
     status = commands.add_parser("status", help="last runs, row counts, rejects by reason")
     status.add_argument("--warehouse", type=Path, help=warehouse_help)
@@ -87,7 +89,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     quiet_prefect()
     from newsetl_flows.reprocess import reprocess
 
-    state = reprocess(warehouse=str(settings.warehouse), return_state=True)
+    sources = str(settings.sources) if settings.sources.is_file() else None
+    state = reprocess(warehouse=str(settings.warehouse), sources=sources, return_state=True)
     return finish(state, "reprocess")
 
 

@@ -55,13 +55,15 @@ def fill_breakdowns(summary: RunSummary, warehouse: Warehouse, enrich_version: s
 
 def format_summary(summary: RunSummary) -> str:
     """A short plain-text report of a run."""
-    lines = [
-        f"newsetl {summary.flow} {summary.run_id}: {summary.status}",
-        f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
-        f"{summary.not_modified} feeds unchanged, "
-        f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
-        f"{summary.duplicates} duplicates, {summary.rejected} rejected",
-    ]
+    if summary.flow == "reprocess":
+        counts = (f"  replayed {summary.fetched} archived pages into {summary.new_articles} articles, "
+                  f"{summary.duplicates} duplicates, {summary.rejected} rejected")
+    else:
+        counts = (f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
+                  f"{summary.not_modified} feeds unchanged, "
+                  f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
+                  f"{summary.duplicates} duplicates, {summary.rejected} rejected")
+    lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]
     for title, counts in (("rejected by reason", summary.rejects_by_reason), ("articles by source", summary.by_source),
                           ("articles by day", summary.by_day), ("articles by topic", summary.by_topic)):
         if counts:
