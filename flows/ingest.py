@@ -10,7 +10,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import read_raw, seen_url_keys
+from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw, seen_url_keys
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
@@ -58,10 +58,12 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
             rejects += result.rejects
             summary.skipped += result.skipped
             summary.not_modified += result.not_modified
-            summary.fetched += result.fetched
         cache.save()  # only once the responses it vouches for are archived
         drop_patterns = {s.name: s.drop_patterns for s in config.sources if s.drop_patterns}
-        files = [path for result in results for path in result.archived]
+        # What this run archived, found by name: pages kept by a failed attempt of a retried
+        # task are processed too, not lost behind the seen-URL skip.
+        files = raw_files(store.raw, summary.run_id)
+        summary.fetched = count_raw_pages(store.raw, files)
         process_and_load(read_raw(store.raw, settings.wave_size, files), summary.fetched, store, settings,
                          drop_patterns, summary, rejects)
         summary.status = "completed"

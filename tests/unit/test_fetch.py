@@ -322,3 +322,8 @@ def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
     assert flushed == [2, 2, 1] and result.pages == [] and result.fetched == 5
     archived = [p.url for batch in read_raw(tmp_path / "raw", files=result.archived) for p in batch]
     assert sorted(archived) == sorted(source.urls)
+    # A run finds its files by name, also those a failed attempt of a retried task wrote.
+    from newsetl.fetch.archive import raw_files
+
+    assert raw_files(tmp_path / "raw", "run-1") == sorted(result.archived)
+    assert raw_files(tmp_path / "raw", "run-2") == []

@@ -28,11 +28,14 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
         }
         for p in pages
     ]
-    return write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False)
+    # Files carry the run id in their name: a run finds all it archived, also across task retries.
+    return write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False, tag=pages[0].run_id)
 
 
-def raw_files(raw_dir: Path) -> list[Path]:
-    return sorted((raw_dir / RAW.name).glob("*/*.parquet"))
+def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
+    """Archive files in write order within each day; only one run's when `run_id` is given."""
+    pattern = f"*/part-{run_id}-*.parquet" if run_id else "*/*.parquet"
+    return sorted((raw_dir / RAW.name).glob(pattern))
 
 
 # Pages not fetched again: those archived with a usable response, and those that are gone for
@@ -53,9 +56,9 @@ def seen_url_keys(raw_dir: Path) -> set[str]:
     return {r[0] for r in rows}
 
 
-def count_raw_pages(raw_dir: Path) -> int:
-    """Archived pages that reprocess reads (not feeds, not errors)."""
-    files = raw_files(raw_dir)
+def count_raw_pages(raw_dir: Path, files: list[Path] | None = None) -> int:
+    """Archived pages that processing reads (not feeds, not errors)."""
+    files = raw_files(raw_dir) if files is None else files
     if not files:
         return 0
     return duckdb.connect().execute(

@@ -30,9 +30,10 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def part_name() -> str:
-    """A new file name that sorts in write order."""
-    return f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
+def part_name(tag: str = "") -> str:
+    """A new file name that sorts in write order (within a tag, such as a run id)."""
+    prefix = f"part-{tag}-" if tag else "part-"
+    return f"{prefix}{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
 
 
 def partition_value(value: object) -> str:
@@ -72,7 +73,7 @@ def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
 
 
 def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
-                keys: pa.Array | None = None) -> list[Path]:
+                keys: pa.Array | None = None, tag: str = "") -> list[Path]:
     """Merge rows into their partitions of `lake/<table>`; returns the files written.
 
     With merge, every stored row whose key is in `keys` (default: the keys of `rows`) is
@@ -82,7 +83,7 @@ def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
     if not (merge and spec.key):
         written = []
         for value, part in split_by_partition(rows, spec.partition):
-            target = lake / spec.name / f"{spec.partition}={value}" / part_name()
+            target = lake / spec.name / f"{spec.partition}={value}" / part_name(tag)
             write_atomic(part, target)
             written.append(target)
         return written
