@@ -93,3 +93,20 @@ def test_the_runner_is_a_setting_not_code():
                           "r = ingest.task_runner; print(type(r).__name__, r.address)"],
                          env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.stdout.split() == ["DaskTaskRunner", "tcp://127.0.0.1:1"], out.stderr[-500:]
+
+
+def test_a_story_grows_across_runs(sample_site, prefect_harness, tmp_path):
+    """The cup final from one outlet today joins the story another outlet started yesterday."""
+    from newsetl_flows.ingest import ingest
+
+    full = sources_for(sample_site, tmp_path / "all.toml").read_text()
+    blocks = full.split("[[sources]]")
+    for name in ("harbour-herald", "valley-courier"):
+        one = tmp_path / f"{name}.toml"
+        one.write_text("[[sources]]" + next(b for b in blocks if f'"{name}"' in b))
+        ingest(sources=str(one), warehouse=str(tmp_path / "wh"))
+    with duckdb.connect(str(tmp_path / "wh" / "newsetl.duckdb"), read_only=True) as con:
+        rows = con.execute("select source, story_id, run_id from articles where title like '%Lindqvist%'").fetchall()
+    assert {r[0] for r in rows} == {"harbour-herald", "valley-courier"}
+    assert len({r[2] for r in rows}) == 2  # two runs
+    assert len({r[1] for r in rows}) == 1  # one story
