@@ -10,12 +10,13 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw, seen_url_keys
+from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw, seen_url_keys, unfinished_run_files
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
 from newsetl.serve import serve_folder
 from newsetl.sources import load_sources
+from newsetl.storage.lake import part_tag
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
 from newsetl_flows.tasks import (
@@ -48,6 +49,7 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
     started = datetime.now(UTC)
     summary = RunSummary(run_id=current_run_id(), flow=flow_name, status="running")
     rejects: list[Reject] = []
+    earlier: list = []
     try:
         cache = ConditionalCache(store.root / "state" / "conditional-get.json")
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
@@ -60,18 +62,25 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
             summary.not_modified += result.not_modified
         cache.save()  # only once the responses it vouches for are archived
         drop_patterns = {s.name: s.drop_patterns for s in config.sources if s.drop_patterns}
-        # What this run archived, found by name: pages kept by a failed attempt of a retried
-        # task are processed too, not lost behind the seen-URL skip.
-        files = raw_files(store.raw, summary.run_id)
-        summary.fetched = count_raw_pages(store.raw, files)
-        process_and_load(read_raw(store.raw, settings.wave_size, files), summary.fetched, store, settings,
-                         drop_patterns, summary, rejects)
+        # What this run archived, found by name (also what a failed attempt of a retried task
+        # kept), and what runs that never completed archived: once in the archive a page is not
+        # fetched again, so it must become an article (or a reject) here.
+        own = raw_files(store.raw, summary.run_id)
+        earlier = unfinished_run_files(store.raw, store.finished_runs() | {summary.run_id})
+        summary.fetched = count_raw_pages(store.raw, own)
+        summary.recovered = count_raw_pages(store.raw, earlier) if earlier else 0
+        process_and_load(read_raw(store.raw, settings.wave_size, earlier + own), summary.fetched + summary.recovered,
+                         store, settings, drop_patterns, summary, rejects)
         summary.status = "completed"
     except Exception:
         summary.status = "failed"
-        record_run(summarise(summary, rejects, store, settings), rejects, started, store)
+        try:
+            record_run(summarise(summary, rejects, store, settings), rejects, started, store)
+        except Exception as err:  # the run's own failure is the one to report
+            print(f"could not record the failed run: {err}")
         raise
-    record_run(summarise(summary, rejects, store, settings), rejects, started, store)
+    record_run(summarise(summary, rejects, store, settings), rejects, started, store,
+               sorted({part_tag(path) for path in earlier}))
     publish(summary)
     print(format_summary(summary))
     return summary.to_dict()

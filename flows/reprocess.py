@@ -5,13 +5,17 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
+import duckdb
 from prefect import flow
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import count_raw_pages, read_raw
+from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw
+from newsetl.pipeline import write_lake
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
+from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.lake import has_files, read_rows, table_glob
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.ingest import RUNNER, current_run_id
 from newsetl_flows.parameters import SourcesParam, WarehouseParam
@@ -38,6 +42,30 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
         return rebuild(live, settings, drop_patterns)
 
 
+def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:
+    """Articles whose raw response is no longer archived cannot be rebuilt: keep them as they are."""
+    articles = TABLES["articles"]
+    if not has_files(live.lake, "articles"):
+        return 0
+    con = duckdb.connect()
+    raw = raw_files(live.raw)
+    raw_ids = {r[0] for r in con.execute("select raw_id from read_parquet(?, union_by_name = true)",
+                                         [[str(f) for f in raw]]).fetchall()} if raw else set()
+    rebuilt = {r[0] for r in con.execute("select article_id from read_parquet(?)",
+                                         [table_glob(staged.lake, "articles")]).fetchall()} \
+        if has_files(staged.lake, "articles") else set()
+    stored = con.execute(f"select article_id, raw_id from read_parquet(?, hive_partitioning = true, "
+                         f"hive_types = {{'{articles.partition}': DATE}})", [table_glob(live.lake, "articles")]).fetchall()
+    con.close()
+    orphans = sorted(a for a, r in stored if r not in raw_ids and a not in rebuilt)
+    if orphans:
+        tables = {name: read_rows(TABLES[name], live.lake, orphans) for name in ARTICLE_TABLES}
+        write_lake(tables, staged)
+        with staged.writer() as con:
+            staged.load(con, tables)
+    return len(orphans)
+
+
 def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]]) -> dict:
     staged = live.staging()
     for name in KEPT_HISTORY:
@@ -49,6 +77,9 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     summary.fetched = count_raw_pages(live.raw)
     process_and_load(read_raw(live.raw, batch_rows=settings.wave_size), summary.fetched, staged, settings,
                      drop_patterns, summary, rejects)
+    carried = carry_over_unrebuildable(live, staged)
+    if carried:
+        print(f"{carried} articles whose raw responses are gone (raw retention) were kept as they were")
     with staged.writer() as con:
         staged.rebuild_from_lake(con, KEPT_HISTORY)
     summary.status = "completed"

@@ -152,17 +152,23 @@ def process_and_load(waves: Iterable[list[RawPage]], total_pages: int, warehouse
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
-def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime, warehouse: Warehouse) -> None:
-    """Write the run row and its rejects to the lake and the warehouse."""
+def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime, warehouse: Warehouse,
+               recovered_runs: list[str] | None = None) -> None:
+    """Write the run row and its rejects to the lake and the warehouse; mark the unfinished runs
+    whose pages this run processed as recovered."""
     finished = datetime.now(UTC)
-    tables = {
-        "rejects": reject_table(rejects, summary.run_id, finished),
-        "runs": run_table({
-            "run_id": summary.run_id, "flow": summary.flow, "started_at": started_at, "finished_at": finished,
-            "status": summary.status, "fetched": summary.fetched, "new_articles": summary.new_articles,
-            "duplicates": summary.duplicates, "rejected": summary.rejected,
-        }),
-    }
+    rows = [{
+        "run_id": summary.run_id, "flow": summary.flow, "started_at": started_at, "finished_at": finished,
+        "status": summary.status, "fetched": summary.fetched, "new_articles": summary.new_articles,
+        "duplicates": summary.duplicates, "rejected": summary.rejected,
+    }]
+    if summary.status == "completed" and recovered_runs:
+        known = {r["run_id"]: r for r in warehouse.run_rows(recovered_runs)}
+        for run_id in recovered_runs:
+            row = known.get(run_id) or {"run_id": run_id, "flow": summary.flow, "started_at": started_at,
+                                        "status": "crashed"}
+            rows.append({**row, "recovered_by": summary.run_id})
+    tables = {"rejects": reject_table(rejects, summary.run_id, finished), "runs": run_table(rows)}
     with warehouse.exclusive():
         write_lake(tables, warehouse)
         with warehouse.writer() as con:

@@ -86,6 +86,7 @@ create table if not exists runs (
     new_articles INTEGER,
     duplicates INTEGER,
     rejected INTEGER,
+    recovered_by VARCHAR,
     started_date DATE
 );
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import math
 import os
 import sys
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+from pydantic import ValidationError
 
 from newsetl.config import Settings
 from newsetl.report import RunSummary, format_summary
@@ -62,11 +64,16 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)  # argparse itself exits 2 with a one-line error
+    args = parser.parse_args(argv)  # argparse itself exits 2 with a short usage error
     try:
         return COMMANDS[args.command](args)
     except (UsageError, SourcesError, WarehouseError) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
+        return 2
+    except ValidationError as err:  # a NEWSETL_* setting with a bad value
+        first = err.errors()[0]
+        name = "NEWSETL_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        print(f"newsetl: error: {name}: {first['msg']}", file=sys.stderr)
         return 2
 
 
@@ -86,6 +93,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     store = Warehouse(settings.warehouse)
     if not store.raw.exists():
         raise UsageError(f"no raw archive at {store.raw} (nothing to reprocess)")
+    if args.sources:
+        load_sources(args.sources)  # a sources file named on purpose must be right
     quiet_prefect()
     from newsetl_flows.reprocess import reprocess
 
@@ -113,7 +122,18 @@ def quiet_prefect() -> None:
     logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
+READ_STATEMENTS = {"SELECT", "EXPLAIN"}
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise UsageError("the query is empty")
+    try:
+        kinds = [statement.type.name for statement in duckdb.extract_statements(args.query)]
+    except duckdb.Error as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    if any(kind not in READ_STATEMENTS for kind in kinds):
+        raise UsageError(f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}")
     store = Warehouse(settings_for(args).warehouse)
     with store.reader() as con:
         try:
@@ -130,7 +150,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([dict(zip(columns, row)) for row in rows], default=_json_value, ensure_ascii=False, indent=2)
+        records = [{c: _finite(v) for c, v in zip(columns, row)} for row in rows]
+        return json.dumps(records, default=_json_value, ensure_ascii=False, indent=2, allow_nan=False)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -151,7 +172,18 @@ def _json_value(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
     return str(value)
+
+
+def _finite(value):
+    """JSON has no NaN or Infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _cell(value, limit: int | None) -> str:

@@ -1,4 +1,5 @@
-"""The stages after fetch, as plain functions over batches; flows compose them.
+"""The stages after fetch, as plain functions over batches; flows compose them
+(flows/tasks.py: process_wave spreads extract and enrich over chunks).
 
     raw pages -> extract -> clean -> enrich -> tables -> lake (Parquet) -> warehouse (DuckDB)
 """
@@ -11,7 +12,7 @@ import pyarrow as pa
 
 from newsetl.clean import clean_documents
 from newsetl.config import Settings
-from newsetl.enrich import assign_story_ids, enrich_articles
+from newsetl.enrich import assign_story_ids
 from newsetl.extract import Document, extract_document
 from newsetl.records import Article, RawPage, Reject
 from newsetl.schema import ARTICLE_TABLES, TABLES
@@ -67,17 +68,6 @@ def assign_stories(articles: list[Article], warehouse: Warehouse, settings: Sett
     known = warehouse.recent_story_members([a.published_date for a in articles], settings.story_window_days,
                                            exclude=[a.article_id for a in articles])
     assign_story_ids(articles, known, settings.story_window_days)
-
-
-def process_pages(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
-                  drop_patterns: dict[str, list[str]] | None = None) -> Processed:
-    """Extract, clean and enrich a batch in one process (the flows spread the same steps out)."""
-    documents, rejects = extract_pages(pages)
-    processed = clean_batch(documents, warehouse, drop_patterns)
-    enrich_articles(processed.articles, spacy_model=settings.spacy_model)
-    assign_stories(processed.articles, warehouse, settings)
-    processed.rejects = rejects + processed.rejects
-    return processed
 
 
 def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:

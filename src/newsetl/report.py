@@ -15,6 +15,8 @@ class RunSummary:
     fetched: int = 0
     skipped: int = 0
     not_modified: int = 0
+    # Pages archived by earlier runs that did not complete, processed by this one.
+    recovered: int = 0
     new_articles: int = 0
     updated_articles: int = 0
     duplicates: int = 0
@@ -59,8 +61,9 @@ def format_summary(summary: RunSummary) -> str:
         counts = (f"  replayed {summary.fetched} archived pages into {summary.new_articles} articles, "
                   f"{summary.duplicates} duplicates, {summary.rejected} rejected")
     else:
+        recovered = f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
         counts = (f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
-                  f"{summary.not_modified} feeds unchanged, "
+                  f"{summary.not_modified} feeds unchanged, {recovered}"
                   f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
                   f"{summary.duplicates} duplicates, {summary.rejected} rejected")
     lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]

@@ -116,6 +116,8 @@ RUNS = pa.schema(
         pa.field("new_articles", pa.int32()),
         pa.field("duplicates", pa.int32()),
         pa.field("rejected", pa.int32()),
+        # Set on a run that did not complete once a later run has processed what it archived.
+        pa.field("recovered_by", pa.string()),
         pa.field("started_date", pa.date32()),
     ]
 )

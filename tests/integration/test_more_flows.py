@@ -64,14 +64,16 @@ def test_maintenance_compacts_and_expires(sample_warehouse, prefect_harness, tmp
     day = next(raw.iterdir())
     shutil.copytree(day, raw / "fetched_date=2020-01-01")  # an old day to expire
     files = list(day.glob("*.parquet"))
-    shutil.copy(files[0], day / "part-0-copy.parquet")  # a second file in one partition
+    tag, ns, suffix = files[0].name.removeprefix("part-").rsplit("-", 2)
+    shutil.copy(files[0], day / f"part-{tag}-{int(ns) + 1}-{suffix}")  # a second file of the same run
     before = duckdb.sql(f"select count(*) from read_parquet('{day}/*.parquet')").fetchall()[0][0]
 
     report = maintenance(warehouse=str(warehouse), raw_retention_days=30)
 
     assert report["expired_raw_days"] == ["2020-01-01"] and not (raw / "fetched_date=2020-01-01").exists()
     assert report["compacted_partitions"] >= 1 and report["checkpointed"]
-    assert len(list(day.glob("*.parquet"))) == 1
+    left = list(day.glob("*.parquet"))
+    assert len(left) == 1 and left[0].name.startswith(f"part-{tag}-")  # the run id stays in the name
     assert duckdb.sql(f"select count(*) from read_parquet('{day}/*.parquet')").fetchall()[0][0] == before
     assert len(articles_in(warehouse)) == 32
 

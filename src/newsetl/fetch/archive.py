@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from newsetl.records import FeedItem, RawPage
 from newsetl.schema import RAW
-from newsetl.storage.lake import write_table
+from newsetl.storage.lake import part_tag, write_table
 
 
 def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
@@ -33,7 +33,7 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
 
 
 def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
-    """Archive files in write order within each day; only one run's when `run_id` is given."""
+    """Archive files by day, then name; only one run's (in write order) when `run_id` is given."""
     pattern = f"*/part-{run_id}-*.parquet" if run_id else "*/*.parquet"
     return sorted((raw_dir / RAW.name).glob(pattern))
 
@@ -67,23 +67,31 @@ def count_raw_pages(raw_dir: Path, files: list[Path] | None = None) -> int:
 
 
 def read_raw(raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = None) -> Iterator[list[RawPage]]:
-    """Yield the archived pages (not feeds, not errors) in batches, in fetch order;
-    only from `files` when given (what one run wrote)."""
+    """Yield the archived pages (not feeds, not errors) in batches of `batch_rows`, file by file;
+    only from `files` when given."""
+    batch: list[RawPage] = []
     for path in raw_files(raw_dir) if files is None else files:
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=batch_rows):
-            rows = [r for r in batch.to_pylist() if r.get("kind", "page") in (None, "page") and r["status"] < 400]
-            if not rows:
-                continue
-            yield [
-                RawPage(
-                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], kind=r.get("kind") or "page", url=r["url"],
-                    url_key=r["url_key"], final_url=r["final_url"], status=r["status"],
+        for chunk in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
+            for r in chunk.to_pylist():
+                if r.get("kind") not in (None, "page") or r["status"] >= 400:
+                    continue
+                batch.append(RawPage(
+                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], kind=r.get("kind") or "page",
+                    url=r["url"], url_key=r["url_key"], final_url=r["final_url"], status=r["status"],
                     content_type=r["content_type"], headers=r["headers"], body=r["body"],
                     item=FeedItem.from_json(r["feed_item"]), fetched_at=r["fetched_at"],
-                )
-                for r in rows
-            ]
+                ))
+                if len(batch) >= batch_rows:
+                    yield batch
+                    batch = []
+    if batch:
+        yield batch
+
+
+def unfinished_run_files(raw_dir: Path, finished_runs: set[str]) -> list[Path]:
+    """Raw files of runs that never completed: their pages are in the archive (so no later
+    run fetches them again) but may not have become articles."""
+    return [path for path in raw_files(raw_dir) if part_tag(path) and part_tag(path) not in finished_runs]
 
 
 def headers_json(headers: dict[str, str]) -> str:

@@ -7,6 +7,7 @@ replaces the rows of the same articles, so the lake never holds an article twice
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,11 +51,30 @@ def split_by_partition(table: pa.Table, column: str) -> Iterator[tuple[str, pa.T
         yield partition_value(value), table.filter(mask).drop_columns([column])
 
 
-def read_partition(folder: Path) -> pa.Table | None:
-    files = sorted(folder.glob("*.parquet"))
+PART = re.compile(r"^part-(?:(?P<tag>.+)-)?(?P<ns>\d{12,})-[0-9a-f]{8}\.parquet$")
+
+
+def part_tag(path: Path) -> str:
+    """The tag (a run id, for raw files) written into a file's name, or ''."""
+    match = PART.match(path.name)
+    return (match.group("tag") or "") if match else ""
+
+
+def read_partition(folder: Path, key: str = "") -> pa.Table | None:
+    """All rows of a partition; with a key, the newest row of each key only.
+
+    A merge writes its new file before deleting the old ones: after a crash in between, both
+    are there, and the newer file (names sort by write time) wins.
+    """
+    files = sorted(folder.glob("*.parquet"), key=lambda f: (int(PART.match(f.name).group("ns"))
+                                                            if PART.match(f.name) else 0, f.name))
     if not files:
         return None
-    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    if key and len(files) > 1:
+        last = {k: i for i, k in enumerate(table.column(key).to_pylist())}
+        table = table.take(sorted(last.values()))
+    return table
 
 
 def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
@@ -94,7 +114,7 @@ def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
     for value in sorted(set(new_parts) | partitions_holding(spec, lake, keys)):
         folder = lake / spec.name / f"{spec.partition}={value}"
         parts = []
-        existing = read_partition(folder)
+        existing = read_partition(folder, spec.key)
         if existing is not None and existing.num_rows:
             parts.append(existing.filter(pc.invert(pc.is_in(existing.column(spec.key), value_set=keys))))
         if value in new_parts:
@@ -117,3 +137,17 @@ def table_glob(lake: Path, name: str) -> str:
 
 def has_files(lake: Path, name: str) -> bool:
     return any((lake / name).glob("*/*.parquet"))
+
+
+def read_rows(spec: Table, lake: Path, key_values: list[str]) -> pa.Table:
+    """Rows of a keyed table whose key is in `key_values`, with the table's schema."""
+    if not has_files(lake, spec.name) or not key_values:
+        return spec.empty()
+    con = duckdb.connect()
+    columns = ", ".join(f.name for f in spec.schema)
+    table = con.sql(
+        f"select {columns} from read_parquet($glob, hive_partitioning = true, hive_types = "
+        f"{{'{spec.partition}': DATE}}, union_by_name = true) where {spec.key} in (select unnest($keys))",
+        params={"glob": table_glob(lake, spec.name), "keys": key_values}).to_arrow_table()
+    con.close()
+    return table.cast(spec.schema)

@@ -8,8 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from newsetl.storage.lake import part_name, read_partition, write_atomic
+from newsetl.schema import TABLES
+from newsetl.storage.lake import part_name, part_tag, read_partition, write_atomic
 from newsetl.storage.warehouse import Warehouse
 
 
@@ -22,20 +24,25 @@ class MaintenanceReport:
     checkpointed: bool = False
 
 
-def compact_folder(table_dir: Path, report: MaintenanceReport) -> None:
-    """Rewrite each partition holding several files as one file (atomic: new file first)."""
+def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") -> None:
+    """Rewrite each partition's files as one file per tag (a raw file keeps its run id in its
+    name); atomic: the new file first, then the old ones go."""
     for folder in sorted(p for p in table_dir.iterdir() if p.is_dir()):
-        files = sorted(folder.glob("*.parquet"))
-        report.files_before += len(files)
-        if len(files) < 2:
-            report.files_after += len(files)
-            continue
-        merged: pa.Table = read_partition(folder)
-        write_atomic(merged, folder / part_name())
-        for old in files:
-            old.unlink()
-        report.compacted_partitions += 1
-        report.files_after += 1
+        groups: dict[str, list[Path]] = {}
+        for path in sorted(folder.glob("*.parquet")):
+            groups.setdefault(part_tag(path), []).append(path)
+        for tag, files in groups.items():
+            report.files_before += len(files)
+            report.files_after += 1 if len(files) > 1 else len(files)
+            if len(files) < 2:
+                continue
+            merged: pa.Table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+            if key:
+                merged = read_partition(folder, key) if len(groups) == 1 else merged
+            write_atomic(merged, folder / part_name(tag))
+            for old in files:
+                old.unlink()
+            report.compacted_partitions += 1
 
 
 def expire_raw(raw_table_dir: Path, retention_days: int, today: date, report: MaintenanceReport) -> None:
@@ -64,7 +71,8 @@ def _maintain(warehouse: Warehouse, retention_days: int | None, today: date) -> 
     for root in (warehouse.lake, warehouse.raw):
         if root.exists():
             for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-                compact_folder(table_dir, report)
+                spec = TABLES.get(table_dir.name)
+                compact_folder(table_dir, report, spec.key if spec else "")
     if warehouse.db_path.exists():
         with warehouse.writer() as con:
             con.execute("checkpoint")

@@ -54,5 +54,5 @@ def reject_table(rejects: list[Reject], run_id: str, at: datetime) -> pa.Table:
     ])
 
 
-def run_table(run: dict) -> pa.Table:
-    return TABLES["runs"].to_arrow([{**run, "started_date": run["started_at"].date()}])
+def run_table(runs: list[dict]) -> pa.Table:
+    return TABLES["runs"].to_arrow([{**run, "started_date": run["started_at"].date()} for run in runs])

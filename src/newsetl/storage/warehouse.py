@@ -10,6 +10,7 @@ import fcntl
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -25,8 +26,46 @@ from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import has_files, table_glob
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
-_LOCKS: dict[str, list] = {}  # lock file -> [open handle, holders in this process]
 _LOCKS_GUARD = threading.Lock()
+CONNECT_WAIT_SECONDS = 120.0
+
+
+class _Holder:
+    """This process's hold on one warehouse lock file."""
+
+    def __init__(self) -> None:
+        self.users = 0
+        self.mutex = threading.Lock()
+        self.handle = None
+
+
+_LOCKS: dict[str, _Holder] = {}
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting while another process (a reader or a writer) holds it."""
+    deadline = time.monotonic() + CONNECT_WAIT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+                raise WarehouseError(
+                    f"{path} is in use by another process (a writer, or a client holding it open) "
+                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}") from None
+            time.sleep(0.5)
+        except duckdb.Error as err:
+            raise WarehouseError(f"cannot open {path}: {str(err).splitlines()[0]}") from None
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
+    for name, table in TABLES.items():
+        present = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = ?", [name]).fetchall()}
+        for field in table.schema:
+            if field.name not in present:
+                con.execute(f"alter table {name} add column {field.name} {duckdb_type(field.type)}")
 
 
 class WarehouseError(RuntimeError):
@@ -107,44 +146,44 @@ class Warehouse:
         so a rebuild can hold it from start to swap while its own loads take it again."""
         key = str((self.root / ".lock").resolve())
         with _LOCKS_GUARD:
-            held = _LOCKS.get(key)
-            if held is None:
-                self.prepare()
-                handle = open(key, "w")  # noqa: SIM115 - kept open while the lock is held
-                _LOCKS[key] = held = [handle, 0]
-        with _LOCKS_GUARD:
-            first = held[1] == 0
-            held[1] += 1
-        if first:
-            fcntl.flock(held[0], fcntl.LOCK_EX)
+            holder = _LOCKS.setdefault(key, _Holder())
+            holder.users += 1
         try:
+            with holder.mutex:  # the first user takes the file lock; the others wait for it
+                if holder.handle is None:
+                    self.prepare()
+                    holder.handle = open(key, "w")  # noqa: SIM115 - open while the lock is held
+                    fcntl.flock(holder.handle, fcntl.LOCK_EX)
             yield
         finally:
             with _LOCKS_GUARD:
-                held[1] -= 1
-                if held[1] == 0:
-                    fcntl.flock(held[0], fcntl.LOCK_UN)
-                    held[0].close()
+                holder.users -= 1
+                if holder.users == 0:
+                    if holder.handle is not None:
+                        fcntl.flock(holder.handle, fcntl.LOCK_UN)
+                        holder.handle.close()
                     del _LOCKS[key]
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The single writing connection, serialised across processes by the lock file."""
         with self.exclusive():
-            con = duckdb.connect(str(self.db_path))
+            con = _connect(self.db_path, read_only=False)
             try:
                 con.execute(ddl())
+                add_missing_columns(con)
                 yield con
             finally:
                 con.close()
 
     def reader(self) -> duckdb.DuckDBPyConnection:
-        if not self.db_path.exists():
-            raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
         try:
-            return duckdb.connect(str(self.db_path), read_only=True)
-        except duckdb.Error as err:
-            raise WarehouseError(f"cannot open {self.db_path} read-only: {err}") from None
+            exists = self.db_path.exists()
+        except OSError as err:
+            raise WarehouseError(f"warehouse folder {self.root} cannot be read: {err.strerror}") from None
+        if not exists:
+            raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
+        return _connect(self.db_path, read_only=True)
 
     def read_if_exists(self) -> duckdb.DuckDBPyConnection | None:
         return self.reader() if self.db_path.exists() else None
@@ -186,7 +225,7 @@ class Warehouse:
         return new
 
     def rebuild_from_lake(self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)) -> dict[str, int]:
-        """Replace tables with the lake's content, in one transaction."""
+        """Replace tables with the lake's content, in one transaction (the database is derived)."""
         counts = {}
         con.execute("begin transaction")
         try:
@@ -194,9 +233,12 @@ class Warehouse:
                 table = TABLES[name]
                 con.execute(f"delete from {name}")
                 if has_files(self.lake, name):
+                    # A key's rows come from the newest file holding it (see storage.lake.read_partition).
+                    newest = f"qualify filename = max(filename) over (partition by {table.key})" if table.key else ""
                     con.execute(
-                        f"insert into {name} by name select * from read_parquet(?, hive_partitioning = true, "
-                        f"hive_types = {{'{table.partition}': DATE}}, union_by_name = true)",
+                        f"insert into {name} by name select * exclude (filename) from read_parquet(?, "
+                        f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
+                        f"union_by_name = true, filename = true) {newest}",
                         [table_glob(self.lake, name)],
                     )
                 counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
@@ -207,6 +249,25 @@ class Warehouse:
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
+
+    def finished_runs(self) -> set[str]:
+        """Run ids recorded as completed (their pages have all been processed)."""
+        con = self.read_if_exists()
+        if con is None:
+            return set()
+        with con:
+            return {r[0] for r in con.execute(
+                "select run_id from runs where status = 'completed' or recovered_by is not null").fetchall()}
+
+    def run_rows(self, run_ids: list[str]) -> list[dict]:
+        """Stored rows of these runs (a run that crashed before recording itself has none)."""
+        con = self.read_if_exists()
+        if con is None or not run_ids:
+            return []
+        with con:
+            cursor = con.execute("select * from runs where run_id in (select unnest(?))", [run_ids])
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def paragraph_counts(self, sources: list[str], exclude: list[str]) -> dict[tuple[str, str], int]:
         """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
