@@ -43,7 +43,7 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
     config = load_sources(settings.sources)
     if max_articles:
         for source in config.sources:
-            source.max_articles = source.max_articles or max_articles
+            source.max_articles = min(source.max_articles or max_articles, max_articles)
     store = Warehouse(settings.warehouse)
     store.prepare()
     started = datetime.now(UTC)

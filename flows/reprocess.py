@@ -6,6 +6,9 @@ import shutil
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from prefect import flow
 
 from newsetl.config import Settings
@@ -15,13 +18,14 @@ from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
-from newsetl.storage.lake import has_files, read_rows, table_glob
+from newsetl.storage.lake import has_files, part_name, read_rows, table_glob, write_atomic
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.ingest import RUNNER, current_run_id
 from newsetl_flows.parameters import SourcesParam, WarehouseParam
 from newsetl_flows.tasks import process_and_load, publish, record_run, summarise
 
 KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of recomputing
+RECOMPUTED_STAGES = ("extract", "clean")  # their rejects are made again by the rebuild
 
 
 @flow(name="reprocess", log_prints=True, task_runner=RUNNER)
@@ -40,6 +44,19 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     live = Warehouse(settings.warehouse)
     with live.exclusive():  # ingest runs wait: nothing may land in the layers being replaced
         return rebuild(live, settings, drop_patterns)
+
+
+def drop_recomputed_rejects(folder) -> None:
+    """Extraction and cleaning rejects of earlier runs go: the rebuild decides those again."""
+    for path in folder.glob("*/*.parquet") if folder.exists() else []:
+        table = pq.read_table(path)
+        keep = pc.invert(pc.is_in(table.column("stage"), value_set=pa.array(RECOMPUTED_STAGES)))
+        if pc.all(keep).as_py():
+            continue
+        kept = table.filter(keep)
+        if kept.num_rows:
+            write_atomic(kept, path.with_name(part_name()))
+        path.unlink()
 
 
 def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:
@@ -71,6 +88,7 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     for name in KEPT_HISTORY:
         if (live.lake / name).exists():
             shutil.copytree(live.lake / name, staged.lake / name)
+    drop_recomputed_rejects(staged.lake / "rejects")
     started = datetime.now(UTC)
     summary = RunSummary(run_id=current_run_id(), flow="reprocess", status="running")
     rejects: list[Reject] = []

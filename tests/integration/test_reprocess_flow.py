@@ -37,5 +37,9 @@ def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path
     assert rebuilt_titles == titles
     assert rebuilt_topics == topics
     assert rebuilt_flows == flows + ["reprocess"]
+    with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
+        reasons = con.execute("select stage, reason, count(*) from rejects group by all order by 1").fetchall()
+    # the fetch reject is history; the extraction reject is made again, once, not added twice
+    assert reasons == [("extract", "not an article", 1), ("fetch", "http 404", 1)]
     assert (warehouse / "lake" / "articles" / "published_date=2026-11-16").is_dir()
     assert not (warehouse / "lake.rebuild").exists()

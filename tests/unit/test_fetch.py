@@ -327,3 +327,17 @@ def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
 
     assert raw_files(tmp_path / "raw", "run-1") == sorted(result.archived)
     assert raw_files(tmp_path / "raw", "run-2") == []
+
+
+def test_pages_refused_for_what_they_are_are_not_asked_again(server, tmp_path):
+    from newsetl.fetch.archive import seen_url_keys, write_raw
+
+    server.add("/report.pdf", body="%PDF-1.4", content_type="application/pdf")
+    source = Source(name="quay", kind="urls", urls=[server.url("/report.pdf")], allow_private_network=True)
+    result = fetch_pages(source, [Candidate("quay", source.urls[0])], Fetcher(Settings(host_delay=0)), "run-1", set())
+    assert [r.reason for r in result.rejects] == ["wrong content type"]
+    assert [(d.kind, d.status) for d in result.documents] == [("refused", 200)]
+    write_raw(result.documents, tmp_path / "raw")
+    again = fetch_pages(source, [Candidate("quay", source.urls[0])], Fetcher(Settings(host_delay=0)), "run-2",
+                        seen_url_keys(tmp_path / "raw"))
+    assert again.rejects == [] and again.skipped == 1

@@ -38,9 +38,10 @@ def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
     return sorted((raw_dir / RAW.name).glob(pattern))
 
 
-# Pages not fetched again: those archived with a usable response, and those that are gone for
-# good (404, 410). Timeouts and 5xx are retried by the next run.
-SEEN = "coalesce(kind, 'page') = 'page' and (status < 400 or status in (404, 410))"
+# Pages not fetched again: those archived with a usable response, those gone for good (404,
+# 410), and those refused for what they are (not HTML, too large). Timeouts and 5xx are
+# retried by the next run.
+SEEN = "(coalesce(kind, 'page') = 'page' and (status < 400 or status in (404, 410))) or kind = 'refused'"
 
 
 def seen_url_keys(raw_dir: Path) -> set[str]:

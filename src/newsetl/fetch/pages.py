@@ -15,6 +15,7 @@ from newsetl.sources import Source
 from newsetl.urls import normalize_url
 
 PAGE_TYPES = ("html", "xhtml", "text/plain")
+REFUSED = {"wrong content type", "too large"}  # answers that will not change by asking again
 
 
 @dataclass
@@ -81,6 +82,11 @@ def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, r
                                   accept=PAGE_TYPES, robots=source.robots and fetcher.settings.obey_robots)
         except FetchError as err:
             kept = raw_page(source.name, run_id, candidate.url, err.response, candidate.item) if err.response else None
+            if kept is None and err.reason in REFUSED:
+                # Answered, but not with an article: remembered so that later runs do not ask again.
+                refused = Fetched(url=candidate.url, final_url=candidate.url, status=err.status or 200,
+                                  content_type="", headers={"x-newsetl-refused": err.reason}, body=b"")
+                kept = raw_page(source.name, run_id, candidate.url, refused, candidate.item, kind="refused")
             return Reject("fetch", source.name, candidate.url, err.reason, err.detail), kept
         return raw_page(source.name, run_id, candidate.url, fetched, candidate.item)
 
