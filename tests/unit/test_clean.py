@@ -243,3 +243,18 @@ def test_a_long_article_that_mentions_subscribers_is_kept(make_document):
     lines = [*body, "The paper said the story was for subscribers only, a claim the council disputed."]
     articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
     assert len(articles) == 1
+
+
+def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_document):
+    quote = ("\"We will keep supporting independent journalism in every town we serve,\" the foundation's "
+             "director, Ines Brandt, said at the launch.")
+    articles, _ = clean_documents([make_document(url("tram"), [*REPORTING["tram"], quote], source=SOURCE)])
+    assert articles[0].text.endswith(quote)
+
+
+def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):
+    line = ("At the final whistle the coach turned to the stand and shouted the line the club has printed on "
+            "its scarves for decades: this town needs you.")
+    lines = [*REPORTING["tram"], line, "Tickets for the replay go on sale on Monday."]
+    articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
+    assert line in articles[0].text and articles[0].text.endswith("Monday.")

@@ -62,14 +62,18 @@ APPEAL_ASK = re.compile(
     r"\b(support|donat\w*|subscrib\w*|become a (member|supporter|subscriber)|sign up|join|contribut\w*|"
     r"patreon|chip in|back)\b", re.IGNORECASE)
 APPEAL_SELF = re.compile(
-    r"\b(our (journalism|reporting|newsroom|work|readers|newsletter|mission)|(we|us) (rely|depend|need)|"
+    r"\b(our (journalism|reporting|newsroom|readers|newsletter)|(we|us) (rely|depend)|"
     r"support us|readers like you|reader-(supported|funded)|independent (journalism|reporting|press)|"
     r"keep (our|the) \w+ (free|open|independent))\b", re.IGNORECASE)
 
 
+QUOTED_SPEECH = re.compile(r"[\"“”«»].{3,}[\"“”«»].{0,40}\b(said|says|told|added)\b|\b(said|says|told)\b.{0,40}[\"“”«»]")
+
+
 def is_appeal(paragraph: str) -> bool:
-    """A paragraph that asks readers for support on the outlet's own behalf."""
-    return bool(APPEAL_ASK.search(paragraph) and APPEAL_SELF.search(paragraph))
+    """A paragraph that asks readers for support on the outlet's own behalf (not someone quoted)."""
+    return bool(APPEAL_ASK.search(paragraph) and APPEAL_SELF.search(paragraph)
+                and not QUOTED_SPEECH.search(paragraph))
 
 
 def appeal_start(paragraphs: list[str]) -> int | None:
@@ -79,7 +83,8 @@ def appeal_start(paragraphs: list[str]) -> int | None:
     article itself), and most paragraphs from there on must carry appeal cues or be short.
     """
     for index in range(min(3, len(paragraphs) // 2), len(paragraphs)):
-        if not APPEAL_HEADING.search(paragraphs[index].strip()):
+        heading = paragraphs[index].strip()
+        if len(heading.split()) > 15 or not APPEAL_HEADING.search(heading):
             continue
         tail = paragraphs[index + 1:]
         if not tail:
