@@ -33,7 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "corpus"
 SITE = ROOT / "examples" / "site"
 RESULTS = ROOT / "benchmarks" / "results"
-DESKS = {"medtop:11000000", "medtop:04000000", "medtop:15000000", "medtop:13000000", "medtop:01000000"}
+DESKS = {
+    "medtop:11000000",
+    "medtop:04000000",
+    "medtop:15000000",
+    "medtop:13000000",
+    "medtop:01000000",
+}
 
 
 def corpus_labels() -> list[dict]:
@@ -54,8 +60,15 @@ def sample_labels() -> list[dict]:
     for path in sorted(SITE.glob("*/expected.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         for article in data["articles"]:
-            labels.append({**article, "set": "sample", "source": data["source"], "body": "\n\n".join(article["body"]),
-                           "published_date": article["published_at"][:10]})
+            labels.append(
+                {
+                    **article,
+                    "set": "sample",
+                    "source": data["source"],
+                    "body": "\n\n".join(article["body"]),
+                    "published_date": article["published_at"][:10],
+                }
+            )
     return labels
 
 
@@ -66,11 +79,25 @@ def sources_file(corpus_base: str, site_base: str, labels: list[dict], target: P
             by_source[label["source"]].append(corpus_base + label["path"])
     lines = []
     for name, urls in sorted(by_source.items()):
-        lines += ["[[sources]]", f'name = "{name}"', 'kind = "urls"', f"urls = {json.dumps(urls)}",
-                  "allow_private_network = true", "delay = 0", ""]
+        lines += [
+            "[[sources]]",
+            f'name = "{name}"',
+            'kind = "urls"',
+            f"urls = {json.dumps(urls)}",
+            "allow_private_network = true",
+            "delay = 0",
+            "",
+        ]
     for feed in sorted(SITE.glob("*/*.xml")):
-        lines += ["[[sources]]", f'name = "{feed.parent.name}"', 'kind = "feed"',
-                  f'url = "{site_base}/{feed.parent.name}/{feed.name}"', "allow_private_network = true", "delay = 0", ""]
+        lines += [
+            "[[sources]]",
+            f'name = "{feed.parent.name}"',
+            'kind = "feed"',
+            f'url = "{site_base}/{feed.parent.name}/{feed.name}"',
+            "allow_private_network = true",
+            "delay = 0",
+            "",
+        ]
     target.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -78,8 +105,21 @@ def run_pipeline(sources: Path, warehouse: Path) -> float:
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("PREFECT_API_URL", None)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "newsetl", "run", "--sources", str(sources),
-                           "--warehouse", str(warehouse)], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsetl",
+            "run",
+            "--sources",
+            str(sources),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"newsetl run failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -87,17 +127,32 @@ def run_pipeline(sources: Path, warehouse: Path) -> float:
 
 def read_results(warehouse: Path) -> dict[str, dict]:
     con = duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True)
-    rows = con.execute("select article_id, url, title, authors, published_date, text, story_id from articles").fetchall()
-    topics = dict(con.execute("select article_id, arg_max(topic_code, score) from article_topics group by 1").fetchall())
+    rows = con.execute(
+        "select article_id, url, title, authors, published_date, text, story_id from articles"
+    ).fetchall()
+    topics = dict(
+        con.execute(
+            "select article_id, arg_max(topic_code, score) from article_topics group by 1"
+        ).fetchall()
+    )
     entities = defaultdict(list)
-    for aid, name, label in con.execute("select article_id, entity, label from article_entities").fetchall():
+    for aid, name, label in con.execute(
+        "select article_id, entity, label from article_entities"
+    ).fetchall():
         entities[aid].append((name, label))
     con.close()
     results = {}
     for aid, url, title, authors, day, text, story in rows:
         path = "/" + url.split("/", 3)[3]
-        results[path] = {"title": title, "authors": authors, "published_date": str(day) if day else None,
-                         "text": text, "story": story, "topic": topics.get(aid), "entities": entities[aid]}
+        results[path] = {
+            "title": title,
+            "authors": authors,
+            "published_date": str(day) if day else None,
+            "text": text,
+            "story": story,
+            "topic": topics.get(aid),
+            "entities": entities[aid],
+        }
     return results
 
 
@@ -119,7 +174,12 @@ def spacy_baseline(labels: list[dict]) -> dict[str, float]:
     nlp = load_model(Settings().spacy_model)
     pairs = []
     for label, doc in zip(labels, nlp.pipe([label["body"] for label in labels])):
-        pairs.append((typed_entities(label["entities"]), typed_entities([(e.text, e.label_) for e in doc.ents])))
+        pairs.append(
+            (
+                typed_entities(label["entities"]),
+                typed_entities([(e.text, e.label_) for e in doc.ents]),
+            )
+        )
     return entity_scores(pairs)
 
 
@@ -131,18 +191,39 @@ def score(labels: list[dict], results: dict[str, dict]) -> dict:
         "pages": len(labels),
         "articles": len(got),
         "text": text_scores([(label["body"], r["text"] if r else "") for label, r in found]),
-        "title": sum(normalise_space(r["title"]) == normalise_space(label["title"]) for label, r in got) / len(labels),
-        "date": sum(r["published_date"] == label["published_date"] for label, r in got) / len(labels),
-        "authors": sum(list(r["authors"] or []) == label["authors"] for label, r in got) / len(labels),
+        "title": sum(
+            normalise_space(r["title"]) == normalise_space(label["title"]) for label, r in got
+        )
+        / len(labels),
+        "date": sum(r["published_date"] == label["published_date"] for label, r in got)
+        / len(labels),
+        "authors": sum(list(r["authors"] or []) == label["authors"] for label, r in got)
+        / len(labels),
         "topic_top1": sum(r["topic"] == label["topic"] for label, r in got) / len(labels),
-        "topic_top1_five_desks": (sum(r["topic"] == label["topic"] for label, r in desk) / len(desk)) if desk else None,
-        "entities": entity_scores([(typed_entities(label["entities"]), typed_entities(r["entities"])) for label, r in got]),
-        "stories": story_scores({label["path"]: label["story"] for label, _ in got},
-                                {label["path"]: r["story"] for label, r in got}),
+        "topic_top1_five_desks": (
+            sum(r["topic"] == label["topic"] for label, r in desk) / len(desk)
+        )
+        if desk
+        else None,
+        "entities": entity_scores(
+            [(typed_entities(label["entities"]), typed_entities(r["entities"])) for label, r in got]
+        ),
+        "stories": story_scores(
+            {label["path"]: label["story"] for label, _ in got},
+            {label["path"]: r["story"] for label, r in got},
+        ),
         "misses": {
-            "title": [label["path"] for label, r in got if normalise_space(r["title"]) != normalise_space(label["title"])],
-            "date": [label["path"] for label, r in got if r["published_date"] != label["published_date"]],
-            "authors": [label["path"] for label, r in got if list(r["authors"] or []) != label["authors"]],
+            "title": [
+                label["path"]
+                for label, r in got
+                if normalise_space(r["title"]) != normalise_space(label["title"])
+            ],
+            "date": [
+                label["path"] for label, r in got if r["published_date"] != label["published_date"]
+            ],
+            "authors": [
+                label["path"] for label, r in got if list(r["authors"] or []) != label["authors"]
+            ],
             "topic": [label["path"] for label, r in got if r["topic"] != label["topic"]],
             "no_article": [label["path"] for label, r in found if r is None],
         },
@@ -165,11 +246,22 @@ def table(report: dict) -> str:
         ("date exact day", fmt(c["date"]), fmt(s["date"])),
         ("authors exact", fmt(c["authors"]), fmt(s["authors"])),
         ("topic top-1", fmt(c["topic_top1"]), fmt(s["topic_top1"])),
-        ("topic top-1, five desks", fmt(c["topic_top1_five_desks"]), fmt(s["topic_top1_five_desks"])),
+        (
+            "topic top-1, five desks",
+            fmt(c["topic_top1_five_desks"]),
+            fmt(s["topic_top1_five_desks"]),
+        ),
         ("entities F1 (PER/ORG/LOC)", fmt(c["entities"]["f1"]), fmt(s["entities"]["f1"])),
-        ("spaCy sm alone, entities F1", fmt(report["baseline_spacy_entities"]["corpus"]["f1"]),
-         fmt(report["baseline_spacy_entities"]["sample"]["f1"])),
-        ("stories pairwise precision", fmt(c["stories"]["precision"]), fmt(s["stories"]["precision"])),
+        (
+            "spaCy sm alone, entities F1",
+            fmt(report["baseline_spacy_entities"]["corpus"]["f1"]),
+            fmt(report["baseline_spacy_entities"]["sample"]["f1"]),
+        ),
+        (
+            "stories pairwise precision",
+            fmt(c["stories"]["precision"]),
+            fmt(s["stories"]["precision"]),
+        ),
         ("stories pairwise recall", fmt(c["stories"]["recall"]), fmt(s["stories"]["recall"])),
     ]
     width = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -180,7 +272,11 @@ def table(report: dict) -> str:
 
 def main() -> None:
     labels = corpus_labels() + sample_labels()
-    with tempfile.TemporaryDirectory() as tmp, serve_folder(CORPUS, 0) as corpus_base, serve_folder(SITE, 0) as site_base:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_folder(CORPUS, 0) as corpus_base,
+        serve_folder(SITE, 0) as site_base,
+    ):
         sources = Path(tmp) / "sources.toml"
         sources_file(corpus_base, site_base, labels, sources)
         seconds = run_pipeline(sources, Path(tmp) / "warehouse")
@@ -190,8 +286,10 @@ def main() -> None:
         "corpus": score(corpus, results),
         "sample": score([label for label in labels if label["set"] == "sample"], results),
         "baseline_trafilatura": trafilatura_baseline(corpus),
-        "baseline_spacy_entities": {"corpus": spacy_baseline(corpus),
-                                    "sample": spacy_baseline([lb for lb in labels if lb["set"] == "sample"])},
+        "baseline_spacy_entities": {
+            "corpus": spacy_baseline(corpus),
+            "sample": spacy_baseline([lb for lb in labels if lb["set"] == "sample"]),
+        },
         "run_seconds": round(seconds, 1),
     }
     RESULTS.mkdir(exist_ok=True)

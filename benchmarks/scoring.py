@@ -13,7 +13,7 @@ ENTITY_TYPES = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC"}
 
 def shingles(text: str, n: int = 4) -> Counter:
     tokens = TOKEN.findall(text or "")
-    return Counter(tuple(tokens[i:i + n]) for i in range(max(len(tokens) - n + 1, 0)))
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(len(tokens) - n + 1, 0)))
 
 
 def text_scores(pairs: list[tuple[str, str]]) -> dict[str, float]:
@@ -62,7 +62,9 @@ def typed_entities(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
     return {(name, ENTITY_TYPES[label]) for name, label in pairs if label in ENTITY_TYPES}
 
 
-def story_scores(truth: dict[str, str | None], predicted: dict[str, str | None]) -> dict[str, float]:
+def story_scores(
+    truth: dict[str, str | None], predicted: dict[str, str | None]
+) -> dict[str, float]:
     """Pairwise precision/recall: a pair is positive when both share a story key / story_id."""
     ids = sorted(set(truth) & set(predicted))
     tp = fp = fn = 0

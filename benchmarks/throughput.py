@@ -21,7 +21,8 @@ REPEAT = 3
 
 def pages() -> list[tuple[str, bytes]]:
     files = sorted((ROOT / "benchmarks" / "corpus").glob("*/*.html")) + sorted(
-        (ROOT / "examples" / "site").glob("*/2026/*/*/*.html"))
+        (ROOT / "examples" / "site").glob("*/2026/*/*/*.html")
+    )
     return [(f"https://bench.example/{f.parent.name}/{f.name}", f.read_bytes()) for f in files]
 
 
@@ -43,8 +44,23 @@ def main() -> None:
     from newsetl.storage.warehouse import Warehouse
 
     corpus = pages() * REPEAT
-    raw = [RawPage(f"r{i}", "bench", "bench", url, url, url, 200, "text/html", "{}", body, FeedItem(),
-                   datetime.now(UTC)) for i, (url, body) in enumerate(corpus)]
+    raw = [
+        RawPage(
+            f"r{i}",
+            "bench",
+            "bench",
+            url,
+            url,
+            url,
+            200,
+            "text/html",
+            "{}",
+            body,
+            FeedItem(),
+            datetime.now(UTC),
+        )
+        for i, (url, body) in enumerate(corpus)
+    ]
 
     baseline_s, _ = timed(lambda: [trafilatura.extract(body) for _, body in corpus])
     extract_s, (documents, _) = timed(extract_pages, raw)
@@ -70,14 +86,21 @@ def main() -> None:
     n = len(corpus)
     report = {
         "machine": {"python": platform.python_version(), "processor": platform.machine()},
-        "pages": n, "articles": len(articles), "words": words,
-        "extract": {"pages_per_s": round(n / extract_s, 1),
-                    "baseline_trafilatura_pages_per_s": round(n / baseline_s, 1),
-                    "ratio_to_baseline": round(baseline_s / extract_s, 3)},
+        "pages": n,
+        "articles": len(articles),
+        "words": words,
+        "extract": {
+            "pages_per_s": round(n / extract_s, 1),
+            "baseline_trafilatura_pages_per_s": round(n / baseline_s, 1),
+            "ratio_to_baseline": round(baseline_s / extract_s, 3),
+        },
         "clean": {"articles_per_s": round(len(articles) / clean_s, 1)},
-        "enrich": {"articles_per_s": round(len(articles) / enrich_s, 1), "words_per_s": round(words / enrich_s),
-                   "baseline_spacy_ner_words_per_s": round(words / ner_s),
-                   "ratio_to_baseline": round(ner_s / enrich_s, 3)},
+        "enrich": {
+            "articles_per_s": round(len(articles) / enrich_s, 1),
+            "words_per_s": round(words / enrich_s),
+            "baseline_spacy_ner_words_per_s": round(words / ner_s),
+            "ratio_to_baseline": round(ner_s / enrich_s, 3),
+        },
         "stories": {"articles_per_s": round(len(articles) / stories_s, 1)},
         "write_lake": {"articles_per_s": round(len(unique) / write_s, 1)},
         "load_duckdb": {"articles_per_s": round(len(unique) / load_s, 1)},

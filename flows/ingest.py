@@ -10,7 +10,13 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw, seen_url_keys, unfinished_run_files
+from newsetl.fetch.archive import (
+    count_raw_pages,
+    raw_files,
+    read_raw,
+    seen_url_keys,
+    unfinished_run_files,
+)
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
@@ -36,8 +42,13 @@ def current_run_id() -> str:
     return str(flow_run.get_id() or uuid.uuid4())
 
 
-def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_articles: int | None,
-               window: tuple[date, date] | None = None) -> dict:
+def run_ingest(
+    flow_name: str,
+    sources: str | None,
+    warehouse: str | None,
+    max_articles: int | None,
+    window: tuple[date, date] | None = None,
+) -> dict:
     """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever happens."""
     settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     config = load_sources(settings.sources)
@@ -54,8 +65,15 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
         cache = ConditionalCache(store.root / "state" / "conditional-get.json")
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
         with site:
-            results = acquire_all(config.sources, settings, summary.run_id, seen_url_keys(store.raw), cache,
-                                  store.raw, window)
+            results = acquire_all(
+                config.sources,
+                settings,
+                summary.run_id,
+                seen_url_keys(store.raw),
+                cache,
+                store.raw,
+                window,
+            )
         for result in results:
             rejects += result.rejects
             summary.skipped += result.skipped
@@ -69,8 +87,15 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
         earlier = unfinished_run_files(store.raw, store.finished_runs() | {summary.run_id})
         summary.fetched = count_raw_pages(store.raw, own)
         summary.recovered = count_raw_pages(store.raw, earlier) if earlier else 0
-        process_and_load(read_raw(store.raw, settings.wave_size, earlier + own), summary.fetched + summary.recovered,
-                         store, settings, drop_patterns, summary, rejects)
+        process_and_load(
+            read_raw(store.raw, settings.wave_size, earlier + own),
+            summary.fetched + summary.recovered,
+            store,
+            settings,
+            drop_patterns,
+            summary,
+            rejects,
+        )
         summary.status = "completed"
     except Exception:
         summary.status = "failed"
@@ -79,16 +104,24 @@ def run_ingest(flow_name: str, sources: str | None, warehouse: str | None, max_a
         except Exception as err:  # the run's own failure is the one to report
             print(f"could not record the failed run: {err}")
         raise
-    record_run(summarise(summary, rejects, store, settings), rejects, started, store,
-               sorted({part_tag(path) for path in earlier}))
+    record_run(
+        summarise(summary, rejects, store, settings),
+        rejects,
+        started,
+        store,
+        sorted({part_tag(path) for path in earlier}),
+    )
     publish(summary)
     print(format_summary(summary))
     return summary.to_dict()
 
 
 @flow(name="ingest", log_prints=True, task_runner=RUNNER)
-def ingest(sources: SourcesParam = None, warehouse: WarehouseParam = None,
-           max_articles_per_source: LimitParam = None) -> dict:
+def ingest(
+    sources: SourcesParam = None,
+    warehouse: WarehouseParam = None,
+    max_articles_per_source: LimitParam = None,
+) -> dict:
     """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB.
 
     Args:
@@ -100,8 +133,12 @@ def ingest(sources: SourcesParam = None, warehouse: WarehouseParam = None,
 
 
 @flow(name="backfill", log_prints=True, task_runner=RUNNER)
-def backfill(dates: DateRange, sources: SourcesParam = None, warehouse: WarehouseParam = None,
-             max_articles_per_source: LimitParam = None) -> dict:
+def backfill(
+    dates: DateRange,
+    sources: SourcesParam = None,
+    warehouse: WarehouseParam = None,
+    max_articles_per_source: LimitParam = None,
+) -> dict:
     """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds).
 
     Args:
@@ -110,7 +147,9 @@ def backfill(dates: DateRange, sources: SourcesParam = None, warehouse: Warehous
         warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
     """
-    return run_ingest("backfill", sources, warehouse, max_articles_per_source, (dates.start, dates.end))
+    return run_ingest(
+        "backfill", sources, warehouse, max_articles_per_source, (dates.start, dates.end)
+    )
 
 
 if __name__ == "__main__":

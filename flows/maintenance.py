@@ -28,12 +28,20 @@ def maintenance(
         raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
     """
     settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
-    report = maintain(Warehouse(settings.warehouse), raw_retention_days or settings.raw_retention_days,
-                      datetime.now(UTC).date())
-    text = (f"compacted {report.compacted_partitions} partitions ({report.files_before} -> {report.files_after} "
-            f"files), expired {len(report.expired_raw_days)} raw days, "
-            f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}")
-    create_markdown_artifact(key="newsetl-maintenance-summary", markdown=f"# newsetl maintenance\n\n{text}\n",
-                             description="newsetl maintenance run")
+    report = maintain(
+        Warehouse(settings.warehouse),
+        raw_retention_days or settings.raw_retention_days,
+        datetime.now(UTC).date(),
+    )
+    text = (
+        f"compacted {report.compacted_partitions} partitions ({report.files_before} -> {report.files_after} "
+        f"files), expired {len(report.expired_raw_days)} raw days, "
+        f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}"
+    )
+    create_markdown_artifact(
+        key="newsetl-maintenance-summary",
+        markdown=f"# newsetl maintenance\n\n{text}\n",
+        description="newsetl maintenance run",
+    )
     print(text)
     return asdict(report)

@@ -13,7 +13,9 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 def _existing_file(value: str | None) -> str | None:
     if value is not None and not Path(value).is_file():
-        raise ValueError(f"sources file {value} does not exist (paths are relative to the worker's folder)")
+        raise ValueError(
+            f"sources file {value} does not exist (paths are relative to the worker's folder)"
+        )
     return value
 
 

@@ -38,7 +38,11 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     """
     settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     try:
-        drop_patterns = {s.name: s.drop_patterns for s in load_sources(settings.sources).sources if s.drop_patterns}
+        drop_patterns = {
+            s.name: s.drop_patterns
+            for s in load_sources(settings.sources).sources
+            if s.drop_patterns
+        }
     except SourcesError:
         drop_patterns = {}
     live = Warehouse(settings.warehouse)
@@ -66,13 +70,31 @@ def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:
         return 0
     con = duckdb.connect()
     raw = raw_files(live.raw)
-    raw_ids = {r[0] for r in con.execute("select raw_id from read_parquet(?, union_by_name = true)",
-                                         [[str(f) for f in raw]]).fetchall()} if raw else set()
-    rebuilt = {r[0] for r in con.execute("select article_id from read_parquet(?)",
-                                         [table_glob(staged.lake, "articles")]).fetchall()} \
-        if has_files(staged.lake, "articles") else set()
-    stored = con.execute(f"select article_id, raw_id from read_parquet(?, hive_partitioning = true, "
-                         f"hive_types = {{'{articles.partition}': DATE}})", [table_glob(live.lake, "articles")]).fetchall()
+    raw_ids = (
+        {
+            r[0]
+            for r in con.execute(
+                "select raw_id from read_parquet(?, union_by_name = true)", [[str(f) for f in raw]]
+            ).fetchall()
+        }
+        if raw
+        else set()
+    )
+    rebuilt = (
+        {
+            r[0]
+            for r in con.execute(
+                "select article_id from read_parquet(?)", [table_glob(staged.lake, "articles")]
+            ).fetchall()
+        }
+        if has_files(staged.lake, "articles")
+        else set()
+    )
+    stored = con.execute(
+        f"select article_id, raw_id from read_parquet(?, hive_partitioning = true, "
+        f"hive_types = {{'{articles.partition}': DATE}})",
+        [table_glob(live.lake, "articles")],
+    ).fetchall()
     con.close()
     orphans = sorted(a for a, r in stored if r not in raw_ids and a not in rebuilt)
     if orphans:
@@ -93,11 +115,20 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     summary = RunSummary(run_id=current_run_id(), flow="reprocess", status="running")
     rejects: list[Reject] = []
     summary.fetched = count_raw_pages(live.raw)
-    process_and_load(read_raw(live.raw, batch_rows=settings.wave_size), summary.fetched, staged, settings,
-                     drop_patterns, summary, rejects)
+    process_and_load(
+        read_raw(live.raw, batch_rows=settings.wave_size),
+        summary.fetched,
+        staged,
+        settings,
+        drop_patterns,
+        summary,
+        rejects,
+    )
     carried = carry_over_unrebuildable(live, staged)
     if carried:
-        print(f"{carried} articles whose raw responses are gone (raw retention) were kept as they were")
+        print(
+            f"{carried} articles whose raw responses are gone (raw retention) were kept as they were"
+        )
     with staged.writer() as con:
         staged.rebuild_from_lake(con, KEPT_HISTORY)
     summary.status = "completed"

@@ -25,7 +25,14 @@ from newsetl.fetch.archive import write_raw
 from newsetl.fetch.http import Fetcher
 from newsetl.fetch.pages import FetchResult, fetch_pages
 from newsetl.fetch.state import ConditionalCache
-from newsetl.pipeline import Processed, assign_stories, clean_batch, extract_pages, to_tables, write_lake
+from newsetl.pipeline import (
+    Processed,
+    assign_stories,
+    clean_batch,
+    extract_pages,
+    to_tables,
+    write_lake,
+)
 from newsetl.records import Article, Candidate, RawPage, Reject
 from newsetl.report import RunSummary, fill_breakdowns, summary_markdown
 from newsetl.sources import Source
@@ -40,17 +47,36 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.cpu_workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.cpu_workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
     return ThreadPoolTaskRunner(max_workers=settings.cpu_workers)
 
 
 # -- acquisition: network-bound, always on local threads (the fetcher's politeness state is shared) --
 
-@task(name="acquire", retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5),
-      cache_policy=NO_CACHE, task_run_name="acquire-{source.name}")
-def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str], cache: ConditionalCache,
-            raw_dir: Path, window: tuple[date, date] | None = None) -> FetchResult:
+
+@task(
+    name="acquire",
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+    cache_policy=NO_CACHE,
+    task_run_name="acquire-{source.name}",
+)
+def acquire(
+    source: Source,
+    fetcher: Fetcher,
+    run_id: str,
+    seen: set[str],
+    cache: ConditionalCache,
+    raw_dir: Path,
+    window: tuple[date, date] | None = None,
+) -> FetchResult:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes; the result keeps counts and file names, not bodies."""
     found = discover(source, fetcher, run_id, cache)
@@ -59,16 +85,29 @@ def acquire(source: Source, fetcher: Fetcher, run_id: str, seen: set[str], cache
     def sink(held: list[RawPage]) -> list[Path]:
         return write_raw(held, raw_dir)
 
-    result = fetch_pages(source, candidates, fetcher, run_id, seen, workers=fetcher.settings.host_concurrency * 2,
-                         sink=sink)
+    result = fetch_pages(
+        source,
+        candidates,
+        fetcher,
+        run_id,
+        seen,
+        workers=fetcher.settings.host_concurrency * 2,
+        sink=sink,
+    )
     result.documents += found.documents
     result.flush(sink)
     result.rejects = found.rejects + result.rejects
     result.not_modified += found.not_modified
     result.skipped += len(found.candidates) - len(candidates)
-    get_run_logger().info("%s: %d candidates, %d fetched, %d skipped, %d rejected%s", source.name,
-                          len(found.candidates), result.fetched, result.skipped, len(result.rejects),
-                          ", feed not modified" if found.not_modified else "")
+    get_run_logger().info(
+        "%s: %d candidates, %d fetched, %d skipped, %d rejected%s",
+        source.name,
+        len(found.candidates),
+        result.fetched,
+        result.skipped,
+        len(result.rejects),
+        ", feed not modified" if found.not_modified else "",
+    )
     return result
 
 
@@ -80,17 +119,37 @@ def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
     return when is None or window[0] <= when.date() <= window[1]
 
 
-def acquire_all(sources: list[Source], settings: Settings, run_id: str, seen: set[str],
-                cache: ConditionalCache, raw_dir: Path, window: tuple[date, date] | None = None) -> list[FetchResult]:
+def acquire_all(
+    sources: list[Source],
+    settings: Settings,
+    run_id: str,
+    seen: set[str],
+    cache: ConditionalCache,
+    raw_dir: Path,
+    window: tuple[date, date] | None = None,
+) -> list[FetchResult]:
     fetcher = Fetcher(settings)
     with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
-        futures = [runner.submit(acquire, {"source": source, "fetcher": fetcher, "run_id": run_id, "seen": seen,
-                                           "cache": cache, "raw_dir": raw_dir, "window": window})
-                   for source in sources]
+        futures = [
+            runner.submit(
+                acquire,
+                {
+                    "source": source,
+                    "fetcher": fetcher,
+                    "run_id": run_id,
+                    "seen": seen,
+                    "cache": cache,
+                    "raw_dir": raw_dir,
+                    "window": window,
+                },
+            )
+            for source in sources
+        ]
         return [future.result() for future in futures]
 
 
 # -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------
+
 
 @task(name="extract-chunk", cache_policy=NO_CACHE)
 def extract_chunk(pages: list[RawPage]):
@@ -105,21 +164,35 @@ def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
     return articles
 
 
-def process_wave(pages: list[RawPage], warehouse: Warehouse, settings: Settings,
-                 drop_patterns: dict[str, list[str]]) -> Processed:
+def process_wave(
+    pages: list[RawPage],
+    warehouse: Warehouse,
+    settings: Settings,
+    drop_patterns: dict[str, list[str]],
+) -> Processed:
     """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
     logger = get_run_logger()
     extracted = extract_chunk.map(chunked(pages, settings.chunk_size)).result()
     documents = [d for docs, _ in extracted for d in docs]
     rejects = [r for _, rejected in extracted for r in rejected]
     processed = clean_batch(documents, warehouse, drop_patterns)
-    enriched = enrich_chunk.map(chunked(processed.articles, settings.chunk_size),
-                                spacy_model=settings.spacy_model).result() if processed.articles else []
+    enriched = (
+        enrich_chunk.map(
+            chunked(processed.articles, settings.chunk_size), spacy_model=settings.spacy_model
+        ).result()
+        if processed.articles
+        else []
+    )
     processed.articles = [a for chunk in enriched for a in chunk]
     assign_stories(processed.articles, warehouse, settings)
     processed.rejects = rejects + processed.rejects
-    logger.info("%d pages: %d articles, %d rejected, %d duplicates", len(pages), len(processed.articles),
-                len(processed.rejects), processed.duplicates)
+    logger.info(
+        "%d pages: %d articles, %d rejected, %d duplicates",
+        len(pages),
+        len(processed.articles),
+        len(processed.rejects),
+        processed.duplicates,
+    )
     return processed
 
 
@@ -133,12 +206,21 @@ def write_and_load(processed: Processed, warehouse: Warehouse) -> int:
             return warehouse.load(con, tables)
 
 
-def process_and_load(waves: Iterable[list[RawPage]], total_pages: int, warehouse: Warehouse, settings: Settings,
-                     drop_patterns: dict[str, list[str]], summary: RunSummary, rejects: list[Reject]) -> None:
+def process_and_load(
+    waves: Iterable[list[RawPage]],
+    total_pages: int,
+    warehouse: Warehouse,
+    settings: Settings,
+    drop_patterns: dict[str, list[str]],
+    summary: RunSummary,
+    rejects: list[Reject],
+) -> None:
     """Every wave of a run, processed then loaded, with a progress artifact the UI shows meanwhile."""
     if not total_pages:
         return
-    progress = create_progress_artifact(0.0, description=f"newsetl {summary.flow}: share of pages processed")
+    progress = create_progress_artifact(
+        0.0, description=f"newsetl {summary.flow}: share of pages processed"
+    )
     done = 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)
@@ -152,21 +234,38 @@ def process_and_load(waves: Iterable[list[RawPage]], total_pages: int, warehouse
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
-def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime, warehouse: Warehouse,
-               recovered_runs: list[str] | None = None) -> None:
+def record_run(
+    summary: RunSummary,
+    rejects: list[Reject],
+    started_at: datetime,
+    warehouse: Warehouse,
+    recovered_runs: list[str] | None = None,
+) -> None:
     """Write the run row and its rejects to the lake and the warehouse; mark the unfinished runs
     whose pages this run processed as recovered."""
     finished = datetime.now(UTC)
-    rows = [{
-        "run_id": summary.run_id, "flow": summary.flow, "started_at": started_at, "finished_at": finished,
-        "status": summary.status, "fetched": summary.fetched, "new_articles": summary.new_articles,
-        "duplicates": summary.duplicates, "rejected": summary.rejected,
-    }]
+    rows = [
+        {
+            "run_id": summary.run_id,
+            "flow": summary.flow,
+            "started_at": started_at,
+            "finished_at": finished,
+            "status": summary.status,
+            "fetched": summary.fetched,
+            "new_articles": summary.new_articles,
+            "duplicates": summary.duplicates,
+            "rejected": summary.rejected,
+        }
+    ]
     if summary.status == "completed" and recovered_runs:
         known = {r["run_id"]: r for r in warehouse.run_rows(recovered_runs)}
         for run_id in recovered_runs:
-            row = known.get(run_id) or {"run_id": run_id, "flow": summary.flow, "started_at": started_at,
-                                        "status": "crashed"}
+            row = known.get(run_id) or {
+                "run_id": run_id,
+                "flow": summary.flow,
+                "started_at": started_at,
+                "status": "crashed",
+            }
             rows.append({**row, "recovered_by": summary.run_id})
     tables = {"rejects": reject_table(rejects, summary.run_id, finished), "runs": run_table(rows)}
     with warehouse.exclusive():
@@ -175,9 +274,13 @@ def record_run(summary: RunSummary, rejects: list[Reject], started_at: datetime,
             warehouse.load(con, tables)
 
 
-def summarise(summary: RunSummary, rejects: list[Reject], warehouse: Warehouse, settings: Settings) -> RunSummary:
+def summarise(
+    summary: RunSummary, rejects: list[Reject], warehouse: Warehouse, settings: Settings
+) -> RunSummary:
     summary.rejected = len(rejects)
-    summary.rejects_by_reason = dict(Counter(f"{r.stage}: {r.reason}" for r in rejects).most_common())
+    summary.rejects_by_reason = dict(
+        Counter(f"{r.stage}: {r.reason}" for r in rejects).most_common()
+    )
     summary.warehouse = str(Path(warehouse.root).resolve())
     fill_breakdowns(summary, warehouse, current_version(settings.spacy_model))
     return summary
@@ -186,19 +289,30 @@ def summarise(summary: RunSummary, rejects: list[Reject], warehouse: Warehouse, 
 def publish(summary: RunSummary) -> None:
     """Markdown and table artifacts with stable keys, so the UI shows each run's history."""
     key = f"newsetl-{summary.flow}"
-    create_markdown_artifact(key=f"{key}-summary", markdown=summary_markdown(summary),
-                             description=f"newsetl {summary.flow} run summary")
+    create_markdown_artifact(
+        key=f"{key}-summary",
+        markdown=summary_markdown(summary),
+        description=f"newsetl {summary.flow} run summary",
+    )
     create_table_artifact(
         key=f"{key}-counts",
-        table=[{"metric": k, "value": v} for k, v in (
-            ("fetched", summary.fetched), ("new_articles", summary.new_articles),
-            ("updated_articles", summary.updated_articles), ("duplicates", summary.duplicates),
-            ("rejected", summary.rejected), ("skipped", summary.skipped), ("not_modified", summary.not_modified),
-        )] + [{"metric": f"topic: {k}", "value": v} for k, v in summary.by_topic.items()]
-          + [{"metric": f"rejected: {k}", "value": v} for k, v in summary.rejects_by_reason.items()],
+        table=[
+            {"metric": k, "value": v}
+            for k, v in (
+                ("fetched", summary.fetched),
+                ("new_articles", summary.new_articles),
+                ("updated_articles", summary.updated_articles),
+                ("duplicates", summary.duplicates),
+                ("rejected", summary.rejected),
+                ("skipped", summary.skipped),
+                ("not_modified", summary.not_modified),
+            )
+        ]
+        + [{"metric": f"topic: {k}", "value": v} for k, v in summary.by_topic.items()]
+        + [{"metric": f"rejected: {k}", "value": v} for k, v in summary.rejects_by_reason.items()],
         description=f"newsetl {summary.flow} counts",
     )
 
 
 def chunked(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

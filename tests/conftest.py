@@ -67,5 +67,8 @@ def sample_warehouse(sample_site, prefect_harness, tmp_path_factory) -> Path:
     from newsetl_flows.ingest import ingest
 
     folder = tmp_path_factory.mktemp("sample")
-    ingest(sources=str(sources_for(sample_site, folder / "sources.toml")), warehouse=str(folder / "warehouse"))
+    ingest(
+        sources=str(sources_for(sample_site, folder / "sources.toml")),
+        warehouse=str(folder / "warehouse"),
+    )
     return folder / "warehouse"

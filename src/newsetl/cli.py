@@ -30,12 +30,18 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsetl", description="Batch news ETL: fetch, clean, enrich, query.")
+    parser = argparse.ArgumentParser(
+        prog="newsetl", description="Batch news ETL: fetch, clean, enrich, query."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     warehouse_help = "warehouse folder (default: $NEWSETL_WAREHOUSE or ./warehouse)"
 
     run = commands.add_parser("run", help="one ingest run, as a Prefect flow run")
-    run.add_argument("--sources", type=Path, help="sources file (default: $NEWSETL_SOURCES or the bundled sample)")
+    run.add_argument(
+        "--sources",
+        type=Path,
+        help="sources file (default: $NEWSETL_SOURCES or the bundled sample)",
+    )
     run.add_argument("--warehouse", type=Path, help=warehouse_help)
 
     sql = commands.add_parser("sql", help="read-only SQL on the warehouse")
@@ -43,10 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--warehouse", type=Path, help=warehouse_help)
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
-    reprocess = commands.add_parser("reprocess", help="rebuild clean and enriched data from the raw archive")
+    reprocess = commands.add_parser(
+        "reprocess", help="rebuild clean and enriched data from the raw archive"
+    )
     reprocess.add_argument("--warehouse", type=Path, help=warehouse_help)
-    reprocess.add_argument("--sources", type=Path, help="sources file whose per-source drop_patterns apply "
-                                                        "(default: $NEWSETL_SOURCES or the bundled sample)")
+    reprocess.add_argument(
+        "--sources",
+        type=Path,
+        help="sources file whose per-source drop_patterns apply "
+        "(default: $NEWSETL_SOURCES or the bundled sample)",
+    )
 
     status = commands.add_parser("status", help="last runs, row counts, rejects by reason")
     status.add_argument("--warehouse", type=Path, help=warehouse_help)
@@ -84,7 +96,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     quiet_prefect()
     from newsetl_flows.ingest import ingest
 
-    state = ingest(sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True)
+    state = ingest(
+        sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True
+    )
     return finish(state, "run")
 
 
@@ -133,7 +147,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
     except duckdb.Error as err:
         raise UsageError(str(err).splitlines()[0]) from None
     if any(kind not in READ_STATEMENTS for kind in kinds):
-        raise UsageError(f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}")
+        raise UsageError(
+            f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}"
+        )
     store = Warehouse(settings_for(args).warehouse)
     with store.reader() as con:
         try:
@@ -151,7 +167,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
     if fmt == "json":
         records = [{c: _finite(v) for c, v in zip(columns, row)} for row in rows]
-        return json.dumps(records, default=_json_value, ensure_ascii=False, indent=2, allow_nan=False)
+        return json.dumps(
+            records, default=_json_value, ensure_ascii=False, indent=2, allow_nan=False
+        )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -209,24 +227,48 @@ def cmd_status(args: argparse.Namespace) -> int:
     with store.reader() as con:
         runs = con.execute(
             "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
-            "order by started_at desc limit 5").fetchall()
-        counts = [(name, con.execute(f"select count(*) from {name}").fetchone()[0]) for name in (
-            "articles", "article_topics", "article_entities", "article_keywords", "rejects", "runs")]
+            "order by started_at desc limit 5"
+        ).fetchall()
+        counts = [
+            (name, con.execute(f"select count(*) from {name}").fetchone()[0])
+            for name in (
+                "articles",
+                "article_topics",
+                "article_entities",
+                "article_keywords",
+                "rejects",
+                "runs",
+            )
+        ]
         reasons = con.execute(
-            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2").fetchall()
+            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2"
+        ).fetchall()
         versions = con.execute(
-            "select enrich_version, count(*) from articles group by 1 order by 2 desc").fetchall()
+            "select enrich_version, count(*) from articles group by 1 order by 2 desc"
+        ).fetchall()
     print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
-    print(render(["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"], runs, "table"))
+    print(
+        render(
+            ["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"], runs, "table"
+        )
+    )
     print("\nrows per table:")
     print(render(["table", "rows"], counts, "table"))
     print("\nrejects by reason:")
     print(render(["stage", "reason", "rows"], reasons, "table"))
     current = current_version(settings.spacy_model)
     print("\nenrichment methods (current one marked *):")
-    print(render(["", "enrich_version", "articles"], [("*" if v == current else "", v, n) for v, n in versions], "table"))
+    print(
+        render(
+            ["", "enrich_version", "articles"],
+            [("*" if v == current else "", v, n) for v, n in versions],
+            "table",
+        )
+    )
     if any(v != current for v, _ in versions):
-        print("some articles were enriched by another method: 'newsetl reprocess' brings them up to date")
+        print(
+            "some articles were enriched by another method: 'newsetl reprocess' brings them up to date"
+        )
     return 0
 
 

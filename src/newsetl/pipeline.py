@@ -38,7 +38,13 @@ def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
         try:
             result = extract_document(page)
         except Exception as err:  # one bad page must not fail the batch
-            result = Reject("extract", page.source, page.url, "extraction failed", f"{type(err).__name__}: {err}"[:300])
+            result = Reject(
+                "extract",
+                page.source,
+                page.url,
+                "extraction failed",
+                f"{type(err).__name__}: {err}"[:300],
+            )
         (rejects if isinstance(result, Reject) else documents).append(result)
     return documents, rejects
 
@@ -53,8 +59,11 @@ def drop_batch_duplicates(documents: list[Document]) -> tuple[list[Document], in
     return list(latest.values()), len(documents) - len(latest)
 
 
-def clean_batch(documents: list[Document], warehouse: Warehouse,
-                drop_patterns: dict[str, list[str]] | None = None) -> Processed:
+def clean_batch(
+    documents: list[Document],
+    warehouse: Warehouse,
+    drop_patterns: dict[str, list[str]] | None = None,
+) -> Processed:
     """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the warehouse."""
     documents, duplicates = drop_batch_duplicates(documents)
     ids = [article_id(d.canonical_url) for d in documents]
@@ -65,8 +74,11 @@ def clean_batch(documents: list[Document], warehouse: Warehouse,
 
 def assign_stories(articles: list[Article], warehouse: Warehouse, settings: Settings) -> None:
     """Story ids for a whole enriched batch, joining stories already in the warehouse."""
-    known = warehouse.recent_story_members([a.published_date for a in articles], settings.story_window_days,
-                                           exclude=[a.article_id for a in articles])
+    known = warehouse.recent_story_members(
+        [a.published_date for a in articles],
+        settings.story_window_days,
+        exclude=[a.article_id for a in articles],
+    )
     assign_story_ids(articles, known, settings.story_window_days)
 
 

@@ -33,49 +33,70 @@ class RunSummary:
         return asdict(self)
 
 
-def fill_breakdowns(summary: RunSummary, warehouse: Warehouse, enrich_version: str | None = None) -> None:
+def fill_breakdowns(
+    summary: RunSummary, warehouse: Warehouse, enrich_version: str | None = None
+) -> None:
     """Articles of this run per source, day and top topic, read back from the warehouse."""
     con = warehouse.read_if_exists()
     if con is None:
         return
     with con:
+
         def pairs(sql: str) -> dict[str, int]:
             return {str(k): int(v) for k, v in con.execute(sql, [summary.run_id]).fetchall()}
 
-        summary.by_source = pairs("select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1")
-        summary.by_day = pairs("select coalesce(cast(published_date as varchar), 'unknown'), count(*) from articles "
-                               "where run_id = ? group by 1 order by 1")
+        summary.by_source = pairs(
+            "select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1"
+        )
+        summary.by_day = pairs(
+            "select coalesce(cast(published_date as varchar), 'unknown'), count(*) from articles "
+            "where run_id = ? group by 1 order by 1"
+        )
         summary.by_topic = pairs(
             "with top as (select article_id, arg_max(topic, score) as topic from article_topics group by 1) "
             "select topic, count(*) from articles join top using (article_id) where run_id = ? "
-            "group by 1 order by 2 desc, 1")
+            "group by 1 order by 2 desc, 1"
+        )
         if enrich_version:
             summary.stale_articles = con.execute(
-                "select count(*) from articles where enrich_version is distinct from ?", [enrich_version]
+                "select count(*) from articles where enrich_version is distinct from ?",
+                [enrich_version],
             ).fetchone()[0]
 
 
 def format_summary(summary: RunSummary) -> str:
     """A short plain-text report of a run."""
     if summary.flow == "reprocess":
-        counts = (f"  replayed {summary.fetched} archived pages into {summary.new_articles} articles, "
-                  f"{summary.duplicates} duplicates, {summary.rejected} rejected")
+        counts = (
+            f"  replayed {summary.fetched} archived pages into {summary.new_articles} articles, "
+            f"{summary.duplicates} duplicates, {summary.rejected} rejected"
+        )
     else:
-        recovered = f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
-        counts = (f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
-                  f"{summary.not_modified} feeds unchanged, {recovered}"
-                  f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
-                  f"{summary.duplicates} duplicates, {summary.rejected} rejected")
+        recovered = (
+            f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
+        )
+        counts = (
+            f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
+            f"{summary.not_modified} feeds unchanged, {recovered}"
+            f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
+            f"{summary.duplicates} duplicates, {summary.rejected} rejected"
+        )
     lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]
-    for title, counts in (("rejected by reason", summary.rejects_by_reason), ("articles by source", summary.by_source),
-                          ("articles by day", summary.by_day), ("articles by topic", summary.by_topic)):
+    for title, counts in (
+        ("rejected by reason", summary.rejects_by_reason),
+        ("articles by source", summary.by_source),
+        ("articles by day", summary.by_day),
+        ("articles by topic", summary.by_topic),
+    ):
         if counts:
             lines.append(f"  {title}:")
             width = max(len(k) for k in counts)
             lines += [f"    {k:<{width}}  {v:>5}" for k, v in counts.items()]
     if summary.stale_articles:
-        lines.append(f"  note: {summary.stale_articles} articles were enriched by an older method; "
-                     "'newsetl reprocess' brings them up to date")
+        lines.append(
+            f"  note: {summary.stale_articles} articles were enriched by an older method; "
+            "'newsetl reprocess' brings them up to date"
+        )
     if summary.warehouse:
         lines.append(f"  warehouse: {summary.warehouse}")
     return "\n".join(lines)
@@ -83,7 +104,9 @@ def format_summary(summary: RunSummary) -> str:
 
 def summary_markdown(summary: RunSummary) -> str:
     rows = "\n".join(f"| {k} | {v} |" for k, v in summary.by_topic.items()) or "| - | 0 |"
-    reasons = "\n".join(f"| {k} | {v} |" for k, v in summary.rejects_by_reason.items()) or "| - | 0 |"
+    reasons = (
+        "\n".join(f"| {k} | {v} |" for k, v in summary.rejects_by_reason.items()) or "| - | 0 |"
+    )
     return (
         f"# newsetl {summary.flow}: {summary.status}\n\n"
         f"fetched **{summary.fetched}**, new **{summary.new_articles}**, updated {summary.updated_articles}, "

@@ -167,7 +167,9 @@ TABLES: dict[str, Table] = {
         Table("article_topics", ARTICLE_TOPICS, key="article_id", partition="published_date"),
         Table("article_entities", ARTICLE_ENTITIES, key="article_id", partition="published_date"),
         Table("article_keywords", ARTICLE_KEYWORDS, key="article_id", partition="published_date"),
-        Table("article_paragraphs", ARTICLE_PARAGRAPHS, key="article_id", partition="published_date"),
+        Table(
+            "article_paragraphs", ARTICLE_PARAGRAPHS, key="article_id", partition="published_date"
+        ),
         Table("article_vectors", ARTICLE_VECTORS, key="article_id", partition="published_date"),
         Table("rejects", REJECTS, key="", partition="rejected_date"),
         Table("runs", RUNS, key="run_id", partition="started_date"),

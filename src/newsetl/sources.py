@@ -29,12 +29,22 @@ class Source(BaseModel):
     allow_private_network: bool = False
     robots: bool = Field(True, description="Honour the site's robots.txt.")
     delay: float | None = Field(None, ge=0, description="Seconds between requests to one host.")
-    max_articles: int | None = Field(None, gt=0, description="Fetch at most this many new articles a run.")
-    drop_patterns: list[str] = Field(default_factory=list, description="Regexes of paragraphs to drop.")
+    max_articles: int | None = Field(
+        None, gt=0, description="Fetch at most this many new articles a run."
+    )
+    drop_patterns: list[str] = Field(
+        default_factory=list, description="Regexes of paragraphs to drop."
+    )
 
     @model_validator(mode="after")
     def _where(self) -> Source:
-        needs = {"feed": "url", "sitemap": "url", "urls": "urls", "directory": "path", "warc": "path"}[self.kind]
+        needs = {
+            "feed": "url",
+            "sitemap": "url",
+            "urls": "urls",
+            "directory": "path",
+            "warc": "path",
+        }[self.kind]
         if not getattr(self, needs):
             raise ValueError(f"a {self.kind} source needs '{needs}'")
         for url in [self.url, *self.urls]:
@@ -95,7 +105,11 @@ def load_sources(path: str | Path) -> SourcesFile:
         first = err.errors()[0]
         loc = list(first["loc"])
         if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
-            entry = (data.get("sources") or [None])[loc[1]] if isinstance(data.get("sources"), list) else None
+            entry = (
+                (data.get("sources") or [None])[loc[1]]
+                if isinstance(data.get("sources"), list)
+                else None
+            )
             name = entry.get("name") if isinstance(entry, dict) else None
             loc[:2] = [f"source '{name}'" if isinstance(name, str) else f"source #{loc[1] + 1}"]
         where = ".".join(str(p) for p in loc)
@@ -106,7 +120,9 @@ def load_sources(path: str | Path) -> SourcesFile:
         if source.path is not None and not source.path.is_absolute():
             source.path = base / source.path
         if source.path is not None and not source.path.exists():
-            raise SourcesError(f"sources file {path}: source '{source.name}': {source.path} does not exist")
+            raise SourcesError(
+                f"sources file {path}: source '{source.name}': {source.path} does not exist"
+            )
     if parsed.serve and not parsed.serve.root.is_absolute():
         parsed.serve.root = base / parsed.serve.root
     if parsed.serve and not parsed.serve.root.is_dir():

@@ -7,8 +7,24 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the click, never select the content.
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
-    "_ga", "_gl", "ref", "ref_src", "cmpid", "ocid", "smid", "ito", "at_medium", "at_campaign",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "yclid",
+    "_ga",
+    "_gl",
+    "ref",
+    "ref_src",
+    "cmpid",
+    "ocid",
+    "smid",
+    "ito",
+    "at_medium",
+    "at_campaign",
 }
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

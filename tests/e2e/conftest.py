@@ -53,8 +53,15 @@ def tail(path: Path, lines: int = 60) -> str:
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start a long-running CLI command in its own process group, output to `log`."""
     with log.open("wb") as out:
-        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -81,11 +88,19 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
 def cli(stack: PrefectStack, *args: str) -> subprocess.CompletedProcess:
     """Run one prefect CLI command from the project folder; fail with its output if it fails."""
     cmd = [str(PREFECT), *args]
-    done = subprocess.run(cmd, cwd=ROOT, env=stack.env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT)
+    done = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=CLI_TIMEOUT,
+    )
     assert done.returncode == 0, (
         f"`prefect {' '.join(args)}` exited with {done.returncode}\n"
-        f"--- stderr ---\n{done.stderr[-4000:]}\n--- stdout ---\n{done.stdout[-4000:]}")
+        f"--- stderr ---\n{done.stderr[-4000:]}\n--- stdout ---\n{done.stdout[-4000:]}"
+    )
     return done
 
 
@@ -115,7 +130,9 @@ def prefect_server(tmp_path_factory) -> Iterator[PrefectStack]:
         PWD=str(ROOT),
     )
     log = logs / "server.log"
-    proc = start([str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log)
+    proc = start(
+        [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, log
+    )
     try:
         deadline = time.monotonic() + SERVER_STARTUP_TIMEOUT
         while True:
@@ -128,7 +145,9 @@ def prefect_server(tmp_path_factory) -> Iterator[PrefectStack]:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"prefect server not healthy after {SERVER_STARTUP_TIMEOUT} s:\n{tail(log)}")
+                pytest.fail(
+                    f"prefect server not healthy after {SERVER_STARTUP_TIMEOUT} s:\n{tail(log)}"
+                )
             time.sleep(0.5)
         yield PrefectStack(api_url=api_url, env=env, home=home, logs=logs)
     finally:

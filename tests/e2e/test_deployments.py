@@ -29,12 +29,15 @@ def ingest_run(deployed, prefect_worker, sample_site, tmp_path_factory):
     with api_client(deployed) as client:
         deployment = client.read_deployment_by_name("ingest/ingest")
         run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"sources": str(sources), "warehouse": str(warehouse)})
+            deployment.id, parameters={"sources": str(sources), "warehouse": str(warehouse)}
+        )
         deadline = time.monotonic() + RUN_TIMEOUT
         while not (run.state and run.state.is_final()):
             if time.monotonic() > deadline:
-                pytest.fail(f"flow run {run.id} still {run.state_name} after {RUN_TIMEOUT} s\n"
-                            f"--- worker log ---\n{tail(prefect_worker)}")
+                pytest.fail(
+                    f"flow run {run.id} still {run.state_name} after {RUN_TIMEOUT} s\n"
+                    f"--- worker log ---\n{tail(prefect_worker)}"
+                )
             time.sleep(2)
             run = client.read_flow_run(run.id)
     return run, warehouse, prefect_worker
@@ -44,8 +47,11 @@ def test_deployments_are_declared(deployed):
     with api_client(deployed) as client:
         ingest = client.read_deployment_by_name("ingest/ingest")
         reprocess = client.read_deployment_by_name("reprocess/reprocess")
-    crons = [(s.schedule.cron, s.schedule.timezone, s.active) for s in ingest.schedules
-             if hasattr(s.schedule, "cron")]
+    crons = [
+        (s.schedule.cron, s.schedule.timezone, s.active)
+        for s in ingest.schedules
+        if hasattr(s.schedule, "cron")
+    ]
     assert crons == [("*/30 * * * *", "UTC", True)], ingest.schedules
     assert ingest.work_pool_name == reprocess.work_pool_name == "newsetl-pool"
     assert ingest.parameters == {"sources": "examples/sources.toml", "warehouse": "warehouse"}
@@ -54,11 +60,20 @@ def test_deployments_are_declared(deployed):
 def test_every_deployment_has_a_described_parameter_form(deployed):
     """What the UI's Run form is built from: typed parameters, each with a description."""
     with api_client(deployed) as client:
-        found = {name: client.read_deployment_by_name(name) for name in (
-            "ingest/ingest", "backfill/backfill", "reprocess/reprocess", "maintenance/maintenance")}
+        found = {
+            name: client.read_deployment_by_name(name)
+            for name in (
+                "ingest/ingest",
+                "backfill/backfill",
+                "reprocess/reprocess",
+                "maintenance/maintenance",
+            )
+        }
     for name, deployment in found.items():
         assert deployment.description and deployment.tags, name
-        assert deployment.concurrency_limit == 1 or deployment.global_concurrency_limit.limit == 1, name
+        assert (
+            deployment.concurrency_limit == 1 or deployment.global_concurrency_limit.limit == 1
+        ), name
         properties = deployment.parameter_openapi_schema["properties"]
         for parameter, schema in properties.items():
             assert schema.get("description"), (name, parameter)
@@ -74,7 +89,8 @@ def test_ingest_run_completes(ingest_run):
     run, _, worker_log = ingest_run
     assert run.state.is_completed(), (
         f"flow run {run.id} ended {run.state.type.value}: {run.state.message}\n"
-        f"--- worker log ---\n{tail(worker_log)}")
+        f"--- worker log ---\n{tail(worker_log)}"
+    )
     assert run.parameters["sources"].endswith("sources.toml")
 
 
@@ -99,7 +115,8 @@ def test_warehouse_holds_the_sample(ingest_run):
         articles = con.sql("select count(*) from articles").fetchall()[0][0]
         runs = con.sql("select run_id, flow, status from runs").fetchall()
     assert articles == len(expected_articles()) == 32, (
-        f"{articles} articles in {database}\n--- worker log ---\n{tail(worker_log)}")
+        f"{articles} articles in {database}\n--- worker log ---\n{tail(worker_log)}"
+    )
     assert runs == [(str(run.id), "ingest", "completed")]
 
 
@@ -109,7 +126,8 @@ def test_run_publishes_artifacts(deployed, ingest_run):
     run, _, _ = ingest_run
     with api_client(deployed) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
     found = {(a.key, a.type) for a in artifacts}
     assert ("newsetl-ingest-summary", "markdown") in found, found
     assert ("newsetl-ingest-counts", "table") in found, found

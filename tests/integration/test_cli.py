@@ -20,7 +20,14 @@ def warehouse(sample_warehouse) -> Path:
 
 
 def test_sql_prints_a_readable_table(warehouse, capsys):
-    code = main(["sql", "select source, count(*) as n from articles group by 1 order by 1", "--warehouse", str(warehouse)])
+    code = main(
+        [
+            "sql",
+            "select source, count(*) as n from articles group by 1 order by 1",
+            "--warehouse",
+            str(warehouse),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "| source" in out and "| harbour-herald  | 11 |" in out
@@ -28,11 +35,28 @@ def test_sql_prints_a_readable_table(warehouse, capsys):
 
 
 def test_sql_csv_and_json_formats(warehouse, capsys):
-    main(["sql", "select title, authors from articles order by title limit 2", "--warehouse", str(warehouse),
-          "--format", "json"])
+    main(
+        [
+            "sql",
+            "select title, authors from articles order by title limit 2",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "json",
+        ]
+    )
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2 and isinstance(rows[0]["authors"], list)
-    main(["sql", "select count(*) as n from articles", "--warehouse", str(warehouse), "--format", "csv"])
+    main(
+        [
+            "sql",
+            "select count(*) as n from articles",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "csv",
+        ]
+    )
     assert capsys.readouterr().out.splitlines() == ["n", "32"]
 
 
@@ -58,11 +82,17 @@ def test_status_shows_runs_counts_and_rejects(warehouse, capsys):
     assert "http 404" in out and "not an article" in out and "completed" in out
 
 
-@pytest.mark.parametrize("content, message", [
-    ("[[sources]]\nname = 'x'\nkind = 'feed'\n", "a feed source needs 'url'"),
-    ("[[sources]\nname = 'x'", "is not valid TOML"),
-    ("[[sources]]\nname = 'x'\nkind = 'gopher'\nurl = 'http://a.example/'\n", "source 'x'.kind"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("[[sources]]\nname = 'x'\nkind = 'feed'\n", "a feed source needs 'url'"),
+        ("[[sources]\nname = 'x'", "is not valid TOML"),
+        (
+            "[[sources]]\nname = 'x'\nkind = 'gopher'\nurl = 'http://a.example/'\n",
+            "source 'x'.kind",
+        ),
+    ],
+)
 def test_bad_sources_file_exits_2_and_writes_nothing(tmp_path, capsys, content, message):
     sources = tmp_path / "bad.toml"
     sources.write_text(content)
@@ -82,11 +112,20 @@ def test_bad_arguments_exit_2():
 @pytest.mark.slow
 def test_python_m_newsetl_run_prints_a_summary(sample_site, tmp_path):
     """The command `make run` uses, in a fresh process with Prefect's ephemeral mode."""
-    env = {**os.environ, "NEWSETL_SOURCES": str(sources_for(sample_site, tmp_path / "s.toml")),
-           "NEWSETL_WAREHOUSE": str(tmp_path / "wh")}
+    env = {
+        **os.environ,
+        "NEWSETL_SOURCES": str(sources_for(sample_site, tmp_path / "s.toml")),
+        "NEWSETL_WAREHOUSE": str(tmp_path / "wh"),
+    }
     env.pop("PREFECT_API_URL", None)
-    done = subprocess.run([sys.executable, "-m", "newsetl", "run"], env=env, capture_output=True, text=True,
-                          timeout=600, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "newsetl", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "completed" in done.stdout and "32 new articles" in done.stdout
     assert "articles by topic:" in done.stdout and "sport" in done.stdout
@@ -101,7 +140,9 @@ def test_status_flags_articles_enriched_by_an_older_method(sample_warehouse, tmp
     warehouse = tmp_path / "wh"
     shutil.copytree(sample_warehouse, warehouse)
     with duckdb.connect(str(warehouse / "newsetl.duckdb")) as con:
-        con.execute("update articles set enrich_version = 'lang=old' where source = 'valley-courier'")
+        con.execute(
+            "update articles set enrich_version = 'lang=old' where source = 'valley-courier'"
+        )
     assert main(["status", "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
     assert "| lang=old" in out and "| 10       |" in out

@@ -32,8 +32,10 @@ def run(sample_site, prefect_harness, tmp_path_factory):
 
 def table_counts(warehouse) -> dict[str, int]:
     with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
-        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in (
-            "articles", "article_topics", "article_entities", "article_keywords")}
+        return {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("articles", "article_topics", "article_entities", "article_keywords")
+        }
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +68,9 @@ def test_titles_authors_and_dates_match_the_labels(articles):
     for truth, article in by_truth(articles):
         assert article["title"] == truth["title"], truth["path"]
         assert article["authors"] == truth["authors"], truth["path"]
-        assert article["published_date"] == date.fromisoformat(truth["published_at"][:10]), truth["path"]
+        assert article["published_date"] == date.fromisoformat(truth["published_at"][:10]), truth[
+            "path"
+        ]
         assert article["canonical_url"] == truth["canonical_url"]
         assert article["language"] == "en"
 
@@ -81,7 +85,11 @@ def test_text_keeps_the_reporting_and_drops_the_boilerplate(articles):
 
 
 def test_top_topic_matches_the_labelled_desk(db, articles):
-    top = dict(db.execute("select article_id, arg_max(topic_code, score) from article_topics group by 1").fetchall())
+    top = dict(
+        db.execute(
+            "select article_id, arg_max(topic_code, score) from article_topics group by 1"
+        ).fetchall()
+    )
     hits = [top.get(article_id(t["canonical_url"])) == t["topic"] for t in EXPECTED]
     assert sum(hits) / len(hits) >= 0.9
     labels = {r[0] for r in db.execute("select distinct topic from article_topics").fetchall()}
@@ -89,15 +97,21 @@ def test_top_topic_matches_the_labelled_desk(db, articles):
 
 
 def test_people_and_places_are_found_and_places_resolved(db):
-    rows = db.execute("select article_id, entity, label, country_code from article_entities").fetchall()
+    rows = db.execute(
+        "select article_id, entity, label, country_code from article_entities"
+    ).fetchall()
     found = defaultdict(set)
     codes = {}
     for aid, entity, label, code in rows:
         found[aid].add((entity, label))
         if code:
             codes[entity] = code
-    expected_people = [(article_id(t["canonical_url"]), name) for t in EXPECTED
-                       for name, label in t["entities"] if label == "PERSON"]
+    expected_people = [
+        (article_id(t["canonical_url"]), name)
+        for t in EXPECTED
+        for name, label in t["entities"]
+        if label == "PERSON"
+    ]
     hit = sum((name, "PERSON") in found[aid] for aid, name in expected_people)
     assert hit / len(expected_people) >= 0.75
     assert codes.get("Turkey") == "TR"
@@ -162,6 +176,9 @@ def test_lake_is_hive_partitioned_by_publication_date(run, articles):
 
 def test_raw_archive_keeps_every_response(run):
     raw = run[0] / "raw"
-    rows = dict(duckdb.sql(
-        f"select kind || ' ' || status, count(*) from read_parquet('{raw}/**/*.parquet') group by 1").fetchall())
+    rows = dict(
+        duckdb.sql(
+            f"select kind || ' ' || status, count(*) from read_parquet('{raw}/**/*.parquet') group by 1"
+        ).fetchall()
+    )
     assert rows == {"page 200": run[1]["fetched"], "page 404": 1, "feed 200": 3}

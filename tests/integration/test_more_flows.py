@@ -20,16 +20,23 @@ pytestmark = pytest.mark.slow
 
 def articles_in(warehouse) -> list[tuple]:
     with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
-        return con.execute("select published_date, title, story_id from articles order by title").fetchall()
+        return con.execute(
+            "select published_date, title, story_id from articles order by title"
+        ).fetchall()
 
 
 def test_backfill_takes_only_the_date_range(sample_site, prefect_harness, tmp_path):
     from newsetl_flows.ingest import backfill
 
-    summary = backfill(dates={"start": "2026-11-19", "end": "2026-11-20"},
-                       sources=str(sources_for(sample_site, tmp_path / "s.toml")), warehouse=str(tmp_path / "wh"))
+    summary = backfill(
+        dates={"start": "2026-11-19", "end": "2026-11-20"},
+        sources=str(sources_for(sample_site, tmp_path / "s.toml")),
+        warehouse=str(tmp_path / "wh"),
+    )
     rows = articles_in(tmp_path / "wh")
-    expected = [a for a in expected_articles() if "2026-11-19" <= a["published_at"][:10] <= "2026-11-20"]
+    expected = [
+        a for a in expected_articles() if "2026-11-19" <= a["published_at"][:10] <= "2026-11-20"
+    ]
     assert summary["flow"] == "backfill" and summary["new_articles"] == len(expected)
     assert len(rows) == len(expected)
     assert {r[0] for r in rows} == {date(2026, 11, 19), date(2026, 11, 20)}
@@ -50,8 +57,11 @@ def test_bad_parameters_are_rejected_before_any_work(prefect_harness, tmp_path):
 def test_max_articles_per_source_limits_a_run(sample_site, prefect_harness, tmp_path):
     from newsetl_flows.ingest import ingest
 
-    summary = ingest(sources=str(sources_for(sample_site, tmp_path / "s.toml")), warehouse=str(tmp_path / "wh"),
-                     max_articles_per_source=2)
+    summary = ingest(
+        sources=str(sources_for(sample_site, tmp_path / "s.toml")),
+        warehouse=str(tmp_path / "wh"),
+        max_articles_per_source=2,
+    )
     assert summary["fetched"] == 6  # three feeds, two pages each
 
 
@@ -65,35 +75,58 @@ def test_maintenance_compacts_and_expires(sample_warehouse, prefect_harness, tmp
     shutil.copytree(day, raw / "fetched_date=2020-01-01")  # an old day to expire
     files = list(day.glob("*.parquet"))
     tag, ns, suffix = files[0].name.removeprefix("part-").rsplit("-", 2)
-    shutil.copy(files[0], day / f"part-{tag}-{int(ns) + 1}-{suffix}")  # a second file of the same run
+    shutil.copy(
+        files[0], day / f"part-{tag}-{int(ns) + 1}-{suffix}"
+    )  # a second file of the same run
     before = duckdb.sql(f"select count(*) from read_parquet('{day}/*.parquet')").fetchall()[0][0]
 
     report = maintenance(warehouse=str(warehouse), raw_retention_days=30)
 
-    assert report["expired_raw_days"] == ["2020-01-01"] and not (raw / "fetched_date=2020-01-01").exists()
+    assert (
+        report["expired_raw_days"] == ["2020-01-01"]
+        and not (raw / "fetched_date=2020-01-01").exists()
+    )
     assert report["compacted_partitions"] >= 1 and report["checkpointed"]
     left = list(day.glob("*.parquet"))
-    assert len(left) == 1 and left[0].name.startswith(f"part-{tag}-")  # the run id stays in the name
-    assert duckdb.sql(f"select count(*) from read_parquet('{day}/*.parquet')").fetchall()[0][0] == before
+    assert len(left) == 1 and left[0].name.startswith(
+        f"part-{tag}-"
+    )  # the run id stays in the name
+    assert (
+        duckdb.sql(f"select count(*) from read_parquet('{day}/*.parquet')").fetchall()[0][0]
+        == before
+    )
     assert len(articles_in(warehouse)) == 32
 
 
-def test_dask_runner_gives_the_same_articles(sample_site, sample_warehouse, prefect_harness, tmp_path):
+def test_dask_runner_gives_the_same_articles(
+    sample_site, sample_warehouse, prefect_harness, tmp_path
+):
     from newsetl_flows.ingest import ingest
     from newsetl_flows.tasks import cpu_task_runner
 
     runner = cpu_task_runner(Settings(task_runner="dask", cpu_workers=2))
     assert type(runner).__name__ == "DaskTaskRunner"
-    ingest.with_options(task_runner=runner)(sources=str(sources_for(sample_site, tmp_path / "s.toml")),
-                                            warehouse=str(tmp_path / "wh"))
+    ingest.with_options(task_runner=runner)(
+        sources=str(sources_for(sample_site, tmp_path / "s.toml")), warehouse=str(tmp_path / "wh")
+    )
     assert articles_in(tmp_path / "wh") == articles_in(sample_warehouse)
 
 
 def test_the_runner_is_a_setting_not_code():
     env = {**os.environ, "NEWSETL_TASK_RUNNER": "dask", "NEWSETL_DASK_ADDRESS": "tcp://127.0.0.1:1"}
-    out = subprocess.run([sys.executable, "-c", "from newsetl_flows.ingest import ingest; "
-                          "r = ingest.task_runner; print(type(r).__name__, r.address)"],
-                         env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from newsetl_flows.ingest import ingest; "
+            "r = ingest.task_runner; print(type(r).__name__, r.address)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.stdout.split() == ["DaskTaskRunner", "tcp://127.0.0.1:1"], out.stderr[-500:]
 
 
@@ -108,7 +141,9 @@ def test_a_story_grows_across_runs(sample_site, prefect_harness, tmp_path):
         one.write_text("[[sources]]" + next(b for b in blocks if f'"{name}"' in b))
         ingest(sources=str(one), warehouse=str(tmp_path / "wh"))
     with duckdb.connect(str(tmp_path / "wh" / "newsetl.duckdb"), read_only=True) as con:
-        rows = con.execute("select source, story_id, run_id from articles where title like '%Lindqvist%'").fetchall()
+        rows = con.execute(
+            "select source, story_id, run_id from articles where title like '%Lindqvist%'"
+        ).fetchall()
     assert {r[0] for r in rows} == {"harbour-herald", "valley-courier"}
     assert len({r[2] for r in rows}) == 2  # two runs
     assert len({r[1] for r in rows}) == 1  # one story

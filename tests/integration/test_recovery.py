@@ -22,8 +22,9 @@ def count(warehouse, sql: str) -> int:
         return con.execute(sql).fetchone()[0]
 
 
-def test_a_run_that_failed_after_fetching_is_completed_by_the_next(sample_site, prefect_harness, tmp_path,
-                                                                   monkeypatch):
+def test_a_run_that_failed_after_fetching_is_completed_by_the_next(
+    sample_site, prefect_harness, tmp_path, monkeypatch
+):
     import newsetl_flows.tasks as tasks
     from newsetl_flows.ingest import ingest
 
@@ -53,9 +54,13 @@ def test_a_merge_interrupted_between_rename_and_delete_heals(sample_warehouse, t
     folder = next((warehouse.lake / "articles").iterdir())
     current = next(folder.glob("*.parquet"))
     stale = pq.read_table(current).set_column(
-        pq.read_table(current).schema.get_field_index("title"), "title",
-        [["stale title"] * pq.read_table(current).num_rows])
-    pq.write_table(stale, folder / "part-1000000000000-0000abcd.parquet")  # older name: written first
+        pq.read_table(current).schema.get_field_index("title"),
+        "title",
+        [["stale title"] * pq.read_table(current).num_rows],
+    )
+    pq.write_table(
+        stale, folder / "part-1000000000000-0000abcd.parquet"
+    )  # older name: written first
 
     with warehouse.writer() as con:
         counts = warehouse.rebuild_from_lake(con)
@@ -76,8 +81,9 @@ def test_the_writer_waits_for_a_client_holding_the_database(sample_warehouse, tm
     holder.wait(timeout=30)
 
 
-def test_reprocess_after_raw_retention_keeps_the_articles_it_cannot_rebuild(sample_warehouse, prefect_harness,
-                                                                           tmp_path):
+def test_reprocess_after_raw_retention_keeps_the_articles_it_cannot_rebuild(
+    sample_warehouse, prefect_harness, tmp_path
+):
     from newsetl_flows.reprocess import reprocess
 
     warehouse = tmp_path / "wh"

@@ -26,7 +26,9 @@ def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path
 
     warehouse = tmp_path / "warehouse"
     with serve_folder(SITE, 0) as base_url:  # the site is gone before reprocess starts
-        ingest(sources=str(sources_for(base_url, tmp_path / "sources.toml")), warehouse=str(warehouse))
+        ingest(
+            sources=str(sources_for(base_url, tmp_path / "sources.toml")), warehouse=str(warehouse)
+        )
     titles, flows, topics = snapshot(warehouse)
     (warehouse / "lake" / "articles" / "published_date=2026-11-16").rename(warehouse / "gone")
 
@@ -38,7 +40,9 @@ def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path
     assert rebuilt_topics == topics
     assert rebuilt_flows == flows + ["reprocess"]
     with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
-        reasons = con.execute("select stage, reason, count(*) from rejects group by all order by 1").fetchall()
+        reasons = con.execute(
+            "select stage, reason, count(*) from rejects group by all order by 1"
+        ).fetchall()
     # the fetch reject is history; the extraction reject is made again, once, not added twice
     assert reasons == [("extract", "not an article", 1), ("fetch", "http 404", 1)]
     assert (warehouse / "lake" / "articles" / "published_date=2026-11-16").is_dir()

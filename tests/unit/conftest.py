@@ -24,15 +24,29 @@ FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 def make_page() -> Callable[..., RawPage]:
     """RawPage factory: `make_page(url, body, ...)`."""
 
-    def make(url: str = "https://news.example.org/2024/story", body: bytes | str = b"", *,
-             source: str = "velmora-post", item: FeedItem | None = None,
-             content_type: str = "text/html", fetched_at: datetime = FETCHED_AT,
-             final_url: str | None = None) -> RawPage:
+    def make(
+        url: str = "https://news.example.org/2024/story",
+        body: bytes | str = b"",
+        *,
+        source: str = "velmora-post",
+        item: FeedItem | None = None,
+        content_type: str = "text/html",
+        fetched_at: datetime = FETCHED_AT,
+        final_url: str | None = None,
+    ) -> RawPage:
         return RawPage(
-            raw_id="raw-" + hashlib.sha1(url.encode()).hexdigest()[:12], run_id="run-1", source=source, url=url, url_key=url,
-            final_url=final_url or url, status=200, content_type=content_type, headers="{}",
+            raw_id="raw-" + hashlib.sha1(url.encode()).hexdigest()[:12],
+            run_id="run-1",
+            source=source,
+            url=url,
+            url_key=url,
+            final_url=final_url or url,
+            status=200,
+            content_type=content_type,
+            headers="{}",
             body=body.encode("utf-8") if isinstance(body, str) else body,
-            item=item or FeedItem(), fetched_at=fetched_at,
+            item=item or FeedItem(),
+            fetched_at=fetched_at,
         )
 
     return make
@@ -42,12 +56,23 @@ def make_page() -> Callable[..., RawPage]:
 def make_document(make_page) -> Callable[..., Document]:
     """Document factory: `make_document(url, paragraphs, source=..., captions=...)`."""
 
-    def make(url: str, paragraphs: list[str], *, source: str = "velmora-post",
-             captions: set[str] | None = None, title: str = "A headline") -> Document:
+    def make(
+        url: str,
+        paragraphs: list[str],
+        *,
+        source: str = "velmora-post",
+        captions: set[str] | None = None,
+        title: str = "A headline",
+    ) -> Document:
         return Document(
-            page=make_page(url, b"", source=source), canonical_url=url, title=title, authors=["Mira Holt"],
-            published_at=datetime(2024, 5, 20, 8, 0, tzinfo=UTC), date_source="json-ld",
-            paragraphs=list(paragraphs), captions=set(captions or ()),
+            page=make_page(url, b"", source=source),
+            canonical_url=url,
+            title=title,
+            authors=["Mira Holt"],
+            published_at=datetime(2024, 5, 20, 8, 0, tzinfo=UTC),
+            date_source="json-ld",
+            paragraphs=list(paragraphs),
+            captions=set(captions or ()),
         )
 
     return make
@@ -57,14 +82,30 @@ def make_document(make_page) -> Callable[..., Document]:
 def make_article() -> Callable[..., Article]:
     """Article factory for the storage tests (already 'enriched')."""
 
-    def make(article_id: str, *, published_at: datetime | None = datetime(2024, 5, 20, 8, 0, tzinfo=UTC),
-             title: str = "Flood barrier opens", **changes) -> Article:
+    def make(
+        article_id: str,
+        *,
+        published_at: datetime | None = datetime(2024, 5, 20, 8, 0, tzinfo=UTC),
+        title: str = "Flood barrier opens",
+        **changes,
+    ) -> Article:
         article = Article(
-            article_id=article_id, source="velmora-post", url=f"https://news.example.org/{article_id}",
-            canonical_url=f"https://news.example.org/{article_id}", title=title, authors=["Mira Holt"],
-            published_at=published_at, date_source="json-ld", text="Some text of the article.",
-            raw_id=f"raw-{article_id}", run_id="run-1", fetched_at=FETCHED_AT, word_count=5,
-            language="en", sentiment=0.1, story_id=f"s-{article_id}",
+            article_id=article_id,
+            source="velmora-post",
+            url=f"https://news.example.org/{article_id}",
+            canonical_url=f"https://news.example.org/{article_id}",
+            title=title,
+            authors=["Mira Holt"],
+            published_at=published_at,
+            date_source="json-ld",
+            text="Some text of the article.",
+            raw_id=f"raw-{article_id}",
+            run_id="run-1",
+            fetched_at=FETCHED_AT,
+            word_count=5,
+            language="en",
+            sentiment=0.1,
+            story_id=f"s-{article_id}",
         )
         for name, value in changes.items():
             setattr(article, name, value)
@@ -116,9 +157,16 @@ class LocalServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def add(self, path: str, status: int = 200, body: bytes | str = b"", *,
-            content_type: str | None = "text/html; charset=utf-8", headers: dict[str, str] | None = None,
-            length: bool = True) -> None:
+    def add(
+        self,
+        path: str,
+        status: int = 200,
+        body: bytes | str = b"",
+        *,
+        content_type: str | None = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        length: bool = True,
+    ) -> None:
         """A fixed response; `length=False` sends no Content-Length (the body ends at close)."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         all_headers = dict(headers or {})

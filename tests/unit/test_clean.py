@@ -11,8 +11,10 @@ from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
 
 SOURCE = "linden-gazette"
-DONATION = ("The Linden Gazette is owned by nobody but its readers. If our reporting on the council, the courts "
-            "and the schools matters to you, a small monthly contribution keeps it free for everyone.")
+DONATION = (
+    "The Linden Gazette is owned by nobody but its readers. If our reporting on the council, the courts "
+    "and the schools matters to you, a small monthly contribution keeps it free for everyone."
+)
 NEWSLETTER = "Get the Morning Lamp, our weekday briefing, in your inbox before breakfast."
 FOLLOW = "Follow us on X and Facebook"
 # Recurs in every article but matches no generic rule: only recurrence learning can remove it.
@@ -20,36 +22,60 @@ SIGNOFF = "The Linden Gazette is published by the Linden Media Cooperative from 
 
 REPORTING = {
     "tram": [
-        ("Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
-        "that lasted until nearly midnight."),
-        ("The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
-        "is expected to carry 18,000 passengers a day."),
-        ("Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
-        "rerouted as the city grows."),
+        (
+            "Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
+            "that lasted until nearly midnight."
+        ),
+        (
+            "The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
+            "is expected to carry 18,000 passengers a day."
+        ),
+        (
+            "Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
+            "rerouted as the city grows."
+        ),
     ],
     "bakery": [
-        ("A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
-        "at the end of the month, its owners said."),
-        ("Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
-        "energy prices had made the contract impossible to keep."),
-        ("The education office said a new supplier had been found and that pupils would not notice any change "
-        "in the lunch menu after the holidays."),
+        (
+            "A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
+            "at the end of the month, its owners said."
+        ),
+        (
+            "Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
+            "energy prices had made the contract impossible to keep."
+        ),
+        (
+            "The education office said a new supplier had been found and that pupils would not notice any change "
+            "in the lunch menu after the holidays."
+        ),
     ],
     "choir": [
-        ("The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
-        "eleven other ensembles from across the province."),
-        ("The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
-        "founded the group in a church hall nine years ago."),
-        ("The singers will represent the region at the national finals in the capital next spring, and the "
-        "council has promised to pay for the bus."),
+        (
+            "The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
+            "eleven other ensembles from across the province."
+        ),
+        (
+            "The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
+            "founded the group in a church hall nine years ago."
+        ),
+        (
+            "The singers will represent the region at the national finals in the capital next spring, and the "
+            "council has promised to pay for the bus."
+        ),
     ],
     "bridge": [
-        ("The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
-        "engineers replace its worn bearings."),
-        ("Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
-        "three nights when the new bearings are lifted into place."),
-        ("Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
-        "footbridge closer to the market."),
+        (
+            "The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
+            "engineers replace its worn bearings."
+        ),
+        (
+            "Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
+            "three nights when the new bearings are lifted into place."
+        ),
+        (
+            "Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
+            "footbridge closer to the market."
+        ),
     ],
 }
 
@@ -82,9 +108,12 @@ def test_shared_lines_removed_and_reporting_kept(corpus):
         assert article.text == "\n\n".join(paragraphs)
         assert article.removed_paragraphs == 3
         assert article.paragraph_hashes == [
-            (paragraph_hash(paragraphs[0]), False), (paragraph_hash(NEWSLETTER), True),
-            (paragraph_hash(paragraphs[1]), False), (paragraph_hash(paragraphs[2]), False),
-            (paragraph_hash(DONATION), True), (paragraph_hash(FOLLOW), True),
+            (paragraph_hash(paragraphs[0]), False),
+            (paragraph_hash(NEWSLETTER), True),
+            (paragraph_hash(paragraphs[1]), False),
+            (paragraph_hash(paragraphs[2]), False),
+            (paragraph_hash(DONATION), True),
+            (paragraph_hash(FOLLOW), True),
         ]
 
 
@@ -98,30 +127,45 @@ def test_article_fields(corpus):
     assert article.title == "Story about the tram"
     assert article.authors == ["Mira Holt"]
     assert (article.published_at, article.date_source) == (doc.published_at, doc.date_source)
-    assert (article.raw_id, article.run_id, article.fetched_at) == (doc.page.raw_id, "run-1", doc.page.fetched_at)
-    assert article.word_count == sum(len(p.split()) for p in REPORTING["tram"]) + 2  # "four-kilometre", "18,000"
+    assert (article.raw_id, article.run_id, article.fetched_at) == (
+        doc.page.raw_id,
+        "run-1",
+        doc.page.fetched_at,
+    )
+    assert (
+        article.word_count == sum(len(p.split()) for p in REPORTING["tram"]) + 2
+    )  # "four-kilometre", "18,000"
 
 
 def test_recurrence_is_learned_per_source(make_document):
     # The same sign-off in three articles of three different sources is not boilerplate of any of them.
-    docs = [make_document(url(name), [*paragraphs, SIGNOFF], source=f"outlet-{i}")
-            for i, (name, paragraphs) in enumerate(list(REPORTING.items())[:3])]
+    docs = [
+        make_document(url(name), [*paragraphs, SIGNOFF], source=f"outlet-{i}")
+        for i, (name, paragraphs) in enumerate(list(REPORTING.items())[:3])
+    ]
     articles, _ = clean_documents(docs)
     assert all(a.text.endswith(SIGNOFF) for a in articles)
     assert all(a.removed_paragraphs == 0 for a in articles)
 
 
 def test_a_paragraph_in_two_articles_is_kept(make_document):
-    quote = "\"We have waited long enough,\" said the mayor, Ines Brandt, at the opening of the council session."
-    docs = [make_document(url(name), [*REPORTING[name], quote], source=SOURCE) for name in ("tram", "bridge")]
+    quote = '"We have waited long enough," said the mayor, Ines Brandt, at the opening of the council session.'
+    docs = [
+        make_document(url(name), [*REPORTING[name], quote], source=SOURCE)
+        for name in ("tram", "bridge")
+    ]
     articles, _ = clean_documents(docs)
     assert all(a.text.endswith(quote) for a in articles)
 
 
 def test_caption_repeated_in_the_paragraphs_is_removed(make_document):
     caption = "Engineers inspect the swing bridge's bearings on Monday. Photograph by Ruth Imsen"
-    doc = make_document(url("bridge"), [REPORTING["bridge"][0], caption, *REPORTING["bridge"][1:]],
-                        source=SOURCE, captions={caption.lower()})
+    doc = make_document(
+        url("bridge"),
+        [REPORTING["bridge"][0], caption, *REPORTING["bridge"][1:]],
+        source=SOURCE,
+        captions={caption.lower()},
+    )
     (article,), _ = clean_documents([doc])
     assert caption not in article.text
     assert article.text == "\n\n".join(REPORTING["bridge"])
@@ -155,7 +199,9 @@ def test_prior_counts_let_a_single_article_learn_from_the_corpus(make_document):
     (learned,), _ = clean_documents([doc], prior_counts={(SOURCE, paragraph_hash(SIGNOFF)): 2})
     assert SIGNOFF not in learned.text
     assert learned.text == "\n\n".join(REPORTING["tram"])
-    (other,), _ = clean_documents([doc], prior_counts={("another-source", paragraph_hash(SIGNOFF)): 9})
+    (other,), _ = clean_documents(
+        [doc], prior_counts={("another-source", paragraph_hash(SIGNOFF)): 9}
+    )
     assert other.text.endswith(SIGNOFF)
 
 
@@ -166,14 +212,20 @@ def test_a_lone_reader_appeal_at_the_end_is_removed_without_learning(make_docume
 
 
 def test_too_short_text_is_a_clean_reject(make_document):
-    doc = make_document(url("short"), ["The bridge reopens on Friday.", FOLLOW, "Share this article"],
-                        source=SOURCE)
+    doc = make_document(
+        url("short"), ["The bridge reopens on Friday.", FOLLOW, "Share this article"], source=SOURCE
+    )
     articles, rejects = clean_documents([doc])
     assert articles == []
     assert len(rejects) == 1
     reject = rejects[0]
     assert isinstance(reject, Reject)
-    assert (reject.stage, reject.source, reject.url, reject.reason) == ("clean", SOURCE, url("short"), "not an article")
+    assert (reject.stage, reject.source, reject.url, reject.reason) == (
+        "clean",
+        SOURCE,
+        url("short"),
+        "not an article",
+    )
     assert reject.detail == "5 words of text after cleaning"
 
 
@@ -185,8 +237,11 @@ def test_only_boilerplate_is_an_empty_body(make_document):
 
 def test_text_is_normalised(make_document):
     paragraphs = [p.replace("euro", "€") for p in REPORTING["tram"]]
-    mangled = [paragraphs[0].replace("Wednesday", "We&shy;dnes&amp;day"), "caf\u00c3\u00a9  owners   were " * 3,
-               *paragraphs[1:]]
+    mangled = [
+        paragraphs[0].replace("Wednesday", "We&shy;dnes&amp;day"),
+        "caf\u00c3\u00a9  owners   were " * 3,
+        *paragraphs[1:],
+    ]
     (article,), _ = clean_documents([make_document(url("tram"), mangled, source=SOURCE)])
     assert "We\u00addnes&day" in article.text
     assert "café owners were café" in article.text
@@ -194,23 +249,33 @@ def test_text_is_normalised(make_document):
 
 
 def test_trailing_reader_appeal_is_cut(make_document):
-    appeal = ["Will you help us keep local news alive?", "Every contribution, however small, funds our reporters.",
-              "Become a member today."]
+    appeal = [
+        "Will you help us keep local news alive?",
+        "Every contribution, however small, funds our reporters.",
+        "Become a member today.",
+    ]
     doc = make_document(url("bakery"), [*REPORTING["bakery"], *appeal], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text == "\n\n".join(REPORTING["bakery"])
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("Follow us on X and Facebook", True),
-    ("Read more: the council's tram plans", True),
-    ("Advertisement", True),
-    ("Sign up", True),
-    ("Photo: Ruth Imsen", True),
-    ("© 2024 Linden Gazette", True),
-    ("Officials will follow the recommendations of the panel on Monday.", False),
-    ("Subscribers to the newsletter, the editor said, had doubled " + "since the tram vote " * 10, False),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Follow us on X and Facebook", True),
+        ("Read more: the council's tram plans", True),
+        ("Advertisement", True),
+        ("Sign up", True),
+        ("Photo: Ruth Imsen", True),
+        ("© 2024 Linden Gazette", True),
+        ("Officials will follow the recommendations of the panel on Monday.", False),
+        (
+            "Subscribers to the newsletter, the editor said, had doubled "
+            + "since the tram vote " * 10,
+            False,
+        ),
+    ],
+)
 def test_generic_boilerplate_lines(line, expected):
     assert is_boilerplate_line(line) is expected
 
@@ -226,12 +291,26 @@ def test_normalize_text():
     assert normalize_text("e\u0301") == "\u00e9"  # NFC
 
 
-@pytest.mark.parametrize("lines, reason", [
-    (["Council approves the tram budget after a long night of debate in the chamber.",
-      "Subscribe to continue reading. Already a subscriber? Log in."], "paywall"),
-    (["We use cookies to give you the best experience.", "Accept all cookies", "Manage your choices"],
-     "cookie wall"),
-])
+@pytest.mark.parametrize(
+    "lines, reason",
+    [
+        (
+            [
+                "Council approves the tram budget after a long night of debate in the chamber.",
+                "Subscribe to continue reading. Already a subscriber? Log in.",
+            ],
+            "paywall",
+        ),
+        (
+            [
+                "We use cookies to give you the best experience.",
+                "Accept all cookies",
+                "Manage your choices",
+            ],
+            "cookie wall",
+        ),
+    ],
+)
 def test_paywall_and_cookie_wall_pages_are_rejects(make_document, lines, reason):
     articles, rejects = clean_documents([make_document(url("wall"), lines, source=SOURCE)])
     assert articles == []
@@ -239,22 +318,33 @@ def test_paywall_and_cookie_wall_pages_are_rejects(make_document, lines, reason)
 
 
 def test_a_long_article_that_mentions_subscribers_is_kept(make_document):
-    body = [p for paragraphs in REPORTING.values() for p in paragraphs]  # well over the wall's 150 words
-    lines = [*body, "The paper said the story was for subscribers only, a claim the council disputed."]
+    body = [
+        p for paragraphs in REPORTING.values() for p in paragraphs
+    ]  # well over the wall's 150 words
+    lines = [
+        *body,
+        "The paper said the story was for subscribers only, a claim the council disputed.",
+    ]
     articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
     assert len(articles) == 1
 
 
 def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_document):
-    quote = ("\"We will keep supporting independent journalism in every town we serve,\" the foundation's "
-             "director, Ines Brandt, said at the launch.")
-    articles, _ = clean_documents([make_document(url("tram"), [*REPORTING["tram"], quote], source=SOURCE)])
+    quote = (
+        '"We will keep supporting independent journalism in every town we serve," the foundation\'s '
+        "director, Ines Brandt, said at the launch."
+    )
+    articles, _ = clean_documents(
+        [make_document(url("tram"), [*REPORTING["tram"], quote], source=SOURCE)]
+    )
     assert articles[0].text.endswith(quote)
 
 
 def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):
-    line = ("At the final whistle the coach turned to the stand and shouted the line the club has printed on "
-            "its scarves for decades: this town needs you.")
+    line = (
+        "At the final whistle the coach turned to the stand and shouted the line the club has printed on "
+        "its scarves for decades: this town needs you."
+    )
     lines = [*REPORTING["tram"], line, "Tickets for the replay go on sale on Monday."]
     articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
     assert line in articles[0].text and articles[0].text.endswith("Monday.")

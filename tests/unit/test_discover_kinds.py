@@ -71,9 +71,16 @@ def test_latin1_feed_without_declaration(server, content_type):
     found = discover(feed_source(server.url("/rss")), fetcher())
     assert found.rejects == []
     assert items(found) == [
-        ("https://quai.example.fr/2026/11/cafe-du-port", "Café du port rouvert", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
-        ("https://quai.example.fr/2026/11/idee-naive", "Une idée naïve sur les marées",
-         datetime(2026, 11, 15, 7, 30, tzinfo=UTC)),
+        (
+            "https://quai.example.fr/2026/11/cafe-du-port",
+            "Café du port rouvert",
+            datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "https://quai.example.fr/2026/11/idee-naive",
+            "Une idée naïve sur les marées",
+            datetime(2026, 11, 15, 7, 30, tzinfo=UTC),
+        ),
     ]
     assert found.candidates[0].item.authors == ["Zoë Lefèvre"]  # from "redaction@... (Zoë Lefèvre)"
     assert [(d.kind, d.status, d.body) for d in found.documents] == [("feed", 200, LATIN1_RSS)]
@@ -97,25 +104,35 @@ def test_localised_pubdates_in_a_feed(server):
         "lunes, 16 de noviembre de 2026 10:00:00 +0100",  # Spanish
         "Di, 17 Mär 2026 07:15:00 +0100",  # German, umlaut month
     ]
-    server.add("/dates.xml", body=_rss_with_dates(dates), content_type="application/rss+xml; charset=utf-8")
+    server.add(
+        "/dates.xml", body=_rss_with_dates(dates), content_type="application/rss+xml; charset=utf-8"
+    )
     found = discover(feed_source(server.url("/dates.xml")), fetcher())
     published = [c.item.published_at for c in found.candidates]
-    assert published == [datetime(2026, 11, 16, 10, 0, tzinfo=CET)] * 3 + [datetime(2026, 3, 17, 7, 15, tzinfo=CET)]
+    assert published == [datetime(2026, 11, 16, 10, 0, tzinfo=CET)] * 3 + [
+        datetime(2026, 3, 17, 7, 15, tzinfo=CET)
+    ]
     assert all(p.utcoffset() == timedelta(hours=1) for p in published)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("Mo, 16 Nov 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
-    ("lun., 16 nov. 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
-    ("lunes, 16 de noviembre de 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
-    ("16 mar 2026", datetime(2026, 3, 16, tzinfo=UTC)),  # "mar" is March here, not mardi/martes
-    ("mar., 17 mars 2026 08:30:00 +0100", datetime(2026, 3, 17, 8, 30, tzinfo=CET)),
-    ("Do, 03 Dez 2026 07:15:00 +0100", datetime(2026, 12, 3, 7, 15, tzinfo=CET)),
-    ("ven., 4 déc. 2026 10:00:00 +0100", datetime(2026, 12, 4, 10, 0, tzinfo=CET)),
-    ("16 listopada 2026 10:00", datetime(2026, 11, 16, 10, 0, tzinfo=UTC)),  # no zone: UTC
-    ("16 Mai 2026", datetime(2026, 5, 16, tzinfo=UTC)),
-    ("Sa, 21 Nov 2026 10:00:00 GMT", datetime(2026, 11, 21, 10, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Mo, 16 Nov 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
+        ("lun., 16 nov. 2026 10:00:00 +0100", datetime(2026, 11, 16, 10, 0, tzinfo=CET)),
+        (
+            "lunes, 16 de noviembre de 2026 10:00:00 +0100",
+            datetime(2026, 11, 16, 10, 0, tzinfo=CET),
+        ),
+        ("16 mar 2026", datetime(2026, 3, 16, tzinfo=UTC)),  # "mar" is March here, not mardi/martes
+        ("mar., 17 mars 2026 08:30:00 +0100", datetime(2026, 3, 17, 8, 30, tzinfo=CET)),
+        ("Do, 03 Dez 2026 07:15:00 +0100", datetime(2026, 12, 3, 7, 15, tzinfo=CET)),
+        ("ven., 4 déc. 2026 10:00:00 +0100", datetime(2026, 12, 4, 10, 0, tzinfo=CET)),
+        ("16 listopada 2026 10:00", datetime(2026, 11, 16, 10, 0, tzinfo=UTC)),  # no zone: UTC
+        ("16 Mai 2026", datetime(2026, 5, 16, tzinfo=UTC)),
+        ("Sa, 21 Nov 2026 10:00:00 GMT", datetime(2026, 11, 21, 10, 0, tzinfo=UTC)),
+    ],
+)
 def test_parse_feed_date(value, expected):
     parsed = parse_feed_date(value)
     assert parsed == expected
@@ -127,14 +144,23 @@ def test_parse_feed_date_without_a_date(value):
     assert parse_feed_date(value) is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("lun., 12 janv. 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
-    ("mar., 10 févr. 2026 10:00:00 +0100", datetime(2026, 2, 10, 10, 0, tzinfo=CET)),
-    ("jeu., 9 avr. 2026 10:00:00 +0200", datetime(2026, 4, 9, 10, 0, tzinfo=timezone(timedelta(hours=2)))),
-    ("lun, 12 ene 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
-    ("jue., 16 abr. 2026 10:00:00 +0200", datetime(2026, 4, 16, 10, 0, tzinfo=timezone(timedelta(hours=2)))),
-    ("lun, 12 gen 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("lun., 12 janv. 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+        ("mar., 10 févr. 2026 10:00:00 +0100", datetime(2026, 2, 10, 10, 0, tzinfo=CET)),
+        (
+            "jeu., 9 avr. 2026 10:00:00 +0200",
+            datetime(2026, 4, 9, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        ("lun, 12 ene 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+        (
+            "jue., 16 abr. 2026 10:00:00 +0200",
+            datetime(2026, 4, 16, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        ("lun, 12 gen 2026 10:00:00 +0100", datetime(2026, 1, 12, 10, 0, tzinfo=CET)),
+    ],
+)
 def test_parse_feed_date_abbreviated_months(value, expected):
     assert parse_feed_date(value) == expected
 
@@ -175,7 +201,10 @@ def test_relative_links_resolve_against_the_final_feed_url(server):
     assert found.rejects == []
     assert [(c.url, c.item.title) for c in found.candidates] == [
         (server.url("/2026/11/harbour-rail"), "Harbour & rail plan approved"),
-        (server.url("/news/feeds/stories/tides-and-winds.html"), "Tides & winds \u2013 the week\u2019s report"),
+        (
+            server.url("/news/feeds/stories/tides-and-winds.html"),
+            "Tides & winds \u2013 the week\u2019s report",
+        ),
         ("https://other.example.net/ferry?id=7&ref=rss", 'Ferry "Morning Star" retires'),
     ]
     assert server.hits["/rss"] == 1 and server.hits["/news/feeds/main.xml"] == 1
@@ -219,8 +248,16 @@ def test_rss_1_0_rdf(server):
     found = discover(feed_source(server.url("/rdf"), "dock"), fetcher())
     assert found.rejects == []
     assert items(found) == [
-        ("https://dock.example.net/2026/crane", "New crane arrives", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
-        ("https://dock.example.net/2026/pier", "Pier closed for repairs", datetime(2026, 11, 14, 18, 45, tzinfo=UTC)),
+        (
+            "https://dock.example.net/2026/crane",
+            "New crane arrives",
+            datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "https://dock.example.net/2026/pier",
+            "Pier closed for repairs",
+            datetime(2026, 11, 14, 18, 45, tzinfo=UTC),
+        ),
     ]
     crane = found.candidates[0]
     assert (crane.item.authors, crane.item.summary) == (["Jo Brandt"], "The crane & its crew.")
@@ -257,8 +294,16 @@ def test_atom_with_xml_base(server):
     assert found.rejects == []
     assert items(found) == [
         # xml:base of the feed, then of the entry, beats the URL the feed was fetched from
-        ("https://quay.example.org/blog/2026/11/tide-tables", "Tide tables revised", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
-        ("https://quay.example.org/about/dock", "About the dock", datetime(2026, 11, 15, 7, 30, tzinfo=UTC)),
+        (
+            "https://quay.example.org/blog/2026/11/tide-tables",
+            "Tide tables revised",
+            datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "https://quay.example.org/about/dock",
+            "About the dock",
+            datetime(2026, 11, 15, 7, 30, tzinfo=UTC),
+        ),
     ]
     tide = found.candidates[0]
     assert tide.item.authors == ["Ines Park", "Tom Vale"]
@@ -273,10 +318,24 @@ JSON_FEED = {
     "language": "en",
     "authors": [{"name": "Gazette Desk", "url": "https://quay.example.org/desk"}],
     "items": [
-        {"id": "1", "url": "https://quay.example.org/2026/11/crane", "title": "<b>Crane</b> &amp; crew",
-         "date_published": "2026-11-16T10:00:00+01:00", "summary": "A new crane.",
-         "authors": [{"name": "Ines Park"}, {"name": "Tom Vale"}, {"url": "https://no-name.example"}]},
-        {"id": "2", "url": "/2026/11/pier", "title": "Pier closed", "date_modified": "2026-11-14T18:45:00Z"},
+        {
+            "id": "1",
+            "url": "https://quay.example.org/2026/11/crane",
+            "title": "<b>Crane</b> &amp; crew",
+            "date_published": "2026-11-16T10:00:00+01:00",
+            "summary": "A new crane.",
+            "authors": [
+                {"name": "Ines Park"},
+                {"name": "Tom Vale"},
+                {"url": "https://no-name.example"},
+            ],
+        },
+        {
+            "id": "2",
+            "url": "/2026/11/pier",
+            "title": "Pier closed",
+            "date_modified": "2026-11-14T18:45:00Z",
+        },
         {"id": "3", "external_url": "https://other.example.net/ferry", "title": "Ferry elsewhere"},
         {"id": "4", "title": "No link", "content_text": "An item with nothing to fetch."},
     ],
@@ -287,23 +346,37 @@ def test_json_feed_1_1_with_authors(server):
     server.add("/feed.json", body=json.dumps(JSON_FEED), content_type="application/feed+json")
     found = discover(feed_source(server.url("/feed.json")), fetcher())
     assert items(found) == [
-        ("https://quay.example.org/2026/11/crane", "Crane & crew", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        (
+            "https://quay.example.org/2026/11/crane",
+            "Crane & crew",
+            datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+        ),
         (server.url("/2026/11/pier"), "Pier closed", datetime(2026, 11, 14, 18, 45, tzinfo=UTC)),
         ("https://other.example.net/ferry", "Ferry elsewhere", None),
     ]
     assert [c.item.authors for c in found.candidates] == [
-        ["Ines Park", "Tom Vale"], ["Gazette Desk"], ["Gazette Desk"],  # items without authors get the feed's
+        ["Ines Park", "Tom Vale"],
+        ["Gazette Desk"],
+        ["Gazette Desk"],  # items without authors get the feed's
     ]
     assert found.candidates[0].item.summary == "A new crane."
     assert [(r.reason, r.detail) for r in found.rejects] == [("feed item without link", "No link")]
 
 
 def test_json_feed_1_0_single_author():
-    feed = {"version": "https://jsonfeed.org/version/1", "title": "Old", "author": {"name": "Mara Quist"},
-            "items": [{"id": "a", "url": "https://quay.example.org/a", "title": "A"}]}
-    candidates, rejects = parse_feed(json.dumps(feed).encode(), "https://quay.example.org/feed.json", "quay")
+    feed = {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "Old",
+        "author": {"name": "Mara Quist"},
+        "items": [{"id": "a", "url": "https://quay.example.org/a", "title": "A"}],
+    }
+    candidates, rejects = parse_feed(
+        json.dumps(feed).encode(), "https://quay.example.org/feed.json", "quay"
+    )
     assert rejects == []
-    assert [(c.url, c.item.authors) for c in candidates] == [("https://quay.example.org/a", ["Mara Quist"])]
+    assert [(c.url, c.item.authors) for c in candidates] == [
+        ("https://quay.example.org/a", ["Mara Quist"])
+    ]
 
 
 # -- sitemaps ---------------------------------------------------------------------------------------
@@ -338,7 +411,9 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
   </url>
 </urlset>"""
 
-NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<urlset").replace(b"</urlset>", b"""
+NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<urlset").replace(
+    b"</urlset>",
+    b"""
   <url>
     <loc>https://quay.example.org/2026/11/17/storm-warning</loc>
     <news:news>
@@ -347,7 +422,8 @@ NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<url
       <news:title>Storm warning for the coast</news:title>
     </news:news>
   </url>
-</urlset>""")
+</urlset>""",
+)
 
 
 def _index(server) -> bytes:
@@ -360,11 +436,17 @@ def _index(server) -> bytes:
 
 def _conditional(server, path: str, versions: dict[str, bytes], content_type: str) -> None:
     """Serve versions["body"] with ETag versions["etag"]; 304 when the client sends that ETag back."""
+
     def respond(hit: int):
         etag, body = versions["etag"], versions["body"]
         if server.last_headers[path].get("If-None-Match") == etag:
             return 304, {"ETag": etag}, b""
-        return 200, {"Content-Type": content_type, "Content-Length": str(len(body)), "ETag": etag}, body
+        return (
+            200,
+            {"Content-Type": content_type, "Content-Length": str(len(body)), "ETag": etag},
+            body,
+        )
+
     server.routes[path] = respond
 
 
@@ -376,28 +458,46 @@ def sitemaps(server):
         "/sitemaps/pages.xml.gz": {"etag": '"pages-1"', "body": gzip.compress(PAGES_SITEMAP)},
         "/sitemaps/news.xml": {"etag": '"news-1"', "body": NEWS_SITEMAP},
     }
-    types = {"/sitemap_index.xml": "application/xml", "/sitemaps/pages.xml.gz": "application/gzip",
-             "/sitemaps/news.xml": "text/xml; charset=utf-8"}
+    types = {
+        "/sitemap_index.xml": "application/xml",
+        "/sitemaps/pages.xml.gz": "application/gzip",
+        "/sitemaps/news.xml": "text/xml; charset=utf-8",
+    }
     for path, versions in state.items():
         _conditional(server, path, versions, types[path])
     return state
 
 
 def sitemap_source(server) -> Source:
-    return Source(name="quay", kind="sitemap", url=server.url("/sitemap_index.xml"), allow_private_network=True,
-                  robots=False)
+    return Source(
+        name="quay",
+        kind="sitemap",
+        url=server.url("/sitemap_index.xml"),
+        allow_private_network=True,
+        robots=False,
+    )
 
 
 def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
     found = discover(sitemap_source(server), fetcher())
     assert found.rejects == []
-    assert [(c.url, c.item.title, c.item.published_at, c.item.modified_at) for c in found.candidates] == [
+    assert [
+        (c.url, c.item.title, c.item.published_at, c.item.modified_at) for c in found.candidates
+    ] == [
         ("https://quay.example.org/about", None, None, datetime(2026, 1, 5, tzinfo=UTC)),
         ("https://quay.example.org/contact", None, None, None),
-        ("https://quay.example.org/2026/11/16/harbour-rail", "Harbour & rail plan approved",
-         datetime(2026, 11, 16, 10, 0, tzinfo=CET), None),
-        ("https://quay.example.org/2026/11/15/night-ferry", "Night ferry runs late",
-         datetime(2026, 11, 15, 21, 0, tzinfo=UTC), datetime(2026, 11, 15, 22, 10, tzinfo=UTC)),
+        (
+            "https://quay.example.org/2026/11/16/harbour-rail",
+            "Harbour & rail plan approved",
+            datetime(2026, 11, 16, 10, 0, tzinfo=CET),
+            None,
+        ),
+        (
+            "https://quay.example.org/2026/11/15/night-ferry",
+            "Night ferry runs late",
+            datetime(2026, 11, 15, 21, 0, tzinfo=UTC),
+            datetime(2026, 11, 15, 22, 10, tzinfo=UTC),
+        ),
     ]
     assert [(d.kind, d.url, d.status) for d in found.documents] == [
         ("sitemap", server.url("/sitemap_index.xml"), 200),
@@ -419,7 +519,9 @@ def test_sitemap_conditional_get_round(server, sitemaps, tmp_path):
     assert len(again.candidates) == 4
     cache.save()
 
-    second = discover(sitemap_source(server), fetcher(), run_id="run-2", cache=ConditionalCache(state_file))
+    second = discover(
+        sitemap_source(server), fetcher(), run_id="run-2", cache=ConditionalCache(state_file)
+    )
     # The index is always asked whole (its children may change while it does not);
     # the children answer 304 and have nothing to archive.
     assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
@@ -459,9 +561,22 @@ def test_sitemap_unchanged_index_with_a_changed_news_sitemap(server, sitemaps, t
 
 def _html(words: int, seed: int) -> bytes:
     rng = random.Random(seed)
-    vocabulary = ["harbour", "quay", "ferry", "tide", "crane", "dock", "storm", "pier", "night", "rail"]
+    vocabulary = [
+        "harbour",
+        "quay",
+        "ferry",
+        "tide",
+        "crane",
+        "dock",
+        "storm",
+        "pier",
+        "night",
+        "rail",
+    ]
     text = " ".join(rng.choice(vocabulary) for _ in range(words))
-    return f"<html><head><title>Story {seed}</title></head><body><p>{text}</p></body></html>".encode()
+    return (
+        f"<html><head><title>Story {seed}</title></head><body><p>{text}</p></body></html>".encode()
+    )
 
 
 def _write_warc(path, pages: list[tuple[str, str, str, bytes]], with_request: bool = True) -> None:
@@ -470,23 +585,37 @@ def _write_warc(path, pages: list[tuple[str, str, str, bytes]], with_request: bo
 
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
-        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "quay-crawler/0.3"}))
+        writer.write_record(
+            writer.create_warcinfo_record(path.name, {"software": "quay-crawler/0.3"})
+        )
         for url, status, content_type, body in pages:
             if with_request:
                 parts = urlsplit(url)
-                request = StatusAndHeaders(f"GET {parts.path} HTTP/1.1", [("Host", parts.netloc)],
-                                           is_http_request=True)
+                request = StatusAndHeaders(
+                    f"GET {parts.path} HTTP/1.1", [("Host", parts.netloc)], is_http_request=True
+                )
                 writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
-            headers = StatusAndHeaders(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))],
-                                       protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                                          http_headers=headers))
+            headers = StatusAndHeaders(
+                status,
+                [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                protocol="HTTP/1.1",
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=io.BytesIO(body), http_headers=headers
+                )
+            )
 
 
 WARC_PAGES = [
     ("https://quay.example.org/2026/11/crane", "200 OK", "text/html; charset=utf-8", _html(40, 1)),
     ("https://quay.example.org/2026/11/pier", "200 OK", "text/html", _html(40, 2)),
-    ("https://quay.example.org/2026/11/missing", "404 Not Found", "text/html", b"<html>not found</html>"),
+    (
+        "https://quay.example.org/2026/11/missing",
+        "404 Not Found",
+        "text/html",
+        b"<html>not found</html>",
+    ),
 ]
 
 
@@ -499,8 +628,13 @@ def test_warc_file(tmp_path):
         (WARC_PAGES[1][0], WARC_PAGES[1][3], "text/html"),
     ]
     assert [(r.stage, r.source, r.url, r.reason, r.detail) for r in found.rejects] == [
-        ("discover", "crawl", "https://quay.example.org/2026/11/missing", "not an html page in warc",
-         "status 404, text/html"),
+        (
+            "discover",
+            "crawl",
+            "https://quay.example.org/2026/11/missing",
+            "not an html page in warc",
+            "status 404, text/html",
+        ),
     ]
 
 
@@ -552,8 +686,10 @@ def test_a_text_file_named_warc_is_a_reject(tmp_path):
 
 
 def test_warc_truncated_mid_body_is_a_reject_not_a_partial_page(tmp_path):
-    pages = [(url, status, ctype, _html(3000, n) if status.startswith("200") else body)
-             for n, (url, status, ctype, body) in enumerate(WARC_PAGES)]
+    pages = [
+        (url, status, ctype, _html(3000, n) if status.startswith("200") else body)
+        for n, (url, status, ctype, body) in enumerate(WARC_PAGES)
+    ]
     whole = tmp_path / "whole.warc.gz"
     _write_warc(whole, pages[:2], with_request=False)
     data = whole.read_bytes()
@@ -565,7 +701,10 @@ def test_warc_truncated_mid_body_is_a_reject_not_a_partial_page(tmp_path):
 
 
 def test_warc_truncated_mid_body_keeps_the_whole_records_before(tmp_path):
-    pages = [(url, status, ctype, _html(3000, n)) for n, (url, status, ctype, _) in enumerate(WARC_PAGES[:2])]
+    pages = [
+        (url, status, ctype, _html(3000, n))
+        for n, (url, status, ctype, _) in enumerate(WARC_PAGES[:2])
+    ]
     whole = tmp_path / "whole.warc.gz"
     _write_warc(whole, pages, with_request=False)
     data = whole.read_bytes()
@@ -586,17 +725,32 @@ def test_directory_with_nested_folders(tmp_path):
     (root / "index.htm").write_bytes(b"<html><p>Front page</p></html>")
     (root / "2026" / "11" / "16" / "crane.html").write_bytes(b"<html><p>Crane</p></html>")
     (root / "2026" / "11" / "16" / "CRANE.XHTML").write_bytes(b"<html><p>Crane, again</p></html>")
-    (root / "2026" / "drafts" / "tide.txt").write_text("Tide tables\n\nNew tables are out.", encoding="utf-8")
+    (root / "2026" / "drafts" / "tide.txt").write_text(
+        "Tide tables\n\nNew tables are out.", encoding="utf-8"
+    )
     (root / "2026" / "11" / "16" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (root / "2026" / "11" / "README").write_text("exported by the CMS", encoding="utf-8")
     found = discover(Source(name="export", kind="directory", path=root), fetcher())
     assert [(c.url, c.content_type, c.body) for c in found.candidates] == [
-        ((root / "2026" / "11" / "16" / "CRANE.XHTML").resolve().as_uri(), "text/html", b"<html><p>Crane, again</p></html>"),
-        ((root / "2026" / "11" / "16" / "crane.html").resolve().as_uri(), "text/html", b"<html><p>Crane</p></html>"),
-        ((root / "2026" / "drafts" / "tide.txt").resolve().as_uri(), "text/plain", b"Tide tables\n\nNew tables are out."),
+        (
+            (root / "2026" / "11" / "16" / "CRANE.XHTML").resolve().as_uri(),
+            "text/html",
+            b"<html><p>Crane, again</p></html>",
+        ),
+        (
+            (root / "2026" / "11" / "16" / "crane.html").resolve().as_uri(),
+            "text/html",
+            b"<html><p>Crane</p></html>",
+        ),
+        (
+            (root / "2026" / "drafts" / "tide.txt").resolve().as_uri(),
+            "text/plain",
+            b"Tide tables\n\nNew tables are out.",
+        ),
         ((root / "index.htm").resolve().as_uri(), "text/html", b"<html><p>Front page</p></html>"),
     ]
     assert sorted((r.reason, r.detail) for r in found.rejects) == [
-        ("unsupported file type", ".jpg"), ("unsupported file type", "no suffix"),
+        ("unsupported file type", ".jpg"),
+        ("unsupported file type", "no suffix"),
     ]
     assert found.documents == []

@@ -21,16 +21,21 @@ from newsetl.schema import IPTC_TOPICS
 
 def test_partial_person_name_joins_the_full_name():
     assert canonical_entities([("Marta Kowalczyk", "PERSON"), ("Kowalczyk", "PERSON")]) == [
-        Entity("Marta Kowalczyk", "PERSON", 2, None)]
+        Entity("Marta Kowalczyk", "PERSON", 2, None)
+    ]
 
 
 def test_first_name_joins_too_and_order_does_not_matter():
-    found = canonical_entities([("Marta", "PERSON"), ("Kowalczyk", "PERSON"), ("Marta Kowalczyk", "PERSON")])
+    found = canonical_entities(
+        [("Marta", "PERSON"), ("Kowalczyk", "PERSON"), ("Marta Kowalczyk", "PERSON")]
+    )
     assert found == [Entity("Marta Kowalczyk", "PERSON", 3, None)]
 
 
 def test_leading_the_is_dropped():
-    assert canonical_entities([("the White House", "ORG")]) == [Entity("White House", "ORG", 1, None)]
+    assert canonical_entities([("the White House", "ORG")]) == [
+        Entity("White House", "ORG", 1, None)
+    ]
 
 
 @pytest.mark.parametrize("mention", ["Kowalczyk's", "Kowalczyk’s"])
@@ -40,14 +45,26 @@ def test_possessive_merges(mention):
 
 
 def test_lowercase_noise_and_other_labels_are_dropped():
-    mentions = [("blankets", "ORG"), ("x", "PERSON"), ("Monday", "DATE"), ("40 percent", "PERCENT"),
-                ("the council", "ORG"), ("Linden Council", "ORG")]
+    mentions = [
+        ("blankets", "ORG"),
+        ("x", "PERSON"),
+        ("Monday", "DATE"),
+        ("40 percent", "PERCENT"),
+        ("the council", "ORG"),
+        ("Linden Council", "ORG"),
+    ]
     assert canonical_entities(mentions) == [Entity("Linden Council", "ORG", 1, None)]
 
 
 def test_places_get_country_codes_and_counts_sort_the_list():
-    mentions = [("Kyiv", "GPE"), ("Marta Kowalczyk", "PERSON"), ("Kyiv", "GPE"), ("Warsaw", "GPE"),
-                ("the Netherlands", "GPE"), ("European Union", "ORG")]
+    mentions = [
+        ("Kyiv", "GPE"),
+        ("Marta Kowalczyk", "PERSON"),
+        ("Kyiv", "GPE"),
+        ("Warsaw", "GPE"),
+        ("the Netherlands", "GPE"),
+        ("European Union", "ORG"),
+    ]
     assert canonical_entities(mentions) == [
         Entity("Kyiv", "GPE", 2, "UA"),
         Entity("European Union", "ORG", 1, None),
@@ -58,7 +75,9 @@ def test_places_get_country_codes_and_counts_sort_the_list():
 
 
 def test_most_frequent_label_wins_and_a_known_place_tagged_person_becomes_gpe():
-    found = canonical_entities([("Paris", "GPE"), ("Paris", "PERSON"), ("Paris", "GPE"), ("Izmir", "PERSON")])
+    found = canonical_entities(
+        [("Paris", "GPE"), ("Paris", "PERSON"), ("Paris", "GPE"), ("Izmir", "PERSON")]
+    )
     assert found == [Entity("Paris", "GPE", 3, "FR"), Entity("Izmir", "GPE", 1, "TR")]
 
 
@@ -79,10 +98,21 @@ def test_clean_mention_with_quotes():
 # -- places ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("place", "code"), [
-    ("Pyongyang", "KP"), ("Netherlands", "NL"), ("the Netherlands", "NL"), ("Kyiv", "UA"), ("Kiev", "UA"),
-    ("  north   KOREA ", "KP"), ("Texas", "US"), ("U.K.", "GB"), ("Germany", "DE"), ("Lagos", "NG"),
-])
+@pytest.mark.parametrize(
+    ("place", "code"),
+    [
+        ("Pyongyang", "KP"),
+        ("Netherlands", "NL"),
+        ("the Netherlands", "NL"),
+        ("Kyiv", "UA"),
+        ("Kiev", "UA"),
+        ("  north   KOREA ", "KP"),
+        ("Texas", "US"),
+        ("U.K.", "GB"),
+        ("Germany", "DE"),
+        ("Lagos", "NG"),
+    ],
+)
 def test_country_code(place, code):
     assert country_code(place) == code
 
@@ -96,15 +126,15 @@ def test_unknown_place_has_no_country(place):
 
 TOPIC_TEXTS = {
     "medtop:15000000": "Linden Rovers won the cup final 3-1 on Sunday after their striker scored twice in the "
-                       "second half, and the coach thanked the fans who filled the stadium all season.",
+    "second half, and the coach thanked the fans who filled the stadium all season.",
     "medtop:04000000": "The central bank raised interest rates by a quarter point as inflation stayed high; "
-                       "shares fell and investors sold government bonds as the currency weakened.",
+    "shares fell and investors sold government bonds as the currency weakened.",
     "medtop:11000000": "The prime minister lost a vote in parliament on the budget bill after two coalition "
-                       "parties joined the opposition, making an early election more likely.",
+    "parties joined the opposition, making an early election more likely.",
     "medtop:13000000": "Scientists at the university laboratory described a new battery chemistry in a study, "
-                       "and the research team will test it on a satellite launched next year.",
+    "and the research team will test it on a satellite launched next year.",
     "medtop:01000000": "The director's new film opened the festival to a standing ovation, and the actor who "
-                       "plays a jazz singer also recorded an album of the songs for the soundtrack.",
+    "plays a jazz singer also recorded an album of the songs for the soundtrack.",
 }
 
 
@@ -116,7 +146,9 @@ def topic_results():
 @pytest.mark.parametrize("code", list(TOPIC_TEXTS))
 def test_top_topic(topic_results, code):
     result = topic_results[list(TOPIC_TEXTS).index(code)]
-    assert result[0][0] == code, f"{IPTC_TOPICS[code]} expected, got {[IPTC_TOPICS[c] for c, _ in result]}"
+    assert result[0][0] == code, (
+        f"{IPTC_TOPICS[code]} expected, got {[IPTC_TOPICS[c] for c, _ in result]}"
+    )
 
 
 def test_topic_scores_are_ranked_and_bounded(topic_results):
@@ -137,10 +169,14 @@ def test_no_texts_no_topics():
 
 
 def test_tone_sign():
-    good = ("The rescue was a wonderful success and families celebrated with joy.\n\n"
-            "Volunteers were praised for their generous and kind help.")
-    bad = ("The attack killed dozens and left the town in terrible grief.\n\n"
-           "Survivors described horrific scenes of destruction and pain.")
+    good = (
+        "The rescue was a wonderful success and families celebrated with joy.\n\n"
+        "Volunteers were praised for their generous and kind help."
+    )
+    bad = (
+        "The attack killed dozens and left the town in terrible grief.\n\n"
+        "Survivors described horrific scenes of destruction and pain."
+    )
     assert tone(good, "en") > 0.5
     assert tone(bad, "en") < -0.5
 
@@ -160,14 +196,18 @@ def test_tone_only_for_english_or_unknown():
 
 # -- language -------------------------------------------------------------------------------------
 
-ENGLISH = ("The city council approved the new cycling lanes on Monday after a long debate about parking "
-           "spaces in the old town.\n\n"
-           "Shop owners on the main street said they feared losing customers while the construction work "
-           "blocked the pavement for several weeks.\n\n"
-           "Президент заявив, що уряд продовжить переговори наступного тижня.\n\n"
-           "The first lanes are expected to open in the spring, according to the city's transport department.")
-GERMAN = ("Der Stadtrat hat am Montag nach einer langen Debatte über Parkplätze die neuen Radwege beschlossen.\n\n"
-          "Geschäftsleute in der Hauptstraße befürchten, während der Bauarbeiten viele Kunden zu verlieren.")
+ENGLISH = (
+    "The city council approved the new cycling lanes on Monday after a long debate about parking "
+    "spaces in the old town.\n\n"
+    "Shop owners on the main street said they feared losing customers while the construction work "
+    "blocked the pavement for several weeks.\n\n"
+    "Президент заявив, що уряд продовжить переговори наступного тижня.\n\n"
+    "The first lanes are expected to open in the spring, according to the city's transport department."
+)
+GERMAN = (
+    "Der Stadtrat hat am Montag nach einer langen Debatte über Parkplätze die neuen Radwege beschlossen.\n\n"
+    "Geschäftsleute in der Hauptstraße befürchten, während der Bauarbeiten viele Kunden zu verlieren."
+)
 
 
 def test_english_with_one_ukrainian_sentence_stays_english():
@@ -175,7 +215,9 @@ def test_english_with_one_ukrainian_sentence_stays_english():
 
 
 def test_ukrainian_sentence_alone_is_ukrainian():
-    assert detect_language("Президент заявив, що уряд продовжить переговори наступного тижня.") == "uk"
+    assert (
+        detect_language("Президент заявив, що уряд продовжить переговори наступного тижня.") == "uk"
+    )
 
 
 def test_german():
@@ -202,8 +244,12 @@ OTHER = unit(0, 0, 1, 0)
 DAY = date(2024, 5, 20)
 
 
-def member(aid: str, vector: np.ndarray, entities=(), day: date | None = DAY, story: str | None = None) -> StoryMember:
-    return StoryMember(article_id=aid, published_date=day, entities=set(entities), vector=vector, story_id=story)
+def member(
+    aid: str, vector: np.ndarray, entities=(), day: date | None = DAY, story: str | None = None
+) -> StoryMember:
+    return StoryMember(
+        article_id=aid, published_date=day, entities=set(entities), vector=vector, story_id=story
+    )
 
 
 def test_vectors_are_what_the_tests_say():
@@ -218,29 +264,38 @@ def test_near_identical_vectors_share_a_story():
 
 
 def test_similar_vectors_naming_the_same_two_people_share_a_story():
-    batch = [member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt", "PERSON:Jonas Weller"}),
-             member("b", SIMILAR, {"PERSON:Ines Brandt", "PERSON:Jonas Weller"})]
+    batch = [
+        member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt", "PERSON:Jonas Weller"}),
+        member("b", SIMILAR, {"PERSON:Ines Brandt", "PERSON:Jonas Weller"}),
+    ]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-a"]
 
 
 def test_similar_vectors_sharing_three_entities_share_a_story():
-    batch = [member("a", BASE, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"}),
-             member("b", SIMILAR, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"})]
+    batch = [
+        member("a", BASE, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"}),
+        member("b", SIMILAR, {"GPE:Linden", "ORG:Tram Company", "PERSON:Ines Brandt"}),
+    ]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-a"]
 
 
 def test_similar_vectors_sharing_only_a_place_and_an_organisation_do_not():
     # Two stories from the same beat (the same city council) are not one event.
-    batch = [member("a", BASE, {"GPE:Linden", "ORG:Linden Council", "PERSON:Ines Brandt"}),
-             member("b", SIMILAR, {"GPE:Linden", "ORG:Linden Council", "PERSON:Arno Feld"})]
+    batch = [
+        member("a", BASE, {"GPE:Linden", "ORG:Linden Council", "PERSON:Ines Brandt"}),
+        member("b", SIMILAR, {"GPE:Linden", "ORG:Linden Council", "PERSON:Arno Feld"}),
+    ]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-b"]
 
 
 def test_unrelated_vectors_do_not_share_even_with_entities():
-    batch = [member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt"}), member("b", OTHER, {"GPE:Linden", "PERSON:Ines Brandt"})]
+    batch = [
+        member("a", BASE, {"GPE:Linden", "PERSON:Ines Brandt"}),
+        member("b", OTHER, {"GPE:Linden", "PERSON:Ines Brandt"}),
+    ]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-b"]
 
@@ -254,7 +309,10 @@ def test_a_known_members_story_is_inherited():
 
 
 def test_the_most_similar_known_story_is_inherited():
-    known = [member("k1", SIMILAR, {"Linden", "Ines Brandt"}, story="s-k1"), member("k2", NEAR, story="s-k2")]
+    known = [
+        member("k1", SIMILAR, {"Linden", "Ines Brandt"}, story="s-k1"),
+        member("k2", NEAR, story="s-k2"),
+    ]
     batch = [member("new", BASE, {"Linden", "Ines Brandt"})]
     assign_stories(batch, known, window_days=3)
     assert batch[0].story_id == "s-k2"

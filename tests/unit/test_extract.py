@@ -22,12 +22,16 @@ from newsetl.records import FeedItem, Reject
 
 def test_partial_date_takes_the_reference_year():
     reference = datetime(2024, 8, 10, 12, 0, tzinfo=UTC)
-    assert complete_partial_date("26 July, 03:40 PM", reference) == datetime(2024, 7, 26, 15, 40, tzinfo=UTC)
+    assert complete_partial_date("26 July, 03:40 PM", reference) == datetime(
+        2024, 7, 26, 15, 40, tzinfo=UTC
+    )
 
 
 def test_partial_date_in_the_future_takes_the_year_before():
     reference = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
-    assert complete_partial_date("26 July, 03:40 PM", reference) == datetime(2023, 7, 26, 15, 40, tzinfo=UTC)
+    assert complete_partial_date("26 July, 03:40 PM", reference) == datetime(
+        2023, 7, 26, 15, 40, tzinfo=UTC
+    )
 
 
 def test_partial_date_allows_one_day_ahead_for_time_zones():
@@ -36,13 +40,19 @@ def test_partial_date_allows_one_day_ahead_for_time_zones():
     assert complete_partial_date("12 Aug, 10:00", reference).year == 2023
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Updated: Aug 3, 09:15 am", datetime(2024, 8, 3, 9, 15, tzinfo=UTC)),
-    ("Aug. 3 12:05 a.m.", datetime(2024, 8, 3, 0, 5, tzinfo=UTC)),
-    ("3 August 12:30 PM", datetime(2024, 8, 3, 12, 30, tzinfo=UTC)),
-    ("Sept 30, 18:45", datetime(2023, 9, 30, 18, 45, tzinfo=UTC)),
-    ("Published 26 July 2021, 03:40 PM", datetime(2021, 7, 26, 15, 40, tzinfo=UTC)),  # explicit year kept
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Updated: Aug 3, 09:15 am", datetime(2024, 8, 3, 9, 15, tzinfo=UTC)),
+        ("Aug. 3 12:05 a.m.", datetime(2024, 8, 3, 0, 5, tzinfo=UTC)),
+        ("3 August 12:30 PM", datetime(2024, 8, 3, 12, 30, tzinfo=UTC)),
+        ("Sept 30, 18:45", datetime(2023, 9, 30, 18, 45, tzinfo=UTC)),
+        (
+            "Published 26 July 2021, 03:40 PM",
+            datetime(2021, 7, 26, 15, 40, tzinfo=UTC),
+        ),  # explicit year kept
+    ],
+)
 def test_partial_date_formats(text, expected):
     assert complete_partial_date(text, datetime(2024, 8, 10, 12, 0, tzinfo=UTC)) == expected
 
@@ -60,21 +70,35 @@ def test_partial_date_none(text):
 
 def test_partial_date_29_february_falls_back_to_the_leap_year():
     reference = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-    assert complete_partial_date("29 Feb, 10:00", reference) == datetime(2024, 2, 29, 10, 0, tzinfo=UTC)
+    assert complete_partial_date("29 Feb, 10:00", reference) == datetime(
+        2024, 2, 29, 10, 0, tzinfo=UTC
+    )
 
 
 # -- parse_datetime -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2024-03-05T10:20:30+0200", datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(timedelta(hours=2)))),
-    ("2024-03-05T10:20:30-0530", datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(-timedelta(hours=5, minutes=30)))),
-    ("2024-03-05T10:20:30+02:00", datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(timedelta(hours=2)))),
-    ("2024-03-05T10:20:30Z", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
-    ("2024-03-05T10:20:30", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
-    ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
-    (" 2024-03-05 at noon", datetime(2024, 3, 5, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "2024-03-05T10:20:30+0200",
+            datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        (
+            "2024-03-05T10:20:30-0530",
+            datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(-timedelta(hours=5, minutes=30))),
+        ),
+        (
+            "2024-03-05T10:20:30+02:00",
+            datetime(2024, 3, 5, 10, 20, 30, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        ("2024-03-05T10:20:30Z", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
+        ("2024-03-05T10:20:30", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
+        ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        (" 2024-03-05 at noon", datetime(2024, 3, 5, tzinfo=UTC)),
+    ],
+)
 def test_parse_datetime(value, expected):
     parsed = parse_datetime(value)
     assert parsed == expected
@@ -98,7 +122,12 @@ def test_clean_authors_splits_on_and():
 
 
 def test_clean_authors_other_separators_urls_and_duplicates():
-    raw = ["by Ann Lee; Bo Chan & Cy Dee", "https://velmora.example.org/staff/ann-lee", "Ann Lee", "Reuters staff"]
+    raw = [
+        "by Ann Lee; Bo Chan & Cy Dee",
+        "https://velmora.example.org/staff/ann-lee",
+        "Ann Lee",
+        "Reuters staff",
+    ]
     assert clean_authors(raw) == ["Ann Lee", "Bo Chan", "Cy Dee"]
 
 
@@ -115,7 +144,10 @@ def test_strip_site_name():
     assert strip_site_name("Headline | Outlet", "Outlet") == "Headline"
     assert strip_site_name("Ferry resumes - Velmora Post", "Velmora Post") == "Ferry resumes"
     assert strip_site_name("Velmora Post » Ferry resumes", "Velmora Post") == "Ferry resumes"
-    assert strip_site_name("Ferry resumes: what changes | Velmora Post", "Velmora Post") == "Ferry resumes: what changes"
+    assert (
+        strip_site_name("Ferry resumes: what changes | Velmora Post", "Velmora Post")
+        == "Ferry resumes: what changes"
+    )
 
 
 def test_strip_site_name_leaves_other_titles_alone():
@@ -125,52 +157,82 @@ def test_strip_site_name_leaves_other_titles_alone():
 
 
 def test_strip_site_name_keeps_separators_inside_the_headline():
-    assert strip_site_name("Ferry resumes - what changes - Velmora Post", "Velmora Post") == "Ferry resumes - what changes"
+    assert (
+        strip_site_name("Ferry resumes - what changes - Velmora Post", "Velmora Post")
+        == "Ferry resumes - what changes"
+    )
 
 
 def test_strip_site_name_needs_the_whole_site_name():
-    assert strip_site_name("US - China trade truce holds", "USA Today") == "US - China trade truce holds"
+    assert (
+        strip_site_name("US - China trade truce holds", "USA Today")
+        == "US - China trade truce holds"
+    )
 
 
 def test_find_canonical_resolves_and_ignores_home_pages():
-    tree = lxml_html.fromstring('<html><head><link rel="canonical" href="/2024/a"></head><body></body></html>')
-    assert find_canonical(tree, {}, "https://x.example.com/amp/2024/a") == "https://x.example.com/2024/a"
-    home = lxml_html.fromstring('<html><head><link rel="canonical" href="https://x.example.com/"></head></html>')
-    assert find_canonical(home, {}, "https://x.example.com/2024/a") == "https://x.example.com/2024/a"
-    assert find_canonical(home, {"og:url": "https://x.example.com/og/a"}, "https://x.example.com/2024/a") == (
-        "https://x.example.com/og/a")
+    tree = lxml_html.fromstring(
+        '<html><head><link rel="canonical" href="/2024/a"></head><body></body></html>'
+    )
+    assert (
+        find_canonical(tree, {}, "https://x.example.com/amp/2024/a")
+        == "https://x.example.com/2024/a"
+    )
+    home = lxml_html.fromstring(
+        '<html><head><link rel="canonical" href="https://x.example.com/"></head></html>'
+    )
+    assert (
+        find_canonical(home, {}, "https://x.example.com/2024/a") == "https://x.example.com/2024/a"
+    )
+    assert find_canonical(
+        home, {"og:url": "https://x.example.com/og/a"}, "https://x.example.com/2024/a"
+    ) == ("https://x.example.com/og/a")
 
 
 # -- extract_document -----------------------------------------------------------------------------
 
 URL = "https://velmora.example.org/2024/barrier?utm_source=rss"
 PARAGRAPHS = [
-    ("The river authority in Velmora opened its new flood barrier on Tuesday after four years of construction "
-    "along the eastern bank of the Ostra."),
-    ("Engineers said the steel gates can hold back water two metres above the highest level ever recorded in the "
-    "town, set during the spring storms of the last decade."),
-    ("Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, gathered on the "
-    "embankment to watch the first closing of the gates."),
-    ("The project cost 140 million euros, most of it paid by the regional government, and the authority expects "
-    "upkeep to cost about two million euros a year."),
+    (
+        "The river authority in Velmora opened its new flood barrier on Tuesday after four years of construction "
+        "along the eastern bank of the Ostra."
+    ),
+    (
+        "Engineers said the steel gates can hold back water two metres above the highest level ever recorded in the "
+        "town, set during the spring storms of the last decade."
+    ),
+    (
+        "Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, gathered on the "
+        "embankment to watch the first closing of the gates."
+    ),
+    (
+        "The project cost 140 million euros, most of it paid by the regional government, and the authority expects "
+        "upkeep to cost about two million euros a year."
+    ),
 ]
-JSON_LD = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", '
-           '"name": "Velmora Post"}, {"@type": "NewsArticle", "headline": "Velmora flood barrier opens", '
-           '"datePublished": "2024-05-20T08:00:00+02:00", "author": {"@type": "Person", '
-           '"name": "By Mira Holt, River Correspondent"}}]}</script>')
+JSON_LD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", '
+    '"name": "Velmora Post"}, {"@type": "NewsArticle", "headline": "Velmora flood barrier opens", '
+    '"datePublished": "2024-05-20T08:00:00+02:00", "author": {"@type": "Person", '
+    '"name": "By Mira Holt, River Correspondent"}}]}</script>'
+)
 
 
 def article_html(head: str = "", extra: str = "", h1: str = "Velmora flood barrier opens") -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
-    return (f"<html><head><title>Velmora flood barrier opens | Velmora Post</title>{head}</head><body>"
-            f"<nav><a href='/'>Home</a> <a href='/city'>City</a></nav>"
-            f"<article><h1>{h1}</h1>{paragraphs}{extra}</article>"
-            f"<footer><p>Velmora Post, 12 Quay Street</p></footer></body></html>")
+    return (
+        f"<html><head><title>Velmora flood barrier opens | Velmora Post</title>{head}</head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/city'>City</a></nav>"
+        f"<article><h1>{h1}</h1>{paragraphs}{extra}</article>"
+        f"<footer><p>Velmora Post, 12 Quay Street</p></footer></body></html>"
+    )
 
 
 def test_json_ld_date_wins_over_feed_date(make_page):
     feed_date = datetime(2024, 5, 22, 6, 0, tzinfo=UTC)
-    page = make_page(URL, article_html(JSON_LD), item=FeedItem(published_at=feed_date, title="Feed title"))
+    page = make_page(
+        URL, article_html(JSON_LD), item=FeedItem(published_at=feed_date, title="Feed title")
+    )
     doc = extract_document(page)
     assert isinstance(doc, Document)
     assert doc.published_at == datetime(2024, 5, 20, 8, 0, tzinfo=timezone(timedelta(hours=2)))
@@ -181,7 +243,9 @@ def test_json_ld_date_wins_over_feed_date(make_page):
 
 def test_feed_date_is_used_when_the_page_has_none(make_page):
     feed_date = datetime(2024, 5, 22, 6, 0, tzinfo=UTC)
-    page = make_page(URL, article_html(), item=FeedItem(published_at=feed_date, authors=["By Tom Berg"]))
+    page = make_page(
+        URL, article_html(), item=FeedItem(published_at=feed_date, authors=["By Tom Berg"])
+    )
     doc = extract_document(page)
     assert isinstance(doc, Document)
     assert (doc.published_at, doc.date_source) == (feed_date, "feed")
@@ -192,9 +256,14 @@ def test_meta_date_and_time_tag(make_page):
     meta = '<meta property="article:published_time" content="2024-05-19T10:00:00Z">'
     doc = extract_document(make_page(URL, article_html(meta)))
     assert (doc.published_at, doc.date_source) == (datetime(2024, 5, 19, 10, 0, tzinfo=UTC), "meta")
-    time_tag = '<p><time datetime="2024-05-18T07:30:00+00:00" itemprop="datePublished">18 May</time></p>'
+    time_tag = (
+        '<p><time datetime="2024-05-18T07:30:00+00:00" itemprop="datePublished">18 May</time></p>'
+    )
     doc = extract_document(make_page(URL, article_html(extra=time_tag)))
-    assert (doc.published_at, doc.date_source) == (datetime(2024, 5, 18, 7, 30, tzinfo=UTC), "time-tag")
+    assert (doc.published_at, doc.date_source) == (
+        datetime(2024, 5, 18, 7, 30, tzinfo=UTC),
+        "time-tag",
+    )
 
 
 def test_canonical_link_is_used(make_page):
@@ -204,13 +273,17 @@ def test_canonical_link_is_used(make_page):
 
 
 def test_without_canonical_the_final_url_is_used(make_page):
-    doc = extract_document(make_page(URL, article_html(), final_url="https://velmora.example.org/2024/final"))
+    doc = extract_document(
+        make_page(URL, article_html(), final_url="https://velmora.example.org/2024/final")
+    )
     assert doc.canonical_url == "https://velmora.example.org/2024/final"
 
 
 def test_document_fields(make_page):
-    head = ('<meta property="og:site_name" content="Velmora Post">'
-            '<meta property="og:description" content="Four years of works end on the Ostra.">')
+    head = (
+        '<meta property="og:site_name" content="Velmora Post">'
+        '<meta property="og:description" content="Four years of works end on the Ostra.">'
+    )
     figure = '<figure><img src="gates.jpg"><figcaption>The  gates seen from the EAST bank.</figcaption></figure>'
     doc = extract_document(make_page(URL, article_html(head, extra=figure)))
     assert isinstance(doc, Document)
@@ -226,12 +299,20 @@ def test_document_fields(make_page):
 def test_page_of_linked_headlines_is_not_an_article(make_page):
     items = "".join(
         f"<h2><a href='/2024/story-{i}'>Council debates budget item number {i} for the harbour</a></h2>"
-        f"<p>Teaser {i}.</p>" for i in range(6))
-    page = make_page("https://velmora.example.org/", f"<html><head><title>Velmora Post</title></head>"
-                                                     f"<body><main>{items}</main></body></html>")
+        f"<p>Teaser {i}.</p>"
+        for i in range(6)
+    )
+    page = make_page(
+        "https://velmora.example.org/",
+        f"<html><head><title>Velmora Post</title></head><body><main>{items}</main></body></html>",
+    )
     result = extract_document(page)
     assert isinstance(result, Reject)
-    assert (result.stage, result.source, result.reason) == ("extract", "velmora-post", "not an article")
+    assert (result.stage, result.source, result.reason) == (
+        "extract",
+        "velmora-post",
+        "not an article",
+    )
     assert result.url == "https://velmora.example.org/"
 
 
@@ -256,7 +337,16 @@ def test_empty_page_has_no_article_text(make_page):
 def test_plain_text_page(make_page):
     body = "Night buses return\n\nThe first night bus ran on Friday.\n\n\nDrivers said the route was quiet."
     item = FeedItem(published_at=datetime(2024, 4, 5, tzinfo=UTC), authors=["By Ann Lee"])
-    doc = extract_document(make_page("file:///docs/b.txt", body, content_type="text/plain", item=item))
+    doc = extract_document(
+        make_page("file:///docs/b.txt", body, content_type="text/plain", item=item)
+    )
     assert doc.title == "Night buses return"
-    assert doc.paragraphs == ["The first night bus ran on Friday.", "Drivers said the route was quiet."]
-    assert (doc.published_at, doc.date_source, doc.authors) == (item.published_at, "feed", ["Ann Lee"])
+    assert doc.paragraphs == [
+        "The first night bus ran on Friday.",
+        "Drivers said the route was quiet.",
+    ]
+    assert (doc.published_at, doc.date_source, doc.authors) == (
+        item.published_at,
+        "feed",
+        ["Ann Lee"],
+    )

@@ -83,7 +83,11 @@ def test_rss_item_without_link_is_a_discover_reject():
     _, rejects = parse_feed(RSS, "https://velmora.example.org/rss.xml", "velmora-post")
     assert len(rejects) == 1
     reject = rejects[0]
-    assert (reject.stage, reject.source, reject.reason) == ("discover", "velmora-post", "feed item without link")
+    assert (reject.stage, reject.source, reject.reason) == (
+        "discover",
+        "velmora-post",
+        "feed item without link",
+    )
     assert reject.detail == "An item with no link at all"
 
 
@@ -96,25 +100,37 @@ def test_atom_relative_links_resolve_against_the_feed_url():
     ]
     tram, market = candidates
     assert tram.item.title == "Tram line extension approved"
-    assert tram.item.published_at == datetime(2024, 4, 1, 7, 15, tzinfo=UTC)  # published wins over updated
+    assert tram.item.published_at == datetime(
+        2024, 4, 1, 7, 15, tzinfo=UTC
+    )  # published wins over updated
     assert tram.item.authors == ["Tom Berg", "Lia Fontaine"]
     assert market.item.published_at == datetime(2024, 4, 3, 6, 0, tzinfo=UTC)  # only updated
 
 
 def test_json_feed_items_become_candidates():
-    body = json.dumps({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": "Orchard Weekly",
-        "items": [
-            {"id": "1", "url": "https://orchard.example.com/p/apple-harvest", "title": "Apple harvest starts early",
-             "date_published": "2024-04-03T12:00:00Z", "authors": [{"name": "Kim Ode"}], "content_text": "..."},
-            {"id": "2", "url": "/p/cider-fair", "title": "Cider fair returns"},
-        ],
-    }).encode()
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Orchard Weekly",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "https://orchard.example.com/p/apple-harvest",
+                    "title": "Apple harvest starts early",
+                    "date_published": "2024-04-03T12:00:00Z",
+                    "authors": [{"name": "Kim Ode"}],
+                    "content_text": "...",
+                },
+                {"id": "2", "url": "/p/cider-fair", "title": "Cider fair returns"},
+            ],
+        }
+    ).encode()
     candidates, rejects = parse_feed(body, "https://orchard.example.com/feed.json", "orchard")
     assert rejects == []
-    assert [c.url for c in candidates] == ["https://orchard.example.com/p/apple-harvest",
-                                           "https://orchard.example.com/p/cider-fair"]
+    assert [c.url for c in candidates] == [
+        "https://orchard.example.com/p/apple-harvest",
+        "https://orchard.example.com/p/cider-fair",
+    ]
     assert candidates[0].item.title == "Apple harvest starts early"
     assert candidates[0].item.published_at == datetime(2024, 4, 3, 12, 0, tzinfo=UTC)
     assert candidates[0].item.authors == ["Kim Ode"]
@@ -128,7 +144,10 @@ def test_html_in_titles_is_reduced_to_words():
     <link>https://velmora.example.org/budget</link></item>
     </channel></rss>"""
     candidates, _ = parse_feed(rss, "https://velmora.example.org/rss.xml", "velmora-post")
-    assert [c.item.title for c in candidates] == ["Breaking: dam holds & town sighs", 'Council votes "yes" on budget']
+    assert [c.item.title for c in candidates] == [
+        "Breaking: dam holds & town sighs",
+        'Council votes "yes" on budget',
+    ]
 
 
 def test_plain_text_helper():
@@ -138,7 +157,9 @@ def test_plain_text_helper():
 
 
 def test_html_page_is_not_a_feed():
-    candidates, rejects = parse_feed(b"<html><body><p>Welcome</p></body></html>", "https://x.example.com/", "s")
+    candidates, rejects = parse_feed(
+        b"<html><body><p>Welcome</p></body></html>", "https://x.example.com/", "s"
+    )
     assert candidates == []
     assert [(r.stage, r.reason) for r in rejects] == [("discover", "not a feed")]
 
@@ -190,9 +211,13 @@ def test_urlset_with_news_publication_date():
         "https://linden.example.net/about",
     ]
     bridge, buses, about = candidates
-    assert bridge.item.published_at == datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=2)))
+    assert bridge.item.published_at == datetime(
+        2024, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=2))
+    )
     assert bridge.item.title == "Bridge repairs & detours"
-    assert buses.item.published_at is None  # lastmod says when the page changed, not when it was published
+    assert (
+        buses.item.published_at is None
+    )  # lastmod says when the page changed, not when it was published
     assert buses.item.modified_at == datetime(2024, 5, 1, tzinfo=UTC)
     assert buses.item.title is None
     assert about.item.published_at is None
@@ -201,21 +226,30 @@ def test_urlset_with_news_publication_date():
 def test_sitemapindex_lists_nested_sitemaps():
     candidates, nested = parse_sitemap(INDEX, "https://linden.example.net/sitemap.xml", "linden")
     assert candidates == []
-    assert nested == ["https://linden.example.net/sitemaps/news-1.xml",
-                      "https://linden.example.net/sitemaps/news-2.xml"]
+    assert nested == [
+        "https://linden.example.net/sitemaps/news-1.xml",
+        "https://linden.example.net/sitemaps/news-2.xml",
+    ]
 
 
 def test_gzipped_sitemap():
-    _, nested = parse_sitemap(gzip.compress(INDEX), "https://linden.example.net/sitemap.xml.gz", "linden")
+    _, nested = parse_sitemap(
+        gzip.compress(INDEX), "https://linden.example.net/sitemap.xml.gz", "linden"
+    )
     assert len(nested) == 2
 
 
 def test_sitemap_source_follows_the_index(server):
-    server.add("/sitemap.xml", body=INDEX.replace(b"https://linden.example.net", server.url("").encode()),
-               content_type="application/xml")
+    server.add(
+        "/sitemap.xml",
+        body=INDEX.replace(b"https://linden.example.net", server.url("").encode()),
+        content_type="application/xml",
+    )
     server.add("/sitemaps/news-1.xml", body=URLSET, content_type="application/xml")
     # news-2.xml is not routed: the local server answers 404
-    source = Source(name="linden", kind="sitemap", url=server.url("/sitemap.xml"), allow_private_network=True)
+    source = Source(
+        name="linden", kind="sitemap", url=server.url("/sitemap.xml"), allow_private_network=True
+    )
     found = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
     candidates, rejects = found.candidates, found.rejects
     assert [c.url for c in candidates] == [
@@ -229,19 +263,30 @@ def test_sitemap_source_follows_the_index(server):
 
 
 def test_feed_source_fetch_failure_is_one_reject(server):
-    source = Source(name="velmora-post", kind="feed", url=server.url("/gone.xml"), allow_private_network=True)
+    source = Source(
+        name="velmora-post", kind="feed", url=server.url("/gone.xml"), allow_private_network=True
+    )
     found = discover(source, Fetcher(Settings(retries=0, host_delay=0)))
     candidates, rejects = found.candidates, found.rejects
     assert candidates == []
-    assert [(r.stage, r.source, r.reason) for r in rejects] == [("discover", "velmora-post", "http 404")]
+    assert [(r.stage, r.source, r.reason) for r in rejects] == [
+        ("discover", "velmora-post", "http 404")
+    ]
 
 
 def test_feed_source_deduplicates_links(server):
-    rss = RSS.replace(b"  /2024/04/library-hours  ", b"https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss")
+    rss = RSS.replace(
+        b"  /2024/04/library-hours  ",
+        b"https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss",
+    )
     server.add("/rss.xml", body=rss, content_type="application/rss+xml")
-    source = Source(name="velmora-post", kind="feed", url=server.url("/rss.xml"), allow_private_network=True)
+    source = Source(
+        name="velmora-post", kind="feed", url=server.url("/rss.xml"), allow_private_network=True
+    )
     candidates = discover(source, Fetcher(Settings(retries=0, host_delay=0))).candidates
-    assert [c.url for c in candidates] == ["https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss"]
+    assert [c.url for c in candidates] == [
+        "https://velmora.example.org/2024/04/ferry-resumes?utm_source=rss"
+    ]
 
 
 # -- local folders ----------------------------------------------------------------------------------
@@ -252,13 +297,24 @@ def folder(tmp_path):
     root = tmp_path / "docs"
     (root / "sub").mkdir(parents=True)
     (root / "a.html").write_text("<html><body><p>Orchard story</p></body></html>", encoding="utf-8")
-    (root / "sub" / "b.txt").write_text("Night buses\n\nThe first night bus ran on Friday.", encoding="utf-8")
+    (root / "sub" / "b.txt").write_text(
+        "Night buses\n\nThe first night bus ran on Friday.", encoding="utf-8"
+    )
     lines = [
-        json.dumps({"url": "https://j.example.com/1", "html": "<p>One</p>", "title": "First",
-                    "published_at": "2024-01-02T03:04:05Z", "authors": "Ann Lee"}),
+        json.dumps(
+            {
+                "url": "https://j.example.com/1",
+                "html": "<p>One</p>",
+                "title": "First",
+                "published_at": "2024-01-02T03:04:05Z",
+                "authors": "Ann Lee",
+            }
+        ),
         "{this is not json",
         "",
-        json.dumps({"url": "https://j.example.com/2", "text": "Two", "authors": ["Bo Chan", "Cy Dee"]}),
+        json.dumps(
+            {"url": "https://j.example.com/2", "text": "Two", "authors": ["Bo Chan", "Cy Dee"]}
+        ),
         json.dumps({"text": "Three, with no url"}),
     ]
     (root / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -278,7 +334,10 @@ def test_directory_source(folder):
         (folder / "sub" / "b.txt").as_uri(),
     ]
     html_page = by_url[(folder / "a.html").as_uri()]
-    assert (html_page.content_type, html_page.body) == ("text/html", b"<html><body><p>Orchard story</p></body></html>")
+    assert (html_page.content_type, html_page.body) == (
+        "text/html",
+        b"<html><body><p>Orchard story</p></body></html>",
+    )
     txt = by_url[(folder / "sub" / "b.txt").as_uri()]
     assert txt.content_type == "text/plain"
     assert txt.body.startswith(b"Night buses")
@@ -287,7 +346,11 @@ def test_directory_source(folder):
     assert one.item.published_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert one.item.authors == ["Ann Lee"]
     two = by_url["https://j.example.com/2"]
-    assert (two.content_type, two.body, two.item.authors) == ("text/plain", b"Two", ["Bo Chan", "Cy Dee"])
+    assert (two.content_type, two.body, two.item.authors) == (
+        "text/plain",
+        b"Two",
+        ["Bo Chan", "Cy Dee"],
+    )
     assert all(c.source == "archive" for c in candidates)
 
     assert len(rejects) == 1
@@ -301,22 +364,30 @@ def test_directory_rejects_unsupported_files(tmp_path):
     found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
     candidates, rejects = found.candidates, found.rejects
     assert candidates == []
-    assert [(r.stage, r.reason, r.detail) for r in rejects] == [("discover", "unsupported file type", ".pdf")]
+    assert [(r.stage, r.reason, r.detail) for r in rejects] == [
+        ("discover", "unsupported file type", ".pdf")
+    ]
 
 
 def test_jsonl_record_without_body_is_rejected(tmp_path):
-    (tmp_path / "x.jsonl").write_text('{"url": "https://j.example.com/9", "title": "No body"}\n[1, 2]\n')
+    (tmp_path / "x.jsonl").write_text(
+        '{"url": "https://j.example.com/9", "title": "No body"}\n[1, 2]\n'
+    )
     found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
     candidates, rejects = found.candidates, found.rejects
     assert candidates == []
-    assert [(r.reason, r.url.rsplit("#", 1)[1]) for r in rejects] == [("bad jsonl record", "L1"),
-                                                                       ("bad jsonl record", "L2")]
+    assert [(r.reason, r.url.rsplit("#", 1)[1]) for r in rejects] == [
+        ("bad jsonl record", "L1"),
+        ("bad jsonl record", "L2"),
+    ]
     assert rejects[0].detail == "needs 'html' or 'text'"
 
 
 def test_jsonl_record_with_wrong_types_is_a_reject_not_a_crash(tmp_path):
-    (tmp_path / "x.jsonl").write_text('{"url": "https://j.example.com/1", "text": 42}\n'
-                                      '{"url": "https://j.example.com/2", "text": "Fine"}\n')
+    (tmp_path / "x.jsonl").write_text(
+        '{"url": "https://j.example.com/1", "text": 42}\n'
+        '{"url": "https://j.example.com/2", "text": "Fine"}\n'
+    )
     found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
     candidates, rejects = found.candidates, found.rejects
     assert [c.url for c in candidates] == ["https://j.example.com/2"]
@@ -326,4 +397,8 @@ def test_jsonl_record_with_wrong_types_is_a_reject_not_a_crash(tmp_path):
 def test_fetch_error_type_is_exported():
     # discover() converts FetchError into a Reject; the class must carry the reason separately.
     err = FetchError("http 503", "https://x.example.com/")
-    assert (err.reason, err.detail, str(err)) == ("http 503", "https://x.example.com/", "http 503: https://x.example.com/")
+    assert (err.reason, err.detail, str(err)) == (
+        "http 503",
+        "https://x.example.com/",
+        "http 503: https://x.example.com/",
+    )

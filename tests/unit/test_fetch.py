@@ -52,7 +52,9 @@ def test_200_page(server, fetcher):
 
 def test_user_agent_is_sent(server):
     server.add("/ua", body="ok", content_type="text/plain")
-    Fetcher(Settings(retries=0, host_delay=0, user_agent="newsetl-test/9")).get(server.url("/ua"), allow_private=True)
+    Fetcher(Settings(retries=0, host_delay=0, user_agent="newsetl-test/9")).get(
+        server.url("/ua"), allow_private=True
+    )
     assert server.last_headers["/ua"]["User-Agent"] == "newsetl-test/9"
 
 
@@ -72,17 +74,25 @@ def test_500_is_retried_then_fails(server, fetcher):
 
 
 def test_500_then_200_succeeds(server, fetcher):
-    server.add_sequence("/flaky", [(503, {"Retry-After": "0"}, b""),
-                                   (200, {"Content-Type": "text/html", "Content-Length": "2"}, b"ok")])
+    server.add_sequence(
+        "/flaky",
+        [
+            (503, {"Retry-After": "0"}, b""),
+            (200, {"Content-Type": "text/html", "Content-Length": "2"}, b"ok"),
+        ],
+    )
     assert fetcher.get(server.url("/flaky"), allow_private=True).body == b"ok"
     assert server.hits["/flaky"] == 2
 
 
 def test_429_with_retry_after_zero_then_200(server, fetcher):
-    server.add_sequence("/busy", [
-        (429, {"Retry-After": "0", "Content-Length": "0"}, b""),
-        (200, {"Content-Type": "text/html", "Content-Length": str(len(PAGE))}, PAGE.encode()),
-    ])
+    server.add_sequence(
+        "/busy",
+        [
+            (429, {"Retry-After": "0", "Content-Length": "0"}, b""),
+            (200, {"Content-Type": "text/html", "Content-Length": str(len(PAGE))}, PAGE.encode()),
+        ],
+    )
     started = time.monotonic()
     fetched = fetcher.get(server.url("/busy"), allow_private=True)
     assert fetched.status == 200
@@ -113,7 +123,11 @@ def test_redirect_loop(server, fetcher):
 def test_every_redirect_hop_is_checked_for_private_network(server, fetcher, monkeypatch):
     # Pretend 127.0.0.1 is public and only "localhost" private: the redirect target must be refused.
     monkeypatch.setattr("newsetl.fetch.http.is_private_host", lambda host: host == "localhost")
-    server.add("/hop", status=302, headers={"Location": server.url("/ferry").replace("127.0.0.1", "localhost")})
+    server.add(
+        "/hop",
+        status=302,
+        headers={"Location": server.url("/ferry").replace("127.0.0.1", "localhost")},
+    )
     server.add("/ferry", body=PAGE)
     assert reason_of(lambda: fetcher.get(server.url("/hop"))) == "private network refused"
     assert (server.hits["/hop"], server.hits["/ferry"]) == (1, 0)
@@ -129,7 +143,9 @@ def test_declared_body_larger_than_limit(server):
 
 
 def test_streamed_body_larger_than_limit(server):
-    server.add("/stream", body=b"y" * 5000, length=False)  # no Content-Length: counted while reading
+    server.add(
+        "/stream", body=b"y" * 5000, length=False
+    )  # no Content-Length: counted while reading
     fetcher = Fetcher(Settings(retries=0, host_delay=0, max_body_bytes=1000))
     with pytest.raises(FetchError) as caught:
         fetcher.get(server.url("/stream"), allow_private=True)
@@ -154,7 +170,10 @@ def test_wrong_content_type(server, fetcher):
 def test_accepted_content_type_and_missing_content_type_pass(server, fetcher):
     server.add("/page", body=PAGE, content_type="application/xhtml+xml; charset=utf-8")
     server.add("/untyped", body=b"raw", content_type=None)
-    assert fetcher.get(server.url("/page"), allow_private=True, accept=("html",)).content_type == "application/xhtml+xml"
+    assert (
+        fetcher.get(server.url("/page"), allow_private=True, accept=("html",)).content_type
+        == "application/xhtml+xml"
+    )
     assert fetcher.get(server.url("/untyped"), allow_private=True, accept=("html",)).body == b"raw"
 
 
@@ -190,7 +209,10 @@ def test_connection_error(fetcher):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     fetcher = Fetcher(Settings(retries=0, host_delay=0))
-    assert reason_of(lambda: fetcher.get(f"http://127.0.0.1:{port}/", allow_private=True)) == "connection error"
+    assert (
+        reason_of(lambda: fetcher.get(f"http://127.0.0.1:{port}/", allow_private=True))
+        == "connection error"
+    )
 
 
 def test_host_is_skipped_after_repeated_failures(server):
@@ -199,7 +221,9 @@ def test_host_is_skipped_after_repeated_failures(server):
     fetcher = Fetcher(Settings(retries=0, host_delay=0))
     for _ in range(3):
         assert reason_of(lambda: fetcher.get(server.url("/down"), allow_private=True)) == "http 503"
-    assert reason_of(lambda: fetcher.get(server.url("/ferry"), allow_private=True)) == "host skipped"
+    assert (
+        reason_of(lambda: fetcher.get(server.url("/ferry"), allow_private=True)) == "host skipped"
+    )
     assert server.hits["/ferry"] == 0
 
 
@@ -215,9 +239,19 @@ def test_host_delay_spaces_requests(server):
 # -- Retry-After ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "seconds"), [
-    ("0", 0.0), ("5", 5.0), ("2.5", 2.5), ("-3", 0.0), ("3600", 60.0), (None, None), ("", None), ("soon", None),
-])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0.0),
+        ("5", 5.0),
+        ("2.5", 2.5),
+        ("-3", 0.0),
+        ("3600", 60.0),
+        (None, None),
+        ("", None),
+        ("soon", None),
+    ],
+)
 def test_retry_after_seconds(value, seconds):
     assert retry_after_seconds(value) == seconds
 
@@ -245,7 +279,9 @@ def test_retry_after_nan_is_ignored():
 def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
     server.add("/a", body=PAGE)
     server.add("/c", body="<p>c</p>")
-    source = Source(name="velmora-post", kind="urls", urls=[server.url("/a")], allow_private_network=True)
+    source = Source(
+        name="velmora-post", kind="urls", urls=[server.url("/a")], allow_private_network=True
+    )
     item = FeedItem(title="Ferry", published_at=datetime(2024, 4, 2, tzinfo=UTC))
     candidates = [
         Candidate("velmora-post", server.url("/a") + "?utm_source=rss", item=item),
@@ -267,7 +303,12 @@ def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
     page = result.pages[0]
     assert page.url_key == normalize_url(server.url("/a"))
     assert page.raw_id == raw_id("run-7", page.url)
-    assert (page.run_id, page.source, page.status, page.content_type) == ("run-7", "velmora-post", 200, "text/html")
+    assert (page.run_id, page.source, page.status, page.content_type) == (
+        "run-7",
+        "velmora-post",
+        200,
+        "text/html",
+    )
     assert page.body == PAGE.encode()
     assert page.item is item
     assert json.loads(page.headers)["content-type"] == "text/html; charset=utf-8"
@@ -276,20 +317,30 @@ def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
 
 def test_fetch_pages_uses_bodies_discovery_already_has(server, fetcher):
     source = Source(name="archive", kind="urls", urls=["https://a.example.com/"])
-    candidate = Candidate("archive", "https://a.example.com/local", body=b"Plain story", content_type="text/plain")
+    candidate = Candidate(
+        "archive", "https://a.example.com/local", body=b"Plain story", content_type="text/plain"
+    )
     result = fetch_pages(source, [candidate], fetcher, "run-1", set())
     assert len(result.pages) == 1
     page = result.pages[0]
     assert (page.body, page.content_type, page.status, page.final_url) == (
-        b"Plain story", "text/plain", 200, "https://a.example.com/local")
+        b"Plain story",
+        "text/plain",
+        200,
+        "https://a.example.com/local",
+    )
     assert result.rejects == []
 
 
 def test_fetch_pages_stops_at_max_articles(server, fetcher):
     for name in ("/1", "/2", "/3"):
         server.add(name, body=PAGE)
-    source = Source(name="s", kind="urls", urls=[server.url("/1")], allow_private_network=True, max_articles=2)
-    result = fetch_pages(source, [Candidate("s", server.url(n)) for n in ("/1", "/2", "/3")], fetcher, "r", set())
+    source = Source(
+        name="s", kind="urls", urls=[server.url("/1")], allow_private_network=True, max_articles=2
+    )
+    result = fetch_pages(
+        source, [Candidate("s", server.url(n)) for n in ("/1", "/2", "/3")], fetcher, "r", set()
+    )
     assert [p.url for p in result.pages] == [server.url("/1"), server.url("/2")]
     assert result.skipped == 1
     assert server.hits["/3"] == 0
@@ -308,16 +359,28 @@ def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
 
     for n in range(5):
         server.add(f"/p{n}", body=f"<html><body><p>page {n}</p></body></html>")
-    source = Source(name="quay", kind="urls", urls=[server.url(f"/p{n}") for n in range(5)],
-                    allow_private_network=True)
+    source = Source(
+        name="quay",
+        kind="urls",
+        urls=[server.url(f"/p{n}") for n in range(5)],
+        allow_private_network=True,
+    )
     flushed = []
 
     def sink(pages):
         flushed.append(len(pages))
         return write_raw(pages, tmp_path / "raw")
 
-    result = fetch_pages(source, [Candidate("quay", u) for u in source.urls], Fetcher(Settings(host_delay=0)),
-                         "run-1", set(), workers=1, sink=sink, flush_every=2)
+    result = fetch_pages(
+        source,
+        [Candidate("quay", u) for u in source.urls],
+        Fetcher(Settings(host_delay=0)),
+        "run-1",
+        set(),
+        workers=1,
+        sink=sink,
+        flush_every=2,
+    )
     result.flush(sink)
     assert flushed == [2, 2, 1] and result.pages == [] and result.fetched == 5
     archived = [p.url for batch in read_raw(tmp_path / "raw", files=result.archived) for p in batch]
@@ -333,11 +396,20 @@ def test_pages_refused_for_what_they_are_are_not_asked_again(server, tmp_path):
     from newsetl.fetch.archive import seen_url_keys, write_raw
 
     server.add("/report.pdf", body="%PDF-1.4", content_type="application/pdf")
-    source = Source(name="quay", kind="urls", urls=[server.url("/report.pdf")], allow_private_network=True)
-    result = fetch_pages(source, [Candidate("quay", source.urls[0])], Fetcher(Settings(host_delay=0)), "run-1", set())
+    source = Source(
+        name="quay", kind="urls", urls=[server.url("/report.pdf")], allow_private_network=True
+    )
+    result = fetch_pages(
+        source, [Candidate("quay", source.urls[0])], Fetcher(Settings(host_delay=0)), "run-1", set()
+    )
     assert [r.reason for r in result.rejects] == ["wrong content type"]
     assert [(d.kind, d.status) for d in result.documents] == [("refused", 200)]
     write_raw(result.documents, tmp_path / "raw")
-    again = fetch_pages(source, [Candidate("quay", source.urls[0])], Fetcher(Settings(host_delay=0)), "run-2",
-                        seen_url_keys(tmp_path / "raw"))
+    again = fetch_pages(
+        source,
+        [Candidate("quay", source.urls[0])],
+        Fetcher(Settings(host_delay=0)),
+        "run-2",
+        seen_url_keys(tmp_path / "raw"),
+    )
     assert again.rejects == [] and again.skipped == 1

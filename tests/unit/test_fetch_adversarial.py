@@ -28,7 +28,9 @@ from newsetl.records import Candidate
 from newsetl.sources import Source
 from newsetl.urls import normalize_url
 
-PAGE = b"<html><head><title>Quay</title></head><body><p>The quay reopened at noon.</p></body></html>"
+PAGE = (
+    b"<html><head><title>Quay</title></head><body><p>The quay reopened at noon.</p></body></html>"
+)
 LAST_MODIFIED = "Mon, 16 Nov 2026 09:00:00 GMT"
 
 Route = Callable[["Handler", int], None]
@@ -70,8 +72,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
 
-    def reply(self, status: int, body: bytes = b"", content_type: str | None = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def reply(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str | None = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         all_headers = dict(headers or {})
         if content_type:
             all_headers.setdefault("Content-Type", content_type)
@@ -125,15 +132,23 @@ class Adversary:
         self.headers.clear()
         self.order.clear()
 
-    def fixed(self, path: str, status: int = 200, body: bytes = PAGE, content_type: str | None = "text/html",
-              headers: dict[str, str] | None = None) -> None:
+    def fixed(
+        self,
+        path: str,
+        status: int = 200,
+        body: bytes = PAGE,
+        content_type: str | None = "text/html",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.routes[path] = lambda h, hit: h.reply(status, body, content_type, headers)
 
     def sequence(self, path: str, answers: list[tuple[int, dict[str, str], bytes]]) -> None:
         """The n-th request gets the n-th answer (the last one repeats)."""
+
         def route(h: Handler, hit: int) -> None:
             status, headers, body = answers[min(hit, len(answers)) - 1]
             h.reply(status, body, headers.get("Content-Type", "text/html"), headers)
+
         self.routes[path] = route
 
 
@@ -154,7 +169,13 @@ def srv(_adversary: Adversary) -> Adversary:
 
 def settings(**changes) -> Settings:
     """Fast settings: no pacing, no retries, short timeouts, unless a test asks otherwise."""
-    base = {"host_delay": 0, "retries": 0, "connect_timeout": 2, "read_timeout": 2, "max_response_seconds": 10}
+    base = {
+        "host_delay": 0,
+        "retries": 0,
+        "connect_timeout": 2,
+        "read_timeout": 2,
+        "max_response_seconds": 10,
+    }
     return Settings(**{**base, **changes})
 
 
@@ -179,6 +200,7 @@ def test_headers_slower_than_read_timeout_is_a_timeout(srv):
     def late(h: Handler, hit: int) -> None:
         time.sleep(1.2)
         h.reply(200, PAGE)
+
     srv.routes["/late-headers"] = late
     error, took = timed_failure(Fetcher(settings(read_timeout=0.5)), srv.url("/late-headers"))
     assert error.reason == "timeout"
@@ -192,6 +214,7 @@ def test_body_stalling_longer_than_read_timeout_is_a_timeout(srv):
         h.wfile.flush()
         time.sleep(1.5)  # three read timeouts long
         h.wfile.write(PAGE[20:])
+
     srv.routes["/stall"] = stall
     error, took = timed_failure(Fetcher(settings(read_timeout=0.5)), srv.url("/stall"))
     assert took < 1.4  # the client gave up before the server resumed
@@ -200,12 +223,14 @@ def test_body_stalling_longer_than_read_timeout_is_a_timeout(srv):
 
 def test_body_stalling_longer_than_read_timeout_fails_early(srv):
     """Whatever its reason, a stalled body is abandoned after the read timeout, not waited out."""
+
     def stall(h: Handler, hit: int) -> None:
         h.head(200, {"Content-Type": "text/html", "Content-Length": str(len(PAGE))})
         h.wfile.write(PAGE[:20])
         h.wfile.flush()
         time.sleep(1.5)
         h.wfile.write(PAGE[20:])
+
     srv.routes["/stall"] = stall
     error, took = timed_failure(Fetcher(settings(read_timeout=0.5)), srv.url("/stall"))
     assert error.reason in ("timeout", "connection error")
@@ -215,9 +240,14 @@ def test_body_stalling_longer_than_read_timeout_fails_early(srv):
 def test_body_dribbling_past_max_response_seconds_is_a_timeout(srv):
     def dribble(h: Handler, hit: int) -> None:
         h.head(200, {"Content-Type": "text/html"})  # no length: the body ends at close
-        h.drip(16, b"<p>drop</p>", 0.1)  # a piece every 0.1 s (well inside read_timeout), 1.6 s in all
+        h.drip(
+            16, b"<p>drop</p>", 0.1
+        )  # a piece every 0.1 s (well inside read_timeout), 1.6 s in all
+
     srv.routes["/dribble"] = dribble
-    error, took = timed_failure(Fetcher(settings(read_timeout=0.5, max_response_seconds=1)), srv.url("/dribble"))
+    error, took = timed_failure(
+        Fetcher(settings(read_timeout=0.5, max_response_seconds=1)), srv.url("/dribble")
+    )
     assert error.reason == "timeout"
     assert error.detail == "body took over 1 s"
     assert took >= 1.0
@@ -227,9 +257,11 @@ def test_body_dribbling_is_abandoned_at_the_deadline(srv):
     def dribble(h: Handler, hit: int) -> None:
         h.head(200, {"Content-Type": "text/html"})
         h.drip(35, b"<p>drop</p>", 0.1)  # 3.5 s of body, far less than 64 KiB
+
     srv.routes["/dribble-long"] = dribble
-    error, took = timed_failure(Fetcher(settings(read_timeout=0.5, max_response_seconds=1)),
-                                srv.url("/dribble-long"))
+    error, took = timed_failure(
+        Fetcher(settings(read_timeout=0.5, max_response_seconds=1)), srv.url("/dribble-long")
+    )
     assert error.reason == "timeout"
     assert took < 2.5
 
@@ -244,6 +276,7 @@ def test_connection_reset_mid_body(srv):
         h.wfile.flush()
         time.sleep(0.1)
         h.reset()
+
     srv.routes["/reset"] = cut
     error = failure(Fetcher(settings()), srv.url("/reset"))
     assert error.reason == "connection error"
@@ -254,6 +287,7 @@ def test_body_shorter_than_content_length_then_close(srv):
     def short(h: Handler, hit: int) -> None:
         h.head(200, {"Content-Type": "text/html", "Content-Length": "10000"})
         h.wfile.write(b"<html><body><p>only this much")
+
     srv.routes["/short"] = short
     assert failure(Fetcher(settings()), srv.url("/short")).reason == "connection error"
 
@@ -261,6 +295,7 @@ def test_body_shorter_than_content_length_then_close(srv):
 def test_socket_closed_without_any_response(srv):
     def hang_up(h: Handler, hit: int) -> None:
         h.close_connection = True  # return without a status line
+
     srv.routes["/hangup"] = hang_up
     error = failure(Fetcher(settings()), srv.url("/hangup"))
     assert error.reason == "connection error"
@@ -276,8 +311,13 @@ def test_socket_reset_without_any_response(srv):
 
 
 def test_429_retry_after_is_waited_then_200(srv):
-    srv.sequence("/busy", [(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down"),
-                           (200, {"Content-Type": "text/html"}, PAGE)])
+    srv.sequence(
+        "/busy",
+        [
+            (429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down"),
+            (200, {"Content-Type": "text/html"}, PAGE),
+        ],
+    )
     fetched = Fetcher(settings(retries=1)).get(srv.url("/busy"), allow_private=True, robots=False)
     assert (fetched.status, fetched.body) == (200, PAGE)
     assert srv.hits["/busy"] == 2
@@ -286,8 +326,11 @@ def test_429_retry_after_is_waited_then_200(srv):
 
 
 def test_503_three_times_with_two_retries(srv):
-    srv.sequence("/down", [(503, {"Retry-After": "0", "Content-Type": "text/plain"}, b"down for maintenance")] * 3
-                 + [(200, {"Content-Type": "text/html"}, PAGE)])  # a fourth request would succeed
+    srv.sequence(
+        "/down",
+        [(503, {"Retry-After": "0", "Content-Type": "text/plain"}, b"down for maintenance")] * 3
+        + [(200, {"Content-Type": "text/html"}, PAGE)],
+    )  # a fourth request would succeed
     error = failure(Fetcher(settings(retries=2)), srv.url("/down"))
     assert error.reason == "http 503"
     assert error.status == 503
@@ -304,7 +347,10 @@ def test_a_host_that_keeps_failing_is_skipped(srv):
     assert [srv.hits[f"/fail-{n}"] for n in range(1, 5)] == [1, 1, 1, 0]
     # Another host of the same machine is another host.
     srv.fixed("/elsewhere", body=PAGE)
-    assert fetcher.get(srv.url("/elsewhere", host="localhost"), allow_private=True, robots=False).body == PAGE
+    assert (
+        fetcher.get(srv.url("/elsewhere", host="localhost"), allow_private=True, robots=False).body
+        == PAGE
+    )
 
 
 def test_a_host_whose_bodies_keep_stalling_is_skipped(srv):
@@ -313,6 +359,7 @@ def test_a_host_whose_bodies_keep_stalling_is_skipped(srv):
         h.wfile.write(PAGE[:20])
         h.wfile.flush()
         time.sleep(0.8)
+
     for n in range(1, 5):
         srv.routes[f"/stall-{n}"] = stall
     fetcher = Fetcher(settings(read_timeout=0.3))
@@ -363,6 +410,7 @@ def test_declared_huge_body_is_refused_without_reading_it(srv):
         h.wfile.write(b"<html>")
         h.wfile.flush()
         time.sleep(3)  # the rest never comes: reading it would stall until read_timeout
+
     srv.routes["/huge"] = huge
     error, took = timed_failure(Fetcher(settings(max_body_bytes=1_000_000)), srv.url("/huge"))
     assert error.reason == "too large"
@@ -377,6 +425,7 @@ def test_chunked_body_without_length_over_the_limit(srv):
         for _ in range(200):  # 3.2 MB if nobody stops it
             h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
         h.wfile.write(b"0\r\n\r\n")
+
     srv.routes["/chunked"] = chunked
     error = failure(Fetcher(settings(max_body_bytes=100_000)), srv.url("/chunked"))
     assert error.reason == "too large"
@@ -389,9 +438,14 @@ def test_chunked_body_under_the_limit_is_read(srv):
         for part in (PAGE[:30], PAGE[30:]):
             h.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
         h.wfile.write(b"0\r\n\r\n")
+
     srv.routes["/chunked-ok"] = chunked
-    assert Fetcher(settings(max_body_bytes=100_000)).get(srv.url("/chunked-ok"), allow_private=True,
-                                                         robots=False).body == PAGE
+    assert (
+        Fetcher(settings(max_body_bytes=100_000))
+        .get(srv.url("/chunked-ok"), allow_private=True, robots=False)
+        .body
+        == PAGE
+    )
 
 
 def test_gzip_bomb_is_too_large(srv):
@@ -425,11 +479,16 @@ def test_pdf_where_a_page_is_expected(srv):
 
 def _conditional(srv: Adversary, path: str) -> None:
     """200 with validators, 304 when the client sends them back."""
+
     def route(h: Handler, hit: int) -> None:
-        if h.headers.get("If-None-Match") == '"v1"' or h.headers.get("If-Modified-Since") == LAST_MODIFIED:
+        if (
+            h.headers.get("If-None-Match") == '"v1"'
+            or h.headers.get("If-Modified-Since") == LAST_MODIFIED
+        ):
             h.head(304, {"ETag": '"v1"'})
         else:
             h.reply(200, PAGE, headers={"ETag": '"v1"', "Last-Modified": LAST_MODIFIED})
+
     srv.routes[path] = route
 
 
@@ -441,7 +500,9 @@ def test_etag_makes_a_304(srv):
     assert first.headers["etag"] == '"v1"'
     assert "If-None-Match" not in srv.headers["/cond"]
 
-    second = fetcher.get(srv.url("/cond"), allow_private=True, robots=False, validators={"etag": '"v1"'})
+    second = fetcher.get(
+        srv.url("/cond"), allow_private=True, robots=False, validators={"etag": '"v1"'}
+    )
     assert srv.headers["/cond"]["If-None-Match"] == '"v1"'
     assert "If-Modified-Since" not in srv.headers["/cond"]
     assert (second.status, second.not_modified, second.body) == (304, True, b"")
@@ -449,8 +510,12 @@ def test_etag_makes_a_304(srv):
 
 def test_last_modified_sends_if_modified_since(srv):
     _conditional(srv, "/cond")
-    fetched = Fetcher(settings()).get(srv.url("/cond"), allow_private=True, robots=False,
-                                      validators={"last-modified": LAST_MODIFIED})
+    fetched = Fetcher(settings()).get(
+        srv.url("/cond"),
+        allow_private=True,
+        robots=False,
+        validators={"last-modified": LAST_MODIFIED},
+    )
     assert srv.headers["/cond"]["If-Modified-Since"] == LAST_MODIFIED
     assert "If-None-Match" not in srv.headers["/cond"]
     assert fetched.not_modified
@@ -459,8 +524,9 @@ def test_last_modified_sends_if_modified_since(srv):
 
 def test_stale_etag_gets_the_full_body(srv):
     _conditional(srv, "/cond")
-    fetched = Fetcher(settings()).get(srv.url("/cond"), allow_private=True, robots=False,
-                                      validators={"etag": '"v0"'})
+    fetched = Fetcher(settings()).get(
+        srv.url("/cond"), allow_private=True, robots=False, validators={"etag": '"v0"'}
+    )
     assert (fetched.status, fetched.not_modified, fetched.body) == (200, False, PAGE)
 
 
@@ -524,7 +590,10 @@ def test_robots_404_allows_everything(srv):
 def test_robots_false_skips_robots_txt(srv):
     srv.fixed("/robots.txt", body=b"User-agent: *\nDisallow: /\n", content_type="text/plain")
     srv.fixed("/private/x", body=PAGE)
-    assert Fetcher(settings()).get(srv.url("/private/x"), allow_private=True, robots=False).body == PAGE
+    assert (
+        Fetcher(settings()).get(srv.url("/private/x"), allow_private=True, robots=False).body
+        == PAGE
+    )
     assert srv.hits["/robots.txt"] == 0
 
 
@@ -542,7 +611,9 @@ def test_host_concurrency_bounds_requests_in_flight(srv, slots):
             state["most"] = max(state["most"], state["now"])
         time.sleep(0.3)
         with lock:
-            state["now"] -= 1  # before answering: the next request may start as soon as this one ends
+            state["now"] -= (
+                1  # before answering: the next request may start as soon as this one ends
+            )
         h.reply(200, PAGE)
 
     urls = [srv.url(f"/slow/{n}") for n in range(4)]
@@ -550,7 +621,9 @@ def test_host_concurrency_bounds_requests_in_flight(srv, slots):
         srv.routes[f"/slow/{n}"] = slow
     source = Source(name="quay", kind="urls", urls=urls, allow_private_network=True, robots=False)
     fetcher = Fetcher(settings(host_concurrency=slots))
-    result = fetch_pages(source, [Candidate("quay", u) for u in urls], fetcher, "run-1", set(), workers=4)
+    result = fetch_pages(
+        source, [Candidate("quay", u) for u in urls], fetcher, "run-1", set(), workers=4
+    )
     assert sorted(p.url for p in result.pages) == sorted(urls)
     assert result.rejects == []
     assert state["most"] == slots
@@ -564,8 +637,12 @@ def test_fetch_pages_archives_http_errors(srv, tmp_path):
     srv.fixed("/gone", status=404, body=b"<html>not here</html>")
     srv.fixed("/down", status=503, body=b"<html>maintenance</html>")
     urls = {name: srv.url(f"/{name}") for name in ("ok", "gone", "down")}
-    source = Source(name="quay", kind="urls", urls=list(urls.values()), allow_private_network=True, robots=False)
-    result = fetch_pages(source, [Candidate("quay", u) for u in urls.values()], Fetcher(settings()), "run-1", set())
+    source = Source(
+        name="quay", kind="urls", urls=list(urls.values()), allow_private_network=True, robots=False
+    )
+    result = fetch_pages(
+        source, [Candidate("quay", u) for u in urls.values()], Fetcher(settings()), "run-1", set()
+    )
 
     assert [p.url for p in result.pages] == [urls["ok"]]
     assert sorted((r.stage, r.source, r.url, r.reason) for r in result.rejects) == [
@@ -575,7 +652,12 @@ def test_fetch_pages_archives_http_errors(srv, tmp_path):
     by_url = {d.url: d for d in result.documents}
     assert set(by_url) == {urls["gone"], urls["down"]}
     gone = by_url[urls["gone"]]
-    assert (gone.status, gone.body, gone.kind, gone.content_type) == (404, b"<html>not here</html>", "page", "text/html")
+    assert (gone.status, gone.body, gone.kind, gone.content_type) == (
+        404,
+        b"<html>not here</html>",
+        "page",
+        "text/html",
+    )
     assert by_url[urls["down"]].status == 503
 
     raw_dir = tmp_path / "raw"
@@ -587,7 +669,9 @@ def test_fetch_pages_archives_http_errors(srv, tmp_path):
 
     # The next run asks only for the 503 page again.
     srv.hits.clear()
-    again = fetch_pages(source, [Candidate("quay", u) for u in urls.values()], Fetcher(settings()), "run-2", seen)
+    again = fetch_pages(
+        source, [Candidate("quay", u) for u in urls.values()], Fetcher(settings()), "run-2", seen
+    )
     assert again.skipped == 2
     assert (srv.hits["/ok"], srv.hits["/gone"], srv.hits["/down"]) == (0, 0, 1)
 
@@ -599,12 +683,18 @@ def test_conditional_cache_counts_new_validators_only_after_save(tmp_path):
     path = tmp_path / "state" / "validators.json"
     cache = ConditionalCache(path)
     url = "https://quay.example.org/feed.xml"
-    cache.remember(url, 200, {"etag": '"v1"', "last-modified": LAST_MODIFIED, "content-type": "application/xml"})
+    cache.remember(
+        url,
+        200,
+        {"etag": '"v1"', "last-modified": LAST_MODIFIED, "content-type": "application/xml"},
+    )
     assert cache.validators(url) is None  # not this run: a retried task must not get a 304
     assert not path.exists()
     cache.save()
     assert cache.validators(url) == {"etag": '"v1"', "last-modified": LAST_MODIFIED}
-    assert json.loads(path.read_text(encoding="utf-8")) == {url: {"etag": '"v1"', "last-modified": LAST_MODIFIED}}
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        url: {"etag": '"v1"', "last-modified": LAST_MODIFIED}
+    }
 
 
 def test_conditional_cache_304_keeps_old_validators(tmp_path):
@@ -641,7 +731,9 @@ def test_conditional_cache_round_trip_and_bad_file(tmp_path):
     assert loaded.validators("https://c.example.org/f") is None
     assert not path.with_suffix(".tmp").exists()
 
-    path.write_text("{not json", encoding="utf-8")  # a broken cache costs one full fetch, not the run
+    path.write_text(
+        "{not json", encoding="utf-8"
+    )  # a broken cache costs one full fetch, not the run
     assert ConditionalCache(path).validators("https://a.example.org/f") is None
 
 

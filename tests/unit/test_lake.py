@@ -20,8 +20,12 @@ TOPICS = TABLES["article_topics"]
 
 
 def article_rows(*rows: tuple[str, str, date | None]) -> pa.Table:
-    return ARTICLES.to_arrow([{"article_id": a, "title": t, "published_date": d, "source": "velmora-post"}
-                              for a, t, d in rows])
+    return ARTICLES.to_arrow(
+        [
+            {"article_id": a, "title": t, "published_date": d, "source": "velmora-post"}
+            for a, t, d in rows
+        ]
+    )
 
 
 def read_lake(lake, name: str) -> list[tuple]:
@@ -32,7 +36,9 @@ def read_lake(lake, name: str) -> list[tuple]:
 
 
 def parquet_files(lake, name: str) -> list[str]:
-    return sorted(p.relative_to(lake / name).parent.as_posix() for p in (lake / name).rglob("*.parquet"))
+    return sorted(
+        p.relative_to(lake / name).parent.as_posix() for p in (lake / name).rglob("*.parquet")
+    )
 
 
 def test_writing_the_same_article_twice_leaves_one_row(tmp_path):
@@ -45,15 +51,26 @@ def test_writing_the_same_article_twice_leaves_one_row(tmp_path):
 
 def test_merge_keeps_other_articles_and_partitions_by_date(tmp_path):
     lake = tmp_path / "lake"
-    written = write_table(ARTICLES, article_rows(("a1", "One", date(2024, 5, 20)), ("a2", "Two", date(2024, 5, 21))),
-                          lake)
+    written = write_table(
+        ARTICLES,
+        article_rows(("a1", "One", date(2024, 5, 20)), ("a2", "Two", date(2024, 5, 21))),
+        lake,
+    )
     assert len(written) == 2
     assert all(p.name.startswith("part-") and p.suffix == ".parquet" for p in written)
-    write_table(ARTICLES, article_rows(("a3", "Three", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21))),
-                lake)
-    assert parquet_files(lake, "articles") == ["published_date=2024-05-20", "published_date=2024-05-21"]
+    write_table(
+        ARTICLES,
+        article_rows(("a3", "Three", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21))),
+        lake,
+    )
+    assert parquet_files(lake, "articles") == [
+        "published_date=2024-05-20",
+        "published_date=2024-05-21",
+    ]
     assert read_lake(lake, "articles") == [
-        ("a1", "One", date(2024, 5, 20)), ("a2", "Two again", date(2024, 5, 21)), ("a3", "Three", date(2024, 5, 20)),
+        ("a1", "One", date(2024, 5, 20)),
+        ("a2", "Two again", date(2024, 5, 21)),
+        ("a3", "Three", date(2024, 5, 20)),
     ]
     # The partition column lives in the folder name only, like every hive-partitioned lake.
     for path in (lake / "articles").rglob("*.parquet"):
@@ -79,13 +96,30 @@ def test_without_merge_rows_are_appended(tmp_path):
 def test_child_rows_of_an_article_are_replaced_together(tmp_path):
     lake = tmp_path / "lake"
     day = date(2024, 5, 20)
-    first = TOPICS.to_arrow([{"article_id": "a1", "published_date": day, "topic_code": c, "score": 0.5}
-                             for c in ("medtop:11000000", "medtop:04000000")])
+    first = TOPICS.to_arrow(
+        [
+            {"article_id": "a1", "published_date": day, "topic_code": c, "score": 0.5}
+            for c in ("medtop:11000000", "medtop:04000000")
+        ]
+    )
     write_table(TOPICS, first, lake)
-    write_table(TOPICS, TOPICS.to_arrow([{"article_id": "a1", "published_date": day,
-                                          "topic_code": "medtop:15000000", "score": 1.0}]), lake)
-    rows = duckdb.sql(f"select article_id, topic_code from read_parquet('{table_glob(lake, 'article_topics')}')"
-                      ).fetchall()
+    write_table(
+        TOPICS,
+        TOPICS.to_arrow(
+            [
+                {
+                    "article_id": "a1",
+                    "published_date": day,
+                    "topic_code": "medtop:15000000",
+                    "score": 1.0,
+                }
+            ]
+        ),
+        lake,
+    )
+    rows = duckdb.sql(
+        f"select article_id, topic_code from read_parquet('{table_glob(lake, 'article_topics')}')"
+    ).fetchall()
     assert rows == [("a1", "medtop:15000000")]
 
 
@@ -108,7 +142,13 @@ def test_reloaded_article_without_topics_loses_its_old_topics_in_the_lake(tmp_pa
     write_lake(article_tables([make_article("a1", topics=[("medtop:11000000", 1.0)])]), warehouse)
     write_lake(article_tables([make_article("a1", topics=[])]), warehouse)
     files = list((warehouse.lake / "article_topics").glob("*/*.parquet"))
-    rows = duckdb.sql("select count(*) from read_parquet(?)", params=[[str(f) for f in files]]).fetchall()[0][0] if files else 0
+    rows = (
+        duckdb.sql(
+            "select count(*) from read_parquet(?)", params=[[str(f) for f in files]]
+        ).fetchall()[0][0]
+        if files
+        else 0
+    )
     assert rows == 0
 
 
@@ -118,16 +158,28 @@ def test_reloaded_article_without_topics_loses_its_old_topics_in_the_lake(tmp_pa
 def test_ddl_creates_every_table_and_the_views():
     con = duckdb.connect()
     con.execute(ddl())
-    tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()}
-    views = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_type = 'VIEW'").fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
+    views = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_type = 'VIEW'"
+        ).fetchall()
+    }
     assert tables == set(TABLES)
     assert {"topic_daily", "entity_daily"} <= views
     for name, table in TABLES.items():
-        columns = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
-            [name]).fetchall()]
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                [name],
+            ).fetchall()
+        ]
         assert columns == table.schema.names, name
     con.execute(ddl())  # idempotent: a second run changes nothing and does not fail
 
@@ -152,35 +204,72 @@ def enriched(make_article, aid: str, **changes):
 
 
 def counts(con, article_id: str) -> dict[str, int]:
-    return {name: con.execute(f"select count(*) from {name} where article_id = ?", [article_id]).fetchone()[0]
-            for name in ARTICLE_TABLES}
+    return {
+        name: con.execute(
+            f"select count(*) from {name} where article_id = ?", [article_id]
+        ).fetchone()[0]
+        for name in ARTICLE_TABLES
+    }
 
 
 def test_load_and_reload_replaces_child_rows(tmp_path, make_article):
     warehouse = Warehouse(tmp_path / "wh")
     with warehouse.writer() as con:
-        assert warehouse.load(con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")])) == 2
-        assert counts(con, "a1") == {"articles": 1, "article_topics": 2, "article_entities": 2,
-                                     "article_keywords": 1, "article_paragraphs": 2, "article_vectors": 1}
-        reloaded = enriched(make_article, "a1", title="Corrected", topics=[("medtop:15000000", 1.0)], entities=[],
-                            keywords=[("cup final", 0.9), ("stadium", 0.5)])
+        assert (
+            warehouse.load(
+                con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")])
+            )
+            == 2
+        )
+        assert counts(con, "a1") == {
+            "articles": 1,
+            "article_topics": 2,
+            "article_entities": 2,
+            "article_keywords": 1,
+            "article_paragraphs": 2,
+            "article_vectors": 1,
+        }
+        reloaded = enriched(
+            make_article,
+            "a1",
+            title="Corrected",
+            topics=[("medtop:15000000", 1.0)],
+            entities=[],
+            keywords=[("cup final", 0.9), ("stadium", 0.5)],
+        )
         assert warehouse.load(con, article_tables([reloaded])) == 0  # not new
-        assert counts(con, "a1") == {"articles": 1, "article_topics": 1, "article_entities": 0,
-                                     "article_keywords": 2, "article_paragraphs": 2, "article_vectors": 1}
-        assert con.execute("select topic_code from article_topics where article_id = 'a1'").fetchall() == [
-            ("medtop:15000000",)]
-        assert con.execute("select title from articles where article_id = 'a1'").fetchone() == ("Corrected",)
+        assert counts(con, "a1") == {
+            "articles": 1,
+            "article_topics": 1,
+            "article_entities": 0,
+            "article_keywords": 2,
+            "article_paragraphs": 2,
+            "article_vectors": 1,
+        }
+        assert con.execute(
+            "select topic_code from article_topics where article_id = 'a1'"
+        ).fetchall() == [("medtop:15000000",)]
+        assert con.execute("select title from articles where article_id = 'a1'").fetchone() == (
+            "Corrected",
+        )
         assert counts(con, "a2")["article_topics"] == 2  # the other article is untouched
 
 
 def test_views_count_articles_per_day(tmp_path, make_article):
     warehouse = Warehouse(tmp_path / "wh")
     with warehouse.writer() as con:
-        warehouse.load(con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")]))
-        assert con.execute("select published_date, topic, articles from topic_daily order by topic").fetchall() == [
-            (date(2024, 5, 20), "economy, business and finance", 2), (date(2024, 5, 20), "politics", 2)]
-        assert con.execute("select entity, label, articles from entity_daily order by entity").fetchall() == [
-            ("Ines Brandt", "PERSON", 2), ("Linden", "GPE", 2)]
+        warehouse.load(
+            con, article_tables([enriched(make_article, "a1"), enriched(make_article, "a2")])
+        )
+        assert con.execute(
+            "select published_date, topic, articles from topic_daily order by topic"
+        ).fetchall() == [
+            (date(2024, 5, 20), "economy, business and finance", 2),
+            (date(2024, 5, 20), "politics", 2),
+        ]
+        assert con.execute(
+            "select entity, label, articles from entity_daily order by entity"
+        ).fetchall() == [("Ines Brandt", "PERSON", 2), ("Linden", "GPE", 2)]
 
 
 def test_reader_sees_what_the_writer_loaded(tmp_path, make_article):
@@ -209,15 +298,24 @@ def test_state_readers_on_a_missing_warehouse_are_empty(tmp_path):
 def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
     warehouse = Warehouse(tmp_path / "wh")
     with warehouse.writer() as con:
-        warehouse.load(con, article_tables([
-            enriched(make_article, "a1"), enriched(make_article, "a2"),
-            enriched(make_article, "a3", published_at=datetime(2024, 4, 1, tzinfo=UTC)),
-        ]))
+        warehouse.load(
+            con,
+            article_tables(
+                [
+                    enriched(make_article, "a1"),
+                    enriched(make_article, "a2"),
+                    enriched(make_article, "a3", published_at=datetime(2024, 4, 1, tzinfo=UTC)),
+                ]
+            ),
+        )
     assert warehouse.paragraph_counts(["velmora-post"], exclude=["a3"]) == {
-        ("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}
+        ("velmora-post", "h1"): 2,
+        ("velmora-post", "h2"): 2,
+    }
     members = warehouse.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
     assert [(m.article_id, m.story_id, m.entities) for m in members] == [
-        ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})]
+        ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})
+    ]
     assert members[0].vector.shape == (4,)
 
 
@@ -225,11 +323,16 @@ def test_rebuild_from_lake(tmp_path, make_article):
     from newsetl.pipeline import write_lake
 
     warehouse = Warehouse(tmp_path / "wh")
-    write_lake(article_tables([enriched(make_article, "a1"), enriched(make_article, "a2", published_at=None)]),
-               warehouse)
+    write_lake(
+        article_tables(
+            [enriched(make_article, "a1"), enriched(make_article, "a2", published_at=None)]
+        ),
+        warehouse,
+    )
     with warehouse.writer() as con:
         rebuilt = warehouse.rebuild_from_lake(con, tuple(ARTICLE_TABLES))
         assert rebuilt["articles"] == 2
         assert rebuilt["article_topics"] == 4
-        assert con.execute("select article_id, published_date from articles order by 1").fetchall() == [
-            ("a1", date(2024, 5, 20)), ("a2", None)]
+        assert con.execute(
+            "select article_id, published_date from articles order by 1"
+        ).fetchall() == [("a1", date(2024, 5, 20)), ("a2", None)]

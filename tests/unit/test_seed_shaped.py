@@ -21,17 +21,38 @@ REPORTING = [
     "According to the Estonian Centre for Defence Investments",
 ]
 BOILERPLATE = [
-    "(Photo:", "Video of day", "Will you help", "Dear reader", "membership page", "Rumours travel",
-    "Please help us", "Follow us on", "poster", "Dispatch Morning", "daily newsletter", "Daily at 8am",
-    "Show more news", "We use cookies",
+    "(Photo:",
+    "Video of day",
+    "Will you help",
+    "Dear reader",
+    "membership page",
+    "Rumours travel",
+    "Please help us",
+    "Follow us on",
+    "poster",
+    "Dispatch Morning",
+    "daily newsletter",
+    "Daily at 8am",
+    "Show more news",
+    "We use cookies",
 ]
 
 
 def clean_article():
-    page = RawPage("raw-1", "run-1", "lakeside", "http://127.0.0.1/news/1", "k", "http://127.0.0.1/news/1", 200,
-                   "text/html", "{}", PAGE.read_bytes(),
-                   FeedItem(published_at=datetime(2026, 3, 14, 9, 40, tzinfo=UTC)),
-                   datetime(2026, 3, 15, tzinfo=UTC))
+    page = RawPage(
+        "raw-1",
+        "run-1",
+        "lakeside",
+        "http://127.0.0.1/news/1",
+        "k",
+        "http://127.0.0.1/news/1",
+        200,
+        "text/html",
+        "{}",
+        PAGE.read_bytes(),
+        FeedItem(published_at=datetime(2026, 3, 14, 9, 40, tzinfo=UTC)),
+        datetime(2026, 3, 15, tzinfo=UTC),
+    )
     articles, rejects = clean_documents([extract_document(page)])
     assert rejects == []
     return articles[0]
@@ -51,5 +72,9 @@ def test_appeal_promo_and_caption_repeats_are_gone():
 
 def test_title_and_date():
     article = clean_article()
-    assert article.title == "Estonian defence chief visits Helsinki to deepen Baltic air-defence ties"
-    assert article.published_at == datetime(2026, 3, 14, 9, 40, tzinfo=UTC)  # the feed's date: full precision
+    assert (
+        article.title == "Estonian defence chief visits Helsinki to deepen Baltic air-defence ties"
+    )
+    assert article.published_at == datetime(
+        2026, 3, 14, 9, 40, tzinfo=UTC
+    )  # the feed's date: full precision

@@ -45,7 +45,10 @@ def test_valid_file_loads_every_source(tmp_path):
     (tmp_path / "docs").mkdir()
     parsed = load_sources(write(tmp_path, VALID))
     assert [(s.name, s.kind) for s in parsed.sources] == [
-        ("velmora-post", "feed"), ("linden.gazette", "sitemap"), ("handpicked", "urls"), ("archive", "directory"),
+        ("velmora-post", "feed"),
+        ("linden.gazette", "sitemap"),
+        ("handpicked", "urls"),
+        ("archive", "directory"),
     ]
     feed, sitemap, urls, _directory = parsed.sources
     assert feed.url == "https://velmora.example.org/rss.xml"
@@ -64,7 +67,9 @@ def test_relative_path_is_resolved_against_the_files_folder(tmp_path, monkeypatc
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the working directory must not matter
     path = tmp_path / "config" / "sources.toml"
-    path.write_text('[[sources]]\nname = "archive"\nkind = "directory"\npath = "docs"\n', encoding="utf-8")
+    path.write_text(
+        '[[sources]]\nname = "archive"\nkind = "directory"\npath = "docs"\n', encoding="utf-8"
+    )
     (source,) = load_sources(path).sources
     assert source.path == (tmp_path / "config" / "docs").resolve()
     assert source.path.is_absolute()
@@ -73,7 +78,9 @@ def test_relative_path_is_resolved_against_the_files_folder(tmp_path, monkeypatc
 def test_absolute_path_is_kept(tmp_path):
     folder = tmp_path / "abs-docs"
     folder.mkdir()
-    path = write(tmp_path, f'[[sources]]\nname = "archive"\nkind = "directory"\npath = "{folder}"\n')
+    path = write(
+        tmp_path, f'[[sources]]\nname = "archive"\nkind = "directory"\npath = "{folder}"\n'
+    )
     assert load_sources(path).sources[0].path == folder
 
 
@@ -109,26 +116,40 @@ def test_bad_toml(tmp_path):
 
 
 def test_unknown_kind(tmp_path):
-    message = error_of(tmp_path, '[[sources]]\nname = "a"\nkind = "podcast"\nurl = "https://e.example.com/"\n')
+    message = error_of(
+        tmp_path, '[[sources]]\nname = "a"\nkind = "podcast"\nurl = "https://e.example.com/"\n'
+    )
     assert "source 'a'.kind" in message
     assert "'feed', 'sitemap', 'urls', 'directory' or 'warc'" in message
 
 
-@pytest.mark.parametrize(("kind", "needs"), [("feed", "url"), ("sitemap", "url"), ("urls", "urls"),
-                                             ("directory", "path"), ("warc", "path")])
+@pytest.mark.parametrize(
+    ("kind", "needs"),
+    [
+        ("feed", "url"),
+        ("sitemap", "url"),
+        ("urls", "urls"),
+        ("directory", "path"),
+        ("warc", "path"),
+    ],
+)
 def test_source_without_its_location(tmp_path, kind, needs):
     message = error_of(tmp_path, f'[[sources]]\nname = "a"\nkind = "{kind}"\n')
     assert message.endswith(f"source 'a': a {kind} source needs '{needs}'")
 
 
 def test_duplicate_names(tmp_path):
-    text = ('[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/1"\n'
-            '[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/2"\n')
+    text = (
+        '[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/1"\n'
+        '[[sources]]\nname = "twin"\nkind = "feed"\nurl = "https://e.example.com/2"\n'
+    )
     assert error_of(tmp_path, text).endswith("source name 'twin' is used twice")
 
 
-@pytest.mark.parametrize("url", ["ftp://e.example.com/feed", "e.example.com/feed", "file:///etc/passwd",
-                                 "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://e.example.com/feed", "e.example.com/feed", "file:///etc/passwd", "javascript:alert(1)"],
+)
 def test_non_http_url(tmp_path, url):
     message = error_of(tmp_path, f'[[sources]]\nname = "a"\nkind = "feed"\nurl = "{url}"\n')
     assert message.endswith(f"'{url}' is not an http(s) URL")
@@ -140,7 +161,9 @@ def test_non_http_url_in_a_urls_list(tmp_path):
 
 
 def test_unknown_key(tmp_path):
-    text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ncolour = "red"\n'
+    text = (
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ncolour = "red"\n'
+    )
     message = error_of(tmp_path, text)
     assert "source 'a'.colour" in message
     assert "Extra inputs are not permitted" in message
@@ -159,7 +182,9 @@ def test_bad_drop_pattern(tmp_path):
 
 
 def test_directory_path_missing(tmp_path):
-    message = error_of(tmp_path, '[[sources]]\nname = "archive"\nkind = "directory"\npath = "nowhere"\n')
+    message = error_of(
+        tmp_path, '[[sources]]\nname = "archive"\nkind = "directory"\npath = "nowhere"\n'
+    )
     assert message.endswith(f"source 'archive': {(tmp_path / 'nowhere').resolve()} does not exist")
 
 
@@ -168,7 +193,9 @@ def test_empty_file_has_no_sources(tmp_path):
 
 
 def test_bad_name(tmp_path):
-    message = error_of(tmp_path, '[[sources]]\nname = "has space"\nkind = "feed"\nurl = "https://e.example.com/"\n')
+    message = error_of(
+        tmp_path, '[[sources]]\nname = "has space"\nkind = "feed"\nurl = "https://e.example.com/"\n'
+    )
     assert "source 'has space'.name" in message
 
 

@@ -16,7 +16,10 @@ def test_utm_and_fbclid_are_stripped_and_other_params_kept():
 
 @pytest.mark.parametrize("param", ["gclid", "mc_cid", "ref_src", "smid", "_ga"])
 def test_other_tracking_params_are_stripped(param):
-    assert normalize_url(f"https://news.example.org/a?{param}=1&id=7") == "https://news.example.org/a?id=7"
+    assert (
+        normalize_url(f"https://news.example.org/a?{param}=1&id=7")
+        == "https://news.example.org/a?id=7"
+    )
 
 
 def test_fragment_is_dropped():
@@ -24,25 +27,34 @@ def test_fragment_is_dropped():
 
 
 def test_scheme_and_host_are_lower_cased_but_path_is_not():
-    assert normalize_url("HTTPS://News.Example.ORG/World/Story-1") == "https://news.example.org/World/Story-1"
+    assert (
+        normalize_url("HTTPS://News.Example.ORG/World/Story-1")
+        == "https://news.example.org/World/Story-1"
+    )
 
 
 def test_trailing_dot_of_host_is_removed():
     assert normalize_url("https://news.example.org./a") == "https://news.example.org/a"
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://news.example.org:443/a", "https://news.example.org/a"),
-    ("http://news.example.org:80/a", "http://news.example.org/a"),
-    ("http://news.example.org:8080/a", "http://news.example.org:8080/a"),
-    ("https://news.example.org:80/a", "https://news.example.org:80/a"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example.org:443/a", "https://news.example.org/a"),
+        ("http://news.example.org:80/a", "http://news.example.org/a"),
+        ("http://news.example.org:8080/a", "http://news.example.org:8080/a"),
+        ("https://news.example.org:80/a", "https://news.example.org:80/a"),
+    ],
+)
 def test_only_the_default_port_of_the_scheme_is_removed(url, expected):
     assert normalize_url(url) == expected
 
 
 def test_query_is_sorted():
-    assert normalize_url("https://x.example.com/s?z=1&b=2&a=3") == "https://x.example.com/s?a=3&b=2&z=1"
+    assert (
+        normalize_url("https://x.example.com/s?z=1&b=2&a=3")
+        == "https://x.example.com/s?a=3&b=2&z=1"
+    )
 
 
 def test_blank_query_values_are_kept():
@@ -87,5 +99,7 @@ def test_article_id_is_equal_for_url_variants():
 
 
 def test_article_id_differs_for_different_articles():
-    assert article_id("https://news.example.org/a?id=1") != article_id("https://news.example.org/a?id=2")
+    assert article_id("https://news.example.org/a?id=1") != article_id(
+        "https://news.example.org/a?id=2"
+    )
     assert article_id("https://news.example.org/a") != article_id("https://news.example.org/b")

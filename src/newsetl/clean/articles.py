@@ -58,7 +58,9 @@ def clean_documents(
             batch_counts[(doc.page.source, h)].add(aid)
         prepared.append((doc, aid, paragraphs, hashes))
 
-    compiled = {s: [re.compile(p, re.IGNORECASE) for p in pats] for s, pats in (drop_patterns or {}).items()}
+    compiled = {
+        s: [re.compile(p, re.IGNORECASE) for p in pats] for s, pats in (drop_patterns or {}).items()
+    }
     articles, rejects = [], []
     for doc, aid, paragraphs, hashes in prepared:
         source = doc.page.source
@@ -88,30 +90,43 @@ def clean_documents(
         words = len(WORD.findall(text))
         wall = rules.wall_kind(paragraphs, words)
         if wall:
-            rejects.append(Reject("clean", source, doc.page.url, wall, f"{words} words of text before the wall"))
+            rejects.append(
+                Reject(
+                    "clean", source, doc.page.url, wall, f"{words} words of text before the wall"
+                )
+            )
             continue
         if words < MIN_WORDS:
-            rejects.append(Reject("clean", source, doc.page.url, "not an article" if words else "empty body",
-                                  f"{words} words of text after cleaning"))
+            rejects.append(
+                Reject(
+                    "clean",
+                    source,
+                    doc.page.url,
+                    "not an article" if words else "empty body",
+                    f"{words} words of text after cleaning",
+                )
+            )
             continue
         kept_set = set(kept)
-        articles.append(Article(
-            article_id=aid,
-            source=source,
-            url=doc.page.url,
-            canonical_url=normalize_url(doc.canonical_url),
-            title=normalize_text(doc.title) if doc.title else "",
-            authors=[normalize_text(a) for a in doc.authors],
-            published_at=doc.published_at,
-            date_source=doc.date_source,
-            text=text,
-            raw_id=doc.page.raw_id,
-            run_id=doc.page.run_id,
-            fetched_at=doc.page.fetched_at,
-            description=normalize_text(doc.description) if doc.description else None,
-            site_name=doc.site_name,
-            paragraph_hashes=[(h, p not in kept_set) for p, h in zip(paragraphs, hashes)],
-            removed_paragraphs=len(paragraphs) - len(kept),
-            word_count=words,
-        ))
+        articles.append(
+            Article(
+                article_id=aid,
+                source=source,
+                url=doc.page.url,
+                canonical_url=normalize_url(doc.canonical_url),
+                title=normalize_text(doc.title) if doc.title else "",
+                authors=[normalize_text(a) for a in doc.authors],
+                published_at=doc.published_at,
+                date_source=doc.date_source,
+                text=text,
+                raw_id=doc.page.raw_id,
+                run_id=doc.page.run_id,
+                fetched_at=doc.page.fetched_at,
+                description=normalize_text(doc.description) if doc.description else None,
+                site_name=doc.site_name,
+                paragraph_hashes=[(h, p not in kept_set) for p, h in zip(paragraphs, hashes)],
+                removed_paragraphs=len(paragraphs) - len(kept),
+                word_count=words,
+            )
+        )
     return articles, rejects

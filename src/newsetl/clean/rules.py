@@ -10,30 +10,33 @@ import re
 
 SHORT_WORDS = 30
 
-LINE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
-    r"^(follow|like|find|join) (us|@?\w+( \w+){0,3}) on\b",
-    r"^(read|see|watch|listen)( also| more| next)?\s*:",
-    r"^(read|see) (also|more)\b",
-    r"^(related|recommended|more)( stories| articles| news| on this story)?\s*:?$",
-    r"^video of (the )?day\b",
-    r"^show more( news| stories)?$",
-    r"^(load|view) more\b",
-    r"^(advertisement|advert|sponsored( content)?|ad)$",
-    r"^(share|share this( article| story)?|share on \w+|tweet|email|print|copy link)$",
-    r"^(sign up|subscribe|register)( now| here| today)?[.!]?$",
-    r"^(become a (member|supporter|subscriber)|support us|donate( now)?)[.!]?$",
-    r"^poster$",
-    r"^daily at \d{1,2}(:\d{2})? ?(am|pm)\b",
-    r"^(photo|image|picture|foto|video)\s*:",
-    r"\((photo|image|picture|foto)\s*:[^)]*\)\s*$",
-    r"^(copyright|©|\(c\))\s",
-    r"^all rights reserved\b",
-    r"^((additional )?reporting|writing|editing|compiled|produced) by\b.*$",
-    r"^our standards\s*:",
-    r"^this (article|story|piece) (was |has been )?(originally|first) (published|appeared)\b",
-    r"^(click|tap) here\b",
-    r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
-)]
+LINE_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^(follow|like|find|join) (us|@?\w+( \w+){0,3}) on\b",
+        r"^(read|see|watch|listen)( also| more| next)?\s*:",
+        r"^(read|see) (also|more)\b",
+        r"^(related|recommended|more)( stories| articles| news| on this story)?\s*:?$",
+        r"^video of (the )?day\b",
+        r"^show more( news| stories)?$",
+        r"^(load|view) more\b",
+        r"^(advertisement|advert|sponsored( content)?|ad)$",
+        r"^(share|share this( article| story)?|share on \w+|tweet|email|print|copy link)$",
+        r"^(sign up|subscribe|register)( now| here| today)?[.!]?$",
+        r"^(become a (member|supporter|subscriber)|support us|donate( now)?)[.!]?$",
+        r"^poster$",
+        r"^daily at \d{1,2}(:\d{2})? ?(am|pm)\b",
+        r"^(photo|image|picture|foto|video)\s*:",
+        r"\((photo|image|picture|foto)\s*:[^)]*\)\s*$",
+        r"^(copyright|©|\(c\))\s",
+        r"^all rights reserved\b",
+        r"^((additional )?reporting|writing|editing|compiled|produced) by\b.*$",
+        r"^our standards\s*:",
+        r"^this (article|story|piece) (was |has been )?(originally|first) (published|appeared)\b",
+        r"^(click|tap) here\b",
+        r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
+    )
+]
 
 # Words that mark a reader appeal or a product promotion rather than reporting.
 APPEAL_CUES = re.compile(
@@ -60,20 +63,29 @@ def is_boilerplate_line(paragraph: str) -> bool:
 # An appeal asks (support, donate, subscribe...) and speaks of the outlet itself (we, our, us).
 APPEAL_ASK = re.compile(
     r"\b(support|donat\w*|subscrib\w*|become a (member|supporter|subscriber)|sign up|join|contribut\w*|"
-    r"patreon|chip in|back)\b", re.IGNORECASE)
+    r"patreon|chip in|back)\b",
+    re.IGNORECASE,
+)
 APPEAL_SELF = re.compile(
     r"\b(our (journalism|reporting|newsroom|readers|newsletter)|(we|us) (rely|depend)|"
     r"support us|readers like you|reader-(supported|funded)|independent (journalism|reporting|press)|"
-    r"keep (our|the) \w+ (free|open|independent))\b", re.IGNORECASE)
+    r"keep (our|the) \w+ (free|open|independent))\b",
+    re.IGNORECASE,
+)
 
 
-QUOTED_SPEECH = re.compile(r"[\"“”«»].{3,}[\"“”«»].{0,40}\b(said|says|told|added)\b|\b(said|says|told)\b.{0,40}[\"“”«»]")
+QUOTED_SPEECH = re.compile(
+    r"[\"“”«»].{3,}[\"“”«»].{0,40}\b(said|says|told|added)\b|\b(said|says|told)\b.{0,40}[\"“”«»]"
+)
 
 
 def is_appeal(paragraph: str) -> bool:
     """A paragraph that asks readers for support on the outlet's own behalf (not someone quoted)."""
-    return bool(APPEAL_ASK.search(paragraph) and APPEAL_SELF.search(paragraph)
-                and not QUOTED_SPEECH.search(paragraph))
+    return bool(
+        APPEAL_ASK.search(paragraph)
+        and APPEAL_SELF.search(paragraph)
+        and not QUOTED_SPEECH.search(paragraph)
+    )
 
 
 def appeal_start(paragraphs: list[str]) -> int | None:
@@ -86,7 +98,7 @@ def appeal_start(paragraphs: list[str]) -> int | None:
         heading = paragraphs[index].strip()
         if len(heading.split()) > 15 or not APPEAL_HEADING.search(heading):
             continue
-        tail = paragraphs[index + 1:]
+        tail = paragraphs[index + 1 :]
         if not tail:
             return index
         appeal_like = sum(1 for p in tail if APPEAL_CUES.search(p) or len(p.split()) <= 12)
@@ -99,10 +111,14 @@ def appeal_start(paragraphs: list[str]) -> int | None:
 PAYWALL = re.compile(
     r"\b(subscribe|log in|sign in|register) to (continue|keep) reading|to continue reading|"
     r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)|"
-    r"already a (subscriber|member)\?|subscribers only|premium (article|content)", re.IGNORECASE)
+    r"already a (subscriber|member)\?|subscribers only|premium (article|content)",
+    re.IGNORECASE,
+)
 COOKIE_WALL = re.compile(
     r"\b(accept (all )?cookies|cookie (settings|preferences|policy)|we (and our partners )?use cookies|"
-    r"consent to (the use of )?cookies|manage (your )?(consent|choices))\b", re.IGNORECASE)
+    r"consent to (the use of )?cookies|manage (your )?(consent|choices))\b",
+    re.IGNORECASE,
+)
 WALL_MAX_WORDS = 150
 
 

@@ -37,7 +37,9 @@ WEEKDAYS = re.compile(
 )
 WORD = re.compile(r"[^\W\d_]+\.?", re.UNICODE)
 YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
-ENGLISH_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+ENGLISH_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
+)
 NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 

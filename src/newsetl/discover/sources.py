@@ -43,21 +43,32 @@ class Discovery:
 class Context:
     """What a discover function needs besides its source."""
 
-    def __init__(self, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None) -> None:
+    def __init__(
+        self, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
+    ) -> None:
         self.fetcher = fetcher
         self.run_id = run_id
         self.cache = cache
 
-    def get_document(self, source: Source, url: str, kind: str, found: Discovery, accept: tuple[str, ...] = ()):
+    def get_document(
+        self, source: Source, url: str, kind: str, found: Discovery, accept: tuple[str, ...] = ()
+    ):
         """Fetch a feed or sitemap, conditionally when validators are known; None if unchanged."""
         validators = self.cache.validators(url) if self.cache else None
         try:
-            fetched = self.fetcher.get(url, allow_private=source.allow_private_network, delay=source.delay,
-                                       accept=accept, validators=validators,
-                                       robots=source.robots and self.fetcher.settings.obey_robots)
+            fetched = self.fetcher.get(
+                url,
+                allow_private=source.allow_private_network,
+                delay=source.delay,
+                accept=accept,
+                validators=validators,
+                robots=source.robots and self.fetcher.settings.obey_robots,
+            )
         except FetchError as err:
             if err.response is not None:
-                found.documents.append(raw_page(source.name, self.run_id, url, err.response, kind=kind))
+                found.documents.append(
+                    raw_page(source.name, self.run_id, url, err.response, kind=kind)
+                )
             raise
         if self.cache:
             self.cache.remember(url, fetched.status, fetched.headers)
@@ -68,14 +79,24 @@ class Context:
         return fetched
 
 
-def discover(source: Source, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None) -> Discovery:
+def discover(
+    source: Source, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
+) -> Discovery:
     """Candidates of one source, a reject for each part of it that failed, and what was fetched."""
-    kinds = {"feed": _feed, "sitemap": _sitemap, "urls": _urls, "directory": _directory, "warc": _warc}
+    kinds = {
+        "feed": _feed,
+        "sitemap": _sitemap,
+        "urls": _urls,
+        "directory": _directory,
+        "warc": _warc,
+    }
     found = Discovery()
     try:
         kinds[source.kind](source, Context(fetcher, run_id, cache), found)
     except FetchError as err:
-        found.rejects.append(Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail))
+        found.rejects.append(
+            Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)
+        )
     unique: dict[str, Candidate] = {}
     for candidate in found.candidates:
         unique.setdefault(candidate.url, candidate)
@@ -94,7 +115,9 @@ def _struct_to_datetime(value) -> datetime | None:
     return datetime.fromtimestamp(timegm(value), tz=UTC) if value else None
 
 
-def parse_json_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[Reject]] | None:
+def parse_json_feed(
+    body: bytes, base_url: str, source: str
+) -> tuple[list[Candidate], list[Reject]] | None:
     """JSON Feed 1.x (feedparser reads only XML feeds); None when the body is not one."""
     try:
         data = json.loads(body)
@@ -112,15 +135,33 @@ def parse_json_feed(body: bytes, base_url: str, source: str) -> tuple[list[Candi
             continue
         link = item.get("url") or item.get("external_url")
         if not isinstance(link, str) or not link.strip():
-            rejects.append(Reject("discover", source, base_url, "feed item without link", str(item.get("title") or "")[:200]))
+            rejects.append(
+                Reject(
+                    "discover",
+                    source,
+                    base_url,
+                    "feed item without link",
+                    str(item.get("title") or "")[:200],
+                )
+            )
             continue
         published = item.get("date_published") or item.get("date_modified")
-        candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=FeedItem(
-            title=plain_text(item.get("title") if isinstance(item.get("title"), str) else None),
-            published_at=_iso(published if isinstance(published, str) else None),
-            authors=_json_authors(item) or feed_authors,
-            summary=plain_text(item.get("summary") if isinstance(item.get("summary"), str) else None),
-        )))
+        candidates.append(
+            Candidate(
+                source=source,
+                url=urljoin(base_url, link.strip()),
+                item=FeedItem(
+                    title=plain_text(
+                        item.get("title") if isinstance(item.get("title"), str) else None
+                    ),
+                    published_at=_iso(published if isinstance(published, str) else None),
+                    authors=_json_authors(item) or feed_authors,
+                    summary=plain_text(
+                        item.get("summary") if isinstance(item.get("summary"), str) else None
+                    ),
+                ),
+            )
+        )
     return candidates, rejects
 
 
@@ -129,8 +170,9 @@ def _json_authors(data: dict) -> list[str]:
     return [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
 
-def parse_feed(body: bytes, base_url: str, source: str,
-               content_type: str = "application/xml") -> tuple[list[Candidate], list[Reject]]:
+def parse_feed(
+    body: bytes, base_url: str, source: str, content_type: str = "application/xml"
+) -> tuple[list[Candidate], list[Reject]]:
     """Parse RSS/Atom/JSON Feed bytes into candidates; links resolved against the feed URL.
 
     The HTTP content type (with its charset) helps feedparser decode; without one it falls
@@ -140,25 +182,44 @@ def parse_feed(body: bytes, base_url: str, source: str,
         parsed_json = parse_json_feed(body, base_url, source)
         if parsed_json is not None:
             return parsed_json
-    parsed = feedparser.parse(body, response_headers={"content-location": base_url,
-                                                      "content-type": content_type or "application/xml"})
+    parsed = feedparser.parse(
+        body,
+        response_headers={
+            "content-location": base_url,
+            "content-type": content_type or "application/xml",
+        },
+    )
     if not parsed.entries:
         is_feed = parsed.get("version") or parsed.feed.get("title")
         reason = "empty feed" if is_feed else "not a feed"
-        detail = "the feed lists no items" if is_feed else str(parsed.get("bozo_exception", ""))[:300]
+        detail = (
+            "the feed lists no items" if is_feed else str(parsed.get("bozo_exception", ""))[:300]
+        )
         return [], [Reject("discover", source, base_url, reason, detail)]
     candidates, rejects = [], []
     for entry in parsed.entries:
-        link = entry.get("link") or (entry.get("id") if str(entry.get("id", "")).startswith("http") else None)
+        link = entry.get("link") or (
+            entry.get("id") if str(entry.get("id", "")).startswith("http") else None
+        )
         if not link:
-            rejects.append(Reject("discover", source, base_url, "feed item without link", plain_text(entry.get("title")) or ""))
+            rejects.append(
+                Reject(
+                    "discover",
+                    source,
+                    base_url,
+                    "feed item without link",
+                    plain_text(entry.get("title")) or "",
+                )
+            )
             continue
         authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
         if not authors and entry.get("author"):
             authors = [entry["author"]]
         item = FeedItem(
             title=plain_text(entry.get("title")),
-            published_at=_struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+            published_at=_struct_to_datetime(
+                entry.get("published_parsed") or entry.get("updated_parsed")
+            )
             or parse_feed_date(entry.get("published") or entry.get("updated")),
             authors=[plain_text(a) for a in authors if plain_text(a)],
             summary=plain_text(entry.get("summary")),
@@ -171,8 +232,9 @@ def _feed(source: Source, context: Context, found: Discovery) -> None:
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
-    candidates, rejects = parse_feed(fetched.body, fetched.final_url, source.name,
-                                     fetched.headers.get("content-type", ""))
+    candidates, rejects = parse_feed(
+        fetched.body, fetched.final_url, source.name, fetched.headers.get("content-type", "")
+    )
     found.candidates += candidates
     found.rejects += rejects
 
@@ -189,7 +251,10 @@ def _maybe_gunzip(body: bytes) -> bytes:
 
 def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[str]]:
     """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex)."""
-    root = etree.fromstring(_maybe_gunzip(body), parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True))
+    root = etree.fromstring(
+        _maybe_gunzip(body),
+        parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True),
+    )
     if root is None:
         raise FetchError("not a sitemap", base_url)
     local = etree.QName(root).localname
@@ -200,10 +265,14 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
         loc = url.find("{*}loc")
         if loc is None or not (loc.text or "").strip():
             continue
-        item = FeedItem(title=plain_text(url.findtext("{*}news/{*}title")),
-                        published_at=_iso(url.findtext("{*}news/{*}publication_date")),
-                        modified_at=_iso(url.findtext("{*}lastmod")))
-        candidates.append(Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item))
+        item = FeedItem(
+            title=plain_text(url.findtext("{*}news/{*}title")),
+            published_at=_iso(url.findtext("{*}news/{*}publication_date")),
+            modified_at=_iso(url.findtext("{*}lastmod")),
+        )
+        candidates.append(
+            Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item)
+        )
     return candidates, []
 
 
@@ -233,7 +302,9 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
             found.rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
             continue
         except etree.XMLSyntaxError as err:
-            found.rejects.append(Reject("discover", source.name, url, "not a sitemap", str(err)[:300]))
+            found.rejects.append(
+                Reject("discover", source.name, url, "not a sitemap", str(err)[:300])
+            )
             continue
         found.candidates += candidates
         queue.extend(nested)
@@ -241,8 +312,15 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
             # An index can stay the same while its children change: always ask for it whole.
             context.cache.remember(url, 200, {})
     if queue:
-        found.rejects.append(Reject("discover", source.name, queue[0], "too many sitemaps",
-                                    f"stopped after {MAX_SITEMAPS}; {len(queue)} left"))
+        found.rejects.append(
+            Reject(
+                "discover",
+                source.name,
+                queue[0],
+                "too many sitemaps",
+                f"stopped after {MAX_SITEMAPS}; {len(queue)} left",
+            )
+        )
 
 
 def _urls(source: Source, context: Context, found: Discovery) -> None:
@@ -256,13 +334,35 @@ def _directory(source: Source, context: Context, found: Discovery) -> None:
     for path in files:
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm", ".xhtml"):
-            candidates.append(Candidate(source.name, path.resolve().as_uri(), body=path.read_bytes(), content_type="text/html"))
+            candidates.append(
+                Candidate(
+                    source.name,
+                    path.resolve().as_uri(),
+                    body=path.read_bytes(),
+                    content_type="text/html",
+                )
+            )
         elif suffix == ".txt":
-            candidates.append(Candidate(source.name, path.resolve().as_uri(), body=path.read_bytes(), content_type="text/plain"))
+            candidates.append(
+                Candidate(
+                    source.name,
+                    path.resolve().as_uri(),
+                    body=path.read_bytes(),
+                    content_type="text/plain",
+                )
+            )
         elif suffix == ".jsonl":
             candidates.extend(_jsonl(path, source.name, rejects))
         else:
-            rejects.append(Reject("discover", source.name, path.as_uri(), "unsupported file type", suffix or "no suffix"))
+            rejects.append(
+                Reject(
+                    "discover",
+                    source.name,
+                    path.as_uri(),
+                    "unsupported file type",
+                    suffix or "no suffix",
+                )
+            )
     found.candidates += candidates
     found.rejects += rejects
 
@@ -270,7 +370,9 @@ def _directory(source: Source, context: Context, found: Discovery) -> None:
 def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
     """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`."""
     candidates = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for number, line in enumerate(
+        path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+    ):
         if not line.strip():
             continue
         where = f"{path.as_uri()}#L{number}"
@@ -288,11 +390,27 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
             rejects.append(Reject("discover", source, where, "bad jsonl record", str(err)[:300]))
             continue
         authors = record.get("authors") or []
-        authors = [authors] if isinstance(authors, str) else [a for a in authors if isinstance(a, str)] if isinstance(authors, list) else []
-        item = FeedItem(title=record.get("title"), published_at=_iso(record.get("published_at")),
-                        authors=authors)
-        candidates.append(Candidate(source, record.get("url") or where, item=item, body=body.encode("utf-8"),
-                                    content_type="text/html" if record.get("html") else "text/plain"))
+        authors = (
+            [authors]
+            if isinstance(authors, str)
+            else [a for a in authors if isinstance(a, str)]
+            if isinstance(authors, list)
+            else []
+        )
+        item = FeedItem(
+            title=record.get("title"),
+            published_at=_iso(record.get("published_at")),
+            authors=authors,
+        )
+        candidates.append(
+            Candidate(
+                source,
+                record.get("url") or where,
+                item=item,
+                body=body.encode("utf-8"),
+                content_type="text/html" if record.get("html") else "text/plain",
+            )
+        )
     return candidates
 
 
@@ -318,17 +436,32 @@ def _warc_file(path: Path, source: str, found: Discovery) -> None:
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 status = record.http_headers.get_statuscode()
-                content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
+                content_type = (
+                    (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
+                )
                 body = record.content_stream().read()
                 if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
                     raise ValueError(f"record for {url} is cut short")
                 if status != "200" or "html" not in content_type:
-                    found.rejects.append(Reject("discover", source, url or path.as_uri(), "not an html page in warc",
-                                                f"status {status}, {content_type or 'no type'}"))
+                    found.rejects.append(
+                        Reject(
+                            "discover",
+                            source,
+                            url or path.as_uri(),
+                            "not an html page in warc",
+                            f"status {status}, {content_type or 'no type'}",
+                        )
+                    )
                     continue
-                found.candidates.append(Candidate(source, url, body=body, content_type=content_type))
+                found.candidates.append(
+                    Candidate(source, url, body=body, content_type=content_type)
+                )
         except Exception as err:  # warcio raises bare exceptions on damaged archives
-            found.rejects.append(Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300]))
+            found.rejects.append(
+                Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300])
+            )
             return
     if records == 0:
-        found.rejects.append(Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records"))
+        found.rejects.append(
+            Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records")
+        )

@@ -26,9 +26,13 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
     for article in articles:
         article.language = language.detect_language(article.text)
     english = [a for a in articles if a.language in NER_LANGUAGES]
-    for article, found in zip(english, entities.extract_entities([a.text for a in english], spacy_model)):
+    for article, found in zip(
+        english, entities.extract_entities([a.text for a in english], spacy_model)
+    ):
         article.entities = found
-    for article, found in zip(articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])):
+    for article, found in zip(
+        articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])
+    ):
         article.topics = found
     vectors = embed([stories.lead_text(a.title, a.text) for a in articles])
     for article, vector in zip(articles, vectors):
@@ -38,11 +42,17 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         article.enrich_version = current_version(spacy_model)
 
 
-def assign_story_ids(articles: list[Article], known: list[stories.StoryMember], window_days: int) -> None:
+def assign_story_ids(
+    articles: list[Article], known: list[stories.StoryMember], window_days: int
+) -> None:
     """Story ids for a whole enriched batch; `known` are recent articles already loaded."""
     members = [
-        stories.StoryMember(article_id=a.article_id, published_date=a.published_date,
-                            entities=story_entities(a), vector=stories.as_vector(a.vector))
+        stories.StoryMember(
+            article_id=a.article_id,
+            published_date=a.published_date,
+            entities=story_entities(a),
+            vector=stories.as_vector(a.vector),
+        )
         for a in articles
     ]
     stories.assign_stories(members, known, window_days)

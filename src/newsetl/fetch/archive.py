@@ -20,10 +20,19 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
         return []
     rows = [
         {
-            "raw_id": p.raw_id, "run_id": p.run_id, "source": p.source, "kind": p.kind, "url": p.url,
-            "url_key": p.url_key, "final_url": p.final_url, "status": p.status,
-            "content_type": p.content_type, "headers": p.headers, "body": p.body,
-            "feed_item": p.item.to_json(), "fetched_at": p.fetched_at,
+            "raw_id": p.raw_id,
+            "run_id": p.run_id,
+            "source": p.source,
+            "kind": p.kind,
+            "url": p.url,
+            "url_key": p.url_key,
+            "final_url": p.final_url,
+            "status": p.status,
+            "content_type": p.content_type,
+            "headers": p.headers,
+            "body": p.body,
+            "feed_item": p.item.to_json(),
+            "fetched_at": p.fetched_at,
             "fetched_date": p.fetched_at.date(),
         }
         for p in pages
@@ -62,12 +71,20 @@ def count_raw_pages(raw_dir: Path, files: list[Path] | None = None) -> int:
     files = raw_files(raw_dir) if files is None else files
     if not files:
         return 0
-    return duckdb.connect().execute(
-        "select count(*) from read_parquet(?, union_by_name = true) "
-        "where coalesce(kind, 'page') = 'page' and status < 400", [[str(f) for f in files]]).fetchone()[0]
+    return (
+        duckdb.connect()
+        .execute(
+            "select count(*) from read_parquet(?, union_by_name = true) "
+            "where coalesce(kind, 'page') = 'page' and status < 400",
+            [[str(f) for f in files]],
+        )
+        .fetchone()[0]
+    )
 
 
-def read_raw(raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = None) -> Iterator[list[RawPage]]:
+def read_raw(
+    raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = None
+) -> Iterator[list[RawPage]]:
     """Yield the archived pages (not feeds, not errors) in batches of `batch_rows`, file by file;
     only from `files` when given."""
     batch: list[RawPage] = []
@@ -76,12 +93,23 @@ def read_raw(raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = No
             for r in chunk.to_pylist():
                 if r.get("kind") not in (None, "page") or r["status"] >= 400:
                     continue
-                batch.append(RawPage(
-                    raw_id=r["raw_id"], run_id=r["run_id"], source=r["source"], kind=r.get("kind") or "page",
-                    url=r["url"], url_key=r["url_key"], final_url=r["final_url"], status=r["status"],
-                    content_type=r["content_type"], headers=r["headers"], body=r["body"],
-                    item=FeedItem.from_json(r["feed_item"]), fetched_at=r["fetched_at"],
-                ))
+                batch.append(
+                    RawPage(
+                        raw_id=r["raw_id"],
+                        run_id=r["run_id"],
+                        source=r["source"],
+                        kind=r.get("kind") or "page",
+                        url=r["url"],
+                        url_key=r["url_key"],
+                        final_url=r["final_url"],
+                        status=r["status"],
+                        content_type=r["content_type"],
+                        headers=r["headers"],
+                        body=r["body"],
+                        item=FeedItem.from_json(r["feed_item"]),
+                        fetched_at=r["fetched_at"],
+                    )
+                )
                 if len(batch) >= batch_rows:
                     yield batch
                     batch = []
@@ -92,7 +120,11 @@ def read_raw(raw_dir: Path, batch_rows: int = 200, files: list[Path] | None = No
 def unfinished_run_files(raw_dir: Path, finished_runs: set[str]) -> list[Path]:
     """Raw files of runs that never completed: their pages are in the archive (so no later
     run fetches them again) but may not have become articles."""
-    return [path for path in raw_files(raw_dir) if part_tag(path) and part_tag(path) not in finished_runs]
+    return [
+        path
+        for path in raw_files(raw_dir)
+        if part_tag(path) and part_tag(path) not in finished_runs
+    ]
 
 
 def headers_json(headers: dict[str, str]) -> str:

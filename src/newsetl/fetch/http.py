@@ -24,8 +24,17 @@ MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
 HOST_FAILURE_LIMIT = 3
 ERROR_BODY_BYTES = 65_536
-KEPT_HEADERS = ("content-type", "content-language", "content-length", "last-modified", "etag", "date",
-                "location", "retry-after", "cache-control")
+KEPT_HEADERS = (
+    "content-type",
+    "content-language",
+    "content-length",
+    "last-modified",
+    "etag",
+    "date",
+    "location",
+    "retry-after",
+    "cache-control",
+)
 
 
 class FetchError(Exception):
@@ -34,8 +43,14 @@ class FetchError(Exception):
     When a response came back (an HTTP error), it travels along so the archive can keep it.
     """
 
-    def __init__(self, reason: str, detail: str = "", *, status: int | None = None,
-                 response: Fetched | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        response: Fetched | None = None,
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
@@ -66,8 +81,14 @@ def is_private_host(host: str) -> bool:
         return False  # unresolvable: the request itself will fail with a clear reason
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local
-                or address.is_reserved or address.is_multicast or address.is_unspecified):
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
             return True
     return False
 
@@ -105,9 +126,17 @@ class Fetcher:
         self._last_request: dict[str, float] = {}
         self._host_failures: dict[str, int] = {}
 
-    def get(self, url: str, *, allow_private: bool = False, delay: float | None = None,
-            accept: tuple[str, ...] = (), validators: dict[str, str] | None = None,
-            robots: bool = True, max_bytes: int | None = None) -> Fetched:
+    def get(
+        self,
+        url: str,
+        *,
+        allow_private: bool = False,
+        delay: float | None = None,
+        accept: tuple[str, ...] = (),
+        validators: dict[str, str] | None = None,
+        robots: bool = True,
+        max_bytes: int | None = None,
+    ) -> Fetched:
         """GET a URL, following redirects by hand so that every hop is checked.
 
         `validators` ({"etag": ..., "last-modified": ...}) make it a conditional GET: an
@@ -125,18 +154,23 @@ class Fetcher:
                     pace = max(crawl_delay, self.settings.host_delay if delay is None else delay)
             host = urlsplit(current).hostname or ""
             with self._slot(host):
-                response = self._get_once(current, allow_private=allow_private, delay=pace,
-                                          validators=validators)
+                response = self._get_once(
+                    current, allow_private=allow_private, delay=pace, validators=validators
+                )
                 if response.is_redirect and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"])
                     response.close()
                     continue
-                return self._read(url, current, response, accept, max_bytes or self.settings.max_body_bytes)
+                return self._read(
+                    url, current, response, accept, max_bytes or self.settings.max_body_bytes
+                )
         raise FetchError("too many redirects", f"more than {MAX_REDIRECTS} from {url}")
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:
-            return self._host_slots.setdefault(host, threading.BoundedSemaphore(self.settings.host_concurrency))
+            return self._host_slots.setdefault(
+                host, threading.BoundedSemaphore(self.settings.host_concurrency)
+            )
 
     def _check_target(self, url: str, allow_private: bool) -> None:
         """Refuse what must not be asked at all, before robots.txt is asked too."""
@@ -145,12 +179,22 @@ class Fetcher:
             raise FetchError("bad url", url)
         host = parts.hostname
         if not allow_private and is_private_host(host):
-            raise FetchError("private network refused", f"{host} is a private, loopback or link-local address")
+            raise FetchError(
+                "private network refused", f"{host} is a private, loopback or link-local address"
+            )
         if self._host_failures.get(host, 0) >= HOST_FAILURE_LIMIT:
-            raise FetchError("host skipped", f"{host} failed {HOST_FAILURE_LIMIT} times in this run")
+            raise FetchError(
+                "host skipped", f"{host} failed {HOST_FAILURE_LIMIT} times in this run"
+            )
 
-    def _get_once(self, url: str, *, allow_private: bool, delay: float | None,
-                  validators: dict[str, str] | None) -> requests.Response:
+    def _get_once(
+        self,
+        url: str,
+        *,
+        allow_private: bool,
+        delay: float | None,
+        validators: dict[str, str] | None,
+    ) -> requests.Response:
         host = urlsplit(url).hostname or ""
         headers = {}
         if validators and validators.get("etag"):
@@ -162,7 +206,10 @@ class Fetcher:
             self._pace(host, self.settings.host_delay if delay is None else delay)
             try:
                 response = self.session.get(
-                    url, stream=True, allow_redirects=False, headers=headers,
+                    url,
+                    stream=True,
+                    allow_redirects=False,
+                    headers=headers,
                     timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 )
             except requests.Timeout as err:
@@ -177,7 +224,9 @@ class Fetcher:
                 failure = self._http_error(url, url, response)
                 wait = retry_after_seconds(response.headers.get("retry-after"))
             if attempt + 1 < attempts:
-                backoff = min(0.5 * 2**attempt, 10.0) + random.uniform(0, 0.25)  # jitter spreads retries
+                backoff = min(0.5 * 2**attempt, 10.0) + random.uniform(
+                    0, 0.25
+                )  # jitter spreads retries
                 time.sleep(wait if wait is not None else backoff)
         self._count_failure(host)
         raise failure
@@ -206,30 +255,54 @@ class Fetcher:
                 body = next(response.iter_content(ERROR_BODY_BYTES), b"")[:ERROR_BODY_BYTES]
             except (requests.RequestException, StopIteration):
                 body = b""
-        kept = Fetched(url=url, final_url=final_url, status=response.status_code,
-                       content_type=_content_type(response), headers=self._headers(response), body=body)
-        return FetchError(f"http {response.status_code}", final_url, status=response.status_code, response=kept)
+        kept = Fetched(
+            url=url,
+            final_url=final_url,
+            status=response.status_code,
+            content_type=_content_type(response),
+            headers=self._headers(response),
+            body=body,
+        )
+        return FetchError(
+            f"http {response.status_code}", final_url, status=response.status_code, response=kept
+        )
 
-    def _read(self, url: str, final_url: str, response: requests.Response,
-              accept: tuple[str, ...], limit: int) -> Fetched:
+    def _read(
+        self,
+        url: str,
+        final_url: str,
+        response: requests.Response,
+        accept: tuple[str, ...],
+        limit: int,
+    ) -> Fetched:
         if response.status_code >= 400:
             raise self._http_error(url, final_url, response)
         with response:
             content_type = _content_type(response)
             headers = self._headers(response)
             if response.status_code == 304:
-                return Fetched(url=url, final_url=final_url, status=304, content_type=content_type,
-                               headers=headers, body=b"")
+                return Fetched(
+                    url=url,
+                    final_url=final_url,
+                    status=304,
+                    content_type=content_type,
+                    headers=headers,
+                    body=b"",
+                )
             if accept and content_type and not any(kind in content_type for kind in accept):
                 raise FetchError("wrong content type", content_type, status=response.status_code)
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise FetchError("too large", f"content-length {declared} > {limit}", status=response.status_code)
+                raise FetchError(
+                    "too large", f"content-length {declared} > {limit}", status=response.status_code
+                )
             host = urlsplit(final_url).hostname or ""
             chunks, size = [], 0
             # A body that trickles in can outlast every read timeout: a watchdog cuts the socket.
             fired = threading.Event()
-            watchdog = threading.Timer(self.settings.max_response_seconds, _cut, args=(response, fired))
+            watchdog = threading.Timer(
+                self.settings.max_response_seconds, _cut, args=(response, fired)
+            )
             watchdog.daemon = True
             watchdog.start()
             try:
@@ -237,23 +310,35 @@ class Fetcher:
                 for chunk in response.iter_content(65536):
                     size += len(chunk)
                     if size > limit:
-                        raise FetchError("too large", f"more than {limit} bytes", status=response.status_code)
+                        raise FetchError(
+                            "too large", f"more than {limit} bytes", status=response.status_code
+                        )
                     chunks.append(chunk)
             except (requests.RequestException, OSError, ValueError) as err:
                 self._count_failure(host)
                 if fired.is_set():
-                    raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s") from None
+                    raise FetchError(
+                        "timeout", f"body took over {self.settings.max_response_seconds:.0f} s"
+                    ) from None
                 reason = "timeout" if _is_timeout(err) else "connection error"
                 raise FetchError(reason, str(err)[:300]) from None
             finally:
                 watchdog.cancel()
             if fired.is_set():  # the cut socket may end the body quietly: it is still cut short
                 self._count_failure(host)
-                raise FetchError("timeout", f"body took over {self.settings.max_response_seconds:.0f} s")
+                raise FetchError(
+                    "timeout", f"body took over {self.settings.max_response_seconds:.0f} s"
+                )
             with self._lock:
                 self._host_failures[host] = 0
-            return Fetched(url=url, final_url=final_url, status=response.status_code,
-                           content_type=content_type, headers=headers, body=b"".join(chunks))
+            return Fetched(
+                url=url,
+                final_url=final_url,
+                status=response.status_code,
+                content_type=content_type,
+                headers=headers,
+                body=b"".join(chunks),
+            )
 
 
 def _cut(response: requests.Response, fired: threading.Event) -> None:
@@ -275,9 +360,16 @@ def _is_timeout(err: Exception) -> bool:
     """requests reports a read timeout inside a body as a ConnectionError; find it."""
     seen = err
     while seen is not None:
-        if isinstance(seen, (requests.Timeout, TimeoutError, socket.timeout)) or "timed out" in str(seen).lower():
+        if (
+            isinstance(seen, (requests.Timeout, TimeoutError, socket.timeout))
+            or "timed out" in str(seen).lower()
+        ):
             return True
-        seen = seen.__cause__ or seen.__context__ or (seen.args[0] if seen.args and isinstance(seen.args[0], Exception) else None)
+        seen = (
+            seen.__cause__
+            or seen.__context__
+            or (seen.args[0] if seen.args and isinstance(seen.args[0], Exception) else None)
+        )
     return False
 
 

@@ -43,20 +43,42 @@ def raw_id(run_id: str, url: str) -> str:
     return hashlib.sha256(f"{run_id}\n{url}".encode()).hexdigest()[:24]
 
 
-def raw_page(source: str, run_id: str, url: str, fetched: Fetched, item: FeedItem | None = None,
-             kind: str = "page") -> RawPage:
+def raw_page(
+    source: str,
+    run_id: str,
+    url: str,
+    fetched: Fetched,
+    item: FeedItem | None = None,
+    kind: str = "page",
+) -> RawPage:
     """An archive record of one HTTP response."""
     return RawPage(
-        raw_id=raw_id(run_id, url), run_id=run_id, source=source, url=url, url_key=normalize_url(url),
-        final_url=fetched.final_url, status=fetched.status, content_type=fetched.content_type,
-        headers=headers_json(fetched.headers), body=fetched.body, item=item or FeedItem(),
-        fetched_at=fetched.fetched_at, kind=kind,
+        raw_id=raw_id(run_id, url),
+        run_id=run_id,
+        source=source,
+        url=url,
+        url_key=normalize_url(url),
+        final_url=fetched.final_url,
+        status=fetched.status,
+        content_type=fetched.content_type,
+        headers=headers_json(fetched.headers),
+        body=fetched.body,
+        item=item or FeedItem(),
+        fetched_at=fetched.fetched_at,
+        kind=kind,
     )
 
 
-def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, run_id: str,
-                seen: set[str], workers: int = 4, sink: Callable[[list[RawPage]], list[Path]] | None = None,
-                flush_every: int = 500) -> FetchResult:
+def fetch_pages(
+    source: Source,
+    candidates: list[Candidate],
+    fetcher: Fetcher,
+    run_id: str,
+    seen: set[str],
+    workers: int = 4,
+    sink: Callable[[list[RawPage]], list[Path]] | None = None,
+    flush_every: int = 500,
+) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
     Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
@@ -74,19 +96,42 @@ def fetch_pages(source: Source, candidates: list[Candidate], fetcher: Fetcher, r
 
     def fetch_one(candidate: Candidate) -> RawPage | tuple[Reject, RawPage | None]:
         if candidate.body is not None:
-            local = Fetched(url=candidate.url, final_url=candidate.url, status=200,
-                            content_type=candidate.content_type or "text/html", headers={}, body=candidate.body)
+            local = Fetched(
+                url=candidate.url,
+                final_url=candidate.url,
+                status=200,
+                content_type=candidate.content_type or "text/html",
+                headers={},
+                body=candidate.body,
+            )
             return raw_page(source.name, run_id, candidate.url, local, candidate.item)
         try:
-            fetched = fetcher.get(candidate.url, allow_private=source.allow_private_network, delay=source.delay,
-                                  accept=PAGE_TYPES, robots=source.robots and fetcher.settings.obey_robots)
+            fetched = fetcher.get(
+                candidate.url,
+                allow_private=source.allow_private_network,
+                delay=source.delay,
+                accept=PAGE_TYPES,
+                robots=source.robots and fetcher.settings.obey_robots,
+            )
         except FetchError as err:
-            kept = raw_page(source.name, run_id, candidate.url, err.response, candidate.item) if err.response else None
+            kept = (
+                raw_page(source.name, run_id, candidate.url, err.response, candidate.item)
+                if err.response
+                else None
+            )
             if kept is None and err.reason in REFUSED:
                 # Answered, but not with an article: remembered so that later runs do not ask again.
-                refused = Fetched(url=candidate.url, final_url=candidate.url, status=err.status or 200,
-                                  content_type="", headers={"x-newsetl-refused": err.reason}, body=b"")
-                kept = raw_page(source.name, run_id, candidate.url, refused, candidate.item, kind="refused")
+                refused = Fetched(
+                    url=candidate.url,
+                    final_url=candidate.url,
+                    status=err.status or 200,
+                    content_type="",
+                    headers={"x-newsetl-refused": err.reason},
+                    body=b"",
+                )
+                kept = raw_page(
+                    source.name, run_id, candidate.url, refused, candidate.item, kind="refused"
+                )
             return Reject("fetch", source.name, candidate.url, err.reason, err.detail), kept
         return raw_page(source.name, run_id, candidate.url, fetched, candidate.item)
 

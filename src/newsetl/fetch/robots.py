@@ -40,8 +40,12 @@ class RobotsPolicy:
 
         parser = RobotFileParser(base + "/robots.txt")
         try:
-            fetched = fetcher.get(base + "/robots.txt", allow_private=allow_private, robots=False,
-                                  max_bytes=MAX_ROBOTS_BYTES)
+            fetched = fetcher.get(
+                base + "/robots.txt",
+                allow_private=allow_private,
+                robots=False,
+                max_bytes=MAX_ROBOTS_BYTES,
+            )
         except FetchError as err:
             if err.status is not None and 400 <= err.status < 500:
                 parser.allow_all = True
@@ -51,7 +55,9 @@ class RobotsPolicy:
         parser.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
         return parser
 
-    def check(self, url: str, fetcher: Fetcher, allow_private: bool) -> tuple[bool, float | None, str]:
+    def check(
+        self, url: str, fetcher: Fetcher, allow_private: bool
+    ) -> tuple[bool, float | None, str]:
         """(allowed, crawl delay in seconds, why not)."""
         rules = self.rules(url, fetcher, allow_private)
         if isinstance(rules, str):

@@ -47,7 +47,9 @@ def split_by_partition(table: pa.Table, column: str) -> Iterator[tuple[str, pa.T
         return
     values = table.column(column)
     for value in pc.unique(values).to_pylist():
-        mask = pc.is_null(values) if value is None else pc.equal(values, pa.scalar(value, values.type))
+        mask = (
+            pc.is_null(values) if value is None else pc.equal(values, pa.scalar(value, values.type))
+        )
         yield partition_value(value), table.filter(mask).drop_columns([column])
 
 
@@ -66,8 +68,10 @@ def read_partition(folder: Path, key: str = "") -> pa.Table | None:
     A merge writes its new file before deleting the old ones: after a crash in between, both
     are there, and the newer file (names sort by write time) wins.
     """
-    files = sorted(folder.glob("*.parquet"), key=lambda f: (int(PART.match(f.name).group("ns"))
-                                                            if PART.match(f.name) else 0, f.name))
+    files = sorted(
+        folder.glob("*.parquet"),
+        key=lambda f: (int(PART.match(f.name).group("ns")) if PART.match(f.name) else 0, f.name),
+    )
     if not files:
         return None
     table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
@@ -92,8 +96,15 @@ def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
     return {partition_value(r[0]) for r in rows}
 
 
-def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
-                keys: pa.Array | None = None, tag: str = "") -> list[Path]:
+def write_table(
+    spec: Table,
+    rows: pa.Table,
+    lake: Path,
+    *,
+    merge: bool = True,
+    keys: pa.Array | None = None,
+    tag: str = "",
+) -> list[Path]:
     """Merge rows into their partitions of `lake/<table>`; returns the files written.
 
     With merge, every stored row whose key is in `keys` (default: the keys of `rows`) is
@@ -116,7 +127,9 @@ def write_table(spec: Table, rows: pa.Table, lake: Path, *, merge: bool = True,
         parts = []
         existing = read_partition(folder, spec.key)
         if existing is not None and existing.num_rows:
-            parts.append(existing.filter(pc.invert(pc.is_in(existing.column(spec.key), value_set=keys))))
+            parts.append(
+                existing.filter(pc.invert(pc.is_in(existing.column(spec.key), value_set=keys)))
+            )
         if value in new_parts:
             parts.append(new_parts[value])
         columns = [f.name for f in spec.schema if f.name != spec.partition]
@@ -148,6 +161,7 @@ def read_rows(spec: Table, lake: Path, key_values: list[str]) -> pa.Table:
     table = con.sql(
         f"select {columns} from read_parquet($glob, hive_partitioning = true, hive_types = "
         f"{{'{spec.partition}': DATE}}, union_by_name = true) where {spec.key} in (select unnest($keys))",
-        params={"glob": table_glob(lake, spec.name), "keys": key_values}).to_arrow_table()
+        params={"glob": table_glob(lake, spec.name), "keys": key_values},
+    ).to_arrow_table()
     con.close()
     return table.cast(spec.schema)

@@ -36,7 +36,9 @@ def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") ->
             report.files_after += 1 if len(files) > 1 else len(files)
             if len(files) < 2:
                 continue
-            merged: pa.Table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+            merged: pa.Table = pa.concat_tables(
+                [pq.read_table(f) for f in files], promote_options="default"
+            )
             if key:
                 merged = read_partition(folder, key) if len(groups) == 1 else merged
             write_atomic(merged, folder / part_name(tag))
@@ -45,7 +47,9 @@ def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") ->
             report.compacted_partitions += 1
 
 
-def expire_raw(raw_table_dir: Path, retention_days: int, today: date, report: MaintenanceReport) -> None:
+def expire_raw(
+    raw_table_dir: Path, retention_days: int, today: date, report: MaintenanceReport
+) -> None:
     """Delete raw partitions fetched more than `retention_days` before `today`."""
     cutoff = today - timedelta(days=retention_days)
     for folder in sorted(p for p in raw_table_dir.iterdir() if p.is_dir() and "=" in p.name):

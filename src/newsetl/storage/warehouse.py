@@ -52,7 +52,8 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(err).lower() or time.monotonic() > deadline:
                 raise WarehouseError(
                     f"{path} is in use by another process (a writer, or a client holding it open) "
-                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}") from None
+                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}"
+                ) from None
             time.sleep(0.5)
         except duckdb.Error as err:
             raise WarehouseError(f"cannot open {path}: {str(err).splitlines()[0]}") from None
@@ -61,8 +62,12 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
     for name, table in TABLES.items():
-        present = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_name = ?", [name]).fetchall()}
+        present = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = ?", [name]
+            ).fetchall()
+        }
         for field in table.schema:
             if field.name not in present:
                 con.execute(f"alter table {name} add column {field.name} {duckdb_type(field.type)}")
@@ -78,9 +83,16 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_timestamp(arrow_type):
         return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
     simple = {
-        pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
-        pa.float64(): "DOUBLE", pa.float32(): "FLOAT", pa.bool_(): "BOOLEAN", pa.date32(): "DATE",
-        pa.binary(): "BLOB", pa.large_binary(): "BLOB",
+        pa.string(): "VARCHAR",
+        pa.large_string(): "VARCHAR",
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.float64(): "DOUBLE",
+        pa.float32(): "FLOAT",
+        pa.bool_(): "BOOLEAN",
+        pa.date32(): "DATE",
+        pa.binary(): "BLOB",
+        pa.large_binary(): "BLOB",
     }
     return simple[arrow_type]
 
@@ -105,7 +117,9 @@ def ddl() -> str:
 class Warehouse:
     """The three layers under one folder: raw archive, Parquet lake, DuckDB file."""
 
-    def __init__(self, root: str | Path, *, db_name: str = "newsetl.duckdb", lake_name: str = "lake") -> None:
+    def __init__(
+        self, root: str | Path, *, db_name: str = "newsetl.duckdb", lake_name: str = "lake"
+    ) -> None:
         self.root = Path(root)
         self.db_path = self.root / db_name
         self.lake = self.root / lake_name
@@ -138,7 +152,9 @@ class Warehouse:
             probe.touch()
             probe.unlink()
         except OSError as err:
-            raise WarehouseError(f"warehouse folder {self.root} is not writable: {err.strerror}") from None
+            raise WarehouseError(
+                f"warehouse folder {self.root} is not writable: {err.strerror}"
+            ) from None
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -180,7 +196,9 @@ class Warehouse:
         try:
             exists = self.db_path.exists()
         except OSError as err:
-            raise WarehouseError(f"warehouse folder {self.root} cannot be read: {err.strerror}") from None
+            raise WarehouseError(
+                f"warehouse folder {self.root} cannot be read: {err.strerror}"
+            ) from None
         if not exists:
             raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
         return _connect(self.db_path, read_only=True)
@@ -206,7 +224,9 @@ class Warehouse:
                 ).fetchone()[0]
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
-                    con.execute(f"delete from {name} where article_id in (select article_id from batch_ids)")
+                    con.execute(
+                        f"delete from {name} where article_id in (select article_id from batch_ids)"
+                    )
                 con.unregister("batch_ids")
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
@@ -224,7 +244,9 @@ class Warehouse:
             raise
         return new
 
-    def rebuild_from_lake(self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)) -> dict[str, int]:
+    def rebuild_from_lake(
+        self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)
+    ) -> dict[str, int]:
         """Replace tables with the lake's content, in one transaction (the database is derived)."""
         counts = {}
         con.execute("begin transaction")
@@ -234,7 +256,11 @@ class Warehouse:
                 con.execute(f"delete from {name}")
                 if has_files(self.lake, name):
                     # A key's rows come from the newest file holding it (see storage.lake.read_partition).
-                    newest = f"qualify filename = max(filename) over (partition by {table.key})" if table.key else ""
+                    newest = (
+                        f"qualify filename = max(filename) over (partition by {table.key})"
+                        if table.key
+                        else ""
+                    )
                     con.execute(
                         f"insert into {name} by name select * exclude (filename) from read_parquet(?, "
                         f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
@@ -256,8 +282,12 @@ class Warehouse:
         if con is None:
             return set()
         with con:
-            return {r[0] for r in con.execute(
-                "select run_id from runs where status = 'completed' or recovered_by is not null").fetchall()}
+            return {
+                r[0]
+                for r in con.execute(
+                    "select run_id from runs where status = 'completed' or recovered_by is not null"
+                ).fetchall()
+            }
 
     def run_rows(self, run_ids: list[str]) -> list[dict]:
         """Stored rows of these runs (a run that crashed before recording itself has none)."""
@@ -269,7 +299,9 @@ class Warehouse:
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
-    def paragraph_counts(self, sources: list[str], exclude: list[str]) -> dict[tuple[str, str], int]:
+    def paragraph_counts(
+        self, sources: list[str], exclude: list[str]
+    ) -> dict[tuple[str, str], int]:
         """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
         con = self.read_if_exists()
         if con is None:
@@ -283,13 +315,18 @@ class Warehouse:
             ).fetchall()
         return {(s, h): n for s, h, n in rows}
 
-    def recent_story_members(self, dates: list[date], window_days: int, exclude: list[str]) -> list[StoryMember]:
+    def recent_story_members(
+        self, dates: list[date], window_days: int, exclude: list[str]
+    ) -> list[StoryMember]:
         """Articles already loaded within `window_days` of the batch's dates."""
         con = self.read_if_exists()
         dates = [d for d in dates if d]
         if con is None or not dates:
             return []
-        low, high = min(dates) - timedelta(days=window_days), max(dates) + timedelta(days=window_days)
+        low, high = (
+            min(dates) - timedelta(days=window_days),
+            max(dates) + timedelta(days=window_days),
+        )
         with con:
             rows = con.execute(
                 "select article_id, published_date, story_id, entities, vector from article_vectors "
@@ -297,8 +334,13 @@ class Warehouse:
                 [low, high, exclude],
             ).fetchall()
         return [
-            StoryMember(article_id=a, published_date=d, entities=set(e or []),
-                        vector=np.asarray(v, dtype=np.float32), story_id=s)
+            StoryMember(
+                article_id=a,
+                published_date=d,
+                entities=set(e or []),
+                vector=np.asarray(v, dtype=np.float32),
+                story_id=s,
+            )
             for a, d, s, e, v in rows
         ]
 
