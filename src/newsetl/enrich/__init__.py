@@ -52,6 +52,8 @@ def assign_story_ids(
             published_date=a.published_date,
             entities=story_entities(a),
             vector=stories.as_vector(a.vector),
+            title=a.title or "",
+            text=a.text or "",
         )
         for a in articles
     ]
