@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 if TYPE_CHECKING:
-    from newsetl.fetch.http import Fetcher
+    from newsetl.transport.http import Fetcher
 
 MAX_ROBOTS_BYTES = 500_000
 
@@ -36,7 +36,7 @@ class RobotsPolicy:
             return self._rules[base]
 
     def _load(self, base: str, fetcher: Fetcher, allow_private: bool) -> RobotFileParser | str:
-        from newsetl.fetch.http import FetchError
+        from newsetl.transport.http import FetchError
 
         parser = RobotFileParser(base + "/robots.txt")
         try:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from newsetl.config import Settings
-from newsetl.fetch.robots import RobotsPolicy
+from newsetl.transport.robots import RobotsPolicy
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5
