@@ -37,7 +37,7 @@ from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import reject_table, run_table
 from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
-from newsetl.transport.http import Fetcher
+from newsetl.transport import Fetcher
 
 
 def cpu_task_runner(settings: Settings) -> TaskRunner:

@@ -21,7 +21,7 @@ from newsetl.fetch.pages import raw_page
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
 from newsetl.storage.state import ConditionalCache
-from newsetl.transport.http import Fetcher, FetchError
+from newsetl.transport import Fetcher, FetchError
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
 MAX_SITEMAPS = 50

@@ -11,7 +11,7 @@ from pathlib import Path
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
 from newsetl.storage.raw import headers_json
-from newsetl.transport.http import Fetched, Fetcher, FetchError
+from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
 PAGE_TYPES = ("html", "xhtml", "text/plain")
