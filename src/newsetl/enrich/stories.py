@@ -28,17 +28,18 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
 
+from newsetl.records import STORY_LABELS as STORY_LABELS  # where the matcher looks
+from newsetl.records import StoryMember
+
 LEAD_WORDS = 120  # embedding input: title + this many words
 LEAD_TERMS = 60  # lexical "lead" feature: title + this many words
 MAX_WORDS = 2000  # words read per article for the lexical features
 PRIOR_DOCS = 50  # document-frequency smoothing, see Pairs
-STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
@@ -55,19 +56,6 @@ STOPWORDS = frozenset(
     which while who whom why will with would you your yours yourself said says say told according
     one two new also its it's he's she's that's there's mr mrs ms dr st""".split()
 )
-
-
-@dataclass
-class StoryMember:
-    """An article as the story matcher sees it."""
-
-    article_id: str
-    published_date: date | None
-    entities: set[str]
-    vector: np.ndarray
-    story_id: str | None = None
-    title: str = ""
-    text: str = ""
 
 
 @dataclass(frozen=True)
