@@ -511,17 +511,15 @@ def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
 def test_sitemap_conditional_get_round(server, sitemaps, tmp_path):
     state_file = tmp_path / "state" / "validators.json"
     cache = ConditionalCache(state_file)
-    first = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    first = discover(sitemap_source(server), fetcher(), cache=cache)
     assert len(first.candidates) == 4
     # Same run, before save(): nothing conditional yet (a retried task must see the items again).
-    again = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    again = discover(sitemap_source(server), fetcher(), cache=cache)
     assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
     assert len(again.candidates) == 4
     cache.save()
 
-    second = discover(
-        sitemap_source(server), fetcher(), run_id="run-2", cache=ConditionalCache(state_file)
-    )
+    second = discover(sitemap_source(server), fetcher(), cache=ConditionalCache(state_file))
     # The index is always asked whole (its children may change while it does not);
     # the children answer 304 and have nothing to archive.
     assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]

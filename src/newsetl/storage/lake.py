@@ -165,3 +165,32 @@ def read_rows(spec: Table, lake: Path, key_values: list[str]) -> pa.Table:
     ).to_arrow_table()
     con.close()
     return table.cast(spec.schema)
+
+
+def read_columns(spec: Table, lake: Path, columns: list[str]) -> list[tuple]:
+    """Values of a few columns of every stored row (the partition column comes back typed)."""
+    if not has_files(lake, spec.name):
+        return []
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            f"select {', '.join(columns)} from read_parquet(?, hive_partitioning = true, "
+            f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true)",
+            [table_glob(lake, spec.name)],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def drop_rows(spec: Table, lake: Path, column: str, values: list[str]) -> None:
+    """Remove the stored rows whose `column` is one of `values`, file by file, atomically."""
+    folder = lake / spec.name
+    for path in folder.glob("*/*.parquet") if folder.exists() else []:
+        table = pq.read_table(path)
+        keep = pc.invert(pc.is_in(table.column(column), value_set=pa.array(values)))
+        if pc.all(keep).as_py():
+            continue
+        kept = table.filter(keep)
+        if kept.num_rows:
+            write_atomic(kept, path.with_name(part_name()))
+        path.unlink()

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, TABLES
-from newsetl.storage.lake import has_files, table_glob
+from newsetl.storage.lake import has_files, table_glob, write_table
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 _LOCKS_GUARD = threading.Lock()
@@ -112,6 +112,33 @@ def ddl() -> str:
         statements.append(f"create table if not exists {name} (\n" + ",\n".join(columns) + "\n);")
     views = files("newsetl.storage").joinpath("views.sql").read_text(encoding="utf-8")
     return "\n\n".join(statements) + "\n\n" + views
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside happens, or nothing does."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+    """Merge tables into the lake; returns the number of files written.
+
+    Every article table is rewritten for all of the batch's articles, also where the batch
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    """
+    articles = tables.get("articles")
+    ids = articles.column("article_id").combine_chunks() if articles is not None else None
+    written = 0
+    for name, rows in tables.items():
+        keys = ids if name in ARTICLE_TABLES and ids is not None else None
+        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+    return written
 
 
 class Warehouse:
@@ -208,6 +235,22 @@ class Warehouse:
 
     # -- loading -----------------------------------------------------------------------------
 
+    def commit(self, tables: dict[str, pa.Table]) -> int:
+        """The one way rows enter: under the lock, merge them into the lake, then load them into
+        DuckDB in one transaction. Returns how many of the articles were new."""
+        with self.exclusive():  # lake and database change together, never beside a rebuild
+            write_lake(tables, self)
+            with self.writer() as con:
+                return self.load(con, tables)
+
+    def checkpoint(self) -> bool:
+        """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
+        if not self.db_path.exists():
+            return False
+        with self.writer() as con:
+            con.execute("checkpoint")
+        return True
+
     def load(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> int:
         """Merge one batch: an article's rows in every article table are replaced together.
 
@@ -215,8 +258,7 @@ class Warehouse:
         """
         articles = tables.get("articles")
         new = 0
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
                 known = con.execute(
@@ -238,10 +280,6 @@ class Warehouse:
                 con.register("batch_rows", rows)
                 con.execute(f"insert into {name} by name select * from batch_rows")
                 con.unregister("batch_rows")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         return new
 
     def rebuild_from_lake(
@@ -249,8 +287,7 @@ class Warehouse:
     ) -> dict[str, int]:
         """Replace tables with the lake's content, in one transaction (the database is derived)."""
         counts = {}
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for name in names:
                 table = TABLES[name]
                 con.execute(f"delete from {name}")
@@ -268,10 +305,6 @@ class Warehouse:
                         [table_glob(self.lake, name)],
                     )
                 counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
