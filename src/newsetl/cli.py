@@ -94,11 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_sources(settings.sources)  # a bad sources file stops here: nothing written
     Warehouse(settings.warehouse).prepare()
     quiet_prefect()
-    from newsetl_flows.ingest import ingest
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
-    state = ingest(
-        sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True
-    )
+    state = run_flow("ingest", sources=str(settings.sources), warehouse=str(settings.warehouse))
     return finish(state, "run")
 
 
@@ -110,10 +108,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     if args.sources:
         load_sources(args.sources)  # a sources file named on purpose must be right
     quiet_prefect()
-    from newsetl_flows.reprocess import reprocess
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     sources = str(settings.sources) if settings.sources.is_file() else None
-    state = reprocess(warehouse=str(settings.warehouse), sources=sources, return_state=True)
+    state = run_flow("reprocess", warehouse=str(settings.warehouse), sources=sources)
     return finish(state, "reprocess")
 
 
