@@ -1,4 +1,5 @@
-"""Feed dates that feedparser cannot read: month and day names in other languages.
+"""Dates as news sources write them: ISO 8601, and dates with month and day names in many
+languages, for discover (feeds, sitemaps) and extract (pages) alike.
 
 Real feeds write RFC 822 dates with localised names ("Mo, 16 Nov 2026", "16 novembre 2026",
 "16 listopada 2026"). The names are mapped to English, then python-dateutil parses the rest.
@@ -11,6 +12,28 @@ from datetime import UTC, datetime
 
 from dateutil import parser as date_parser
 
+# English month names and abbreviations -> month number (pages' visible dates).
+ENGLISH_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+# Month names in the common languages of news, by month number (localised feed dates).
 MONTHS = {
     1: "januar janvier enero gennaio janeiro januari stycznia styczeń leden ocak января січня jänner jan janv ene gen sty",
     2: "februar février fevrier febrero febbraio fevereiro februari lutego luty únor şubat февраля лютого feb févr fevr fev lut",
@@ -57,4 +80,20 @@ def parse_feed_date(value: str | None) -> datetime | None:
         parsed = date_parser.parse(text, fuzzy=True, dayfirst=True, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
         return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime; a value without zone is taken as UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
+        if not match:
+            return None
+        parsed = datetime.fromisoformat(match.group(1))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from newsetl.dates import parse_feed_date
+from newsetl.dates import parse_feed_date, parse_iso
 from newsetl.records import Candidate, FeedItem, Reject
 from newsetl.sources import Source
 from newsetl.storage.state import ConditionalCache
@@ -184,7 +184,7 @@ def parse_json_feed(
                     title=plain_text(
                         item.get("title") if isinstance(item.get("title"), str) else None
                     ),
-                    published_at=_iso(published if isinstance(published, str) else None),
+                    published_at=parse_iso(published if isinstance(published, str) else None),
                     authors=_json_authors(item) or feed_authors,
                     summary=plain_text(
                         item.get("summary") if isinstance(item.get("summary"), str) else None
@@ -297,23 +297,13 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
             continue
         item = FeedItem(
             title=plain_text(url.findtext("{*}news/{*}title")),
-            published_at=_iso(url.findtext("{*}news/{*}publication_date")),
-            modified_at=_iso(url.findtext("{*}lastmod")),
+            published_at=parse_iso(url.findtext("{*}news/{*}publication_date")),
+            modified_at=parse_iso(url.findtext("{*}lastmod")),
         )
         candidates.append(
             Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item)
         )
     return candidates, []
-
-
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _sitemap(source: Source, context: Context, found: Found) -> None:
@@ -429,7 +419,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
         )
         item = FeedItem(
             title=record.get("title"),
-            published_at=_iso(record.get("published_at")),
+            published_at=parse_iso(record.get("published_at")),
             authors=authors,
         )
         candidates.append(
