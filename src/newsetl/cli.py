@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from newsetl.config import Settings
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError
 
 MAX_CELL = 60
@@ -223,12 +224,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     store = Warehouse(settings.warehouse)
     with store.reader() as con:
-        runs = con.execute(
-            "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
-            "order by started_at desc limit 5"
-        ).fetchall()
+        runs = con.execute(sql("last_runs")).fetchall()
         counts = [
-            (name, con.execute(f"select count(*) from {name}").fetchone()[0])
+            (name, con.execute(sql("count_rows", table=name)).fetchone()[0])
             for name in (
                 "articles",
                 "article_topics",
@@ -238,12 +236,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "runs",
             )
         ]
-        reasons = con.execute(
-            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2"
-        ).fetchall()
-        versions = con.execute(
-            "select enrich_version, count(*) from articles group by 1 order by 2 desc"
-        ).fetchall()
+        reasons = con.execute(sql("rejects_by_reason")).fetchall()
+        versions = con.execute(sql("articles_by_enrich_version")).fetchall()
     print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
     print(
         render(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newsetl.pipeline import Acquired, Loaded
 from newsetl.records import Reject
+from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse
 
 
@@ -56,29 +57,16 @@ def read_breakdowns(
         return Breakdowns()
     with con:
 
-        def pairs(sql: str) -> dict[str, int]:
-            return {str(k): int(v) for k, v in con.execute(sql, [run_id]).fetchall()}
+        def pairs(name: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in con.execute(sql(name), [run_id]).fetchall()}
 
         stale = 0
         if enrich_version:
-            stale = con.execute(
-                "select count(*) from articles where enrich_version is distinct from ?",
-                [enrich_version],
-            ).fetchone()[0]
+            stale = con.execute(sql("stale_articles"), [enrich_version]).fetchone()[0]
         return Breakdowns(
-            by_source=pairs(
-                "select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1"
-            ),
-            by_day=pairs(
-                "select coalesce(cast(published_date as varchar), 'unknown'), count(*) "
-                "from articles where run_id = ? group by 1 order by 1"
-            ),
-            by_topic=pairs(
-                "with top as (select article_id, arg_max(topic, score) as topic "
-                "from article_topics group by 1) "
-                "select topic, count(*) from articles join top using (article_id) "
-                "where run_id = ? group by 1 order by 2 desc, 1"
-            ),
+            by_source=pairs("run_articles_by_source"),
+            by_day=pairs("run_articles_by_day"),
+            by_topic=pairs("run_articles_by_topic"),
             stale_articles=stale,
         )
 

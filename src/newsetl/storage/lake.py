@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newsetl.schema import Table
+from newsetl.storage.queries import sql
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
@@ -88,8 +89,7 @@ def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
     con = duckdb.connect()
     con.register("wanted", pa.table({"key": keys}))
     rows = con.execute(
-        f"select distinct {spec.partition} from read_parquet(?, hive_partitioning = true, "
-        f"hive_types_autocast = false) where {spec.key} in (select key from wanted)",
+        sql("lake_partitions_holding", partition=spec.partition, key=spec.key),
         [table_glob(lake, spec.name)],
     ).fetchall()
     con.close()
@@ -159,8 +159,7 @@ def read_rows(spec: Table, lake: Path, key_values: list[str]) -> pa.Table:
     con = duckdb.connect()
     columns = ", ".join(f.name for f in spec.schema)
     table = con.sql(
-        f"select {columns} from read_parquet($glob, hive_partitioning = true, hive_types = "
-        f"{{'{spec.partition}': DATE}}, union_by_name = true) where {spec.key} in (select unnest($keys))",
+        sql("lake_rows_by_key", columns=columns, partition=spec.partition, key=spec.key),
         params={"glob": table_glob(lake, spec.name), "keys": key_values},
     ).to_arrow_table()
     con.close()
@@ -174,8 +173,7 @@ def read_columns(spec: Table, lake: Path, columns: list[str]) -> list[tuple]:
     con = duckdb.connect()
     try:
         return con.execute(
-            f"select {', '.join(columns)} from read_parquet(?, hive_partitioning = true, "
-            f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true)",
+            sql("lake_columns", columns=", ".join(columns), partition=spec.partition),
             [table_glob(lake, spec.name)],
         ).fetchall()
     finally:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from newsetl.records import FeedItem, RawPage
 from newsetl.schema import RAW
 from newsetl.storage.lake import part_tag, write_table
+from newsetl.storage.queries import sql
 
 
 def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
@@ -69,8 +70,7 @@ def scan(
     try:
         con.execute("set TimeZone = 'UTC'")  # fetched_at comes back in UTC, as it was written
         yield from con.sql(
-            f"select {columns} from read_parquet($files, union_by_name = true, "
-            f"hive_partitioning = false) where {where}",
+            sql("raw_scan", columns=columns, where=where),
             params={"files": [str(f) for f in files]},
         ).to_arrow_reader(batch_rows)
     finally:
@@ -99,7 +99,10 @@ def count_raw_pages(raw_dir: Path, files: list[Path] | None = None) -> int:
     return sum(batch.column(0)[0].as_py() for batch in scan(files, "count(*)", PAGES))
 
 
-COLUMNS = "raw_id, run_id, source, kind, url, url_key, final_url, status, content_type, headers, body, feed_item, fetched_at"
+COLUMNS = ", ".join(
+    ["raw_id", "run_id", "source", "kind", "url", "url_key", "final_url", "status"]
+    + ["content_type", "headers", "body", "feed_item", "fetched_at"]
+)
 
 
 def read_raw(

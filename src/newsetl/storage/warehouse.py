@@ -24,6 +24,7 @@ import pyarrow as pa
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import has_files, table_glob, write_table
+from newsetl.storage.queries import sql
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 _LOCKS_GUARD = threading.Lock()
@@ -62,15 +63,17 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
     for name, table in TABLES.items():
-        present = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [name]
-            ).fetchall()
-        }
+        present = {r[0] for r in con.execute(sql("table_columns"), [name]).fetchall()}
         for field in table.schema:
             if field.name not in present:
-                con.execute(f"alter table {name} add column {field.name} {duckdb_type(field.type)}")
+                con.execute(
+                    sql(
+                        "add_column",
+                        table=name,
+                        column=field.name,
+                        type=duckdb_type(field.type),
+                    )
+                )
 
 
 class WarehouseError(RuntimeError):
@@ -261,24 +264,20 @@ class Warehouse:
         with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
-                known = con.execute(
-                    "select count(*) from articles where article_id in (select article_id from batch_ids)"
-                ).fetchone()[0]
+                known = con.execute(sql("count_known_articles")).fetchone()[0]
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
-                    con.execute(
-                        f"delete from {name} where article_id in (select article_id from batch_ids)"
-                    )
+                    con.execute(sql("delete_batch_articles", table=name))
                 con.unregister("batch_ids")
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
                     continue
                 if name == "runs":
                     con.register("batch_runs", rows.select(["run_id"]))
-                    con.execute("delete from runs where run_id in (select run_id from batch_runs)")
+                    con.execute(sql("delete_batch_runs"))
                     con.unregister("batch_runs")
                 con.register("batch_rows", rows)
-                con.execute(f"insert into {name} by name select * from batch_rows")
+                con.execute(sql("insert_batch", table=name))
                 con.unregister("batch_rows")
         return new
 
@@ -290,21 +289,19 @@ class Warehouse:
         with transaction(con):
             for name in names:
                 table = TABLES[name]
-                con.execute(f"delete from {name}")
+                con.execute(sql("clear_table", table=name))
                 if has_files(self.lake, name):
-                    # A key's rows come from the newest file holding it (see storage.lake.read_partition).
-                    newest = (
-                        f"qualify filename = max(filename) over (partition by {table.key})"
-                        if table.key
-                        else ""
-                    )
+                    newest = sql("newest_file_wins", key=table.key) if table.key else ""
                     con.execute(
-                        f"insert into {name} by name select * exclude (filename) from read_parquet(?, "
-                        f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
-                        f"union_by_name = true, filename = true) {newest}",
+                        sql(
+                            "insert_from_lake",
+                            table=name,
+                            partition=table.partition,
+                            newest=newest,
+                        ),
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
+                counts[name] = con.execute(sql("count_rows", table=name)).fetchone()[0]
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
@@ -315,12 +312,7 @@ class Warehouse:
         if con is None:
             return set()
         with con:
-            return {
-                r[0]
-                for r in con.execute(
-                    "select run_id from runs where status = 'completed' or recovered_by is not null"
-                ).fetchall()
-            }
+            return {r[0] for r in con.execute(sql("finished_runs")).fetchall()}
 
     def run_rows(self, run_ids: list[str]) -> list[dict]:
         """Stored rows of these runs (a run that crashed before recording itself has none)."""
@@ -328,7 +320,7 @@ class Warehouse:
         if con is None or not run_ids:
             return []
         with con:
-            cursor = con.execute("select * from runs where run_id in (select unnest(?))", [run_ids])
+            cursor = con.execute(sql("run_rows"), [run_ids])
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -341,9 +333,7 @@ class Warehouse:
             return {}
         with con:
             rows = con.execute(
-                "select source, paragraph_hash, count(distinct article_id) from article_paragraphs "
-                "where source in (select unnest(?)) and article_id not in (select unnest(?)) "
-                "group by all having count(distinct article_id) > 0",
+                sql("paragraph_counts"),
                 [sources, exclude],
             ).fetchall()
         return {(s, h): n for s, h, n in rows}
@@ -362,8 +352,7 @@ class Warehouse:
         )
         with con:
             rows = con.execute(
-                "select article_id, published_date, story_id, entities, vector from article_vectors "
-                "where published_date between ? and ? and article_id not in (select unnest(?))",
+                sql("recent_story_members"),
                 [low, high, exclude],
             ).fetchall()
         return [
