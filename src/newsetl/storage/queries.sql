@@ -60,9 +60,10 @@ group by all
 having count(distinct article_id) > 0;
 
 -- name: recent_story_members
-select article_id, published_date, story_id, entities, vector
-from article_vectors
-where published_date between ? and ? and article_id not in (select unnest(?));
+select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
+from article_vectors as v
+left join articles as a using (article_id)
+where v.published_date between ? and ? and v.article_id not in (select unnest(?));
 
 -- Run summaries --------------------------------------------------------------------------------
 

@@ -341,7 +341,7 @@ class Warehouse:
     def recent_story_members(
         self, dates: list[date], window_days: int, exclude: list[str]
     ) -> list[StoryMember]:
-        """Articles already loaded within `window_days` of the batch's dates."""
+        """Articles already loaded within `window_days` of the batch's dates, with their words."""
         con = self.read_if_exists()
         dates = [d for d in dates if d]
         if con is None or not dates:
@@ -362,8 +362,10 @@ class Warehouse:
                 entities=set(e or []),
                 vector=np.asarray(v, dtype=np.float32),
                 story_id=s,
+                title=t or "",
+                text=x or "",
             )
-            for a, d, s, e, v in rows
+            for a, d, s, e, v, t, x in rows
         ]
 
 
