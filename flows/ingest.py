@@ -50,7 +50,8 @@ def run_ingest(
     max_articles: int | None,
     window: tuple[date, date] | None = None,
 ) -> dict:
-    """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever happens."""
+    """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever
+    happens."""
     settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     config = load_sources(settings.sources)
     if max_articles:
@@ -129,7 +130,7 @@ def ingest(
         sources: Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml.
         warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
-    """
+    """  # noqa: E501 - Prefect reads each Args line whole as a form description
     return run_ingest("ingest", sources, warehouse, max_articles_per_source)
 
 
@@ -147,7 +148,7 @@ def backfill(
         sources: Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml.
         warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
-    """
+    """  # noqa: E501 - Prefect reads each Args line whole as a form description
     return run_ingest(
         "backfill", sources, warehouse, max_articles_per_source, (dates.start, dates.end)
     )

@@ -30,7 +30,7 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     Args:
         warehouse: Warehouse folder whose raw archive is replayed. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         sources: Sources file whose per-source drop_patterns apply again. Empty: $NEWSETL_SOURCES or the sample.
-    """
+    """  # noqa: E501 - Prefect reads each Args line whole as a form description
     settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     try:
         drop_patterns = drop_patterns_of(load_sources(settings.sources).sources)
@@ -42,7 +42,8 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
 
 
 def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:
-    """Articles whose raw response is no longer archived cannot be rebuilt: keep them as they are."""
+    """Articles whose raw response is no longer archived cannot be rebuilt: keep them as they
+    are."""
     articles = TABLES["articles"]
     stored = read_columns(articles, live.lake, ["article_id", "raw_id"])
     if not stored:
@@ -78,7 +79,8 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     carried = carry_over_unrebuildable(live, staged)
     if carried:
         print(
-            f"{carried} articles whose raw responses are gone (raw retention) were kept as they were"
+            f"{carried} articles whose raw responses are gone (raw retention) "
+            "were kept as they were"
         )
     with staged.writer() as con:
         staged.rebuild_from_lake(con, KEPT_HISTORY)

@@ -57,7 +57,7 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
     return ThreadPoolTaskRunner(max_workers=settings.cpu_workers)
 
 
-# -- acquisition: network-bound, always on local threads (the fetcher's politeness state is shared) --
+# -- acquisition: network-bound, on local threads (the fetcher's politeness state is shared) --
 
 
 @task(

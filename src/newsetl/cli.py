@@ -149,7 +149,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise UsageError(str(err).splitlines()[0]) from None
     if any(kind not in READ_STATEMENTS for kind in kinds):
         raise UsageError(
-            f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}"
+            "newsetl sql is read-only: it runs SELECT queries, not "
+            + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
         )
     store = Warehouse(settings_for(args).warehouse)
     with store.reader() as con:
@@ -261,7 +262,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     if any(v != current for v, _ in versions):
         print(
-            "some articles were enriched by another method: 'newsetl reprocess' brings them up to date"
+            "some articles were enriched by another method: "
+            "'newsetl reprocess' brings them up to date"
         )
     return 0
 

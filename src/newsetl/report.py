@@ -156,8 +156,9 @@ def summary_markdown(summary: RunSummary) -> str:
     )
     return (
         f"# newsetl {summary.flow}: {summary.status}\n\n"
-        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, updated {summary.updated_articles}, "
-        f"duplicates {summary.duplicates}, rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
+        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, "
+        f"updated {summary.updated_articles}, duplicates {summary.duplicates}, "
+        f"rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
         f"## Articles by topic\n\n| topic | articles |\n|---|---|\n{rows}\n\n"
         f"## Rejects by reason\n\n| reason | rows |\n|---|---|\n{reasons}\n"
     )

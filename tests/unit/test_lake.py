@@ -176,7 +176,8 @@ def test_ddl_creates_every_table_and_the_views():
         columns = [
             r[0]
             for r in con.execute(
-                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                "select column_name from information_schema.columns where table_name = ? "
+                "order by ordinal_position",
                 [name],
             ).fetchall()
         ]

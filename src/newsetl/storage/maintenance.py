@@ -1,4 +1,4 @@
-"""Housekeeping: fewer, larger Parquet files; a checkpointed DuckDB; raw data past retention gone."""
+"""Housekeeping: fewer, larger Parquet files; a checkpointed DuckDB; expired raw data gone."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
     return sorted((raw_dir / RAW.name).glob(pattern))
 
 
-# Archived pages that processing reads: a page (not a feed, sitemap or refusal) with a usable answer.
+# Archived pages that processing reads: pages (not feeds, sitemaps, refusals) with a usable answer.
 PAGES = "coalesce(kind, 'page') = 'page' and status < 400"
 # Pages not fetched again: those archived with a usable response, those gone for good (404,
 # 410), and those refused for what they are (not HTML, too large). Timeouts and 5xx are
