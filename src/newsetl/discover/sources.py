@@ -16,12 +16,12 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from newsetl.discover.dates import parse_feed_date
-from newsetl.fetch.http import Fetcher, FetchError
+from newsetl.dates import parse_feed_date
 from newsetl.fetch.pages import raw_page
-from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport import Fetcher, FetchError
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
 MAX_SITEMAPS = 50
