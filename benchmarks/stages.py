@@ -211,17 +211,37 @@ def _load(tables, warehouse):
 
 
 def enrich_workers(articles: list, settings) -> dict:
-    """Enrichment over 1 and 2 workers the way the flow spreads it (chunks on its CPU runner)."""
+    """Extraction and enrichment on 1 and 2 workers the way the flow spreads them: chunks over
+    worker processes (newsetl.parallel) when it exists, else chunks over threads."""
     from newsetl.enrich import enrich_articles
 
-    size = max(1, len(articles) // 4)
-    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    try:
+        from newsetl import parallel
+        from newsetl.pipeline import enrich_batch
+    except ImportError:
+        parallel = None
     result = {}
     for workers in (1, 2):
-        with watch() as m, ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(lambda c: enrich_articles(c, spacy_model=settings.spacy_model), chunks))
+        if parallel is not None:
+            chunks = parallel.chunks_for(articles, workers, settings.chunk_size)
+            work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
+            if workers > 1:  # start and warm the pool outside the timing: once per run
+                parallel.map_chunks(work, [articles[:2]] * workers, workers, settings.spacy_model)
+            with watch() as m:
+                parallel.map_chunks(work, chunks, workers, settings.spacy_model)
+            how = "processes (newsetl.parallel)"
+        else:
+            size = max(1, len(articles) // 4)
+            chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+            with watch() as m, ThreadPoolExecutor(max_workers=workers) as pool:
+                list(
+                    pool.map(lambda c: enrich_articles(c, spacy_model=settings.spacy_model), chunks)
+                )
+            how = "threads (ThreadPoolTaskRunner, as flows/tasks.py)"
         result[f"{workers}_workers_articles_per_s"] = round(len(articles) / m.seconds, 1)
         result[f"{workers}_workers_s"] = round(m.seconds, 2)
     result["speedup_2_vs_1"] = round(result["1_workers_s"] / result["2_workers_s"], 3)
-    result["how"] = "threads (ThreadPoolTaskRunner, as flows/tasks.py)"
+    result["how"] = how
+    if parallel is not None:
+        parallel.shutdown()
     return result
