@@ -337,3 +337,46 @@ def test_rebuild_from_lake(tmp_path, make_article):
         assert con.execute(
             "select article_id, published_date from articles order by 1"
         ).fetchall() == [("a1", date(2024, 5, 20)), ("a2", None)]
+
+
+def test_commit_finds_stored_partitions_in_duckdb_not_by_reading_the_lake(
+    tmp_path, make_article, monkeypatch
+):
+    import newsetl.storage.lake as lake_module
+
+    warehouse = Warehouse(tmp_path / "wh")
+    warehouse.commit(article_tables([make_article("a1", topics=[("medtop:11000000", 1.0)])]))
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the lake's keys were scanned")
+
+    monkeypatch.setattr(lake_module, "partitions_holding", no_scan)
+    moved = make_article("a1", published_at=datetime(2024, 5, 22, 9, 0, tzinfo=UTC), topics=[])
+    warehouse.commit(article_tables([moved]))
+    assert read_lake(warehouse.lake, "articles") == [
+        ("a1", "Flood barrier opens", date(2024, 5, 22))
+    ]
+    assert parquet_files(warehouse.lake, "article_topics") == []
+    assert not warehouse.lake.with_name("lake.pending").exists()
+
+
+def test_commit_after_a_crash_between_lake_and_duckdb_reads_the_lake_and_heals(
+    tmp_path, make_article
+):
+    from newsetl.storage.warehouse import write_lake
+
+    warehouse = Warehouse(tmp_path / "wh")
+    warehouse.commit(article_tables([make_article("a1")]))
+    # A crash after the lake merge (the article moved to 21 May) and before the DuckDB load:
+    warehouse.lake.with_name("lake.pending").touch()
+    write_lake(
+        article_tables([make_article("a1", published_at=datetime(2024, 5, 21, tzinfo=UTC))]),
+        warehouse,
+    )
+    warehouse.commit(
+        article_tables([make_article("a1", published_at=datetime(2024, 5, 23, tzinfo=UTC))])
+    )
+    assert read_lake(warehouse.lake, "articles") == [
+        ("a1", "Flood barrier opens", date(2024, 5, 23))
+    ]
+    assert not warehouse.lake.with_name("lake.pending").exists()

@@ -129,19 +129,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+def write_lake(
+    tables: dict[str, pa.Table],
+    warehouse: Warehouse,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
     """Merge tables into the lake; returns the number of files written.
 
     Every article table is rewritten for all of the batch's articles, also where the batch
-    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps. With
+    `con` (the warehouse's writer, in step with the lake) the partitions that hold the batch's
+    keys come from DuckDB, so a merge costs what the batch touches, not the lake's size.
     """
     articles = tables.get("articles")
     ids = articles.column("article_id").combine_chunks() if articles is not None else None
     written = 0
     for name, rows in tables.items():
         keys = ids if name in ARTICLE_TABLES and ids is not None else None
-        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+        spec = TABLES[name]
+        holding = None
+        if con is not None and spec.key:
+            lookup = "articles" if name in ARTICLE_TABLES else name
+            wanted = keys if keys is not None else rows.column(spec.key).combine_chunks()
+            holding = stored_partitions(con, TABLES[lookup], wanted)
+        written += len(write_table(spec, rows, warehouse.lake, keys=keys, holding=holding))
     return written
+
+
+def stored_partitions(con: duckdb.DuckDBPyConnection, spec, keys: pa.Array) -> set[str]:
+    """Partition values (as the lake's folders name them) of the stored rows with these keys."""
+    from newsetl.storage.lake import partition_value
+
+    if len(keys) == 0:
+        return set()
+    con.register("wanted_keys", pa.table({"key": keys}))
+    try:
+        rows = con.execute(
+            f"select distinct {spec.partition} from {spec.name} "
+            f"where {spec.key} in (select key from wanted_keys)"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_keys")
+    return {partition_value(r[0]) for r in rows}
 
 
 class Warehouse:
@@ -241,10 +270,17 @@ class Warehouse:
     def commit(self, tables: dict[str, pa.Table]) -> int:
         """The one way rows enter: under the lock, merge them into the lake, then load them into
         DuckDB in one transaction. Returns how many of the articles were new."""
-        with self.exclusive():  # lake and database change together, never beside a rebuild
-            write_lake(tables, self)
-            with self.writer() as con:
-                return self.load(con, tables)
+        with self.exclusive(), self.writer() as con:
+            # Lake and database change together, never beside a rebuild. While the marker is
+            # there the lake may be ahead of DuckDB (a crash between the two), so the next
+            # commit finds stored partitions from the lake itself, and heals.
+            pending = self.lake.with_name(self.lake.name + ".pending")
+            in_step = not pending.exists()
+            pending.touch()
+            write_lake(tables, self, con if in_step else None)
+            new = self.load(con, tables)
+            pending.unlink(missing_ok=True)
+            return new
 
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
