@@ -380,3 +380,37 @@ def test_commit_after_a_crash_between_lake_and_duckdb_reads_the_lake_and_heals(
         ("a1", "Flood barrier opens", date(2024, 5, 23))
     ]
     assert not warehouse.lake.with_name("lake.pending").exists()
+
+
+def test_clean_batch_learns_boilerplate_from_earlier_runs_through_the_batch_hashes(
+    tmp_path, make_article, make_document
+):
+    from newsetl.clean.articles import normalize_text, paragraph_hash
+    from newsetl.pipeline import clean_batch
+
+    signoff = "Send your tips to the newsroom – we read every message."
+    stored = [
+        make_article(
+            f"old{i}",
+            paragraph_hashes=[
+                (paragraph_hash(normalize_text(f"Own paragraph {i}.")), False),
+                (paragraph_hash(normalize_text(signoff)), False),
+            ],
+        )
+        for i in range(2)
+    ]
+    warehouse = Warehouse(tmp_path / "wh")
+    warehouse.commit(article_tables(stored))
+    body = [
+        "The tram line between the harbour and the old town reopened on Monday after three "
+        "weeks of repairs to the tracks, the overhead wires and two of its stops.",
+        "Engineers replaced more than four hundred metres of rail and rebuilt the platform at "
+        "the market square, where passengers had complained about the gap to the trams.",
+        "The transport authority said services would run every six minutes at rush hour and "
+        "that the night trams would return at the weekend, once final checks were done.",
+        signoff,
+    ]
+    doc = make_document("https://news.example.org/tram", body)
+    (article,) = clean_batch([doc], warehouse).articles
+    assert signoff not in article.text  # two stored articles + this one: boilerplate
+    assert article.text.startswith("The tram line between")

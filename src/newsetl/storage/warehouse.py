@@ -361,17 +361,19 @@ class Warehouse:
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def paragraph_counts(
-        self, sources: list[str], exclude: list[str]
+        self, sources: list[str], exclude: list[str], hashes: list[str] | None = None
     ) -> dict[tuple[str, str], int]:
-        """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
+        """Articles per (source, paragraph hash) already loaded, other than `exclude`; only for
+        `hashes` when given (a batch's own paragraphs)."""
         con = self.read_if_exists()
         if con is None:
             return {}
         with con:
-            rows = con.execute(
-                sql("paragraph_counts"),
-                [sources, exclude],
-            ).fetchall()
+            if hashes is None:
+                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+            else:
+                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(
