@@ -11,7 +11,6 @@ from calendar import timegm
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
@@ -22,6 +21,7 @@ from newsetl.fetch.pages import raw_page
 from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
+from newsetl.urls import redact_text, redact_url, resolve_link
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
 MAX_SITEMAPS = 50
@@ -91,11 +91,21 @@ def discover(
         "warc": _warc,
     }
     found = Discovery()
+    where = redact_url(source.url) if source.url else str(source.path)
     try:
         kinds[source.kind](source, Context(fetcher, run_id, cache), found)
     except FetchError as err:
+        found.rejects.append(Reject("discover", source.name, where, err.reason, err.detail))
+    except (ValueError, RecursionError, OSError, etree.Error, UnicodeError) as err:
+        # A document no parser foresaw: the source is rejected for this run, the run goes on.
         found.rejects.append(
-            Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)
+            Reject(
+                "discover",
+                source.name,
+                where,
+                "unreadable source",
+                redact_text(f"{type(err).__name__}: {err}")[:300],
+            )
         )
     unique: dict[str, Candidate] = {}
     for candidate in found.candidates:
@@ -121,6 +131,8 @@ def parse_json_feed(
     """JSON Feed 1.x (feedparser reads only XML feeds); None when the body is not one."""
     try:
         data = json.loads(body)
+    except RecursionError:
+        return [], [Reject("discover", source, base_url, "not a feed", "JSON nested too deeply")]
     except ValueError:
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
@@ -145,11 +157,15 @@ def parse_json_feed(
                 )
             )
             continue
+        url, problem = resolve_link(base_url, link)
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+            continue
         published = item.get("date_published") or item.get("date_modified")
         candidates.append(
             Candidate(
                 source=source,
-                url=urljoin(base_url, link.strip()),
+                url=url,
                 item=FeedItem(
                     title=plain_text(
                         item.get("title") if isinstance(item.get("title"), str) else None
@@ -224,8 +240,16 @@ def parse_feed(
             authors=[plain_text(a) for a in authors if plain_text(a)],
             summary=plain_text(entry.get("summary")),
         )
-        candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=item))
+        url, problem = resolve_link(base_url, link)
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+            continue
+        candidates.append(Candidate(source=source, url=url, item=item))
     return candidates, rejects
+
+
+def _bad_link(source: str, url: str, problem: str) -> Reject:
+    return Reject("discover", source, redact_url(url)[:2000], "bad url", problem[:300])
 
 
 def _feed(source: Source, context: Context, found: Discovery) -> None:
@@ -249,8 +273,12 @@ def _maybe_gunzip(body: bytes) -> bytes:
     return data
 
 
-def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[str]]:
-    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex)."""
+def parse_sitemap(
+    body: bytes, base_url: str, source: str, rejects: list[Reject] | None = None
+) -> tuple[list[Candidate], list[str]]:
+    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex); links
+    that cannot be fetched go to `rejects`."""
+    rejects = [] if rejects is None else rejects
     root = etree.fromstring(
         _maybe_gunzip(body),
         parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True),
@@ -259,7 +287,14 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
         raise FetchError("not a sitemap", base_url)
     local = etree.QName(root).localname
     if local == "sitemapindex":
-        return [], [urljoin(base_url, (loc.text or "").strip()) for loc in root.iter("{*}loc")]
+        nested = []
+        for loc in root.iter("{*}loc"):
+            url, problem = resolve_link(base_url, loc.text or "")
+            if problem:
+                rejects.append(_bad_link(source, url, problem))
+            else:
+                nested.append(url)
+        return [], nested
     candidates = []
     for url in root.iter("{*}url"):
         loc = url.find("{*}loc")
@@ -270,9 +305,11 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
             published_at=_iso(url.findtext("{*}news/{*}publication_date")),
             modified_at=_iso(url.findtext("{*}lastmod")),
         )
-        candidates.append(
-            Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item)
-        )
+        link, problem = resolve_link(base_url, loc.text)
+        if problem:
+            rejects.append(_bad_link(source, link, problem))
+            continue
+        candidates.append(Candidate(source=source, url=link, item=item))
     return candidates, []
 
 
@@ -297,13 +334,17 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
             fetched = context.get_document(source, url, "sitemap", found)
             if fetched is None:
                 continue
-            candidates, nested = parse_sitemap(fetched.body, fetched.final_url, source.name)
+            candidates, nested = parse_sitemap(
+                fetched.body, fetched.final_url, source.name, found.rejects
+            )
         except FetchError as err:
-            found.rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
+            found.rejects.append(
+                Reject("discover", source.name, redact_url(url), err.reason, err.detail)
+            )
             continue
         except etree.XMLSyntaxError as err:
             found.rejects.append(
-                Reject("discover", source.name, url, "not a sitemap", str(err)[:300])
+                Reject("discover", source.name, redact_url(url), "not a sitemap", str(err)[:300])
             )
             continue
         found.candidates += candidates
@@ -324,7 +365,12 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
 
 
 def _urls(source: Source, context: Context, found: Discovery) -> None:
-    found.candidates += [Candidate(source=source.name, url=u.strip()) for u in source.urls]
+    for link in source.urls:
+        url, problem = resolve_link("", link)
+        if problem:
+            found.rejects.append(_bad_link(source.name, url, problem))
+        else:
+            found.candidates.append(Candidate(source=source.name, url=url))
 
 
 def _directory(source: Source, context: Context, found: Discovery) -> None:
