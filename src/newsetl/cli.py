@@ -151,7 +151,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
             f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}"
         )
     store = Warehouse(settings_for(args).warehouse)
-    with store.reader() as con:
+    with store.reader(sandboxed=True) as con:
         try:
             relation = con.sql(args.query)
         except duckdb.Error as err:

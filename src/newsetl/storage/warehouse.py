@@ -42,12 +42,26 @@ class _Holder:
 _LOCKS: dict[str, _Holder] = {}
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# A connection for ad-hoc SQL from users: the database and nothing else - no file read or
+# written, no extension installed or loaded, no setting changed afterwards.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _connect(
+    path: Path, *, read_only: bool, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the database, waiting while another process (a reader or a writer) holds it."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or time.monotonic() > deadline:
                 raise WarehouseError(
@@ -192,7 +206,9 @@ class Warehouse:
             finally:
                 con.close()
 
-    def reader(self) -> duckdb.DuckDBPyConnection:
+    def reader(self, *, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+        """A read-only connection; `sandboxed` also shuts out files, extensions and settings
+        (for SQL that users type)."""
         try:
             exists = self.db_path.exists()
         except OSError as err:
@@ -201,7 +217,7 @@ class Warehouse:
             ) from None
         if not exists:
             raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
-        return _connect(self.db_path, read_only=True)
+        return _connect(self.db_path, read_only=True, config=SANDBOX if sandboxed else None)
 
     def read_if_exists(self) -> duckdb.DuckDBPyConnection | None:
         return self.reader() if self.db_path.exists() else None
