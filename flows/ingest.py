@@ -10,19 +10,19 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import (
+from newsetl.records import Reject
+from newsetl.report import RunSummary, format_summary
+from newsetl.serve import serve_folder
+from newsetl.sources import load_sources
+from newsetl.storage.lake import part_tag
+from newsetl.storage.raw import (
     count_raw_pages,
     raw_files,
     read_raw,
     seen_url_keys,
     unfinished_run_files,
 )
-from newsetl.fetch.state import ConditionalCache
-from newsetl.records import Reject
-from newsetl.report import RunSummary, format_summary
-from newsetl.serve import serve_folder
-from newsetl.sources import load_sources
-from newsetl.storage.lake import part_tag
+from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
 from newsetl_flows.tasks import (

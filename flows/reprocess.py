@@ -12,13 +12,13 @@ import pyarrow.parquet as pq
 from prefect import flow
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import count_raw_pages, raw_files, read_raw
 from newsetl.pipeline import write_lake
 from newsetl.records import Reject
 from newsetl.report import RunSummary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.lake import has_files, part_name, read_rows, table_glob, write_atomic
+from newsetl.storage.raw import count_raw_pages, raw_files, read_raw
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.ingest import RUNNER, current_run_id
 from newsetl_flows.parameters import SourcesParam, WarehouseParam

@@ -21,10 +21,7 @@ from prefect.tasks import exponential_backoff
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.enrich import current_version, enrich_articles
-from newsetl.fetch.archive import write_raw
-from newsetl.fetch.http import Fetcher
 from newsetl.fetch.pages import FetchResult, fetch_pages
-from newsetl.fetch.state import ConditionalCache
 from newsetl.pipeline import (
     Processed,
     assign_stories,
@@ -36,8 +33,11 @@ from newsetl.pipeline import (
 from newsetl.records import Article, Candidate, RawPage, Reject
 from newsetl.report import RunSummary, fill_breakdowns, summary_markdown
 from newsetl.sources import Source
+from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import reject_table, run_table
+from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
+from newsetl.transport import Fetcher
 
 
 def cpu_task_runner(settings: Settings) -> TaskRunner:

@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsetl.config import Settings
+from newsetl.dates import parse_feed_date
 from newsetl.discover import discover
-from newsetl.discover.dates import parse_feed_date
 from newsetl.discover.sources import parse_feed
-from newsetl.fetch.http import Fetcher
-from newsetl.fetch.state import ConditionalCache
 from newsetl.sources import Source
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport.http import Fetcher
 
 CET = timezone(timedelta(hours=1))
 

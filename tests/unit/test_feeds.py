@@ -11,8 +11,8 @@ import pytest
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.discover.sources import parse_feed, parse_sitemap, plain_text
-from newsetl.fetch.http import Fetcher, FetchError
 from newsetl.sources import Source
+from newsetl.transport.http import Fetcher, FetchError
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">

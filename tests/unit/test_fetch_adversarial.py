@@ -20,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import seen_url_keys, write_raw
-from newsetl.fetch.http import MAX_REDIRECTS, Fetcher, FetchError
 from newsetl.fetch.pages import fetch_pages
-from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Candidate
 from newsetl.sources import Source
+from newsetl.storage.raw import seen_url_keys, write_raw
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport.http import MAX_REDIRECTS, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
 PAGE = (
@@ -393,7 +393,9 @@ def test_redirect_loop_between_two_paths(srv):
 def test_redirect_to_a_private_address_is_refused(srv, monkeypatch):
     # "public.test" plays a public host on 127.0.0.1; "intranet.test" is a private target.
     _fake_dns(monkeypatch, {"public.test": ["127.0.0.1"], "intranet.test": ["10.1.2.3"]})
-    monkeypatch.setattr("newsetl.fetch.http.is_public_address", lambda ip: str(ip) == "127.0.0.1")
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
     target = f"http://intranet.test:{srv.port}/internal-admin"
     srv.fixed("/public", status=302, body=b"", headers={"Location": target})
     srv.fixed("/internal-admin", body=b"<html>secrets</html>")
@@ -808,7 +810,9 @@ def test_dns_rebinding_cannot_reach_the_private_address(srv, monkeypatch):
 def test_the_connection_goes_to_the_checked_address_with_the_host_header(srv, monkeypatch):
     srv.fixed("/story", body=PAGE)
     asked = _fake_dns(monkeypatch, {"news.test": ["127.0.0.1", "10.9.9.9"]})
-    monkeypatch.setattr("newsetl.fetch.http.is_public_address", lambda ip: str(ip) == "127.0.0.1")
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
     fetched = Fetcher(settings()).get(f"http://news.test:{srv.port}/story", robots=False)
     assert fetched.body == PAGE
     assert asked == ["news.test"]  # resolved once: the check and the connection used one answer
@@ -853,7 +857,9 @@ def test_proxy_from_the_environment_is_not_used(srv, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "")
     monkeypatch.setenv("no_proxy", "")
     _fake_dns(monkeypatch, {"direct.test": ["127.0.0.1"]})
-    monkeypatch.setattr("newsetl.fetch.http.is_public_address", lambda ip: str(ip) == "127.0.0.1")
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
     srv.fixed("/page", body=PAGE)
     fetched = Fetcher(settings()).get(f"http://direct.test:{srv.port}/page", robots=False)
     assert fetched.body == PAGE
@@ -948,7 +954,7 @@ def test_tls_keeps_sni_and_verifies_the_certificate_by_name(tmp_path, monkeypatc
     try:
         _fake_dns(monkeypatch, {"news.test": ["127.0.0.1"]})
         monkeypatch.setattr(
-            "newsetl.fetch.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+            "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
         )
         fetcher = Fetcher(settings(ca_bundle=str(pem)))
         url = f"https://news.test:{adversary.port}/secure"

@@ -8,10 +8,10 @@ import pytest
 
 from newsetl.config import Settings
 from newsetl.discover.sources import parse_feed, parse_sitemap
-from newsetl.fetch.http import Fetcher, FetchError
 from newsetl.fetch.pages import fetch_pages
 from newsetl.records import Candidate
 from newsetl.sources import Source
+from newsetl.transport.http import Fetcher, FetchError
 from newsetl.urls import normalize_url, redact_text, redact_url, url_problem
 
 LONG_LABEL = "a" * 64

@@ -15,12 +15,12 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from newsetl.discover.dates import parse_feed_date
-from newsetl.fetch.http import Fetcher, FetchError
+from newsetl.dates import parse_feed_date
 from newsetl.fetch.pages import raw_page
-from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport import Fetcher, FetchError
 from newsetl.urls import redact_text, redact_url, resolve_link
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")

@@ -8,10 +8,10 @@ previous runs' articles come from the warehouse, so a story can grow across runs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import numpy as np
+
+from newsetl.records import STORY_LABELS as STORY_LABELS  # where the matcher looks
+from newsetl.records import StoryMember
 
 NEAR_DUPLICATE = 0.95
 # Similar text and shared names: the same people at the same time is an event; places and
@@ -20,18 +20,6 @@ SAME_PEOPLE = (0.60, 2)  # cosine at least, and at least this many people in com
 SAME_EVENT = (0.80, 3)  # cosine at least, and at least this many named entities in common
 CANDIDATE = min(SAME_PEOPLE[0], SAME_EVENT[0])
 LEAD_WORDS = 120
-STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
-
-
-@dataclass
-class StoryMember:
-    """An article as the story matcher sees it."""
-
-    article_id: str
-    published_date: date | None
-    entities: set[str]
-    vector: np.ndarray
-    story_id: str | None = None
 
 
 def as_vector(values) -> np.ndarray:

@@ -218,7 +218,7 @@ FULL_DATE = re.compile(
 
 def visible_date(tree: lxml_html.HtmlElement) -> datetime | None:
     """A full date written on the page where dates go (date/byline/meta blocks), not 'Updated'."""
-    from newsetl.discover.dates import parse_feed_date
+    from newsetl.dates import parse_feed_date
 
     for node in tree.xpath(DATE_NODES)[:40]:
         text = " ".join(node.text_content().split())[:200]

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsetl.fetch.archive import headers_json
-from newsetl.fetch.http import Fetched, Fetcher, FetchError
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
+from newsetl.storage.raw import headers_json
+from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
 PAGE_TYPES = ("html", "xhtml", "text/plain")

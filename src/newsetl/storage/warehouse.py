@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from newsetl.enrich.stories import StoryMember
+from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import has_files, table_glob
 
