@@ -79,15 +79,23 @@ def acquire(
 ) -> FetchResult:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes; the result keeps counts and file names, not bodies."""
-    found = discover(source, fetcher, run_id, cache)
-    candidates = [c for c in found.candidates if in_window(c, window)]
+    found = discover(source, fetcher, run_id, cache, stream=True)
+    counts = {"found": 0, "outside": 0}
+
+    def candidates():  # streamed: local sources carry their bodies, read one at a time
+        for candidate in found.candidates:
+            counts["found"] += 1
+            if in_window(candidate, window):
+                yield candidate
+            else:
+                counts["outside"] += 1
 
     def sink(held: list[RawPage]) -> list[Path]:
         return write_raw(held, raw_dir)
 
     result = fetch_pages(
         source,
-        candidates,
+        candidates(),
         fetcher,
         run_id,
         seen,
@@ -98,11 +106,11 @@ def acquire(
     result.flush(sink)
     result.rejects = found.rejects + result.rejects
     result.not_modified += found.not_modified
-    result.skipped += len(found.candidates) - len(candidates)
+    result.skipped += counts["outside"]
     get_run_logger().info(
         "%s: %d candidates, %d fetched, %d skipped, %d rejected%s",
         source.name,
-        len(found.candidates),
+        counts["found"],
         result.fetched,
         result.skipped,
         len(result.rejects),

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from calendar import timegm
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,20 +81,33 @@ class Context:
 
 
 def discover(
-    source: Source, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
+    source: Source,
+    fetcher: Fetcher,
+    run_id: str = "",
+    cache: ConditionalCache | None = None,
+    *,
+    stream: bool = False,
 ) -> Discovery:
-    """Candidates of one source, a reject for each part of it that failed, and what was fetched."""
+    """Candidates of one source, a reject for each part of it that failed, and what was fetched.
+
+    With `stream`, the candidates of local sources (directory, WARC), which carry their bodies,
+    come as an iterator read one document at a time, so memory does not grow with the source;
+    their rejects are added to `found.rejects` as the iterator is consumed.
+    """
     kinds = {
         "feed": _feed,
         "sitemap": _sitemap,
         "urls": _urls,
-        "directory": _directory,
-        "warc": _warc,
     }
     found = Discovery()
     where = redact_url(source.url) if source.url else str(source.path)
+    context = Context(fetcher, run_id, cache)
+    if source.kind in LOCAL_KINDS:
+        documents = _guarded(LOCAL_KINDS[source.kind](source, context, found), source, where, found)
+        found.candidates = _unique(documents) if stream else list(_unique(documents))
+        return found
     try:
-        kinds[source.kind](source, Context(fetcher, run_id, cache), found)
+        kinds[source.kind](source, context, found)
     except FetchError as err:
         found.rejects.append(Reject("discover", source.name, where, err.reason, err.detail))
     except (ValueError, RecursionError, OSError, etree.Error, UnicodeError) as err:
@@ -107,11 +121,35 @@ def discover(
                 redact_text(f"{type(err).__name__}: {err}")[:300],
             )
         )
-    unique: dict[str, Candidate] = {}
-    for candidate in found.candidates:
-        unique.setdefault(candidate.url, candidate)
-    found.candidates = list(unique.values())
+    found.candidates = list(_unique(found.candidates))
     return found
+
+
+def _unique(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
+    """Candidates in order, the first of each URL only (remembers URLs, not bodies)."""
+    seen: set[str] = set()
+    for candidate in candidates:
+        if candidate.url not in seen:
+            seen.add(candidate.url)
+            yield candidate
+
+
+def _guarded(
+    documents: Iterator[Candidate], source: Source, where: str, found: Discovery
+) -> Iterator[Candidate]:
+    """A local source's documents; whatever breaks the reading becomes one reject."""
+    try:
+        yield from documents
+    except (ValueError, RecursionError, OSError, UnicodeError) as err:
+        found.rejects.append(
+            Reject(
+                "discover",
+                source.name,
+                where,
+                "unreadable source",
+                redact_text(f"{type(err).__name__}: {err}")[:300],
+            )
+        )
 
 
 def plain_text(value: str | None) -> str | None:
@@ -373,34 +411,33 @@ def _urls(source: Source, context: Context, found: Discovery) -> None:
             found.candidates.append(Candidate(source=source.name, url=url))
 
 
-def _directory(source: Source, context: Context, found: Discovery) -> None:
+def _too_large(source: str, where: str, size: int, limit: int) -> Reject:
+    return Reject("discover", source, where, "too large", f"{size} bytes > {limit}")
+
+
+def _directory(source: Source, context: Context, found: Discovery) -> Iterator[Candidate]:
+    """The documents of a folder (or one file), read one at a time; each is at most
+    max_body_bytes (larger ones are rejects, never read whole)."""
+    limit = context.fetcher.settings.max_body_bytes
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    candidates, rejects = [], []
     for path in files:
         suffix = path.suffix.lower()
-        if suffix in (".html", ".htm", ".xhtml"):
-            candidates.append(
-                Candidate(
-                    source.name,
-                    path.resolve().as_uri(),
-                    body=path.read_bytes(),
-                    content_type="text/html",
-                )
-            )
-        elif suffix == ".txt":
-            candidates.append(
-                Candidate(
-                    source.name,
-                    path.resolve().as_uri(),
-                    body=path.read_bytes(),
-                    content_type="text/plain",
-                )
+        if suffix in (".html", ".htm", ".xhtml", ".txt"):
+            size = path.stat().st_size
+            if size > limit:
+                found.rejects.append(_too_large(source.name, path.as_uri(), size, limit))
+                continue
+            yield Candidate(
+                source.name,
+                path.resolve().as_uri(),
+                body=path.read_bytes(),
+                content_type="text/plain" if suffix == ".txt" else "text/html",
             )
         elif suffix == ".jsonl":
-            candidates.extend(_jsonl(path, source.name, rejects))
+            yield from _jsonl(path, source.name, found.rejects, limit)
         else:
-            rejects.append(
+            found.rejects.append(
                 Reject(
                     "discover",
                     source.name,
@@ -409,19 +446,35 @@ def _directory(source: Source, context: Context, found: Discovery) -> None:
                     suffix or "no suffix",
                 )
             )
-    found.candidates += candidates
-    found.rejects += rejects
 
 
-def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
+def _lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
+    """(number, text) of each line, streamed; a line longer than `limit` bytes comes as None
+    and is skipped without being held."""
+    with path.open("rb") as stream:
+        number = 0
+        while True:
+            line = stream.readline(limit + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = stream.readline(1 << 20)
+                yield number, None
+                continue
+            yield number, line.decode("utf-8", errors="replace")
+
+
+def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterator[Candidate]:
     """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`."""
-    candidates = []
-    for number, line in enumerate(
-        path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
-    ):
+    for number, line in _lines(path, limit):
+        where = f"{path.as_uri()}#L{number}"
+        if line is None:
+            rejects.append(Reject("discover", source, where, "too large", f"line > {limit} bytes"))
+            continue
         if not line.strip():
             continue
-        where = f"{path.as_uri()}#L{number}"
         try:
             record = json.loads(line)
             if not isinstance(record, dict):
@@ -432,7 +485,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
             for key in ("url", "title", "published_at"):
                 if record.get(key) is not None and not isinstance(record[key], str):
                     raise ValueError(f"'{key}' must be a string")
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             rejects.append(Reject("discover", source, where, "bad jsonl record", str(err)[:300]))
             continue
         authors = record.get("authors") or []
@@ -448,27 +501,27 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
             published_at=_iso(record.get("published_at")),
             authors=authors,
         )
-        candidates.append(
-            Candidate(
-                source,
-                record.get("url") or where,
-                item=item,
-                body=body.encode("utf-8"),
-                content_type="text/html" if record.get("html") else "text/plain",
-            )
+        yield Candidate(
+            source,
+            record.get("url") or where,
+            item=item,
+            body=body.encode("utf-8"),
+            content_type="text/html" if record.get("html") else "text/plain",
         )
-    return candidates
 
 
-def _warc(source: Source, context: Context, found: Discovery) -> None:
+def _warc(source: Source, context: Context, found: Discovery) -> Iterator[Candidate]:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
+    limit = context.fetcher.settings.max_body_bytes
     for path in files:
-        _warc_file(path, source.name, found)
+        yield from _warc_file(path, source.name, found, limit)
 
 
-def _warc_file(path: Path, source: str, found: Discovery) -> None:
-    """HTML responses of one WARC file; a file that is no WARC, or is cut short, is a reject."""
+def _warc_file(path: Path, source: str, found: Discovery, limit: int) -> Iterator[Candidate]:
+    """HTML responses of one WARC file, one record at a time; a record whose content is over
+    `limit` bytes decompressed is a reject (read no further than the limit); a file that is
+    no WARC, or is cut short, is a reject."""
     from warcio.archiveiterator import ArchiveIterator
 
     records = 0
@@ -485,9 +538,6 @@ def _warc_file(path: Path, source: str, found: Discovery) -> None:
                 content_type = (
                     (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
                 )
-                body = record.content_stream().read()
-                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
-                    raise ValueError(f"record for {url} is cut short")
                 if status != "200" or "html" not in content_type:
                     found.rejects.append(
                         Reject(
@@ -499,9 +549,21 @@ def _warc_file(path: Path, source: str, found: Discovery) -> None:
                         )
                     )
                     continue
-                found.candidates.append(
-                    Candidate(source, url, body=body, content_type=content_type)
-                )
+                body = record.content_stream().read(limit + 1)
+                if len(body) > limit:
+                    found.rejects.append(
+                        Reject(
+                            "discover",
+                            source,
+                            url or path.as_uri(),
+                            "too large",
+                            f"over {limit} bytes",
+                        )
+                    )
+                    continue
+                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
+                    raise ValueError(f"record for {url} is cut short")
+                yield Candidate(source, url, body=body, content_type=content_type)
         except Exception as err:  # warcio raises bare exceptions on damaged archives
             found.rejects.append(
                 Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300])
@@ -511,3 +573,6 @@ def _warc_file(path: Path, source: str, found: Discovery) -> None:
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records")
         )
+
+
+LOCAL_KINDS = {"directory": _directory, "warc": _warc}
