@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## test: lint, then the whole suite (unit, integration, Prefect flow tests)
 test: $(STAMP)
-	$(BIN)/ruff check src flows tests benchmarks
+	$(BIN)/ruff check src flows tests benchmarks training
 	$(BIN)/python -m pytest -q
 
 ## test-fast: unit tests only
@@ -34,6 +34,7 @@ lint: $(STAMP)
 ## eval: extraction and enrichment quality on the labelled sample
 eval: $(STAMP)
 	$(BIN)/python -m benchmarks.evaluate
+	$(BIN)/python -m benchmarks.eval_stories
 
 ## bench: throughput benchmark, results as JSON in benchmarks/results/
 bench: $(STAMP)

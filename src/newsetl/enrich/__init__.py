@@ -50,6 +50,8 @@ def assign_story_ids(articles: list[Article], known: list[StoryMember], window_d
             published_date=a.published_date,
             entities=story_entities(a),
             vector=stories.as_vector(a.vector),
+            title=a.title or "",
+            text=a.text or "",
         )
         for a in articles
     ]

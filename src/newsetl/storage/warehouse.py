@@ -334,7 +334,7 @@ class Warehouse:
     def recent_story_members(
         self, dates: list[date], window_days: int, exclude: list[str]
     ) -> list[StoryMember]:
-        """Articles already loaded within `window_days` of the batch's dates."""
+        """Articles already loaded within `window_days` of the batch's dates, with their words."""
         con = self.read_if_exists()
         dates = [d for d in dates if d]
         if con is None or not dates:
@@ -345,8 +345,9 @@ class Warehouse:
         )
         with con:
             rows = con.execute(
-                "select article_id, published_date, story_id, entities, vector from article_vectors "
-                "where published_date between ? and ? and article_id not in (select unnest(?))",
+                "select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, "
+                "a.text from article_vectors v left join articles a using (article_id) "
+                "where v.published_date between ? and ? and v.article_id not in (select unnest(?))",
                 [low, high, exclude],
             ).fetchall()
         return [
@@ -356,8 +357,10 @@ class Warehouse:
                 entities=set(e or []),
                 vector=np.asarray(v, dtype=np.float32),
                 story_id=s,
+                title=t or "",
+                text=x or "",
             )
-            for a, d, s, e, v in rows
+            for a, d, s, e, v, t, x in rows
         ]
 
 
