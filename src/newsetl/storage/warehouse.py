@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, TABLES
-from newsetl.storage.lake import has_files, table_glob
+from newsetl.storage.lake import has_files, heal_partitions, table_glob
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 _LOCKS_GUARD = threading.Lock()
@@ -263,7 +263,11 @@ class Warehouse:
     def rebuild_from_lake(
         self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)
     ) -> dict[str, int]:
-        """Replace tables with the lake's content, in one transaction (the database is derived)."""
+        """Replace tables with the lake's content, in one transaction (the database is derived).
+
+        Merges a crash interrupted are finished first, so DuckDB then holds exactly what any
+        Parquet reader reads from the lake."""
+        heal_partitions(self.lake)
         counts = {}
         con.execute("begin transaction")
         try:
@@ -271,16 +275,10 @@ class Warehouse:
                 table = TABLES[name]
                 con.execute(f"delete from {name}")
                 if has_files(self.lake, name):
-                    # A key's rows come from the newest file holding it (see storage.lake.read_partition).
-                    newest = (
-                        f"qualify filename = max(filename) over (partition by {table.key})"
-                        if table.key
-                        else ""
-                    )
                     con.execute(
-                        f"insert into {name} by name select * exclude (filename) from read_parquet(?, "
+                        f"insert into {name} by name select * from read_parquet(?, "
                         f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
-                        f"union_by_name = true, filename = true) {newest}",
+                        f"union_by_name = true)",
                         [table_glob(self.lake, name)],
                     )
                 counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
