@@ -26,6 +26,9 @@ from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.storage.lake import has_files, heal_partitions, table_glob
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
+STAGED_DB = "newsetl.rebuild.duckdb"
+STAGED_LAKE = "lake.rebuild"
+SWAP_MARKER = ".swap-in-progress"
 _LOCKS_GUARD = threading.Lock()
 CONNECT_WAIT_SECONDS = 120.0
 
@@ -87,6 +90,20 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"alter table {name} add column {field.name} {duckdb_type(field.type)}")
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable before the next step depends on it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class WarehouseError(RuntimeError):
     """The warehouse cannot be used; the message is one sentence for the user."""
 
@@ -141,23 +158,51 @@ class Warehouse:
 
     def staging(self) -> Warehouse:
         """A fresh database and lake beside this one, for a rebuild that replaces it at the end."""
-        staged = Warehouse(self.root, db_name="newsetl.rebuild.duckdb", lake_name="lake.rebuild")
+        self.recover()  # an earlier swap that a crash interrupted is finished first
+        staged = Warehouse(self.root, db_name=STAGED_DB, lake_name=STAGED_LAKE)
         staged.db_path.unlink(missing_ok=True)
         Path(f"{staged.db_path}.wal").unlink(missing_ok=True)
         shutil.rmtree(staged.lake, ignore_errors=True)
         return staged
 
     def replace_with(self, staged: Warehouse) -> None:
-        """Swap a finished rebuild in: each rename is atomic, the old copies go last."""
+        """Swap a finished rebuild in. A marker file says the staged copy is complete; each
+        rename is atomic; after a crash anywhere in between, `recover` rolls the swap forward
+        (marker there) or back (marker not yet there)."""
+        marker = self.root / SWAP_MARKER
+        marker.write_text("staged rebuild complete: swap it in\n", encoding="utf-8")
+        _fsync_dir(self.root)
+        self._swap_forward(staged.lake, staged.db_path)
+        marker.unlink(missing_ok=True)
+
+    def _swap_forward(self, staged_lake: Path, staged_db: Path) -> None:
         old_lake = self.root / "lake.old"
+        if staged_lake.exists():
+            if self.lake.exists():
+                shutil.rmtree(old_lake, ignore_errors=True)  # only ever a finished swap's leftover
+                os.replace(self.lake, old_lake)
+            os.replace(staged_lake, self.lake)
+        if staged_db.exists():
+            # The old database's log must not be replayed onto the new file.
+            Path(f"{self.db_path}.wal").unlink(missing_ok=True)
+            os.replace(staged_db, self.db_path)
         shutil.rmtree(old_lake, ignore_errors=True)
+
+    def recover(self) -> None:
+        """Finish what a crash interrupted: a rebuild's swap (forward when its staged copy was
+        complete, else back to the previous lake), and lake merges (storage.lake.heal_partitions).
+        Cheap when there is nothing to do; call it under the lock before a run changes anything."""
+        marker = self.root / SWAP_MARKER
+        old_lake = self.root / "lake.old"
+        if marker.exists():
+            self._swap_forward(self.root / STAGED_LAKE, self.root / STAGED_DB)
+            marker.unlink(missing_ok=True)
+        elif not self.lake.exists() and old_lake.exists():
+            os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
+        elif self.lake.exists() and old_lake.exists():
+            shutil.rmtree(old_lake, ignore_errors=True)
         if self.lake.exists():
-            os.replace(self.lake, old_lake)
-        if staged.lake.exists():
-            os.replace(staged.lake, self.lake)
-        os.replace(staged.db_path, self.db_path)
-        Path(f"{self.db_path}.wal").unlink(missing_ok=True)
-        shutil.rmtree(old_lake, ignore_errors=True)
+            heal_partitions(self.lake)
 
     def prepare(self) -> None:
         try:
