@@ -18,9 +18,10 @@ from newsetl.report import RunSummary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.lake import has_files, part_name, read_rows, table_glob, write_atomic
+from newsetl.storage.locks import run_lock
 from newsetl.storage.raw import count_raw_pages, raw_files, read_raw
 from newsetl.storage.warehouse import Warehouse
-from newsetl_flows.ingest import RUNNER, current_run_id
+from newsetl_flows.ingest import RUNNER, SETTINGS, current_run_id
 from newsetl_flows.parameters import SourcesParam, WarehouseParam
 from newsetl_flows.tasks import process_and_load, publish, record_run, summarise
 
@@ -28,7 +29,7 @@ KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of rec
 RECOMPUTED_STAGES = ("extract", "clean")  # their rejects are made again by the rebuild
 
 
-@flow(name="reprocess", log_prints=True, task_runner=RUNNER)
+@flow(name="reprocess", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)
 def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) -> dict:
     """Re-extract, re-clean and re-enrich every archived page into a fresh lake and database.
 
@@ -46,8 +47,9 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     except SourcesError:
         drop_patterns = {}
     live = Warehouse(settings.warehouse)
-    with live.exclusive():  # ingest runs wait: nothing may land in the layers being replaced
-        return rebuild(live, settings, drop_patterns)
+    with run_lock(live.root, "reprocess", current_run_id(), settings.run_lock_wait):
+        with live.exclusive():  # nothing may land in the layers being replaced
+            return rebuild(live, settings, drop_patterns)
 
 
 def drop_recomputed_rejects(folder) -> None:

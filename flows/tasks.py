@@ -137,10 +137,13 @@ def acquire_all(
     window: tuple[date, date] | None = None,
 ) -> list[FetchResult]:
     fetcher = Fetcher(settings)
+    # One source may take source_timeout at most: a host that holds every response to its
+    # deadline costs that source a reject, not the run (the run goes on with what was archived).
+    bounded = acquire.with_options(timeout_seconds=settings.source_timeout)
     with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
         futures = [
             runner.submit(
-                acquire,
+                bounded,
                 {
                     "source": source,
                     "fetcher": fetcher,
@@ -153,7 +156,28 @@ def acquire_all(
             )
             for source in sources
         ]
-        return [future.result() for future in futures]
+        return [
+            _result_or_timeout(future, source, settings) for future, source in zip(futures, sources)
+        ]
+
+
+def _result_or_timeout(future, source: Source, settings: Settings) -> FetchResult:
+    try:
+        return future.result()
+    except TimeoutError:
+        where = source.url or str(source.path or "")
+        return FetchResult(
+            rejects=[
+                Reject(
+                    "discover",
+                    source.name,
+                    where,
+                    "source timed out",
+                    f"discover and fetch took over {settings.source_timeout:g} s "
+                    "(NEWSETL_SOURCE_TIMEOUT); what was archived is kept",
+                )
+            ]
+        )
 
 
 # -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------

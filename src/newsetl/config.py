@@ -76,6 +76,24 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(
         None, description="Scheduler of an existing Dask cluster; empty: start a local one."
     )
+    run_lock_wait: float = Field(
+        600.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds a run waits for another run on the same warehouse before it stops.",
+    )
+    source_timeout: float = Field(
+        1800.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds one source's discover and fetch may take; past it the source is a reject.",
+    )
+    run_timeout: float = Field(
+        6 * 3600.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds a whole flow run may take before Prefect stops it.",
+    )
     raw_retention_days: int | None = Field(
         None,
         ge=1,

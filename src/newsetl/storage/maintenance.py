@@ -24,14 +24,11 @@ class MaintenanceReport:
     checkpointed: bool = False
 
 
-def compact_folder(
-    table_dir: Path, report: MaintenanceReport, key: str = "", keep_tags: set[str] | None = None
-) -> None:
+def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") -> None:
     """Rewrite each partition's files as one file per tag (a raw file keeps its run id in its
     name); atomic: the new file first, then the old ones go. A keyed table's partition is
     already one file after each merge; more means a merge was interrupted, and its newest file
-    is the whole truth (storage.lake.read_partition), so the older ones just go. Files tagged
-    with one of `keep_tags` (runs not finished) are left alone."""
+    is the whole truth (storage.lake.read_partition), so the older ones just go."""
     for folder in sorted(p for p in table_dir.iterdir() if p.is_dir()):
         if key:
             files = by_write_order(folder.glob("*.parquet"))
@@ -47,9 +44,6 @@ def compact_folder(
             groups.setdefault(part_tag(path), []).append(path)
         for tag, files in groups.items():
             report.files_before += len(files)
-            if keep_tags is not None and tag in keep_tags:
-                report.files_after += len(files)
-                continue
             report.files_after += 1 if len(files) > 1 else len(files)
             if len(files) < 2:
                 continue
