@@ -61,9 +61,15 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
 # -- acquisition: network-bound, always on local threads (the fetcher's politeness state is shared) --
 
 
+def _not_a_timeout(task, task_run, state) -> bool:
+    """Retry a failed acquisition, but not one that ran out of time: it would only do so again."""
+    return not isinstance(state.result(raise_on_failure=False), TimeoutError)
+
+
 @task(
     name="acquire",
     retries=2,
+    retry_condition_fn=_not_a_timeout,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
     cache_policy=NO_CACHE,
     task_run_name="acquire-{source.name}",

@@ -8,17 +8,17 @@ import time
 import duckdb
 import pytest
 
+from tests.conftest import ROOT
 from tests.unit.test_fetch_adversarial import PAGE, Adversary, Handler
 
 pytestmark = pytest.mark.slow
 
-ARTICLE = (
-    b"<html><head><title>Quay wall repaired</title></head><body><article><h1>Quay wall repaired</h1>"
-    + b"<p>The harbour board said on Monday that the repairs to the quay wall were finished "
-    b"ahead of schedule, and that ferries would return to their usual berths this week.</p>"
-    * 4
-    + b"</article></body></html>"
-)
+# A real article of the sample site (ours), served from the hostile server.
+ARTICLE = next(
+    p
+    for p in sorted((ROOT / "examples" / "site" / "harbour-herald").rglob("*.html"))
+    if "index" not in p.name
+).read_bytes()
 
 
 @pytest.fixture
