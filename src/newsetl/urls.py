@@ -63,7 +63,7 @@ SECRET_PARAMS = {
 REDACTED = "REDACTED"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_LENGTH = 8192
-LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+LABEL = re.compile(r"^[a-z0-9_-]{1,63}$")
 URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>()]+")
 
 
