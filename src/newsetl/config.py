@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         60.0,
         gt=0,
         allow_inf_nan=False,
-        description="A response (connect to last byte, headers included) slower than this is abandoned.",
+        description="A response (connect to last byte, headers included) slower than this is "
+        "abandoned.",
     )
     host_concurrency: int = Field(2, ge=1, description="Requests in flight to one host at most.")
     proxy: str | None = Field(
@@ -68,7 +69,9 @@ class Settings(BaseSettings):
     )
     task_runner: Literal["threads", "dask"] = Field(
         "threads",
-        description="Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask).",
+        description=(
+            "Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask)."
+        ),
     )
     cpu_workers: int = Field(
         2, ge=1, description="Threads, or local Dask worker processes, for those stages."
@@ -86,7 +89,8 @@ class Settings(BaseSettings):
         1800.0,
         gt=0,
         allow_inf_nan=False,
-        description="Seconds one source's discover and fetch may take; past it the source is a reject.",
+        description="Seconds one source's discover and fetch may take; past it the source is a "
+        "reject.",
     )
     run_timeout: float = Field(
         6 * 3600.0,

@@ -34,7 +34,8 @@ def rss(links: list[str]) -> bytes:
     items = "".join(
         f"<item><title>Item {n}</title><link>{link}</link></item>" for n, link in enumerate(links)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Q</title>{items}</channel></rss>'.encode()
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Q</title>'
+    return f"{head}{items}</channel></rss>".encode()
 
 
 def sources_file(path, url: str) -> str:

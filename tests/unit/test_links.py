@@ -47,7 +47,8 @@ def rss(links: list[str]) -> bytes:
     items = "".join(
         f"<item><title>t{n}</title><link>{link}</link></item>" for n, link in enumerate(links)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+    return f"{head}{items}</channel></rss>".encode()
 
 
 def test_bad_links_in_a_feed_are_rejects_and_good_ones_stay():
@@ -128,7 +129,10 @@ def test_redact_url_removes_credentials(url, kept, gone):
 
 
 def test_redact_text_finds_urls_inside_messages():
-    text = "HTTPSConnectionPool(host='x'): Max retries exceeded with url: https://u:pw@x.org/f?token=abc (Caused by ...)"
+    text = (
+        "HTTPSConnectionPool(host='x'): Max retries exceeded with url: "
+        "https://u:pw@x.org/f?token=abc (Caused by ...)"
+    )
     redacted = redact_text(text)
     assert "pw@" not in redacted and "abc" not in redacted
     assert "Max retries exceeded" in redacted

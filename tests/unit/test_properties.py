@@ -29,7 +29,7 @@ from newsetl.urls import (
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-# -- URLs -------------------------------------------------------------------------------------------
+# -- URLs ------------------------------------------------------------------------------------------
 
 url_chars = st.text(
     alphabet=st.sampled_from(
@@ -97,7 +97,7 @@ def test_secrets_never_survive_redaction(secret, name):
     assert secret not in redact_text(f"failed: {url} (timeout)")
 
 
-# -- dates ------------------------------------------------------------------------------------------
+# -- dates -----------------------------------------------------------------------------------------
 
 date_like = st.one_of(
     st.text(max_size=40),
@@ -131,7 +131,7 @@ def test_page_dates_never_fail_the_extraction_stage(value):
     assert len(documents) + len(rejects) == 1
 
 
-# -- feeds and sitemaps, through the discover stage ----------------------------------------------------
+# -- feeds and sitemaps, through the discover stage ------------------------------------------------
 
 
 class ServedBody:
@@ -147,17 +147,34 @@ class ServedBody:
         )
 
 
-RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Quay</title>
-<item><title>One</title><link>https://quay.example.org/1</link><pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate></item>
-<item><title>Two &amp; more</title><link>/2</link><description>&lt;b&gt;x&lt;/b&gt;</description></item>
-</channel></rss>"""
-ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Q</title>
-<entry><title>A</title><link href="https://quay.example.org/a"/><updated>2026-11-16T09:00:00Z</updated></entry></feed>"""
-JSON_FEED = b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "https://quay.example.org/j", "title": "J", "date_published": "2026-11-16T09:00:00Z", "authors": [{"name": "Ana"}]}]}'
-SITEMAP = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
-xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://quay.example.org/s</loc>
-<lastmod>2026-11-16</lastmod><news:news><news:title>S</news:title><news:publication_date>2026-11-16T08:00:00+01:00</news:publication_date></news:news></url></urlset>"""
-INDEX = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://quay.example.org/s2.xml</loc></sitemap></sitemapindex>"""
+RSS = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quay</title>'
+    b"<item><title>One</title><link>https://quay.example.org/1</link>"
+    b"<pubDate>Mon, 16 Nov 2026 09:00:00 GMT</pubDate></item>"
+    b"<item><title>Two &amp; more</title><link>/2</link>"
+    b"<description>&lt;b&gt;x&lt;/b&gt;</description></item></channel></rss>"
+)
+ATOM = (
+    b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+    b'<title>Q</title><entry><title>A</title><link href="https://quay.example.org/a"/>'
+    b"<updated>2026-11-16T09:00:00Z</updated></entry></feed>"
+)
+JSON_FEED = (
+    b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": '
+    b'"https://quay.example.org/j", "title": "J", "date_published": "2026-11-16T09:00:00Z", '
+    b'"authors": [{"name": "Ana"}]}]}'
+)
+SITEMAP = (
+    b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url>'
+    b"<loc>https://quay.example.org/s</loc><lastmod>2026-11-16</lastmod><news:news>"
+    b"<news:title>S</news:title><news:publication_date>2026-11-16T08:00:00+01:00"
+    b"</news:publication_date></news:news></url></urlset>"
+)
+INDEX = (
+    b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+    b"<loc>https://quay.example.org/s2.xml</loc></sitemap></sitemapindex>"
+)
 
 
 @st.composite
@@ -228,15 +245,21 @@ def test_sitemap_discovery_never_raises(body):
     check_discovery(discover(source, ServedBody(body, "application/xml")))
 
 
-# -- extraction and cleaning ------------------------------------------------------------------------
+# -- extraction and cleaning -----------------------------------------------------------------------
 
-PAGE = b"""<html lang="en"><head><title>Harbour reopens | Quay Post</title>
-<meta property="og:type" content="article"><meta property="article:published_time" content="2026-11-16T09:00:00Z">
-<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour reopens", "author": {"name": "Ana Silva"}, "datePublished": "2026-11-16"}</script>
-</head><body><nav><a href="/">Home</a></nav><article><h1>Harbour reopens</h1><p class="byline">By Ana Silva</p>
-<p>The harbour reopened on Monday after two weeks of repairs to the quay wall, the port authority said.</p>
-<p>Ferries resumed their regular timetable in the afternoon, and fishing boats returned to their berths.</p>
-<figure><img src="a.jpg"><figcaption>The quay at noon.</figcaption></figure></article><footer>(c) Quay Post</footer></body></html>"""
+PAGE = (
+    b'<html lang="en"><head><title>Harbour reopens | Quay Post</title>'
+    b'<meta property="og:type" content="article">'
+    b'<meta property="article:published_time" content="2026-11-16T09:00:00Z">'
+    b'<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+    b'"Harbour reopens", "author": {"name": "Ana Silva"}, "datePublished": "2026-11-16"}'
+    b'</script></head><body><nav><a href="/">Home</a></nav><article><h1>Harbour reopens</h1>'
+    b'<p class="byline">By Ana Silva</p><p>The harbour reopened on Monday after two weeks of '
+    b"repairs to the quay wall, the port authority said.</p><p>Ferries resumed their regular "
+    b"timetable in the afternoon, and fishing boats returned to their berths.</p><figure>"
+    b'<img src="a.jpg"><figcaption>The quay at noon.</figcaption></figure></article>'
+    b"<footer>(c) Quay Post</footer></body></html>"
+)
 
 
 def raw(body: bytes, content_type: str = "text/html") -> RawPage:

@@ -47,7 +47,7 @@ def ingest_peak(source: Source, settings: Settings, raw_dir) -> tuple[int, int]:
     gc.collect()
     tracemalloc.start()
     try:
-        found = discover(source, fetcher, "run-1", stream=True)
+        found = discover(source, fetcher, stream=True)
         result = fetch_pages(
             source,
             found.candidates,
@@ -57,7 +57,6 @@ def ingest_peak(source: Source, settings: Settings, raw_dir) -> tuple[int, int]:
             sink=lambda held: write_raw(held, raw_dir),
             flush_every=20,
         )
-        result.flush(lambda held: write_raw(held, raw_dir))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

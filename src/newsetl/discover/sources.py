@@ -16,12 +16,11 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from newsetl.dates import parse_feed_date
-from newsetl.fetch.pages import raw_page
-from newsetl.records import Candidate, FeedItem, RawPage, Reject
+from newsetl.dates import parse_feed_date, parse_iso
+from newsetl.records import Candidate, FeedItem, Reject
 from newsetl.sources import Source
 from newsetl.storage.state import ConditionalCache
-from newsetl.transport import Fetcher, FetchError
+from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import redact_text, redact_url, resolve_link
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
@@ -30,29 +29,60 @@ MAX_UNZIPPED = 50_000_000
 TAG = re.compile(r"<[^>]+>")
 
 
-@dataclass
+@dataclass(frozen=True)
+class DiscoveredDocument:
+    """A feed or sitemap response (or an HTTP error's) that discovery got; fetch archives it."""
+
+    kind: str
+    response: Fetched
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    @property
+    def final_url(self) -> str:
+        return self.response.final_url
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @property
+    def body(self) -> bytes:
+        return self.response.body
+
+
+@dataclass(frozen=True)
 class Discovery:
-    """What discovering one source found."""
+    """What discovering one source found: its result, built once."""
 
     candidates: list[Candidate] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    # Feed and sitemap responses, kept in the raw archive like every response.
-    documents: list[RawPage] = field(default_factory=list)
+    # Feed and sitemap responses, for the raw archive like every response.
+    documents: list[DiscoveredDocument] = field(default_factory=list)
+    not_modified: int = 0
+
+
+@dataclass
+class Found:
+    """What the discover functions collect while they work on one source."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    documents: list[DiscoveredDocument] = field(default_factory=list)
     not_modified: int = 0
 
 
 class Context:
     """What a discover function needs besides its source."""
 
-    def __init__(
-        self, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
-    ) -> None:
+    def __init__(self, fetcher: Fetcher, cache: ConditionalCache | None = None) -> None:
         self.fetcher = fetcher
-        self.run_id = run_id
         self.cache = cache
 
     def get_document(
-        self, source: Source, url: str, kind: str, found: Discovery, accept: tuple[str, ...] = ()
+        self, source: Source, url: str, kind: str, found: Found, accept: tuple[str, ...] = ()
     ):
         """Fetch a feed or sitemap, conditionally when validators are known; None if unchanged."""
         validators = self.cache.validators(url) if self.cache else None
@@ -67,23 +97,20 @@ class Context:
             )
         except FetchError as err:
             if err.response is not None:
-                found.documents.append(
-                    raw_page(source.name, self.run_id, url, err.response, kind=kind)
-                )
+                found.documents.append(DiscoveredDocument(kind, err.response))
             raise
         if self.cache:
             self.cache.remember(url, fetched.status, fetched.headers)
         if fetched.not_modified:
             found.not_modified += 1
             return None
-        found.documents.append(raw_page(source.name, self.run_id, url, fetched, kind=kind))
+        found.documents.append(DiscoveredDocument(kind, fetched))
         return fetched
 
 
 def discover(
     source: Source,
     fetcher: Fetcher,
-    run_id: str = "",
     cache: ConditionalCache | None = None,
     *,
     stream: bool = False,
@@ -99,13 +126,16 @@ def discover(
         "sitemap": _sitemap,
         "urls": _urls,
     }
-    found = Discovery()
+    found = Found()
     where = redact_url(source.url) if source.url else str(source.path)
-    context = Context(fetcher, run_id, cache)
+    context = Context(fetcher, cache)
     if source.kind in LOCAL_KINDS:
         documents = _guarded(LOCAL_KINDS[source.kind](source, context, found), source, where, found)
-        found.candidates = _unique(documents) if stream else list(_unique(documents))
-        return found
+        # found.rejects is shared, so rejects met while the stream is read land in the result.
+        return Discovery(
+            candidates=_unique(documents) if stream else list(_unique(documents)),
+            rejects=found.rejects,
+        )
     try:
         kinds[source.kind](source, context, found)
     except FetchError as err:
@@ -121,8 +151,12 @@ def discover(
                 redact_text(f"{type(err).__name__}: {err}")[:300],
             )
         )
-    found.candidates = list(_unique(found.candidates))
-    return found
+    return Discovery(
+        candidates=list(_unique(found.candidates)),
+        rejects=found.rejects,
+        documents=found.documents,
+        not_modified=found.not_modified,
+    )
 
 
 def _unique(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
@@ -135,7 +169,7 @@ def _unique(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
 
 
 def _guarded(
-    documents: Iterator[Candidate], source: Source, where: str, found: Discovery
+    documents: Iterator[Candidate], source: Source, where: str, found: Found
 ) -> Iterator[Candidate]:
     """A local source's documents; whatever breaks the reading becomes one reject."""
     try:
@@ -208,7 +242,7 @@ def parse_json_feed(
                     title=plain_text(
                         item.get("title") if isinstance(item.get("title"), str) else None
                     ),
-                    published_at=_iso(published if isinstance(published, str) else None),
+                    published_at=parse_iso(published if isinstance(published, str) else None),
                     authors=_json_authors(item) or feed_authors,
                     summary=plain_text(
                         item.get("summary") if isinstance(item.get("summary"), str) else None
@@ -290,7 +324,7 @@ def _bad_link(source: str, url: str, problem: str) -> Reject:
     return Reject("discover", source, redact_url(url)[:2000], "bad url", problem[:300])
 
 
-def _feed(source: Source, context: Context, found: Discovery) -> None:
+def _feed(source: Source, context: Context, found: Found) -> None:
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
@@ -340,8 +374,8 @@ def parse_sitemap(
             continue
         item = FeedItem(
             title=plain_text(url.findtext("{*}news/{*}title")),
-            published_at=_iso(url.findtext("{*}news/{*}publication_date")),
-            modified_at=_iso(url.findtext("{*}lastmod")),
+            published_at=parse_iso(url.findtext("{*}news/{*}publication_date")),
+            modified_at=parse_iso(url.findtext("{*}lastmod")),
         )
         link, problem = resolve_link(base_url, loc.text)
         if problem:
@@ -351,17 +385,7 @@ def parse_sitemap(
     return candidates, []
 
 
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _sitemap(source: Source, context: Context, found: Discovery) -> None:
+def _sitemap(source: Source, context: Context, found: Found) -> None:
     queue, done = [source.url], set()
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
@@ -402,7 +426,7 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
         )
 
 
-def _urls(source: Source, context: Context, found: Discovery) -> None:
+def _urls(source: Source, context: Context, found: Found) -> None:
     for link in source.urls:
         url, problem = resolve_link("", link)
         if problem:
@@ -415,7 +439,7 @@ def _too_large(source: str, where: str, size: int, limit: int) -> Reject:
     return Reject("discover", source, where, "too large", f"{size} bytes > {limit}")
 
 
-def _directory(source: Source, context: Context, found: Discovery) -> Iterator[Candidate]:
+def _directory(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
     """The documents of a folder (or one file), read one at a time; each is at most
     max_body_bytes (larger ones are rejects, never read whole)."""
     limit = context.fetcher.settings.max_body_bytes
@@ -498,7 +522,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
         )
         item = FeedItem(
             title=record.get("title"),
-            published_at=_iso(record.get("published_at")),
+            published_at=parse_iso(record.get("published_at")),
             authors=authors,
         )
         yield Candidate(
@@ -510,7 +534,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
         )
 
 
-def _warc(source: Source, context: Context, found: Discovery) -> Iterator[Candidate]:
+def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
     limit = context.fetcher.settings.max_body_bytes
@@ -518,7 +542,7 @@ def _warc(source: Source, context: Context, found: Discovery) -> Iterator[Candid
         yield from _warc_file(path, source.name, found, limit)
 
 
-def _warc_file(path: Path, source: str, found: Discovery, limit: int) -> Iterator[Candidate]:
+def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
     """HTML responses of one WARC file, one record at a time; a record whose content is over
     `limit` bytes decompressed is a reject (read no further than the limit); a file that is
     no WARC, or is cut short, is a reject."""

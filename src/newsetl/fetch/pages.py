@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
@@ -18,25 +18,31 @@ PAGE_TYPES = ("html", "xhtml", "text/plain")
 REFUSED = {"wrong content type", "too large"}  # answers that will not change by asking again
 
 
-@dataclass
+@dataclass(frozen=True)
 class FetchResult:
+    """What fetching one source's candidates gave: built once, replaced (not changed) by flush."""
+
     pages: list[RawPage] = field(default_factory=list)
     # Responses kept in the archive that are not articles to extract: feeds, sitemaps, HTTP errors.
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
-    not_modified: int = 0
     # Once flushed to the archive: how many pages, and the files that hold them.
     fetched: int = 0
     archived: list[Path] = field(default_factory=list)
 
-    def flush(self, sink: Callable[[list[RawPage]], list[Path]]) -> None:
-        """Hand what is held to the archive and keep only counts, so memory stays flat."""
+    def flush(self, sink: Callable[[list[RawPage]], list[Path]]) -> FetchResult:
+        """The same result with what it held handed to the archive: counts and files only."""
         held = self.pages + self.documents
-        if held:
-            self.archived += sink(held)
-        self.fetched += len(self.pages)
-        self.pages, self.documents = [], []
+        if not held:
+            return self
+        return replace(
+            self,
+            pages=[],
+            documents=[],
+            fetched=self.fetched + len(self.pages),
+            archived=self.archived + sink(held),
+        )
 
 
 def raw_id(run_id: str, url: str) -> str:
@@ -81,24 +87,25 @@ def fetch_pages(
     workers: int = 4,
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,
+    keep: list[RawPage] | None = None,
     flush_bytes: int = FLUSH_BYTES,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
     Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
-    With a `sink` (the raw archive), responses are handed over every `flush_every` pages or
-    `flush_bytes` bytes. Documents that discovery already holds (directory, WARC) are archived
-    as the candidates are read, so an iterator of them is never held whole.
+    With a `sink` (the raw archive), responses are handed over every `flush_every` pages (or
+    `flush_bytes` bytes) and at the end, together with `keep` (the feeds and sitemaps discovery
+    got). Documents that discovery already holds (directory, WARC) are archived as the
+    candidates are read, so an iterator of them is never held whole.
     """
-    result = FetchResult()
     fetch_one = _fetcher_of(source, fetcher, run_id)
     todo: list[Candidate] = []
-    taken = 0
-    held_bytes = 0
+    skipped = taken = held_bytes = 0
+    result = FetchResult()
     for candidate in candidates:
         key = normalize_url(candidate.url)
         if key in seen or (source.max_articles is not None and taken >= source.max_articles):
-            result.skipped += 1
+            skipped += 1
             continue
         seen.add(key)
         taken += 1
@@ -109,19 +116,9 @@ def fetch_pages(
         result.pages.append(page)
         held_bytes += len(page.body)
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
-            result.flush(sink)
+            result = result.flush(sink)
             held_bytes = 0
-    return _fetch_network(todo, fetch_one, result, workers, sink, flush_every)
-
-
-def _fetch_network(
-    todo: list[Candidate],
-    fetch_one: Callable,
-    result: FetchResult,
-    workers: int,
-    sink: Callable[[list[RawPage]], list[Path]] | None,
-    flush_every: int,
-) -> FetchResult:
+    result = replace(result, skipped=skipped)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):
@@ -132,8 +129,9 @@ def _fetch_network(
                 if kept is not None:
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
-                result.flush(sink)
-    return result
+                result = result.flush(sink)
+    result.documents.extend(keep or [])
+    return result.flush(sink) if sink is not None else result
 
 
 def _fetcher_of(source: Source, fetcher: Fetcher, run_id: str) -> Callable:
