@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-FLOWS = ("ingest", "reprocess")
+FLOWS = ("ingest", "backfill", "reprocess", "maintenance")
 
 
 def start_ephemeral_server() -> threading.Thread:
@@ -49,9 +49,17 @@ def _run(name: str, server: threading.Thread, **parameters: Any) -> Any:
 
         server.join()  # started and healthy before the flow run asks for it
         return ingest(**parameters, return_state=True)
+    if name == "backfill":
+        from newsetl_flows.ingest import backfill
+
+        return backfill(**parameters, return_state=True)
     if name == "reprocess":
         from newsetl_flows.reprocess import reprocess
 
         server.join()
         return reprocess(**parameters, return_state=True)
+    if name == "maintenance":
+        from newsetl_flows.maintenance import maintenance
+
+        return maintenance(**parameters, return_state=True)
     raise ValueError(f"unknown flow {name!r}; known: {', '.join(FLOWS)}")
