@@ -260,7 +260,10 @@ class Warehouse:
             os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
         elif self.lake.exists() and old_lake.exists():
             shutil.rmtree(old_lake, ignore_errors=True)
-        if self.lake.exists():
+        if self.lake.exists() and self.lake_pending.exists():
+            # Only a lake change that did not finish (a commit's merge, a compaction) can have
+            # left a partition with two files; the marker says one did not, so a run start
+            # costs nothing in the lake's size. The next commit removes the marker.
             heal_partitions(self.lake)
 
     def prepare(self) -> None:
@@ -333,15 +336,25 @@ class Warehouse:
         DuckDB in one transaction. Returns how many of the articles were new."""
         with self.exclusive(), self.writer() as con:
             # Lake and database change together, never beside a rebuild. While the marker is
-            # there the lake may be ahead of DuckDB (a crash between the two), so the next
-            # commit finds stored partitions from the lake itself, and heals.
-            pending = self.lake.with_name(self.lake.name + ".pending")
-            in_step = not pending.exists()
-            pending.touch()
-            write_lake(tables, self, con if in_step else None)
-            new = self.load(con, tables)
-            pending.unlink(missing_ok=True)
-            return new
+            # there the lake may be ahead of DuckDB (a crash between the two), so this commit
+            # finds stored partitions from the lake itself, and heals.
+            in_step = not self.lake_pending.exists()
+            with self.changing_lake():
+                write_lake(tables, self, con if in_step else None)
+                return self.load(con, tables)
+
+    @property
+    def lake_pending(self) -> Path:
+        """Marker present while the lake is being changed (and after a change that crashed)."""
+        return self.lake.with_name(self.lake.name + ".pending")
+
+    @contextmanager
+    def changing_lake(self) -> Iterator[None]:
+        """Mark the lake as being changed; the mark stays if the change does not finish."""
+        self.lake_pending.parent.mkdir(parents=True, exist_ok=True)
+        self.lake_pending.touch()
+        yield
+        self.lake_pending.unlink(missing_ok=True)
 
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
