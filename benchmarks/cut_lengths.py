@@ -24,9 +24,20 @@ def articles_of(bodies: list[tuple[str, bytes]]):
     from newsetl.records import FeedItem, RawPage
 
     pages = [
-        RawPage(f"r{i}", "cut", name, f"https://cut.example/{name}", f"https://cut.example/{name}",
-                f"https://cut.example/{name}", 200, "text/html", "{}", body, FeedItem(),
-                datetime.now(UTC))
+        RawPage(
+            f"r{i}",
+            "cut",
+            name,
+            f"https://cut.example/{name}",
+            f"https://cut.example/{name}",
+            f"https://cut.example/{name}",
+            200,
+            "text/html",
+            "{}",
+            body,
+            FeedItem(),
+            datetime.now(UTC),
+        )
         for i, (name, body) in enumerate(bodies)
     ]
     documents, _ = extract_pages(pages)
@@ -54,12 +65,17 @@ def compare(articles) -> dict:
 
     model = Settings().spacy_model
     texts = [a.text for a in articles]
-    out = {"articles": len(texts), "words_mean": round(sum(len(t.split()) for t in texts) / len(texts))}
+    out = {
+        "articles": len(texts),
+        "words_mean": round(sum(len(t.split()) for t in texts) / len(texts)),
+    }
     started = time.perf_counter()
     full_kw = [{k for k, _ in keywords.extract_keywords(t, "en")} for t in texts]
     full_kw_s = time.perf_counter() - started
     started = time.perf_counter()
-    full_ents = [{(e.entity, e.label) for e in ents} for ents in entities.extract_entities(texts, model)]
+    full_ents = [
+        {(e.entity, e.label) for e in ents} for ents in entities.extract_entities(texts, model)
+    ]
     full_ner_s = time.perf_counter() - started
     full_tone = [sentiment.tone(t, "en") for t in texts]
     for cut in CUTS:
@@ -68,16 +84,21 @@ def compare(articles) -> dict:
         kw = [{k for k, _ in keywords.extract_keywords(t, "en")} for t in cut_texts]
         kw_s = time.perf_counter() - started
         started = time.perf_counter()
-        ents = [{(e.entity, e.label) for e in es} for es in entities.extract_entities(cut_texts, model)]
+        ents = [
+            {(e.entity, e.label) for e in es} for es in entities.extract_entities(cut_texts, model)
+        ]
         ner_s = time.perf_counter() - started
         tone = [sentiment.tone(t, "en") for t in cut_texts]
         out[f"lead_{cut}"] = {
             "keywords_top10_kept": round(
-                sum(len(a & b) for a, b in zip(full_kw, kw)) / max(1, sum(len(a) for a in full_kw)), 3
+                sum(len(a & b) for a, b in zip(full_kw, kw)) / max(1, sum(len(a) for a in full_kw)),
+                3,
             ),
             "keywords_speedup": round(full_kw_s / kw_s, 2),
             "entities_kept": round(
-                sum(len(a & b) for a, b in zip(full_ents, ents)) / max(1, sum(len(a) for a in full_ents)), 3
+                sum(len(a & b) for a, b in zip(full_ents, ents))
+                / max(1, sum(len(a) for a in full_ents)),
+                3,
             ),
             "ner_speedup": round(full_ner_s / ner_s, 2),
             "tone_mean_abs_change": round(

@@ -11,7 +11,19 @@ from pathlib import Path
 from benchmarks.measure import ROOT, rate, run_process
 
 
-def newsetl_run(sources: Path, warehouse: Path, workers: int = 2, env: dict | None = None) -> dict:
+def code_env(code: Path | None) -> dict:
+    """Environment that runs another checkout of newsetl (its `pkgs` folder holds `newsetl` and
+    `newsetl_flows`, see `--before` in benchmarks/throughput.py); nothing for this one."""
+    return {"PYTHONPATH": f"{code / 'pkgs'}:{code}"} if code else {}
+
+
+def newsetl_run(
+    sources: Path,
+    warehouse: Path,
+    workers: int = 2,
+    env: dict | None = None,
+    code: Path | None = None,
+) -> dict:
     """One `newsetl run`; wall seconds, peak memory, and what the summary said."""
     result = run_process(
         [
@@ -24,8 +36,13 @@ def newsetl_run(sources: Path, warehouse: Path, workers: int = 2, env: dict | No
             "--warehouse",
             str(warehouse),
         ],
-        env={"NEWSETL_CPU_WORKERS": str(workers), "NEWSETL_HOST_DELAY": "0", **(env or {})},
-        cwd=ROOT,
+        env={
+            "NEWSETL_CPU_WORKERS": str(workers),
+            "NEWSETL_HOST_DELAY": "0",
+            **code_env(code),
+            **(env or {}),
+        },
+        cwd=code or ROOT,
     )
     summary = {}
     for key, pattern in (

@@ -5,6 +5,7 @@ same data, and how the lake's files are sized."""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import time
 from datetime import date, timedelta
@@ -42,7 +43,7 @@ QUERIES = {
 QUERY_TABLES = ("articles", "article_topics", "article_entities")
 
 
-def run(work: Path, stored: int, new: int = 100) -> dict:
+def run(work: Path, stored: int, new: int = 100, before: Path | None = None) -> dict:
     today = date.today()
     big, empty = work / "wh-big", work / "wh-empty"
     out: dict = {"warehouse": synthetic.build(big, stored, end=today)}
@@ -54,11 +55,21 @@ def run(work: Path, stored: int, new: int = 100) -> dict:
         sources = corpus_gen.write_site(site, pages, base)
         before_empty = state_reads(empty, pages)
         before_big = state_reads(big, pages)
+        if before:
+            shutil.copytree(big, work / "wh-big-before")
         runs = {
             f"{new} new into empty": pipeline_runs.newsetl_run(sources, empty),
             f"{new} new into {stored:,} stored": pipeline_runs.newsetl_run(sources, big),
             f"idle run on {stored:,} stored": pipeline_runs.newsetl_run(sources, big),
         }
+        if before:
+            runs[f"before: {new} new into empty"] = pipeline_runs.newsetl_run(
+                sources, work / "wh-empty-before", code=before
+            )
+            runs[f"before: {new} new into {stored:,} stored"] = pipeline_runs.newsetl_run(
+                sources, work / "wh-big-before", code=before
+            )
+            shutil.rmtree(work / "wh-big-before", ignore_errors=True)
     out["runs"] = runs
     names = list(runs)
     out["ratios"] = {
@@ -66,7 +77,17 @@ def run(work: Path, stored: int, new: int = 100) -> dict:
         "big_vs_empty_peak_memory": round(
             runs[names[1]]["peak_rss_mb"] / runs[names[0]]["peak_rss_mb"], 3
         ),
+        "idle_big_vs_new_into_empty": round(
+            runs[names[2]]["seconds"] / runs[names[0]]["seconds"], 3
+        ),
     }
+    if before:
+        out["ratios"]["before: big_vs_empty"] = round(
+            runs[names[4]]["seconds"] / runs[names[3]]["seconds"], 3
+        )
+        out["ratios"]["before: big_vs_empty_peak_memory"] = round(
+            runs[names[4]]["peak_rss_mb"] / runs[names[3]]["peak_rss_mb"], 3
+        )
     out["state_reads"] = {k: (before_empty[k], before_big[k]) for k in before_big}
     month = (today - timedelta(days=31), today - timedelta(days=1))
     out["queries"] = queries(big, work / "unsorted", month)

@@ -65,7 +65,9 @@ def _mk(folder: Path) -> Path:
     return folder
 
 
-def part_pipeline(work: Path, n_pages: int, n_real_share: float = 0.2) -> dict:
+def part_pipeline(
+    work: Path, n_pages: int, n_real_share: float = 0.2, before: Path | None = None
+) -> dict:
     """`newsetl run` from outside: N pages (a fifth real when present) on 2 and 1 workers,
     an idle rerun, N/5 pages; and the libraries alone on the same pages."""
     n_real = int(n_pages * n_real_share)
@@ -90,6 +92,22 @@ def part_pipeline(work: Path, n_pages: int, n_real_share: float = 0.2) -> dict:
             pipeline_runs.newsetl_run(sources_small, work / "wh-s", workers=2),
             len(small_gen) + len(small_real),
         )
+        if before:  # the same runs with the other checkout, in this run, on the same pages
+            runs["before: full_2_workers"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_big, work / "wh-b2", workers=2, code=before),
+                n_pages,
+            )
+            runs["before: idle_rerun"] = pipeline_runs.newsetl_run(
+                sources_big, work / "wh-b2", workers=2, code=before
+            )
+            runs["before: full_1_worker"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_big, work / "wh-b1", workers=1, code=before),
+                n_pages,
+            )
+            runs["before: fifth_2_workers"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_small, work / "wh-bs", workers=2, code=before),
+                len(small_gen) + len(small_real),
+            )
     out["runs"] = runs
     # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
     bodies = [p.html.encode() for p in generated] + [b for _, b in real]
@@ -101,6 +119,15 @@ def part_pipeline(work: Path, n_pages: int, n_real_share: float = 0.2) -> dict:
         "full_vs_fifth_time": round(full / runs["fifth_2_workers"]["seconds"], 3),
         "idle_vs_full": round(runs["idle_rerun"]["seconds"] / full, 4),
     }
+    if before:
+        b = runs["before: full_2_workers"]["seconds"]
+        out["ratios_before"] = {
+            "pipeline_vs_trafilatura_plus_ner": round(out["libraries_alone"]["seconds"] / b, 3),
+            "speedup_2_vs_1_workers": round(runs["before: full_1_worker"]["seconds"] / b, 3),
+            "full_vs_fifth_time": round(b / runs["before: fifth_2_workers"]["seconds"], 3),
+            "idle_vs_full": round(runs["before: idle_rerun"]["seconds"] / b, 4),
+            "after_speedup_full_run": round(b / full, 3),
+        }
     return out
 
 
@@ -183,6 +210,8 @@ def print_table(report: dict) -> None:
         a = pl["libraries_alone"]
         row("trafilatura + spaCy NER alone, 1 process", a["seconds"], a["articles_per_s"], "-", "-")
         lines.append(f"pipeline ratios: {json.dumps(pl['ratios'])}")
+        if "ratios_before" in pl:
+            lines.append(f"pipeline ratios before: {json.dumps(pl['ratios_before'])}")
     sc = report.get("scale")
     if sc:
         lines.append("")
@@ -219,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warehouse-articles", type=int, help="synthetic warehouse size")
     parser.add_argument("--out", type=Path, default=RESULTS / "throughput.json")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (with pkgs/newsetl and pkgs/newsetl_flows links) whose whole "
+        "pipeline runs in this run too, on the same pages, for a before/after on one machine",
+    )
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     pages = args.pages or (200 if args.quick else 1000)
@@ -234,9 +269,9 @@ def main(argv: list[str] | None = None) -> None:
         if "stages" in parts:
             report["stages"] = part_stages(work, pages, max(1, pages // 5))
         if "pipeline" in parts:
-            report["pipeline"] = part_pipeline(work, pages)
+            report["pipeline"] = part_pipeline(work, pages, before=args.before)
         if "scale" in parts:
-            report["scale"] = scale.run(work, stored, new=100)
+            report["scale"] = scale.run(work, stored, new=100, before=args.before)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
