@@ -60,8 +60,8 @@ def lead(text: str, words: int) -> str:
 
 
 def compare(articles) -> dict:
-    from newsetl.enrich import entities, keywords, sentiment
     from newsetl.config import Settings
+    from newsetl.enrich import entities, keywords, sentiment
 
     model = Settings().spacy_model
     texts = [a.text for a in articles]

@@ -164,7 +164,8 @@ def queries(big: Path, folder: Path, month: tuple[date, date]) -> dict:
     flat_con = duckdb.connect()
     for table in QUERY_TABLES:
         lake_con.execute(
-            f"create view {table} as select * from read_parquet('{big / 'lake' / table}/**/*.parquet', "
+            f"create view {table} as select * from "
+            f"read_parquet('{big / 'lake' / table}/**/*.parquet', "
             "hive_partitioning = true, hive_types = {'published_date': DATE})"
         )
         flat_con.execute(

@@ -160,7 +160,8 @@ def print_table(report: dict) -> None:
 
     m = report["machine"]
     lines.append(
-        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB, Python {m['python']}, load at start {m['load_average_at_start']}"
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB, "
+        f"Python {m['python']}, load at start {m['load_average_at_start']}"
     )
     st = report.get("stages")
     if st:
