@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint eval bench schema server deploy worker clean
+.PHONY: run test test-fast lint eval train-topics bench schema server deploy worker clean
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -36,6 +36,10 @@ eval: $(STAMP)
 	$(BIN)/python -m benchmarks.evaluate
 	$(BIN)/python -m benchmarks.eval_stories
 
+## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
+train-topics: $(STAMP)
+	nice -n 10 $(BIN)/python -m training.topics.train
+
 ## bench: throughput benchmark, results as JSON in benchmarks/results/
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.throughput
@@ -55,5 +59,11 @@ deploy: $(STAMP)
 worker: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect worker start --pool newsetl-pool
 
+## clean: remove the venv and the default warehouse's data (lake, raw archive with its
+## conditional-GET state, DuckDB, rebuild leftovers, locks), so `make run` ingests the sample again
+WAREHOUSE ?= warehouse
 clean:
-	rm -rf $(VENV) warehouse/lake warehouse/raw warehouse/newsetl.duckdb*
+	rm -rf $(VENV) $(WAREHOUSE)/lake $(WAREHOUSE)/lake.old $(WAREHOUSE)/lake.rebuild \
+		$(WAREHOUSE)/raw $(WAREHOUSE)/state $(WAREHOUSE)/newsetl.duckdb* \
+		$(WAREHOUSE)/newsetl.rebuild.duckdb* $(WAREHOUSE)/.swap-in-progress $(WAREHOUSE)/.lock \
+		$(WAREHOUSE)/.run.lock $(WAREHOUSE)/.write-test
