@@ -21,9 +21,9 @@ from newsetl.storage.raw import (
     count_raw_pages,
     raw_files,
     read_raw,
-    seen_url_keys,
     unfinished_run_files,
 )
+from newsetl.storage.seen import SeenUrls
 from newsetl.storage.state import ConditionalCache, state_path
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
@@ -100,10 +100,10 @@ def _run_ingest(
     try:
         cache = ConditionalCache(state_path(store.raw))
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
-        with site:
-            acquired = acquire_all(
-                config.sources, settings, run_id, seen_url_keys(store.raw), cache, store.raw, window
-            )
+        with store.exclusive():  # the seen-URL index reads what the archive gained since
+            seen = SeenUrls.open(store.raw, store.root)
+        with site, seen:
+            acquired = acquire_all(config.sources, settings, run_id, seen, cache, store.raw, window)
         cache.save()  # only once the responses it vouches for are archived
         # What this run archived, found by name (also what a failed attempt of a retried task
         # kept), and what runs that never completed archived: once in the archive a page is not

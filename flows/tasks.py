@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from newsetl import parallel
 from newsetl.config import Settings
 from newsetl.enrich import current_version
 from newsetl.pipeline import (
@@ -168,24 +170,50 @@ def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
     return enrich_batch(articles, spacy_model)
 
 
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_wave(pages: list[RawPage], settings: Settings):
+    """Main text and metadata of a wave, in chunks over the local worker processes."""
+    chunks = parallel.chunks_for(pages, settings.cpu_workers, settings.chunk_size)
+    return parallel.map_chunks(extract_pages, chunks, settings.cpu_workers, settings.spacy_model)
+
+
+@task(name="enrich", cache_policy=NO_CACHE)
+def enrich_wave(articles: list[Article], settings: Settings) -> list[list[Article]]:
+    """Enrichment of a wave, in chunks over the local worker processes (models loaded once
+    per worker)."""
+    chunks = parallel.chunks_for(articles, settings.cpu_workers, settings.chunk_size)
+    work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
+    return parallel.map_chunks(work, chunks, settings.cpu_workers, settings.spacy_model)
+
+
 def process_wave(
     pages: list[RawPage],
     warehouse: Warehouse,
     settings: Settings,
     drop_patterns: dict[str, list[str]],
 ) -> Processed:
-    """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
-    extracted = extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    """Extract and enrich in parallel chunks; clean and match stories over the whole wave.
+
+    On the local runner the chunks go to worker processes (threads would share one core under
+    the GIL); on Dask each chunk is a task of its own.
+    """
+    dask = settings.task_runner == "dask"
+    extracted = (
+        extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+        if dask
+        else extract_wave(pages, settings)
+    )
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
     cleaned = clean_batch(documents, warehouse, drop_patterns)
-    enriched = (
-        enrich_chunk.map(
+    if not cleaned.articles:
+        enriched = []
+    elif dask:
+        enriched = enrich_chunk.map(
             chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
         ).result()
-        if cleaned.articles
-        else []
-    )
+    else:
+        enriched = enrich_wave(cleaned.articles, settings)
     processed = Processed(
         articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
         rejects=extract_rejects + cleaned.rejects,

@@ -7,6 +7,7 @@ import html
 import io
 import json
 import re
+import zlib
 from calendar import timegm
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -338,8 +339,11 @@ def _feed(source: Source, context: Context, found: Found) -> None:
 def _maybe_gunzip(body: bytes) -> bytes:
     if body[:2] != b"\x1f\x8b":
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
-        data = unzipped.read(MAX_UNZIPPED + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
+            data = unzipped.read(MAX_UNZIPPED + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise FetchError("bad gzip", f"sitemap does not unzip: {err}") from err
     if len(data) > MAX_UNZIPPED:
         raise FetchError("too large", f"sitemap unzips to more than {MAX_UNZIPPED} bytes")
     return data

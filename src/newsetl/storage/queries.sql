@@ -56,6 +56,13 @@ where source in (select unnest(?)) and article_id not in (select unnest(?))
 group by all
 having count(distinct article_id) > 0;
 
+-- name: paragraph_counts_of_hashes
+select source, paragraph_hash, count(distinct article_id)
+from article_paragraphs
+where source in (select unnest(?)) and article_id not in (select unnest(?))
+    and paragraph_hash in (select h from batch_hashes)
+group by all;
+
 -- name: recent_story_members
 select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
 from article_vectors as v

@@ -160,19 +160,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+def write_lake(
+    tables: dict[str, pa.Table],
+    warehouse: Warehouse,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
     """Merge tables into the lake; returns the number of files written.
 
     Every article table is rewritten for all of the batch's articles, also where the batch
-    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps. With
+    `con` (the warehouse's writer, in step with the lake) the partitions that hold the batch's
+    keys come from DuckDB, so a merge costs what the batch touches, not the lake's size.
     """
     articles = tables.get("articles")
     ids = articles.column("article_id").combine_chunks() if articles is not None else None
     written = 0
     for name, rows in tables.items():
         keys = ids if name in ARTICLE_TABLES and ids is not None else None
-        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+        spec = TABLES[name]
+        holding = None
+        if con is not None and spec.key:
+            lookup = "articles" if name in ARTICLE_TABLES else name
+            wanted = keys if keys is not None else rows.column(spec.key).combine_chunks()
+            holding = stored_partitions(con, TABLES[lookup], wanted)
+        written += len(write_table(spec, rows, warehouse.lake, keys=keys, holding=holding))
     return written
+
+
+def stored_partitions(con: duckdb.DuckDBPyConnection, spec, keys: pa.Array) -> set[str]:
+    """Partition values (as the lake's folders name them) of the stored rows with these keys."""
+    from newsetl.storage.lake import partition_value
+
+    if len(keys) == 0:
+        return set()
+    con.register("wanted_keys", pa.table({"key": keys}))
+    try:
+        rows = con.execute(
+            f"select distinct {spec.partition} from {spec.name} "
+            f"where {spec.key} in (select key from wanted_keys)"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_keys")
+    return {partition_value(r[0]) for r in rows}
 
 
 class Warehouse:
@@ -231,7 +260,10 @@ class Warehouse:
             os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
         elif self.lake.exists() and old_lake.exists():
             shutil.rmtree(old_lake, ignore_errors=True)
-        if self.lake.exists():
+        if self.lake.exists() and self.lake_pending.exists():
+            # Only a lake change that did not finish (a commit's merge, a compaction) can have
+            # left a partition with two files; the marker says one did not, so a run start
+            # costs nothing in the lake's size. The next commit removes the marker.
             heal_partitions(self.lake)
 
     def prepare(self) -> None:
@@ -302,10 +334,27 @@ class Warehouse:
     def commit(self, tables: dict[str, pa.Table]) -> int:
         """The one way rows enter: under the lock, merge them into the lake, then load them into
         DuckDB in one transaction. Returns how many of the articles were new."""
-        with self.exclusive():  # lake and database change together, never beside a rebuild
-            write_lake(tables, self)
-            with self.writer() as con:
+        with self.exclusive(), self.writer() as con:
+            # Lake and database change together, never beside a rebuild. While the marker is
+            # there the lake may be ahead of DuckDB (a crash between the two), so this commit
+            # finds stored partitions from the lake itself, and heals.
+            in_step = not self.lake_pending.exists()
+            with self.changing_lake():
+                write_lake(tables, self, con if in_step else None)
                 return self.load(con, tables)
+
+    @property
+    def lake_pending(self) -> Path:
+        """Marker present while the lake is being changed (and after a change that crashed)."""
+        return self.lake.with_name(self.lake.name + ".pending")
+
+    @contextmanager
+    def changing_lake(self) -> Iterator[None]:
+        """Mark the lake as being changed; the mark stays if the change does not finish."""
+        self.lake_pending.parent.mkdir(parents=True, exist_ok=True)
+        self.lake_pending.touch()
+        yield
+        self.lake_pending.unlink(missing_ok=True)
 
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
@@ -384,17 +433,19 @@ class Warehouse:
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def paragraph_counts(
-        self, sources: list[str], exclude: list[str]
+        self, sources: list[str], exclude: list[str], hashes: list[str] | None = None
     ) -> dict[tuple[str, str], int]:
-        """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
+        """Articles per (source, paragraph hash) already loaded, other than `exclude`; only for
+        `hashes` when given (a batch's own paragraphs)."""
         con = self.read_if_exists()
         if con is None:
             return {}
         with con:
-            rows = con.execute(
-                sql("paragraph_counts"),
-                [sources, exclude],
-            ).fetchall()
+            if hashes is None:
+                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+            else:
+                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(
