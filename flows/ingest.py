@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
-from newsetl.config import Settings
+from newsetl.config import settings_for_run
 from newsetl.pipeline import Acquired, Loaded, drop_patterns_of
 from newsetl.report import RunSummary, all_rejects, build_summary, format_summary
 from newsetl.serve import serve_folder
@@ -36,7 +36,7 @@ from newsetl_flows.tasks import (
 )
 
 # Read once at import: a deployment switches to Dask through its environment, not its code.
-RUNNER = cpu_task_runner(Settings())
+RUNNER = cpu_task_runner(settings_for_run())
 
 
 def current_run_id() -> str:
@@ -52,7 +52,7 @@ def run_ingest(
 ) -> dict:
     """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever
     happens."""
-    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    settings = settings_for_run(sources, warehouse)
     config = load_sources(settings.sources)
     if max_articles:
         for source in config.sources:

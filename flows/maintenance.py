@@ -10,7 +10,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from pydantic import Field
 
-from newsetl.config import Settings
+from newsetl.config import settings_for_run
 from newsetl.storage.maintenance import maintain
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import WarehouseParam
@@ -27,7 +27,7 @@ def maintenance(
         warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
     """  # noqa: E501 - Prefect reads each Args line whole as a form description
-    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    settings = settings_for_run(warehouse=warehouse)
     report = maintain(
         Warehouse(settings.warehouse),
         raw_retention_days or settings.raw_retention_days,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import get_run_logger, task
 from prefect.artifacts import (
@@ -39,7 +41,7 @@ from newsetl.storage.warehouse import Warehouse
 from newsetl.transport import Fetcher
 
 
-def cpu_task_runner(settings: Settings) -> TaskRunner:
+def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
     """The runner of the CPU-heavy tasks: local threads, or Dask when NEWSETL_TASK_RUNNER=dask."""
     if settings.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
@@ -102,7 +104,8 @@ def acquire_all(
 ) -> list[Acquired]:
     """Every source acquired on local threads (the fetcher's politeness state is shared)."""
     fetcher = Fetcher(settings)
-    with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
+    pool: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.fetch_workers)
+    with pool as runner:
         futures = [
             runner.submit(
                 acquire_source,
@@ -187,9 +190,10 @@ def process_and_load(
     yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
-    progress = create_progress_artifact(
-        0.0, description=f"newsetl {flow_name}: share of pages processed"
-    )
+    progress = cast(
+        UUID,
+        create_progress_artifact(0.0, description=f"newsetl {flow_name}: share of pages processed"),
+    )  # a UUID when called from a sync flow
     loaded, done = Loaded(), 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)

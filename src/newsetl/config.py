@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,3 +65,13 @@ class Settings(BaseSettings):
         description="Maintenance deletes raw responses older than this; empty: keep all.",
     )
     story_window_days: int = Field(3, description="Days apart that two articles may be one story.")
+
+
+def settings_for_run(
+    sources: str | Path | None = None, warehouse: str | Path | None = None
+) -> Settings:
+    """Settings from the environment, with a run's `sources` and `warehouse` when it names them."""
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v
+    }
+    return Settings(**overrides)

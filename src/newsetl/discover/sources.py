@@ -196,7 +196,9 @@ def parse_json_feed(
 
 
 def _json_authors(data: dict) -> list[str]:
-    authors = data.get("authors") if isinstance(data.get("authors"), list) else [data.get("author")]
+    authors: list = (
+        data["authors"] if isinstance(data.get("authors"), list) else [data.get("author")]
+    )
     return [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
 
@@ -251,7 +253,7 @@ def parse_feed(
                 entry.get("published_parsed") or entry.get("updated_parsed")
             )
             or parse_feed_date(entry.get("published") or entry.get("updated")),
-            authors=[plain_text(a) for a in authors if plain_text(a)],
+            authors=[text for a in authors if (text := plain_text(a))],
             summary=plain_text(entry.get("summary")),
         )
         candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=item))
@@ -259,6 +261,7 @@ def parse_feed(
 
 
 def _feed(source: Source, context: Context, found: Found) -> None:
+    assert source.url  # the sources file's validation makes sure
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
@@ -307,7 +310,9 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
 
 
 def _sitemap(source: Source, context: Context, found: Found) -> None:
-    queue, done = [source.url], set()
+    assert source.url  # the sources file's validation makes sure
+    queue: list[str] = [source.url]
+    done: set[str] = set()
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
         if url in done:
@@ -348,9 +353,11 @@ def _urls(source: Source, context: Context, found: Found) -> None:
 
 
 def _directory(source: Source, context: Context, found: Found) -> None:
+    assert source.path  # the sources file's validation makes sure
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    candidates, rejects = [], []
+    candidates: list[Candidate] = []
+    rejects: list[Reject] = []
     for path in files:
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm", ".xhtml"):
@@ -435,6 +442,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
 
 
 def _warc(source: Source, context: Context, found: Found) -> None:
+    assert source.path  # the sources file's validation makes sure
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
     for path in files:

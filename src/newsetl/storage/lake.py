@@ -69,10 +69,7 @@ def read_partition(folder: Path, key: str = "") -> pa.Table | None:
     A merge writes its new file before deleting the old ones: after a crash in between, both
     are there, and the newer file (names sort by write time) wins.
     """
-    files = sorted(
-        folder.glob("*.parquet"),
-        key=lambda f: (int(PART.match(f.name).group("ns")) if PART.match(f.name) else 0, f.name),
-    )
+    files = sorted(folder.glob("*.parquet"), key=_write_order)
     if not files:
         return None
     table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
@@ -80,6 +77,11 @@ def read_partition(folder: Path, key: str = "") -> pa.Table | None:
         last = {k: i for i, k in enumerate(table.column(key).to_pylist())}
         table = table.take(sorted(last.values()))
     return table
+
+
+def _write_order(path: Path) -> tuple[int, str]:
+    match = PART.match(path.name)
+    return (int(match.group("ns")) if match else 0, path.name)
 
 
 def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
@@ -111,8 +113,8 @@ def write_table(
     replaced, in whichever partition it is - so an article whose date changed, or that lost
     all its rows in a child table, is not kept twice or stale. Keyless tables are appended.
     """
+    written: list[Path] = []
     if not (merge and spec.key):
-        written = []
         for value, part in split_by_partition(rows, spec.partition):
             target = lake / spec.name / f"{spec.partition}={value}" / part_name(tag)
             write_atomic(part, target)
@@ -121,7 +123,6 @@ def write_table(
     if keys is None:
         keys = pc.unique(rows.column(spec.key).combine_chunks())
     new_parts = dict(split_by_partition(rows, spec.partition))
-    written: list[Path] = []
     for value in sorted(set(new_parts) | partitions_holding(spec, lake, keys)):
         folder = lake / spec.name / f"{spec.partition}={value}"
         parts = []

@@ -48,7 +48,7 @@ def robots_rules(
         parser.parse(body.decode("utf-8", errors="replace").splitlines())
         return RobotsRules(agent, parser)
     if status is not None and 400 <= status < 500:
-        parser.allow_all = True
+        parser.allow_all = True  # type: ignore[attr-defined]  # set by read() on a 4xx too
         return RobotsRules(agent, parser)
     # 5xx: unreachable, disallow (RFC 9309); no answer at all: the host's own failure.
     return RobotsRules(agent, refusal="robots.txt unreachable" if status is not None else reason)
