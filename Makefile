@@ -65,5 +65,11 @@ deploy: $(STAMP)
 worker: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect worker start --pool newsetl-pool
 
+## clean: remove the venv and the default warehouse's data (lake, raw archive with its
+## conditional-GET state, DuckDB, rebuild leftovers, locks), so `make run` ingests the sample again
+WAREHOUSE ?= warehouse
 clean:
-	rm -rf $(VENV) warehouse/lake warehouse/raw warehouse/newsetl.duckdb*
+	rm -rf $(VENV) $(WAREHOUSE)/lake $(WAREHOUSE)/lake.old $(WAREHOUSE)/lake.rebuild \
+		$(WAREHOUSE)/raw $(WAREHOUSE)/state $(WAREHOUSE)/newsetl.duckdb* \
+		$(WAREHOUSE)/newsetl.rebuild.duckdb* $(WAREHOUSE)/.swap-in-progress $(WAREHOUSE)/.lock \
+		$(WAREHOUSE)/.run.lock $(WAREHOUSE)/.write-test

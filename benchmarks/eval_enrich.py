@@ -201,7 +201,8 @@ def table(report: dict) -> str:
         if name.startswith("topics_"):
             lines.append(
                 f"  {name}: {value['articles']} articles, 17 topics offered: top-1 ours "
-                f"{value['top1_ours']:.3f} | zero-shot baseline {value['top1_zero_shot_baseline']:.3f}"
+                f"{value['top1_ours']:.3f} | zero-shot baseline "
+                f"{value['top1_zero_shot_baseline']:.3f}"
             )
         elif name.startswith("entities_"):
             o, b = value["ours"], value["baseline_spacy_alone"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-FLOWS = ("ingest", "reprocess")
+FLOWS = ("ingest", "backfill", "reprocess", "maintenance")
 
 
 def run_flow(name: str, **parameters: Any) -> Any:
@@ -18,8 +18,16 @@ def run_flow(name: str, **parameters: Any) -> Any:
         from newsetl_flows.ingest import ingest
 
         return ingest(**parameters, return_state=True)
+    if name == "backfill":
+        from newsetl_flows.ingest import backfill
+
+        return backfill(**parameters, return_state=True)
     if name == "reprocess":
         from newsetl_flows.reprocess import reprocess
 
         return reprocess(**parameters, return_state=True)
+    if name == "maintenance":
+        from newsetl_flows.maintenance import maintenance
+
+        return maintenance(**parameters, return_state=True)
     raise ValueError(f"unknown flow {name!r}; known: {', '.join(FLOWS)}")

@@ -62,9 +62,15 @@ def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
 # -- acquisition: network-bound, on local threads (the fetcher's politeness state is shared) --
 
 
+def _not_a_timeout(task, task_run, state) -> bool:
+    """Retry a failed acquisition, but not one that ran out of time: it would only do so again."""
+    return not isinstance(state.result(raise_on_failure=False), TimeoutError)
+
+
 @task(
     name="acquire",
     retries=2,
+    retry_condition_fn=_not_a_timeout,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
     cache_policy=NO_CACHE,
     task_run_name="acquire-{source.name}",
@@ -104,11 +110,14 @@ def acquire_all(
 ) -> list[Acquired]:
     """Every source acquired on local threads (the fetcher's politeness state is shared)."""
     fetcher = Fetcher(settings)
+    # One source may take source_timeout at most: a host that holds every response to its
+    # deadline costs that source a reject, not the run (the run goes on with what was archived).
+    bounded = acquire_source.with_options(timeout_seconds=settings.source_timeout)
     pool: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.fetch_workers)
     with pool as runner:
         futures = [
             runner.submit(
-                acquire_source,
+                bounded,
                 {
                     "source": source,
                     "fetcher": fetcher,
@@ -121,7 +130,30 @@ def acquire_all(
             )
             for source in sources
         ]
-        return [future.result() for future in futures]
+        return [_result_or_timeout(f, source, settings) for f, source in zip(futures, sources)]
+
+
+def _result_or_timeout(future, source: Source, settings: Settings) -> Acquired:
+    try:
+        return future.result()
+    except TimeoutError:
+        return Acquired(
+            source=source.name,
+            candidates=0,
+            fetched=0,
+            skipped=0,
+            not_modified=0,
+            rejects=[
+                Reject(
+                    "discover",
+                    source.name,
+                    source.url or str(source.path or ""),
+                    "source timed out",
+                    f"discover and fetch took over {settings.source_timeout:g} s "
+                    "(NEWSETL_SOURCE_TIMEOUT); what was archived is kept",
+                )
+            ],
+        )
 
 
 # -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------

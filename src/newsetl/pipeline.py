@@ -9,6 +9,7 @@ Each step returns one immutable result; nothing is filled in along the way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -80,8 +81,17 @@ def acquire(
 ) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes, feeds and sitemaps included."""
-    found = discover(source, fetcher, cache)
-    candidates = [c for c in found.candidates if in_window(c, window)]
+    found = discover(source, fetcher, cache, stream=True)
+    counts = {"found": 0, "outside": 0}
+
+    def candidates() -> Iterator[Candidate]:  # streamed: local sources carry their bodies
+        for candidate in found.candidates:
+            counts["found"] += 1
+            if in_window(candidate, window):
+                yield candidate
+            else:
+                counts["outside"] += 1
+
     documents = [
         raw_page(source.name, run_id, d.url, d.response, kind=d.kind) for d in found.documents
     ]
@@ -91,7 +101,7 @@ def acquire(
 
     result = fetch_pages(
         source,
-        candidates,
+        candidates(),
         fetcher,
         run_id,
         seen,
@@ -101,9 +111,9 @@ def acquire(
     )
     return Acquired(
         source=source.name,
-        candidates=len(found.candidates),
+        candidates=counts["found"],
         fetched=result.fetched,
-        skipped=result.skipped + len(found.candidates) - len(candidates),
+        skipped=result.skipped + counts["outside"],
         not_modified=found.not_modified,
         rejects=found.rejects + result.rejects,
         archived=result.archived,

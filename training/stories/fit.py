@@ -1,4 +1,6 @@
-"""Fit the story matcher's pair model and merge threshold: writes src/newsetl/enrich/data/stories.json.
+"""Fit the story matcher's pair model and merge threshold.
+
+Writes src/newsetl/enrich/data/stories.json.
 
 Data: ECB+ 1.0 topics 1-20 only (the `fit` split of benchmarks/eval_stories.py; topics 21-35
 are for checking, 36-45 are the acceptance set and are never read). ECB+ is by Cybulska and

@@ -281,7 +281,8 @@ def main() -> None:
         ):
             alpha = float(candidate)
     print(
-        f"chosen lambda={lam:g} dense_scale={scale:g} temperature={temperature:.3f} alpha={alpha:.2f}"
+        f"chosen lambda={lam:g} dense_scale={scale:g} "
+        f"temperature={temperature:.3f} alpha={alpha:.2f}"
     )
 
     hashed, dense, bias = fit(x, y, len(classes), lam, scale)
@@ -315,12 +316,17 @@ def main() -> None:
             "calibration_zero_shot": calibration(zero, truth),
         }
         print(
-            f"{name} ({len(docs)} articles, 17 topics offered): ours {figures[name]['top1_ours']:.3f}  zero-shot baseline {figures[name]['top1_zero_shot_baseline']:.3f}  ECE ours {figures[name]['calibration_ours']['ece']:.3f} / zero-shot {figures[name]['calibration_zero_shot']['ece']:.3f}"
+            f"{name} ({len(docs)} articles, 17 topics offered): "
+            f"ours {figures[name]['top1_ours']:.3f}  "
+            f"zero-shot baseline {figures[name]['top1_zero_shot_baseline']:.3f}  "
+            f"ECE ours {figures[name]['calibration_ours']['ece']:.3f} / "
+            f"zero-shot {figures[name]['calibration_zero_shot']['ece']:.3f}"
         )
     info = {
         "method": topics.METHOD,
         "classes": classes,
-        "features": f"hashed word unigrams+bigrams ({topics.BUCKETS} buckets, crc32, 1+log tf, L2) and the WordLlama 256-d lead embedding",
+        "features": f"hashed word unigrams+bigrams ({topics.BUCKETS} buckets, crc32, "
+        "1+log tf, L2) and the WordLlama 256-d lead embedding",
         "hyperparameters": {
             "lambda": lam,
             "dense_scale": scale,
@@ -332,12 +338,14 @@ def main() -> None:
         "training_data": [
             {
                 "name": "MasakhaNEWS English and French, test split",
-                "origin": "github.com/masakhane-io/masakhane-news data/eng/test.tsv, data/fra/test.tsv",
+                "origin": "github.com/masakhane-io/masakhane-news "
+                "data/eng/test.tsv, data/fra/test.tsv",
                 "licence": "AFL-3.0",
                 "articles": len(read_masakhane("eng", "test")) + len(read_masakhane("fra", "test")),
             },
             {
-                "name": "ECB+ topics 1-35 except held-out and ambiguous ones, mapped to IPTC by event type",
+                "name": "ECB+ topics 1-35 except held-out and ambiguous ones, "
+                "mapped to IPTC by event type",
                 "origin": "github.com/tommasoc80/EventStoryLine (ECB+ corpus)",
                 "licence": "CC BY 3.0",
                 "articles": len(read_ecb(False)),
@@ -349,7 +357,8 @@ def main() -> None:
     }
     (DATA_OUT / "topics.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     print(
-        f"weights: {(DATA_OUT / 'topics.npz').stat().st_size / 1e6:.2f} MB; took {info['seconds']} s"
+        f"weights: {(DATA_OUT / 'topics.npz').stat().st_size / 1e6:.2f} MB; "
+        f"took {info['seconds']} s"
     )
 
 

@@ -13,6 +13,7 @@ Topics the training data lacks (education, labour, religion, weather, ...) come 
 zero-shot method: the article's embedding against one-line topic descriptions. They get a share
 `ALPHA * z` of the probability mass (z: their zero-shot softmax score, ALPHA fitted so they do not
 take articles from the trained topics on held-out data), and the trained topics share the rest.
+A share ZERO_SHOT_BLEND of the plain zero-shot scores is blended in (see there for why).
 The best topic is always kept; others within half of its score too (up to three).
 """
 
@@ -33,6 +34,11 @@ METHOD = "linear-v1"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
+# Share of the plain zero-shot scores blended into the final ones. Without it, topics the training
+# data lacks (labour, weather, education) lose to the trained ones on our labelled sample
+# (top-1 0.69 there); with 0.3 the sample scores 0.97 and held-out MasakhaNEWS English 0.78
+# instead of 0.86 (zero-shot alone 0.63). More training data for those topics is the real fix.
+ZERO_SHOT_BLEND = 0.3
 KEEP_RATIO = 0.5
 MAX_TOPICS = 3
 LEAD_WORDS = 350
@@ -165,7 +171,7 @@ def topic_probabilities(texts: list[str]) -> np.ndarray:
     scores[:, others] = alpha * zero[:, others]
     rest = 1.0 - scores.sum(axis=1, keepdims=True)
     scores[:, trained_columns] = rest * trained
-    return scores
+    return (1.0 - ZERO_SHOT_BLEND) * scores + ZERO_SHOT_BLEND * zero
 
 
 def choose(scores: np.ndarray) -> list[tuple[str, float]]:

@@ -63,20 +63,51 @@ def part_tag(path: Path) -> str:
     return (match.group("tag") or "") if match else ""
 
 
-def read_partition(folder: Path, key: str = "") -> pa.Table | None:
-    """All rows of a partition; with a key, the newest row of each key only.
+def by_write_order(files) -> list[Path]:
+    """Files oldest first (their names carry the write time in nanoseconds)."""
 
-    A merge writes its new file before deleting the old ones: after a crash in between, both
-    are there, and the newer file (names sort by write time) wins.
-    """
-    files = sorted(folder.glob("*.parquet"), key=_write_order)
+    def when(path: Path) -> tuple[int, str]:
+        match = PART.match(path.name)
+        return (int(match.group("ns")) if match else 0, path.name)
+
+    return sorted(files, key=when)
+
+
+def read_partition(folder: Path, key: str = "") -> pa.Table | None:
+    """All rows of a partition. For a keyed table, the newest file only: a merge writes the
+    partition's whole new state (all rows of every key, child rows included) into one new file
+    before it deletes the old ones, so after a crash in between the newest file is the truth
+    and the older ones are stale."""
+    files = by_write_order(folder.glob("*.parquet"))
     if not files:
         return None
-    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
-    if key and len(files) > 1:
-        last = {k: i for i, k in enumerate(table.column(key).to_pylist())}
-        table = table.take(sorted(last.values()))
-    return table
+    if key:
+        files = files[-1:]
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+
+
+def heal_partitions(lake: Path) -> int:
+    """Finish the merges a crash interrupted: in each partition of a keyed table, delete the
+    files older than the newest (and the newest too when it is an empty marker). Returns the
+    number of partitions healed. Run under the warehouse lock."""
+    from newsetl.schema import TABLES
+
+    healed = 0
+    for spec in TABLES.values():
+        if not spec.key or not (lake / spec.name).exists():
+            continue
+        for folder in sorted(p for p in (lake / spec.name).iterdir() if p.is_dir()):
+            files = by_write_order(folder.glob("*.parquet"))
+            newest = files[-1] if files else None
+            empty = newest is not None and pq.ParquetFile(newest).metadata.num_rows == 0
+            if len(files) < 2 and not empty:
+                continue
+            for stale in files[:-1] + ([files[-1]] if empty else []):
+                stale.unlink(missing_ok=True)
+            healed += 1
+    for leftover in lake.rglob(".*.tmp") if lake.exists() else []:
+        leftover.unlink(missing_ok=True)  # a write that died before its rename
+    return healed
 
 
 def _write_order(path: Path) -> tuple[int, str]:
@@ -134,14 +165,19 @@ def write_table(
         if value in new_parts:
             parts.append(new_parts[value])
         columns = [f.name for f in spec.schema if f.name != spec.partition]
-        merged = pa.concat_tables([p.select(columns) for p in parts])
+        empty = spec.schema.remove(spec.schema.get_field_index(spec.partition)).empty_table()
+        merged = pa.concat_tables([p.select(columns) for p in parts] or [empty])
         old = list(folder.glob("*.parquet"))
         target = folder / part_name()
-        if merged.num_rows:
-            write_atomic(merged, target)
-            written.append(target)
+        # The new state goes in first, even when it is empty (then as a marker that the old
+        # files are stale), so a crash before the old files are gone can be healed.
+        write_atomic(merged, target)
         for stale in old:
             stale.unlink(missing_ok=True)
+        if merged.num_rows:
+            written.append(target)
+        else:
+            target.unlink(missing_ok=True)
     return written
 
 

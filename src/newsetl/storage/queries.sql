@@ -31,15 +31,12 @@ insert into {table} by name select * from batch_rows;
 delete from {table};
 
 -- name: insert_from_lake
--- A key's rows come from the newest file holding it (see storage.lake.read_partition).
+-- Every file of the lake: interrupted merges are healed first (storage.lake.heal_partitions),
+-- so DuckDB holds exactly what any Parquet reader reads.
 insert into {table} by name
-select * exclude (filename)
+select *
 from read_parquet(?, hive_partitioning = true, hive_types = {{'{partition}': DATE}},
-                  union_by_name = true, filename = true)
-{newest};
-
--- name: newest_file_wins
-qualify filename = max(filename) over (partition by {key})
+                  union_by_name = true);
 
 -- name: count_rows
 select count(*) from {table};

@@ -24,10 +24,13 @@ import pyarrow as pa
 
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, TABLES
-from newsetl.storage.lake import has_files, table_glob, write_table
+from newsetl.storage.lake import has_files, heal_partitions, table_glob, write_table
 from newsetl.storage.queries import sql
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
+STAGED_DB = "newsetl.rebuild.duckdb"
+STAGED_LAKE = "lake.rebuild"
+SWAP_MARKER = ".swap-in-progress"
 _LOCKS_GUARD = threading.Lock()
 CONNECT_WAIT_SECONDS = 120.0
 
@@ -44,12 +47,26 @@ class _Holder:
 _LOCKS: dict[str, _Holder] = {}
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# A connection for ad-hoc SQL from users: the database and nothing else - no file read or
+# written, no extension installed or loaded, no setting changed afterwards.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _connect(
+    path: Path, *, read_only: bool, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the database, waiting while another process (a reader or a writer) holds it."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or time.monotonic() > deadline:
                 raise WarehouseError(
@@ -81,6 +98,20 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
                         type=duckdb_type(field.type),
                     )
                 )
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable before the next step depends on it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class WarehouseError(RuntimeError):
@@ -164,23 +195,51 @@ class Warehouse:
 
     def staging(self) -> Warehouse:
         """A fresh database and lake beside this one, for a rebuild that replaces it at the end."""
-        staged = Warehouse(self.root, db_name="newsetl.rebuild.duckdb", lake_name="lake.rebuild")
+        self.recover()  # an earlier swap that a crash interrupted is finished first
+        staged = Warehouse(self.root, db_name=STAGED_DB, lake_name=STAGED_LAKE)
         staged.db_path.unlink(missing_ok=True)
         Path(f"{staged.db_path}.wal").unlink(missing_ok=True)
         shutil.rmtree(staged.lake, ignore_errors=True)
         return staged
 
     def replace_with(self, staged: Warehouse) -> None:
-        """Swap a finished rebuild in: each rename is atomic, the old copies go last."""
+        """Swap a finished rebuild in. A marker file says the staged copy is complete; each
+        rename is atomic; after a crash anywhere in between, `recover` rolls the swap forward
+        (marker there) or back (marker not yet there)."""
+        marker = self.root / SWAP_MARKER
+        marker.write_text("staged rebuild complete: swap it in\n", encoding="utf-8")
+        _fsync_dir(self.root)
+        self._swap_forward(staged.lake, staged.db_path)
+        marker.unlink(missing_ok=True)
+
+    def _swap_forward(self, staged_lake: Path, staged_db: Path) -> None:
         old_lake = self.root / "lake.old"
+        if staged_lake.exists():
+            if self.lake.exists():
+                shutil.rmtree(old_lake, ignore_errors=True)  # only ever a finished swap's leftover
+                os.replace(self.lake, old_lake)
+            os.replace(staged_lake, self.lake)
+        if staged_db.exists():
+            # The old database's log must not be replayed onto the new file.
+            Path(f"{self.db_path}.wal").unlink(missing_ok=True)
+            os.replace(staged_db, self.db_path)
         shutil.rmtree(old_lake, ignore_errors=True)
+
+    def recover(self) -> None:
+        """Finish what a crash interrupted: a rebuild's swap (forward when its staged copy was
+        complete, else back to the previous lake), and lake merges (storage.lake.heal_partitions).
+        Cheap when there is nothing to do; call it under the lock before a run changes anything."""
+        marker = self.root / SWAP_MARKER
+        old_lake = self.root / "lake.old"
+        if marker.exists():
+            self._swap_forward(self.root / STAGED_LAKE, self.root / STAGED_DB)
+            marker.unlink(missing_ok=True)
+        elif not self.lake.exists() and old_lake.exists():
+            os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
+        elif self.lake.exists() and old_lake.exists():
+            shutil.rmtree(old_lake, ignore_errors=True)
         if self.lake.exists():
-            os.replace(self.lake, old_lake)
-        if staged.lake.exists():
-            os.replace(staged.lake, self.lake)
-        os.replace(staged.db_path, self.db_path)
-        Path(f"{self.db_path}.wal").unlink(missing_ok=True)
-        shutil.rmtree(old_lake, ignore_errors=True)
+            heal_partitions(self.lake)
 
     def prepare(self) -> None:
         try:
@@ -229,7 +288,9 @@ class Warehouse:
             finally:
                 con.close()
 
-    def reader(self) -> duckdb.DuckDBPyConnection:
+    def reader(self, *, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+        """A read-only connection; `sandboxed` also shuts out files, extensions and settings
+        (for SQL that users type)."""
         try:
             exists = self.db_path.exists()
         except OSError as err:
@@ -238,7 +299,7 @@ class Warehouse:
             ) from None
         if not exists:
             raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
-        return _connect(self.db_path, read_only=True)
+        return _connect(self.db_path, read_only=True, config=SANDBOX if sandboxed else None)
 
     def read_if_exists(self) -> duckdb.DuckDBPyConnection | None:
         return self.reader() if self.db_path.exists() else None
@@ -291,21 +352,19 @@ class Warehouse:
     def rebuild_from_lake(
         self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)
     ) -> dict[str, int]:
-        """Replace tables with the lake's content, in one transaction (the database is derived)."""
+        """Replace tables with the lake's content, in one transaction (the database is derived).
+
+        Merges a crash interrupted are finished first, so DuckDB then holds exactly what any
+        Parquet reader reads from the lake."""
+        heal_partitions(self.lake)
         counts = {}
         with transaction(con):
             for name in names:
                 table = TABLES[name]
                 con.execute(sql("clear_table", table=name))
                 if has_files(self.lake, name):
-                    newest = sql("newest_file_wins", key=table.key) if table.key else ""
                     con.execute(
-                        sql(
-                            "insert_from_lake",
-                            table=name,
-                            partition=table.partition,
-                            newest=newest,
-                        ),
+                        sql("insert_from_lake", table=name, partition=table.partition),
                         [table_glob(self.lake, name)],
                     )
                 counts[name] = scalar(con, sql("count_rows", table=name))
