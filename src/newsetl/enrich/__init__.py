@@ -29,12 +29,6 @@ def warm_up(spacy_model: str) -> None:
     sentiment.tone("A short English sentence.", "en")
 
 
-def enriched(articles: list[Article], spacy_model: str) -> list[Article]:
-    """`enrich_articles` that returns the articles (for worker processes, which work on copies)."""
-    enrich_articles(articles, spacy_model=spacy_model)
-    return articles
-
-
 def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
     """Everything but story ids, in place."""
     if not articles:
