@@ -251,19 +251,26 @@ def main(argv: list[str] | None = None) -> None:
     }
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # after every part, so a later failure keeps what was measured
+        args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+
     try:
         if "stages" in parts:
             report["stages"] = part_stages(work, pages, max(1, pages // 5))
+            save()
         if "pipeline" in parts:
             report["pipeline"] = part_pipeline(work, pages, before=args.before)
+            save()
         if "scale" in parts:
             report["scale"] = scale.run(work, stored, new=100, before=args.before)
+            save()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    save()
     print_table(report)
     print(f"\nresults: {args.out}")
 
