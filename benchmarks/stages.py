@@ -226,6 +226,7 @@ def enrich_workers(articles: list, settings) -> dict:
             chunks = parallel.chunks_for(articles, workers, settings.chunk_size)
             work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
             if workers > 1:  # start and warm the pool outside the timing: once per run
+                parallel.pool(workers, settings.spacy_model)
                 parallel.map_chunks(work, [articles[:2]] * workers, workers, settings.spacy_model)
             with watch() as m:
                 parallel.map_chunks(work, chunks, workers, settings.spacy_model)

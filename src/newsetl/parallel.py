@@ -23,6 +23,11 @@ R = TypeVar("R")
 # Imported once in the fork server, so every worker starts with them in memory.
 PRELOAD = ["newsetl.parallel_preload"]
 
+# Fewer items than this run here: starting the workers and loading their models costs more
+# than a second core gives back on a small wave (measured: 40 articles took longer on two
+# fresh workers than in one process).
+MIN_PARALLEL_ITEMS = 100
+
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_key: tuple[int, str] | None = None
@@ -83,8 +88,10 @@ def map_chunks(
     workers: int,
     spacy_model: str,
 ) -> list[R]:
-    """`function` over every chunk, in order: on `workers` processes, or here when 1."""
-    if workers <= 1 or len(chunks) <= 1:
+    """`function` over every chunk, in order: on `workers` processes, or here when 1 (or when
+    the chunks hold fewer than MIN_PARALLEL_ITEMS items and no pool is running yet)."""
+    small = sum(len(c) for c in chunks) < MIN_PARALLEL_ITEMS and _pool is None
+    if workers <= 1 or len(chunks) <= 1 or small:
         return [function(chunk) for chunk in chunks]
     executor = pool(workers, spacy_model)
     return list(executor.map(function, chunks))

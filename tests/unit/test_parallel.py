@@ -21,8 +21,15 @@ def test_chunks_cover_every_item_in_order_with_several_per_worker():
     assert parallel.chunks_for([1, 2, 3], 2, 200) == [[1, 2, 3]]
 
 
+def test_a_small_wave_runs_here_even_with_two_workers():
+    chunks = [list(range(i * 10, i * 10 + 10)) for i in range(3)]
+    done = parallel.map_chunks(pid_and_total, chunks, workers=2, spacy_model="")
+    assert {pid for pid, _ in done} == {os.getpid()}
+    assert [total for _, total in done] == [sum(c) for c in chunks]
+
+
 def test_one_worker_runs_here_and_two_run_in_other_processes_in_order():
-    chunks = [list(range(i * 10, i * 10 + 10)) for i in range(6)]
+    chunks = [list(range(i * 20, i * 20 + 20)) for i in range(6)]
     here = parallel.map_chunks(pid_and_total, chunks, workers=1, spacy_model="")
     assert {pid for pid, _ in here} == {os.getpid()}
     try:
