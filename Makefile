@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml requirements.lock requirements-models.txt
 run: $(STAMP)
 	$(BIN)/newsetl run
 
-## test: lint, then the whole suite (unit, integration, Prefect flow tests)
-test: $(STAMP)
+## test: lint, type check, then the whole suite (unit, integration, Prefect flow tests)
+test: $(STAMP) typecheck
 	$(BIN)/ruff check src flows tests benchmarks training
 	$(BIN)/python -m pytest -q
 
