@@ -63,14 +63,26 @@ def data_root() -> Path:
     return Path(os.environ.get("NEWSETL_EVAL_DATA") or ROOT / "eval-data")
 
 
-AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+AUTHOR_SPLIT = re.compile(r"\s*(?:;|&|\||\band\b)\s*")
 
 
 def split_authors(value: str | None) -> list[str]:
-    """'A, B and C' -> ['A', 'B', 'C']: how a gold or baseline author string is compared."""
+    """'A, B and C' -> ['A', 'B', 'C']: how a gold or baseline author string is compared.
+
+    After a comma, a piece of one word or in capitals is a credential ('Jo Doe, MD, FACS'), not a
+    second name.
+    """
     if not value:
         return []
-    return [" ".join(n.split()) for n in AUTHOR_SPLIT.split(value) if n.strip()]
+    names = []
+    for part in AUTHOR_SPLIT.split(value):
+        pieces = [" ".join(p.split()) for p in part.split(",")]
+        names += [p for i, p in enumerate(pieces) if p and (i == 0 or _second_name(p))]
+    return names
+
+
+def _second_name(piece: str) -> bool:
+    return len(piece.split()) >= 2 and not piece.isupper() and "." not in piece
 
 
 def wcxb(root: Path, split: str, kinds: tuple[str, ...] = ("article",)) -> list[LabelledPage]:

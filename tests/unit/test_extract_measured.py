@@ -164,3 +164,14 @@ def test_the_offset_survives_into_the_article(make_page):
     articles, _ = clean_documents([doc])
     assert articles[0].published_at.utcoffset() == timezone(timedelta(hours=-5)).utcoffset(None)
     assert articles[0].published_date == date(2025, 3, 14)
+
+
+def test_an_article_without_markup_and_with_related_headlines_is_an_article(make_page):
+    related = "".join(
+        f"<h3><a href='/news/story-{i}'>Island council votes on harbour repairs, part {i}</a></h3>"
+        for i in range(8)
+    )
+    html = page().replace("</article>", f"</article><section>{related}</section>")
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    assert STORY[1] in doc.paragraphs
