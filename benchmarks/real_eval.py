@@ -104,6 +104,8 @@ def run_pipeline(pages: list[LabelledPage]) -> tuple[dict[str, dict], float]:
         warehouse = Path(tmp) / "warehouse"
         env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING", "NEWSETL_HOST_DELAY": "0"}
         env.pop("PREFECT_API_URL", None)
+        # The run starts its own short-lived Prefect server; a busy machine needs more than 20 s.
+        env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "newsetl", "run", "--sources", str(sources)]
