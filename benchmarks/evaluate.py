@@ -308,6 +308,11 @@ def main() -> None:
     print(f"\nReal third-party pages, {split} split (newsetl run vs the libraries alone):")
     real_eval.main(["--split", split])
 
+    # Topics and entities on real third-party data, when present (benchmarks/eval_enrich.py).
+    from benchmarks.eval_enrich import run as eval_enrich
+
+    eval_enrich()
+
 
 if __name__ == "__main__":
     main()

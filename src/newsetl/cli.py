@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from newsetl.config import Settings
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError
 
 MAX_CELL = 60
@@ -94,11 +95,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_sources(settings.sources)  # a bad sources file stops here: nothing written
     Warehouse(settings.warehouse).prepare()
     quiet_prefect()
-    from newsetl_flows.ingest import ingest
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
-    state = ingest(
-        sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True
-    )
+    state = run_flow("ingest", sources=str(settings.sources), warehouse=str(settings.warehouse))
     return finish(state, "run")
 
 
@@ -110,10 +109,10 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     if args.sources:
         load_sources(args.sources)  # a sources file named on purpose must be right
     quiet_prefect()
-    from newsetl_flows.reprocess import reprocess
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     sources = str(settings.sources) if settings.sources.is_file() else None
-    state = reprocess(warehouse=str(settings.warehouse), sources=sources, return_state=True)
+    state = run_flow("reprocess", warehouse=str(settings.warehouse), sources=sources)
     return finish(state, "reprocess")
 
 
@@ -133,6 +132,8 @@ def quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's 20 s wait for its ephemeral server is too short on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
@@ -148,7 +149,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise UsageError(str(err).splitlines()[0]) from None
     if any(kind not in READ_STATEMENTS for kind in kinds):
         raise UsageError(
-            f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}"
+            "newsetl sql is read-only: it runs SELECT queries, not "
+            + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
         )
     store = Warehouse(settings_for(args).warehouse)
     with store.reader() as con:
@@ -225,12 +227,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     store = Warehouse(settings.warehouse)
     with store.reader() as con:
-        runs = con.execute(
-            "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
-            "order by started_at desc limit 5"
-        ).fetchall()
+        runs = con.execute(sql("last_runs")).fetchall()
         counts = [
-            (name, con.execute(f"select count(*) from {name}").fetchone()[0])
+            (name, con.execute(sql("count_rows", table=name)).fetchone()[0])
             for name in (
                 "articles",
                 "article_topics",
@@ -240,12 +239,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "runs",
             )
         ]
-        reasons = con.execute(
-            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2"
-        ).fetchall()
-        versions = con.execute(
-            "select enrich_version, count(*) from articles group by 1 order by 2 desc"
-        ).fetchall()
+        reasons = con.execute(sql("rejects_by_reason")).fetchall()
+        versions = con.execute(sql("articles_by_enrich_version")).fetchall()
     print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
     print(
         render(
@@ -267,7 +262,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     if any(v != current for v, _ in versions):
         print(
-            "some articles were enriched by another method: 'newsetl reprocess' brings them up to date"
+            "some articles were enriched by another method: "
+            "'newsetl reprocess' brings them up to date"
         )
     return 0
 

@@ -145,3 +145,5 @@ class StoryMember:
     entities: set[str]
     vector: np.ndarray
     story_id: str | None = None
+    title: str = ""
+    text: str = ""

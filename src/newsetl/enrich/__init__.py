@@ -11,7 +11,7 @@ from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v2;stories=v2"
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v3;stories=v3"
 NER_LANGUAGES = {"en"}
 
 
@@ -50,6 +50,8 @@ def assign_story_ids(articles: list[Article], known: list[StoryMember], window_d
             published_date=a.published_date,
             entities=story_entities(a),
             vector=stories.as_vector(a.vector),
+            title=a.title or "",
+            text=a.text or "",
         )
         for a in articles
     ]
