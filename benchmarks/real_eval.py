@@ -116,7 +116,9 @@ def run_pipeline(pages: list[LabelledPage]) -> tuple[dict[str, dict], float]:
         )
         seconds = time.perf_counter() - started
         if done.returncode != 0:
-            raise SystemExit(f"newsetl run failed:\n{done.stderr[-3000:]}")
+            RESULTS.mkdir(exist_ok=True)
+            (RESULTS / "real-run.stderr").write_text(done.stderr, encoding="utf-8")
+            raise SystemExit(f"newsetl run failed (stderr in {RESULTS / 'real-run.stderr'})")
         con = duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True)
         rows = con.execute(
             "select url, title, authors, published_date, date_source, text from articles"
