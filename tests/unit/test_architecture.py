@@ -30,7 +30,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("newsetl.extract",),
     ("newsetl.clean",),
     ("newsetl.enrich",),
-    ("newsetl.pipeline",),  # the stages composed, no orchestrator
+    # the stages composed, no orchestrator; worker processes that run them
+    ("newsetl.pipeline", "newsetl.parallel", "newsetl.parallel_preload"),
     ("newsetl.report",),  # run summaries built from the stages' results
     ("newsetl_flows",),  # Prefect
     ("newsetl.cli", "newsetl.__main__"),
