@@ -21,8 +21,18 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from newsetl.analysis.index import (
+    INDEX_COMMENTS,
+    INDEX_DDL,
+    SearchUnavailable,
+    create_macros,
+    index_articles,
+    index_is_current,
+    load_fts,
+    search_macros,
+)
 from newsetl.enrich.stories import StoryMember
-from newsetl.schema import ARTICLE_TABLES, TABLES
+from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
 from newsetl.storage.lake import has_files, table_glob
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
@@ -43,11 +53,13 @@ _LOCKS: dict[str, _Holder] = {}
 
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting while another process (a reader or a writer) holds it."""
+    """Open the database, waiting while another process (a reader or a writer) holds it; the
+    fts extension (search macros) is loaded into every connection."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or time.monotonic() > deadline:
                 raise WarehouseError(
@@ -56,7 +68,20 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 ) from None
             time.sleep(0.5)
         except duckdb.Error as err:
-            raise WarehouseError(f"cannot open {path}: {str(err).splitlines()[0]}") from None
+            first = str(err).splitlines()[0]
+            if "storage version" in str(err).lower() or "can only read" in str(err).lower():
+                raise WarehouseError(
+                    f"{path} was written by another DuckDB release than this newsetl's "
+                    f"({duckdb.__version__}); the file is derived: move it away and run "
+                    f"'newsetl reprocess' to rebuild it ({first})"
+                ) from None
+            raise WarehouseError(f"cannot open {path}: {first}") from None
+    try:
+        load_fts(con)
+    except (SearchUnavailable, duckdb.Error) as err:
+        con.close()
+        raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
+    return con
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -65,12 +90,77 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
         present = {
             r[0]
             for r in con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [name]
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [table.db_schema, name],
             ).fetchall()
         }
         for field in table.schema:
             if field.name not in present:
-                con.execute(f"alter table {name} add column {field.name} {duckdb_type(field.type)}")
+                con.execute(
+                    f"alter table {table.sql_name} add column {field.name} "
+                    f"{duckdb_type(field.type)}"
+                )
+
+
+def move_pipeline_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the `pipeline` schema kept its tables in `main`: move them."""
+    con.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
+    for name, table in TABLES.items():
+        if table.db_schema == "main":
+            continue
+        old = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = ? and table_type = 'BASE TABLE'",
+            [name],
+        ).fetchone()
+        if not old or not old[0]:
+            continue
+        con.execute("begin transaction")
+        con.execute(create_table(name))
+        con.execute(f"insert into {table.sql_name} by name select * from main.{name}")
+        con.execute(f"drop table main.{name}")
+        con.execute("commit")
+
+
+def comment_statements() -> list[tuple[str, str, str, str]]:
+    """(schema, table, column or '', comment) for every table and column: COMMENT ON."""
+    found = []
+    for name, table in TABLES.items():
+        found.append((table.db_schema, name, "", table.comment))
+        found += [
+            (table.db_schema, name, f.name, table.column_comment(f.name)) for f in table.schema
+        ]
+    for qualified, comment in INDEX_COMMENTS.items():
+        schema, name = qualified.split(".")
+        found.append((schema, name, "", comment))
+    return found
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table and column whose comment differs from newsetl.schema's."""
+    tables = {
+        (r[0], r[1]): r[2]
+        for r in con.execute(
+            "select schema_name, table_name, comment from duckdb_tables()"
+        ).fetchall()
+    }
+    columns = {
+        (r[0], r[1], r[2]): r[3]
+        for r in con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        ).fetchall()
+    }
+    for schema, table, column, comment in comment_statements():
+        target = f"{table}" if schema == "main" else f"{schema}.{table}"
+        if column and columns.get((schema, table, column)) != comment:
+            con.execute(f'comment on column {target}."{column}" is {_quote(comment)}')
+        elif not column and tables.get((schema, table)) != comment:
+            con.execute(f"comment on table {target} is {_quote(comment)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 class WarehouseError(RuntimeError):
@@ -97,21 +187,26 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     return simple[arrow_type]
 
 
+def create_table(name: str) -> str:
+    table = TABLES[name]
+    columns = []
+    for field in table.schema:
+        column = f"    {field.name} {duckdb_type(field.type)}"
+        if PRIMARY_KEYS.get(name) == field.name:
+            column += " PRIMARY KEY"
+        elif not field.nullable:
+            column += " NOT NULL"
+        columns.append(column)
+    return f"create table if not exists {table.sql_name} (\n" + ",\n".join(columns) + "\n);"
+
+
 def ddl() -> str:
-    """CREATE statements for every table, then the views."""
-    statements = []
-    for name, table in TABLES.items():
-        columns = []
-        for field in table.schema:
-            column = f"    {field.name} {duckdb_type(field.type)}"
-            if PRIMARY_KEYS.get(name) == field.name:
-                column += " PRIMARY KEY"
-            elif not field.nullable:
-                column += " NOT NULL"
-            columns.append(column)
-        statements.append(f"create table if not exists {name} (\n" + ",\n".join(columns) + "\n);")
+    """CREATE statements for every table, the views and the search index's tables (the search
+    macros, which need the fts extension, are `newsetl.analysis.index.search_macros`)."""
+    statements = [f"create schema if not exists {PIPELINE_SCHEMA};"]
+    statements += [create_table(name) for name in TABLES]
     views = files("newsetl.storage").joinpath("views.sql").read_text(encoding="utf-8")
-    return "\n\n".join(statements) + "\n\n" + views
+    return "\n\n".join(statements) + "\n\n" + views + INDEX_DDL
 
 
 class Warehouse:
@@ -186,8 +281,13 @@ class Warehouse:
         with self.exclusive():
             con = _connect(self.db_path, read_only=False)
             try:
+                move_pipeline_tables(con)
                 con.execute(ddl())
+                create_macros(con)
                 add_missing_columns(con)
+                apply_comments(con)
+                if not index_is_current(con):  # a warehouse made before search, or a crash
+                    index_articles(con)
                 yield con
             finally:
                 con.close()
@@ -225,9 +325,9 @@ class Warehouse:
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
                     con.execute(
-                        f"delete from {name} where article_id in (select article_id from batch_ids)"
+                        f"delete from {TABLES[name].sql_name} "
+                        "where article_id in (select article_id from batch_ids)"
                     )
-                con.unregister("batch_ids")
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
                     continue
@@ -236,8 +336,11 @@ class Warehouse:
                     con.execute("delete from runs where run_id in (select run_id from batch_runs)")
                     con.unregister("batch_runs")
                 con.register("batch_rows", rows)
-                con.execute(f"insert into {name} by name select * from batch_rows")
+                con.execute(f"insert into {TABLES[name].sql_name} by name select * from batch_rows")
                 con.unregister("batch_rows")
+            if articles is not None and articles.num_rows:
+                index_articles(con, "batch_ids")  # the search index, in the same transaction
+                con.unregister("batch_ids")
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -253,7 +356,7 @@ class Warehouse:
         try:
             for name in names:
                 table = TABLES[name]
-                con.execute(f"delete from {name}")
+                con.execute(f"delete from {table.sql_name}")
                 if has_files(self.lake, name):
                     # A key's rows come from the newest file holding it (see storage.lake.read_partition).
                     newest = (
@@ -262,12 +365,15 @@ class Warehouse:
                         else ""
                     )
                     con.execute(
-                        f"insert into {name} by name select * exclude (filename) from read_parquet(?, "
+                        f"insert into {table.sql_name} by name "
+                        "select * exclude (filename) from read_parquet(?, "
                         f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
                         f"union_by_name = true, filename = true) {newest}",
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = con.execute(f"select count(*) from {name}").fetchone()[0]
+                counts[name] = con.execute(f"select count(*) from {table.sql_name}").fetchone()[0]
+            if "articles" in names:
+                index_articles(con)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -308,7 +414,7 @@ class Warehouse:
             return {}
         with con:
             rows = con.execute(
-                "select source, paragraph_hash, count(distinct article_id) from article_paragraphs "
+                "select source, paragraph_hash, count(distinct article_id) from pipeline.article_paragraphs "
                 "where source in (select unnest(?)) and article_id not in (select unnest(?)) "
                 "group by all having count(distinct article_id) > 0",
                 [sources, exclude],
@@ -329,7 +435,7 @@ class Warehouse:
         )
         with con:
             rows = con.execute(
-                "select article_id, published_date, story_id, entities, vector from article_vectors "
+                "select article_id, published_date, story_id, entities, vector from pipeline.article_vectors "
                 "where published_date between ? and ? and article_id not in (select unnest(?))",
                 [low, high, exclude],
             ).fetchall()
@@ -348,3 +454,4 @@ class Warehouse:
 if __name__ == "__main__":
     print("-- Generated from src/newsetl/schema.py by `make schema`; do not edit by hand.\n")
     print(ddl())
+    print(search_macros())
