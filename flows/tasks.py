@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from newsetl import progress
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.enrich import current_version, enrich_articles
@@ -93,6 +94,7 @@ def acquire(
         seen,
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
+        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
     )
     result.documents += found.documents
     result.flush(sink)
@@ -172,17 +174,22 @@ def process_wave(
 ) -> Processed:
     """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
     logger = get_run_logger()
-    extracted = extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    page_chunks = chunked(pages, settings.chunk_size)
+    extracted = []
+    for chunk, future in zip(page_chunks, extract_chunk.map(page_chunks)):
+        extracted.append(future.result())  # in order, so progress moves as chunks finish
+        progress.update("extract", advance=len(chunk), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     rejects = [r for _, rejected in extracted for r in rejected]
     processed = clean_batch(documents, warehouse, drop_patterns)
-    enriched = (
-        enrich_chunk.map(
-            chunked(processed.articles, settings.chunk_size), spacy_model=settings.spacy_model
-        ).result()
-        if processed.articles
-        else []
-    )
+    article_chunks = chunked(processed.articles, settings.chunk_size)
+    progress.update("enrich", add_total=len(processed.articles), unit="articles")
+    enriched = []
+    if article_chunks:
+        futures = enrich_chunk.map(article_chunks, spacy_model=settings.spacy_model)
+        for future in futures:
+            enriched.append(future.result())
+            progress.update("enrich", advance=len(enriched[-1]), unit="articles")
     processed.articles = [a for chunk in enriched for a in chunk]
     assign_stories(processed.articles, warehouse, settings)
     processed.rejects = rejects + processed.rejects
@@ -218,19 +225,21 @@ def process_and_load(
     """Every wave of a run, processed then loaded, with a progress artifact the UI shows meanwhile."""
     if not total_pages:
         return
-    progress = create_progress_artifact(
+    artifact = create_progress_artifact(
         0.0, description=f"newsetl {summary.flow}: share of pages processed"
     )
+    progress.update("extract", add_total=total_pages, unit="pages")
     done = 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)
         new = write_and_load(processed, warehouse)
+        progress.update("load", advance=len(processed.articles), unit="articles")
         summary.new_articles += new
         summary.updated_articles += len(processed.articles) - new
         summary.duplicates += processed.duplicates
         rejects += processed.rejects
         done += len(wave)
-        update_progress_artifact(progress, min(100.0, 100.0 * done / total_pages))
+        update_progress_artifact(artifact, min(100.0, 100.0 * done / total_pages))
 
 
 @task(name="record-run", cache_policy=NO_CACHE)

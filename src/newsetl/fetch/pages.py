@@ -78,6 +78,7 @@ def fetch_pages(
     workers: int = 4,
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,
+    on_outcome: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
@@ -146,4 +147,6 @@ def fetch_pages(
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
                 result.flush(sink)
+            if on_outcome is not None:
+                on_outcome()  # progress: one more page answered (or refused)
     return result
