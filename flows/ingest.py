@@ -111,7 +111,7 @@ def run_ingest(
         store,
         sorted({part_tag(path) for path in earlier}),
     )
-    publish(summary)
+    publish(summary, store)
     print(format_summary(summary))
     return summary.to_dict()
 

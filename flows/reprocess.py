@@ -135,6 +135,6 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     record_run(summarise(summary, rejects, staged, settings), rejects, started, staged)
     live.replace_with(staged)
     summary.warehouse = str(live.root.resolve())
-    publish(summary)
+    publish(summary, live)
     print(format_summary(summary))
     return summary.to_dict()

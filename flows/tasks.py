@@ -295,8 +295,41 @@ def summarise(
     return summary
 
 
-def publish(summary: RunSummary) -> None:
+CHART_SECTIONS = ("articles_per_day", "topics_per_day", "pipeline_health")
+CHART_DAYS = 30
+
+
+def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
+    """The report's main charts over the warehouse's last CHART_DAYS days of articles, as PNG
+    images in a markdown artifact the run page shows (Artifacts tab, and the Artifacts page
+    under the key newsetl-<flow>-charts). A chart that cannot be drawn never fails the run."""
+    from datetime import timedelta
+
+    from newsetl.analysis.report import build, charts_markdown
+
+    try:
+        con = warehouse.read_if_exists()
+        if con is None:
+            return
+        with con:
+            last = con.execute("select max(published_date) from articles").fetchone()
+            end = last[0] if last else None
+            start = end - timedelta(days=CHART_DAYS - 1) if end else None
+            report = build(con, start, end, title=f"newsetl {summary.flow}: the warehouse")
+        markdown = charts_markdown(report, CHART_SECTIONS)
+        create_markdown_artifact(
+            key=f"newsetl-{summary.flow}-charts",
+            markdown=markdown,
+            description=f"newsetl {summary.flow}: charts of the last {CHART_DAYS} days",
+        )
+    except Exception as err:  # charts are a view: the run has done its work
+        get_run_logger().warning("could not publish the charts: %s", err)
+
+
+def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
     """Markdown and table artifacts with stable keys, so the UI shows each run's history."""
+    if warehouse is not None:
+        publish_charts(summary, warehouse)
     key = f"newsetl-{summary.flow}"
     create_markdown_artifact(
         key=f"{key}-summary",

@@ -20,7 +20,13 @@ from pydantic import ValidationError
 from newsetl.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from newsetl.analysis.commands import add_commands
 from newsetl.config import Settings
-from newsetl.console import fit_widths, progress_bars, quiet_broken_pipe, terminal_width
+from newsetl.console import (
+    fit_widths,
+    progress_bars,
+    quiet_broken_pipe,
+    stdout_detached,
+    terminal_width,
+)
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.warehouse import Warehouse, WarehouseError
@@ -166,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     quiet_prefect()
     from newsetl_flows.ingest import ingest
 
-    with progress_bars(args.quiet):
+    with progress_bars(args.quiet), stdout_detached():
         state = ingest(
             sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True
         )
@@ -184,7 +190,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from newsetl_flows.reprocess import reprocess
 
     sources = str(settings.sources) if settings.sources.is_file() else None
-    with progress_bars(args.quiet):
+    with progress_bars(args.quiet), stdout_detached():
         state = reprocess(warehouse=str(settings.warehouse), sources=sources, return_state=True)
     return finish(state, "reprocess", args.json)
 
@@ -209,6 +215,9 @@ def quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The temporary API server of Prefect's ephemeral mode may take a while on a busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # with NEWSETL_TASK_RUNNER=dask
     logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 

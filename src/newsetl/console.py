@@ -110,6 +110,31 @@ def fit_widths(widths: list[int], headers: list[str], limit: int) -> list[int]:
     return widths
 
 
+@contextmanager
+def stdout_detached() -> Iterator[None]:
+    """Run a block with file descriptor 1 on /dev/null, then give it back.
+
+    A flow run starts processes of its own (Prefect's ephemeral API server, Dask workers) that
+    inherit stdout; if the reader of a pipe has gone (`newsetl run | head -1`), their first
+    write would kill them and leave the run waiting for them. Our own output comes after.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def quiet_broken_pipe() -> int:
     """After a closed pipe: no more writes to it (nor the traceback Python would print at exit),
     and the status a shell gives a command that SIGPIPE ended."""

@@ -125,14 +125,16 @@ def build(
             "Articles per IPTC Media Topic and day (an article may have several topics).",
             chart=_spec(
                 alt.Chart(alt.Data(values=topics))
-                .mark_line(point=True)
+                .mark_rect()
                 .encode(
-                    x=alt.X("published_date:T", title="publication date", timeUnit="yearmonthdate"),
-                    y=alt.Y("articles:Q", title="articles"),
-                    color=alt.Color("topic:N", title="topic"),
-                    tooltip=["published_date:T", "topic:N", "articles:Q"],
+                    x=alt.X("published_date:O", title="publication date"),
+                    y=alt.Y("topic:N", title=None),
+                    color=alt.Color(
+                        "articles:Q", title="articles", scale=alt.Scale(scheme="blues")
+                    ),
+                    tooltip=["published_date:O", "topic:N", "articles:Q"],
                 )
-                .properties(width=680, height=300)
+                .properties(width=alt.Step(28), height=alt.Step(18))
             ),
         )
     )
