@@ -315,7 +315,9 @@ def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
             last = con.execute("select max(published_date) from articles").fetchone()
             end = last[0] if last else None
             start = end - timedelta(days=CHART_DAYS - 1) if end else None
-            report = build(con, start, end, title=f"newsetl {summary.flow}: the warehouse")
+            report = build(
+                con, start, end, title=f"newsetl {summary.flow}: the warehouse", stage="charts"
+            )
         markdown = charts_markdown(report, CHART_SECTIONS)
         create_markdown_artifact(
             key=f"newsetl-{summary.flow}-charts",

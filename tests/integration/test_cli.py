@@ -103,10 +103,12 @@ def test_bad_sources_file_exits_2_and_writes_nothing(tmp_path, capsys, content, 
     assert not (tmp_path / "wh").exists()
 
 
-def test_bad_arguments_exit_2():
+def test_bad_arguments_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["sql"])
+        main(["sql", "select 1", "--format", "xml"])
     assert exit_info.value.code == 2
+    assert main(["sql"]) == 2  # neither a query nor --file
+    assert "no query" in capsys.readouterr().err
 
 
 @pytest.mark.slow

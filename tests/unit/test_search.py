@@ -89,12 +89,23 @@ def rows(items=ARTICLES, text_override: dict[str, str] | None = None) -> dict:
     }
 
 
-@pytest.fixture
-def store(tmp_path) -> Warehouse:
-    warehouse = Warehouse(tmp_path / "wh")
+def _filled(folder) -> Warehouse:
+    warehouse = Warehouse(folder / "wh")
     with warehouse.writer() as con:
         warehouse.load(con, rows())
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Warehouse:
+    """One warehouse for the tests that only read it."""
+    return _filled(tmp_path_factory.mktemp("search"))
+
+
+@pytest.fixture
+def store(tmp_path) -> Warehouse:
+    """A warehouse of its own, for a test that changes it."""
+    return _filled(tmp_path)
 
 
 def ids(store: Warehouse, sql: str, *params) -> list[str]:
@@ -131,14 +142,14 @@ def search(store: Warehouse, query: str, **filters) -> list[str]:
         ("zanzibar", set()),
     ],
 )
-def test_query_language(store, query, expected):
+def test_query_language(shared, query, expected):
     if query == "NOT politics":
         expected = {a[0] for a in ARTICLES}
-    assert set(search(store, query, max_rows=100)) == expected
+    assert set(search(shared, query, max_rows=100)) == expected
 
 
-def test_ranking_puts_the_article_about_it_first(store):
-    assert search(store, "shoigu OR pyongyang")[0] == "a1"  # both words, twice each
+def test_ranking_puts_the_article_about_it_first(shared):
+    assert search(shared, "shoigu OR pyongyang")[0] == "a1"  # both words, twice each
 
 
 def test_bm25_scores_equal_the_fts_extensions_own(store):
@@ -171,17 +182,17 @@ def test_bm25_scores_equal_the_fts_extensions_own(store):
         assert ours[article_id] == pytest.approx(score, rel=1e-9)
 
 
-def test_filters(store):
-    assert search(store, "shoigu OR pyongyang", source_name="north") == ["a1", "a3"]
-    assert set(search(store, "shoigu OR pyongyang", from_date="2026-11-17")) == {"a3"}
-    assert set(search(store, "shoigu OR pyongyang", to_date="2026-11-16")) == {"a1", "a2"}
-    assert search(store, "elections OR bank", language_code="fr") == ["a6"]
-    assert set(search(store, "central OR cup", topic_name="sport")) == {"a7"}
-    assert len(search(store, "shoigu OR pyongyang", max_rows=1)) == 1
+def test_filters(shared):
+    assert search(shared, "shoigu OR pyongyang", source_name="north") == ["a1", "a3"]
+    assert set(search(shared, "shoigu OR pyongyang", from_date="2026-11-17")) == {"a3"}
+    assert set(search(shared, "shoigu OR pyongyang", to_date="2026-11-16")) == {"a1", "a2"}
+    assert search(shared, "elections OR bank", language_code="fr") == ["a6"]
+    assert set(search(shared, "central OR cup", topic_name="sport")) == {"a7"}
+    assert len(search(shared, "shoigu OR pyongyang", max_rows=1)) == 1
 
 
-def test_search_rows_carry_the_contract_columns(store):
-    with store.reader() as con:
+def test_search_rows_carry_the_contract_columns(shared):
+    with shared.reader() as con:
         relation = con.sql("select * from search_articles('pyongyang')")
         assert {"article_id", "title", "source", "published_date", "url", "score"} <= set(
             relation.columns
@@ -222,8 +233,8 @@ def test_a_warehouse_without_an_index_gets_one_from_the_next_writer(store):
     assert set(search(store, "pyongyang")) == {"a1", "a2"}
 
 
-def test_attention_counts_and_shares_per_period(store):
-    with store.reader() as con:
+def test_attention_counts_and_shares_per_period(shared):
+    with shared.reader() as con:
         by_day = con.execute("select * from attention('shoigu OR pyongyang')").fetchall()
         by_week = con.execute(
             "select * from attention('shoigu OR pyongyang', period_unit := 'week')"
@@ -249,8 +260,8 @@ def test_attention_counts_and_shares_per_period(store):
     assert sorted(per_topic) == [("economy, business and finance", 0, 1), ("politics", 1, 1)]
 
 
-def test_pipeline_tables_live_in_their_own_schema(store):
-    with store.reader() as con:
+def test_pipeline_tables_live_in_their_own_schema(shared):
+    with shared.reader() as con:
         main = {r[0] for r in con.execute("show tables").fetchall()}
         pipeline = {
             r[0]
@@ -283,8 +294,8 @@ def test_a_warehouse_from_before_the_pipeline_schema_is_moved(tmp_path):
         ).fetchall()
 
 
-def test_every_table_and_column_has_a_comment(store):
-    with store.reader() as con:
+def test_every_table_and_column_has_a_comment(shared):
+    with shared.reader() as con:
         missing = con.execute(
             "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
             "where comment is null and not internal and schema_name in ('main', 'pipeline') "

@@ -72,6 +72,7 @@ def build(
     end: date | None = None,
     queries: tuple[str, ...] = (),
     title: str = "newsetl report",
+    stage: str = "report",
 ) -> Report:
     """Every section's data and chart, from a warehouse connection (with the search macros)."""
     where, params = _window("published_date", start, end)
@@ -80,8 +81,7 @@ def build(
         title=title,
         subtitle=f"Articles published from {span}; made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
     )
-    steps = 6 + len(queries)
-    progress.update("report", add_total=steps, unit="sections")
+    progress.update(stage, add_total=5 + len(queries), unit="sections")
 
     per_day = _records(
         con,
@@ -109,7 +109,7 @@ def build(
             ),
         )
     )
-    progress.update("report", advance=1)
+    progress.update(stage, advance=1)
 
     topics = _records(
         con,
@@ -138,7 +138,7 @@ def build(
             ),
         )
     )
-    progress.update("report", advance=1)
+    progress.update(stage, advance=1)
 
     if queries:
         attention: list[dict[str, Any]] = []
@@ -150,7 +150,7 @@ def build(
                 [normalise(query), start, end],
             )
             attention += [{"query": query, **r} for r in rows]
-            progress.update("report", advance=1)
+            progress.update(stage, advance=1)
         report.data["attention"] = attention
         report.sections.append(
             Section(
@@ -216,7 +216,7 @@ def build(
             ),
         )
     )
-    progress.update("report", advance=1)
+    progress.update(stage, advance=1)
 
     stories = _records(
         con,
@@ -248,7 +248,7 @@ def build(
             ),
         )
     )
-    progress.update("report", advance=1)
+    progress.update(stage, advance=1)
 
     runs_where, runs_params = _window("cast(started_at as date)", start, end)
     runs = _records(
@@ -308,7 +308,7 @@ def build(
             ),
         )
     )
-    progress.update("report", advance=1)
+    progress.update(stage, advance=1)
     return report
 
 
@@ -340,7 +340,7 @@ def render_html(report: Report) -> str:
     import vl_convert
     from altair.utils._importers import vl_version_for_vl_convert
 
-    bundle = vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())
+    bundle = vl_convert.javascript_bundle(vl_version=vl_version_for_vl_convert())  # type: ignore[call-arg]
     body, charts = [], {}
     for section in report.sections:
         parts = [f'<section id="{section.key}">', f"<h2>{html.escape(section.title)}</h2>"]
@@ -395,6 +395,7 @@ def write_report(
     queries: tuple[str, ...] = (),
 ) -> Report:
     report = build(con, start, end, queries)
+    progress.update("report", add_total=1, unit="sections")
     text = render_html(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
