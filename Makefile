@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint eval bench schema server deploy worker clean chromium
+.PHONY: run test test-fast lint eval train-topics bench schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## test: lint, then the whole suite (unit, integration, Prefect flow tests, the report in Chromium)
 test: $(STAMP) chromium
-	$(BIN)/ruff check src flows tests benchmarks
+	$(BIN)/ruff check src flows tests benchmarks training
 	$(BIN)/python -m pytest -q
 
 ## chromium: Debian's Chromium for the report's browser test (installed when missing, as root)
@@ -45,6 +45,11 @@ lint: $(STAMP)
 ## eval: extraction and enrichment quality on the labelled sample
 eval: $(STAMP)
 	$(BIN)/python -m benchmarks.evaluate
+	$(BIN)/python -m benchmarks.eval_stories
+
+## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
+train-topics: $(STAMP)
+	nice -n 10 $(BIN)/python -m training.topics.train
 
 ## bench: throughput benchmark, results as JSON in benchmarks/results/
 bench: $(STAMP)

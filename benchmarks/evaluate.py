@@ -300,6 +300,10 @@ def main() -> None:
         if misses:
             print(f"\n{name} misses: " + json.dumps(misses))
     print(f"\nnewsetl run took {report['run_seconds']} s; details in {RESULTS / 'eval.json'}")
+    # Topics and entities on real third-party data, when present (benchmarks/eval_enrich.py).
+    from benchmarks.eval_enrich import run as eval_enrich
+
+    eval_enrich()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def maintenance(
     Args:
         warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
-    """
+    """  # noqa: E501 - Prefect reads each Args line whole as a form description
     settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
     report = maintain(
         Warehouse(settings.warehouse),
@@ -34,7 +34,8 @@ def maintenance(
         datetime.now(UTC).date(),
     )
     text = (
-        f"compacted {report.compacted_partitions} partitions ({report.files_before} -> {report.files_after} "
+        f"compacted {report.compacted_partitions} partitions "
+        f"({report.files_before} -> {report.files_after} "
         f"files), expired {len(report.expired_raw_days)} raw days, "
         f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}"
     )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,25 +19,25 @@ from prefect.tasks import exponential_backoff
 
 from newsetl import progress
 from newsetl.config import Settings
-from newsetl.discover import discover
-from newsetl.enrich import current_version, enrich_articles
-from newsetl.fetch.archive import write_raw
-from newsetl.fetch.http import Fetcher
-from newsetl.fetch.pages import FetchResult, fetch_pages
-from newsetl.fetch.state import ConditionalCache
+from newsetl.enrich import current_version
 from newsetl.pipeline import (
+    Acquired,
+    Loaded,
     Processed,
+    acquire,
     assign_stories,
     clean_batch,
+    enrich_batch,
     extract_pages,
     to_tables,
-    write_lake,
 )
-from newsetl.records import Article, Candidate, RawPage, Reject
-from newsetl.report import RunSummary, fill_breakdowns, summary_markdown
+from newsetl.records import Article, RawPage, Reject
+from newsetl.report import RunSummary, read_breakdowns, summary_markdown
 from newsetl.sources import Source
 from newsetl.storage.rows import reject_table, run_table
+from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
+from newsetl.transport import Fetcher
 
 
 def cpu_task_runner(settings: Settings) -> TaskRunner:
@@ -59,7 +58,7 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
     return ThreadPoolTaskRunner(max_workers=settings.cpu_workers)
 
 
-# -- acquisition: network-bound, always on local threads (the fetcher's politeness state is shared) --
+# -- acquisition: network-bound, on local threads (the fetcher's politeness state is shared) --
 
 
 @task(
@@ -69,7 +68,7 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
     cache_policy=NO_CACHE,
     task_run_name="acquire-{source.name}",
 )
-def acquire(
+def acquire_source(
     source: Source,
     fetcher: Fetcher,
     run_id: str,
@@ -77,48 +76,20 @@ def acquire(
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
-) -> FetchResult:
+) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes; the result keeps counts and file names, not bodies."""
-    found = discover(source, fetcher, run_id, cache)
-    candidates = [c for c in found.candidates if in_window(c, window)]
-
-    def sink(held: list[RawPage]) -> list[Path]:
-        return write_raw(held, raw_dir)
-
-    result = fetch_pages(
-        source,
-        candidates,
-        fetcher,
-        run_id,
-        seen,
-        workers=fetcher.settings.host_concurrency * 2,
-        sink=sink,
-        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
-    )
-    result.documents += found.documents
-    result.flush(sink)
-    result.rejects = found.rejects + result.rejects
-    result.not_modified += found.not_modified
-    result.skipped += len(found.candidates) - len(candidates)
+    result = acquire(source, fetcher, run_id, seen, cache, raw_dir, window)
     get_run_logger().info(
         "%s: %d candidates, %d fetched, %d skipped, %d rejected%s",
         source.name,
-        len(found.candidates),
+        result.candidates,
         result.fetched,
         result.skipped,
         len(result.rejects),
-        ", feed not modified" if found.not_modified else "",
+        ", feed not modified" if result.not_modified else "",
     )
     return result
-
-
-def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
-    """Within a backfill's dates by what the feed or sitemap said; undated candidates are kept."""
-    if window is None:
-        return True
-    when = candidate.item.published_at or candidate.item.modified_at
-    return when is None or window[0] <= when.date() <= window[1]
 
 
 def acquire_all(
@@ -129,12 +100,13 @@ def acquire_all(
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
-) -> list[FetchResult]:
+) -> list[Acquired]:
+    """Every source acquired on local threads (the fetcher's politeness state is shared)."""
     fetcher = Fetcher(settings)
     with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
         futures = [
             runner.submit(
-                acquire,
+                acquire_source,
                 {
                     "source": source,
                     "fetcher": fetcher,
@@ -161,9 +133,8 @@ def extract_chunk(pages: list[RawPage]):
 
 @task(name="enrich-chunk", cache_policy=NO_CACHE)
 def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
-    """Language, entities, topics, keywords, tone and vectors of a chunk (returned: Dask copies)."""
-    enrich_articles(articles, spacy_model=spacy_model)
-    return articles
+    """Language, entities, topics, keywords, tone and vectors of a chunk, as new articles."""
+    return enrich_batch(articles, spacy_model)
 
 
 def process_wave(
@@ -173,27 +144,27 @@ def process_wave(
     drop_patterns: dict[str, list[str]],
 ) -> Processed:
     """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
-    logger = get_run_logger()
     page_chunks = chunked(pages, settings.chunk_size)
     extracted = []
     for chunk, future in zip(page_chunks, extract_chunk.map(page_chunks)):
         extracted.append(future.result())  # in order, so progress moves as chunks finish
         progress.update("extract", advance=len(chunk), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
-    rejects = [r for _, rejected in extracted for r in rejected]
-    processed = clean_batch(documents, warehouse, drop_patterns)
-    article_chunks = chunked(processed.articles, settings.chunk_size)
-    progress.update("enrich", add_total=len(processed.articles), unit="articles")
+    extract_rejects = [r for _, rejected in extracted for r in rejected]
+    cleaned = clean_batch(documents, warehouse, drop_patterns)
+    article_chunks = chunked(cleaned.articles, settings.chunk_size)
+    progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
     enriched = []
     if article_chunks:
-        futures = enrich_chunk.map(article_chunks, spacy_model=settings.spacy_model)
-        for future in futures:
+        for future in enrich_chunk.map(article_chunks, spacy_model=settings.spacy_model):
             enriched.append(future.result())
             progress.update("enrich", advance=len(enriched[-1]), unit="articles")
-    processed.articles = [a for chunk in enriched for a in chunk]
-    assign_stories(processed.articles, warehouse, settings)
-    processed.rejects = rejects + processed.rejects
-    logger.info(
+    processed = Processed(
+        articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
+        rejects=extract_rejects + cleaned.rejects,
+        duplicates=cleaned.duplicates,
+    )
+    get_run_logger().info(
         "%d pages: %d articles, %d rejected, %d duplicates",
         len(pages),
         len(processed.articles),
@@ -206,11 +177,7 @@ def process_wave(
 @task(name="write-and-load", cache_policy=NO_CACHE)
 def write_and_load(processed: Processed, warehouse: Warehouse) -> int:
     """Merge a wave into the Parquet lake, then into DuckDB; returns new articles."""
-    tables = to_tables(processed)
-    with warehouse.exclusive():  # lake and database change together, never beside a rebuild
-        write_lake(tables, warehouse)
-        with warehouse.writer() as con:
-            return warehouse.load(con, tables)
+    return warehouse.commit(to_tables(processed))
 
 
 def process_and_load(
@@ -219,27 +186,32 @@ def process_and_load(
     warehouse: Warehouse,
     settings: Settings,
     drop_patterns: dict[str, list[str]],
-    summary: RunSummary,
-    rejects: list[Reject],
-) -> None:
-    """Every wave of a run, processed then loaded, with a progress artifact the UI shows meanwhile."""
+    flow_name: str,
+) -> Iterator[Loaded]:
+    """Every wave of a run, processed then loaded, with a progress artifact the UI shows meanwhile;
+    yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
     artifact = create_progress_artifact(
-        0.0, description=f"newsetl {summary.flow}: share of pages processed"
+        0.0, description=f"newsetl {flow_name}: share of pages processed"
     )
     progress.update("extract", add_total=total_pages, unit="pages")
-    done = 0
+    loaded, done = Loaded(), 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)
-        new = write_and_load(processed, warehouse)
+        loaded = loaded.add(processed, write_and_load(processed, warehouse))
         progress.update("load", advance=len(processed.articles), unit="articles")
-        summary.new_articles += new
-        summary.updated_articles += len(processed.articles) - new
-        summary.duplicates += processed.duplicates
-        rejects += processed.rejects
         done += len(wave)
         update_progress_artifact(artifact, min(100.0, 100.0 * done / total_pages))
+        yield loaded
+
+
+def load_all(*args, **kwargs) -> Loaded:
+    """process_and_load run to the end: the run's total."""
+    loaded = Loaded()
+    for total in process_and_load(*args, **kwargs):
+        loaded = total
+    return loaded
 
 
 @task(name="record-run", cache_policy=NO_CACHE)
@@ -276,23 +248,14 @@ def record_run(
                 "status": "crashed",
             }
             rows.append({**row, "recovered_by": summary.run_id})
-    tables = {"rejects": reject_table(rejects, summary.run_id, finished), "runs": run_table(rows)}
-    with warehouse.exclusive():
-        write_lake(tables, warehouse)
-        with warehouse.writer() as con:
-            warehouse.load(con, tables)
-
-
-def summarise(
-    summary: RunSummary, rejects: list[Reject], warehouse: Warehouse, settings: Settings
-) -> RunSummary:
-    summary.rejected = len(rejects)
-    summary.rejects_by_reason = dict(
-        Counter(f"{r.stage}: {r.reason}" for r in rejects).most_common()
+    warehouse.commit(
+        {"rejects": reject_table(rejects, summary.run_id, finished), "runs": run_table(rows)}
     )
-    summary.warehouse = str(Path(warehouse.root).resolve())
-    fill_breakdowns(summary, warehouse, current_version(settings.spacy_model))
-    return summary
+
+
+def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
+    """The run's articles per source, day and topic, and the warehouse's stale articles."""
+    return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
 
 
 CHART_SECTIONS = ("articles_per_day", "topics_per_day", "pipeline_health")

@@ -29,6 +29,7 @@ from newsetl.console import (
 )
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError
 
 MAX_CELL = 60
@@ -170,12 +171,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     load_sources(settings.sources)  # a bad sources file stops here: nothing written
     Warehouse(settings.warehouse).prepare()
     quiet_prefect()
-    from newsetl_flows.ingest import ingest
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     with progress_bars(args.quiet), stdout_detached():
-        state = ingest(
-            sources=str(settings.sources), warehouse=str(settings.warehouse), return_state=True
-        )
+        state = run_flow("ingest", sources=str(settings.sources), warehouse=str(settings.warehouse))
     return finish(state, "run", args.json)
 
 
@@ -187,11 +186,11 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     if args.sources:
         load_sources(args.sources)  # a sources file named on purpose must be right
     quiet_prefect()
-    from newsetl_flows.reprocess import reprocess
+    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     sources = str(settings.sources) if settings.sources.is_file() else None
     with progress_bars(args.quiet), stdout_detached():
-        state = reprocess(warehouse=str(settings.warehouse), sources=sources, return_state=True)
+        state = run_flow("reprocess", warehouse=str(settings.warehouse), sources=sources)
     return finish(state, "reprocess", args.json)
 
 
@@ -215,8 +214,8 @@ def quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # The temporary API server of Prefect's ephemeral mode may take a while on a busy machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # Prefect's 20 s wait for its ephemeral server is too short on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # with NEWSETL_TASK_RUNNER=dask
     logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
@@ -250,7 +249,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
         raise UsageError(str(err).splitlines()[0]) from None
     if any(kind not in READ_STATEMENTS for kind in kinds):
         raise UsageError(
-            f"newsetl sql is read-only: it runs SELECT queries, not {', '.join(sorted(set(kinds) - READ_STATEMENTS))}"
+            "newsetl sql is read-only: it runs SELECT queries, not "
+            + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
         )
     store = Warehouse(settings_for(args).warehouse)
     with store.reader() as con:
@@ -336,12 +336,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     store = Warehouse(settings.warehouse)
     with store.reader() as con:
-        runs = con.execute(
-            "select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
-            "order by started_at desc limit 5"
-        ).fetchall()
+        runs = con.execute(sql("last_runs")).fetchall()
         counts = [
-            (name, con.execute(f"select count(*) from {name}").fetchone()[0])
+            (name, con.execute(sql("count_rows", table=name)).fetchone()[0])
             for name in (
                 "articles",
                 "article_topics",
@@ -351,12 +348,8 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "runs",
             )
         ]
-        reasons = con.execute(
-            "select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2"
-        ).fetchall()
-        versions = con.execute(
-            "select enrich_version, count(*) from articles group by 1 order by 2 desc"
-        ).fetchall()
+        reasons = con.execute(sql("rejects_by_reason")).fetchall()
+        versions = con.execute(sql("articles_by_enrich_version")).fetchall()
     current = current_version(settings.spacy_model)
     if args.format == "json":
         run_columns = ["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"]
@@ -393,7 +386,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     if any(v != current for v, _ in versions):
         print(
-            "some articles were enriched by another method: 'newsetl reprocess' brings them up to date"
+            "some articles were enriched by another method: "
+            "'newsetl reprocess' brings them up to date"
         )
     return 0
 

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     )
     task_runner: Literal["threads", "dask"] = Field(
         "threads",
-        description="Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask).",
+        description=(
+            "Where the CPU-heavy stages run: local threads, or a Dask cluster (prefect-dask)."
+        ),
     )
     cpu_workers: int = Field(
         2, ge=1, description="Threads, or local Dask worker processes, for those stages."

@@ -1,28 +1,121 @@
-"""The stages after fetch, as plain functions over batches; flows compose them
-(flows/tasks.py: process_wave spreads extract and enrich over chunks).
+"""The stages composed as plain functions over batches, with no orchestrator in sight; the flows
+(flows/tasks.py) wrap these in Prefect tasks and spread extract and enrich over chunks.
 
-    raw pages -> extract -> clean -> enrich -> tables -> lake (Parquet) -> warehouse (DuckDB)
+    source -> acquire (discover, fetch, archive) -> raw pages
+    raw pages -> extract -> clean -> enrich -> stories -> tables -> Warehouse.commit
+
+Each step returns one immutable result; nothing is filled in along the way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 
+from newsetl import progress
 from newsetl.clean import clean_documents
 from newsetl.config import Settings
-from newsetl.enrich import assign_story_ids
+from newsetl.discover import discover
+from newsetl.enrich import assign_story_ids, enrich_articles
 from newsetl.extract import Document, extract_document
-from newsetl.records import Article, RawPage, Reject
-from newsetl.schema import ARTICLE_TABLES, TABLES
-from newsetl.storage.lake import write_table
+from newsetl.fetch.pages import fetch_pages, raw_page
+from newsetl.records import Article, Candidate, RawPage, Reject
+from newsetl.sources import Source
+from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import article_tables
-from newsetl.storage.warehouse import Warehouse
+from newsetl.storage.state import ConditionalCache
+from newsetl.storage.warehouse import Warehouse, write_lake
+from newsetl.transport import Fetcher
 from newsetl.urls import article_id
 
+__all__ = [
+    "Acquired",
+    "Loaded",
+    "Processed",
+    "acquire",
+    "assign_stories",
+    "clean_batch",
+    "drop_patterns_of",
+    "enrich_batch",
+    "extract_pages",
+    "to_tables",
+    "write_lake",
+]
 
-@dataclass
+
+# -- acquisition ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acquired:
+    """What acquiring one source gave: counts, rejects and the archive files, not bodies."""
+
+    source: str
+    candidates: int
+    fetched: int
+    skipped: int
+    not_modified: int
+    rejects: list[Reject] = field(default_factory=list)
+    archived: list[Path] = field(default_factory=list)
+
+
+def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
+    """Within a backfill's dates by what the feed or sitemap said; undated candidates are kept."""
+    if window is None:
+        return True
+    when = candidate.item.published_at or candidate.item.modified_at
+    return when is None or window[0] <= when.date() <= window[1]
+
+
+def acquire(
+    source: Source,
+    fetcher: Fetcher,
+    run_id: str,
+    seen: set[str],
+    cache: ConditionalCache | None,
+    raw_dir: Path,
+    window: tuple[date, date] | None = None,
+) -> Acquired:
+    """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
+    archive every response as it goes, feeds and sitemaps included."""
+    found = discover(source, fetcher, cache)
+    candidates = [c for c in found.candidates if in_window(c, window)]
+    documents = [
+        raw_page(source.name, run_id, d.url, d.response, kind=d.kind) for d in found.documents
+    ]
+
+    def sink(held: list[RawPage]) -> list[Path]:
+        return write_raw(held, raw_dir)
+
+    result = fetch_pages(
+        source,
+        candidates,
+        fetcher,
+        run_id,
+        seen,
+        workers=fetcher.settings.host_concurrency * 2,
+        sink=sink,
+        keep=documents,
+        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
+    )
+    return Acquired(
+        source=source.name,
+        candidates=len(found.candidates),
+        fetched=result.fetched,
+        skipped=result.skipped + len(found.candidates) - len(candidates),
+        not_modified=found.not_modified,
+        rejects=found.rejects + result.rejects,
+        archived=result.archived,
+    )
+
+
+# -- processing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
 class Processed:
     """What a batch of raw pages became."""
 
@@ -31,9 +124,15 @@ class Processed:
     duplicates: int = 0
 
 
+def drop_patterns_of(sources: list[Source]) -> dict[str, list[str]]:
+    """Each source's own paragraphs to drop (regexes), by source name."""
+    return {s.name: s.drop_patterns for s in sources if s.drop_patterns}
+
+
 def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
     """Documents of the pages; a page that breaks the extractor becomes a reject, not a crash."""
-    documents, rejects = [], []
+    documents: list[Document] = []
+    rejects: list[Reject] = []
     for page in pages:
         try:
             result = extract_document(page)
@@ -45,7 +144,10 @@ def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
                 "extraction failed",
                 f"{type(err).__name__}: {err}"[:300],
             )
-        (rejects if isinstance(result, Reject) else documents).append(result)
+        if isinstance(result, Reject):
+            rejects.append(result)
+        else:
+            documents.append(result)
     return documents, rejects
 
 
@@ -64,7 +166,8 @@ def clean_batch(
     warehouse: Warehouse,
     drop_patterns: dict[str, list[str]] | None = None,
 ) -> Processed:
-    """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the warehouse."""
+    """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the
+    warehouse."""
     documents, duplicates = drop_batch_duplicates(documents)
     ids = [article_id(d.canonical_url) for d in documents]
     prior = warehouse.paragraph_counts(sorted({d.page.source for d in documents}), exclude=ids)
@@ -72,29 +175,46 @@ def clean_batch(
     return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
 
 
-def assign_stories(articles: list[Article], warehouse: Warehouse, settings: Settings) -> None:
-    """Story ids for a whole enriched batch, joining stories already in the warehouse."""
+def enrich_batch(articles: list[Article], spacy_model: str) -> list[Article]:
+    """Enriched copies of the articles (language, entities, topics, keywords, tone, vectors);
+    the input is left as it was."""
+    copies = [replace(a) for a in articles]
+    enrich_articles(copies, spacy_model=spacy_model)
+    return copies
+
+
+def assign_stories(
+    articles: list[Article], warehouse: Warehouse, settings: Settings
+) -> list[Article]:
+    """Copies of a whole enriched batch with story ids, joining stories already in the
+    warehouse."""
     known = warehouse.recent_story_members(
-        [a.published_date for a in articles],
+        [a.published_date for a in articles if a.published_date],
         settings.story_window_days,
         exclude=[a.article_id for a in articles],
     )
-    assign_story_ids(articles, known, settings.story_window_days)
+    copies = [replace(a) for a in articles]
+    assign_story_ids(copies, known, settings.story_window_days)
+    return copies
 
 
-def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
-    """Merge tables into the lake; returns the number of files written.
+@dataclass(frozen=True)
+class Loaded:
+    """What processing and loading a run's waves gave, wave after wave added up."""
 
-    Every article table is rewritten for all of the batch's articles, also where the batch
-    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
-    """
-    articles = tables.get("articles")
-    ids = articles.column("article_id").combine_chunks() if articles is not None else None
-    written = 0
-    for name, rows in tables.items():
-        keys = ids if name in ARTICLE_TABLES and ids is not None else None
-        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
-    return written
+    new_articles: int = 0
+    updated_articles: int = 0
+    duplicates: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+
+    def add(self, processed: Processed, new: int) -> Loaded:
+        """This total with one more loaded wave (`new` of its articles were not known before)."""
+        return Loaded(
+            new_articles=self.new_articles + new,
+            updated_articles=self.updated_articles + len(processed.articles) - new,
+            duplicates=self.duplicates + processed.duplicates,
+            rejects=self.rejects + processed.rejects,
+        )
 
 
 def to_tables(processed: Processed) -> dict[str, pa.Table]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+
+import numpy as np
 
 
 @dataclass
@@ -121,5 +123,27 @@ class Article:
     enrich_version: str | None = None
 
     @property
-    def published_date(self):
+    def published_date(self) -> date | None:
         return self.published_at.date() if self.published_at else None
+
+
+# Entity labels that can tie two articles to one story.
+STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
+
+
+def story_entities(article: Article) -> set[str]:
+    """'LABEL:name' of the article's entities that can tie it to a story."""
+    return {f"{e.label}:{e.entity}" for e in article.entities if e.label in STORY_LABELS}
+
+
+@dataclass
+class StoryMember:
+    """An article as the story matcher sees it (this batch's, or one already loaded)."""
+
+    article_id: str
+    published_date: date | None
+    entities: set[str]
+    vector: np.ndarray
+    story_id: str | None = None
+    title: str = ""
+    text: str = ""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
+from newsetl.pipeline import Acquired, Loaded
+from newsetl.records import Reject
+from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     run_id: str
     flow: str
@@ -33,35 +38,77 @@ class RunSummary:
         return asdict(self)
 
 
-def fill_breakdowns(
-    summary: RunSummary, warehouse: Warehouse, enrich_version: str | None = None
-) -> None:
+@dataclass(frozen=True)
+class Breakdowns:
+    """A run's articles per source, day and top topic, read back from the warehouse."""
+
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, int] = field(default_factory=dict)
+    by_topic: dict[str, int] = field(default_factory=dict)
+    stale_articles: int = 0
+
+
+def read_breakdowns(
+    warehouse: Warehouse, run_id: str, enrich_version: str | None = None
+) -> Breakdowns:
     """Articles of this run per source, day and top topic, read back from the warehouse."""
     con = warehouse.read_if_exists()
     if con is None:
-        return
+        return Breakdowns()
     with con:
 
-        def pairs(sql: str) -> dict[str, int]:
-            return {str(k): int(v) for k, v in con.execute(sql, [summary.run_id]).fetchall()}
+        def pairs(name: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in con.execute(sql(name), [run_id]).fetchall()}
 
-        summary.by_source = pairs(
-            "select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1"
-        )
-        summary.by_day = pairs(
-            "select coalesce(cast(published_date as varchar), 'unknown'), count(*) from articles "
-            "where run_id = ? group by 1 order by 1"
-        )
-        summary.by_topic = pairs(
-            "with top as (select article_id, arg_max(topic, score) as topic from article_topics group by 1) "
-            "select topic, count(*) from articles join top using (article_id) where run_id = ? "
-            "group by 1 order by 2 desc, 1"
-        )
+        stale = 0
         if enrich_version:
-            summary.stale_articles = con.execute(
-                "select count(*) from articles where enrich_version is distinct from ?",
-                [enrich_version],
-            ).fetchone()[0]
+            stale = con.execute(sql("stale_articles"), [enrich_version]).fetchone()[0]
+        return Breakdowns(
+            by_source=pairs("run_articles_by_source"),
+            by_day=pairs("run_articles_by_day"),
+            by_topic=pairs("run_articles_by_topic"),
+            stale_articles=stale,
+        )
+
+
+def build_summary(
+    run_id: str,
+    flow: str,
+    status: str,
+    *,
+    acquired: list[Acquired],
+    loaded: Loaded,
+    fetched: int,
+    recovered: int,
+    warehouse: Path,
+    breakdowns: Breakdowns,
+) -> RunSummary:
+    """The run summary, built once from what the stages returned."""
+    rejects = all_rejects(acquired, loaded)
+    return RunSummary(
+        run_id=run_id,
+        flow=flow,
+        status=status,
+        fetched=fetched,
+        skipped=sum(a.skipped for a in acquired),
+        not_modified=sum(a.not_modified for a in acquired),
+        recovered=recovered,
+        new_articles=loaded.new_articles,
+        updated_articles=loaded.updated_articles,
+        duplicates=loaded.duplicates,
+        rejected=len(rejects),
+        rejects_by_reason=dict(Counter(f"{r.stage}: {r.reason}" for r in rejects).most_common()),
+        by_source=breakdowns.by_source,
+        by_day=breakdowns.by_day,
+        by_topic=breakdowns.by_topic,
+        stale_articles=breakdowns.stale_articles,
+        warehouse=str(warehouse.resolve()),
+    )
+
+
+def all_rejects(acquired: list[Acquired], loaded: Loaded) -> list[Reject]:
+    """A run's rejects: acquisition's, source by source, then processing's."""
+    return [r for a in acquired for r in a.rejects] + loaded.rejects
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -109,8 +156,9 @@ def summary_markdown(summary: RunSummary) -> str:
     )
     return (
         f"# newsetl {summary.flow}: {summary.status}\n\n"
-        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, updated {summary.updated_articles}, "
-        f"duplicates {summary.duplicates}, rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
+        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, "
+        f"updated {summary.updated_articles}, duplicates {summary.duplicates}, "
+        f"rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
         f"## Articles by topic\n\n| topic | articles |\n|---|---|\n{rows}\n\n"
         f"## Rejects by reason\n\n| reason | rows |\n|---|---|\n{reasons}\n"
     )

@@ -7,6 +7,7 @@ project folder, and every process group is terminated at teardown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -76,10 +77,8 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
         except subprocess.TimeoutExpired:
             continue
         # the leader is gone; make sure no child of the group survives it
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         break
     if proc.poll() is None:
         proc.wait(timeout=timeout)
@@ -182,6 +181,8 @@ def api_client(stack: PrefectStack):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
-        with get_client(sync_client=True) as client:
-            yield client
+    with (
+        temporary_settings(updates={PREFECT_API_URL: stack.api_url}),
+        get_client(sync_client=True) as client,
+    ):
+        yield client

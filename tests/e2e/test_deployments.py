@@ -22,7 +22,7 @@ RUN_TIMEOUT = 300
 
 @pytest.fixture(scope="module")
 def ingest_run(deployed, prefect_worker, sample_site, tmp_path_factory):
-    """One run of `ingest/ingest` with custom parameters; yields (flow run, warehouse, worker log)."""
+    """One run of `ingest/ingest` with custom parameters; yields (flow run, warehouse, log)."""
     folder = tmp_path_factory.mktemp("e2e-ingest")
     sources = sources_for(sample_site, folder / "sources.toml")
     warehouse = folder / "warehouse"

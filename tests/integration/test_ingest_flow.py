@@ -18,7 +18,7 @@ EXPECTED = expected_articles()
 
 @pytest.fixture(scope="module")
 def run(sample_site, prefect_harness, tmp_path_factory):
-    """Ingest the sample twice into a fresh warehouse; yield (warehouse, first, second summaries)."""
+    """Ingest the sample twice into a fresh warehouse; yield (warehouse, first, second)."""
     from newsetl_flows.ingest import ingest
 
     folder = tmp_path_factory.mktemp("ingest")
@@ -168,7 +168,8 @@ def test_lake_is_hive_partitioned_by_publication_date(run, articles):
     folders = sorted(p.name for p in (lake / "articles").iterdir())
     assert folders and all(f.startswith("published_date=2026-11-") for f in folders)
     rows = duckdb.sql(
-        f"select article_id, published_date from read_parquet('{lake}/articles/**/*.parquet', hive_partitioning = true)"
+        f"select article_id, published_date from read_parquet("
+        f"'{lake}/articles/**/*.parquet', hive_partitioning = true)"
     ).fetchall()
     assert len(rows) == len(articles)
     assert {r[0]: r[1] for r in rows} == {a: v["published_date"] for a, v in articles.items()}
@@ -178,7 +179,8 @@ def test_raw_archive_keeps_every_response(run):
     raw = run[0] / "raw"
     rows = dict(
         duckdb.sql(
-            f"select kind || ' ' || status, count(*) from read_parquet('{raw}/**/*.parquet') group by 1"
+            f"select kind || ' ' || status, count(*) "
+            f"from read_parquet('{raw}/**/*.parquet') group by 1"
         ).fetchall()
     )
     assert rows == {"page 200": run[1]["fetched"], "page 404": 1, "feed 200": 3}

@@ -71,7 +71,10 @@ def test_a_merge_interrupted_between_rename_and_delete_heals(sample_warehouse, t
 def test_the_writer_waits_for_a_client_holding_the_database(sample_warehouse, tmp_path):
     warehouse = Warehouse(tmp_path / "wh")
     shutil.copytree(sample_warehouse, warehouse.root)
-    script = f"import duckdb, time; con = duckdb.connect({str(warehouse.db_path)!r}); print('held', flush=True); time.sleep(3)"
+    script = (
+        f"import duckdb, time; con = duckdb.connect({str(warehouse.db_path)!r}); "
+        "print('held', flush=True); time.sleep(3)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     started = time.monotonic()

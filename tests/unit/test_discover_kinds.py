@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsetl.config import Settings
+from newsetl.dates import parse_feed_date
 from newsetl.discover import discover
-from newsetl.discover.dates import parse_feed_date
 from newsetl.discover.sources import parse_feed
-from newsetl.fetch.http import Fetcher
-from newsetl.fetch.state import ConditionalCache
 from newsetl.sources import Source
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport.http import Fetcher
 
 CET = timezone(timedelta(hours=1))
 
@@ -86,7 +86,7 @@ def test_latin1_feed_without_declaration(server, content_type):
     assert [(d.kind, d.status, d.body) for d in found.documents] == [("feed", 200, LATIN1_RSS)]
 
 
-# -- dates in other languages ------------------------------------------------------------------------
+# -- dates in other languages ----------------------------------------------------------------------
 
 
 def _rss_with_dates(dates: list[str]) -> bytes:
@@ -94,7 +94,10 @@ def _rss_with_dates(dates: list[str]) -> bytes:
         f"<item><title>Story {n}</title><link>https://quay.example.org/s/{n}</link><pubDate>{d}</pubDate></item>"
         for n, d in enumerate(dates)
     )
-    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Q</title>{entries}</channel></rss>'.encode()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Q</title>'
+        f"{entries}</channel></rss>"
+    ).encode()
 
 
 def test_localised_pubdates_in_a_feed(server):
@@ -379,7 +382,7 @@ def test_json_feed_1_0_single_author():
     ]
 
 
-# -- sitemaps ---------------------------------------------------------------------------------------
+# -- sitemaps --------------------------------------------------------------------------------------
 
 PAGES_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
@@ -409,7 +412,7 @@ NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
       <news:title>Night ferry runs late</news:title>
     </news:news>
   </url>
-</urlset>"""
+</urlset>"""  # noqa: E501 - served bytes kept as written
 
 NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<urlset").replace(
     b"</urlset>",
@@ -422,7 +425,7 @@ NEWS_SITEMAP_UPDATED = NEWS_SITEMAP.replace(b"<urlset", b"<!-- updated -->\n<url
       <news:title>Storm warning for the coast</news:title>
     </news:news>
   </url>
-</urlset>""",
+</urlset>""",  # noqa: E501 - served bytes kept as written
 )
 
 
@@ -435,7 +438,7 @@ def _index(server) -> bytes:
 
 
 def _conditional(server, path: str, versions: dict[str, bytes], content_type: str) -> None:
-    """Serve versions["body"] with ETag versions["etag"]; 304 when the client sends that ETag back."""
+    """Serve versions["body"] with ETag versions["etag"]; 304 when the client sends it back."""
 
     def respond(hit: int):
         etag, body = versions["etag"], versions["body"]
@@ -511,17 +514,15 @@ def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
 def test_sitemap_conditional_get_round(server, sitemaps, tmp_path):
     state_file = tmp_path / "state" / "validators.json"
     cache = ConditionalCache(state_file)
-    first = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    first = discover(sitemap_source(server), fetcher(), cache=cache)
     assert len(first.candidates) == 4
     # Same run, before save(): nothing conditional yet (a retried task must see the items again).
-    again = discover(sitemap_source(server), fetcher(), run_id="run-1", cache=cache)
+    again = discover(sitemap_source(server), fetcher(), cache=cache)
     assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
     assert len(again.candidates) == 4
     cache.save()
 
-    second = discover(
-        sitemap_source(server), fetcher(), run_id="run-2", cache=ConditionalCache(state_file)
-    )
+    second = discover(sitemap_source(server), fetcher(), cache=ConditionalCache(state_file))
     # The index is always asked whole (its children may change while it does not);
     # the children answer 304 and have nothing to archive.
     assert "If-None-Match" not in server.last_headers["/sitemap_index.xml"]
@@ -556,7 +557,7 @@ def test_sitemap_unchanged_index_with_a_changed_news_sitemap(server, sitemaps, t
     assert "https://quay.example.org/2026/11/17/storm-warning" in [c.url for c in found.candidates]
 
 
-# -- WARC -------------------------------------------------------------------------------------------
+# -- WARC ------------------------------------------------------------------------------------------
 
 
 def _html(words: int, seed: int) -> bytes:
@@ -715,7 +716,7 @@ def test_warc_truncated_mid_body_keeps_the_whole_records_before(tmp_path):
     assert found.candidates[0].body == pages[0][3]
 
 
-# -- directories ------------------------------------------------------------------------------------
+# -- directories -----------------------------------------------------------------------------------
 
 
 def test_directory_with_nested_folders(tmp_path):

@@ -10,16 +10,16 @@ from email.utils import format_datetime
 import pytest
 
 from newsetl.config import Settings
-from newsetl.fetch.http import (
+from newsetl.fetch.pages import fetch_pages, raw_id
+from newsetl.records import Candidate, FeedItem
+from newsetl.sources import Source
+from newsetl.transport.http import (
     MAX_REDIRECTS,
     Fetcher,
     FetchError,
     is_private_host,
     retry_after_seconds,
 )
-from newsetl.fetch.pages import fetch_pages, raw_id
-from newsetl.records import Candidate, FeedItem
-from newsetl.sources import Source
 from newsetl.urls import normalize_url
 
 PAGE = "<html><head><title>Ferry</title></head><body><p>The ferry sailed at dawn.</p></body></html>"
@@ -122,7 +122,7 @@ def test_redirect_loop(server, fetcher):
 
 def test_every_redirect_hop_is_checked_for_private_network(server, fetcher, monkeypatch):
     # Pretend 127.0.0.1 is public and only "localhost" private: the redirect target must be refused.
-    monkeypatch.setattr("newsetl.fetch.http.is_private_host", lambda host: host == "localhost")
+    monkeypatch.setattr("newsetl.transport.http.is_private_host", lambda host: host == "localhost")
     server.add(
         "/hop",
         status=302,
@@ -355,7 +355,7 @@ def test_fetch_pages_refuses_private_hosts_unless_the_source_allows(server, fetc
 
 
 def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
-    from newsetl.fetch.archive import read_raw, write_raw
+    from newsetl.storage.raw import read_raw, write_raw
 
     for n in range(5):
         server.add(f"/p{n}", body=f"<html><body><p>page {n}</p></body></html>")
@@ -386,14 +386,14 @@ def test_fetch_pages_hands_pages_to_the_archive_as_it_goes(server, tmp_path):
     archived = [p.url for batch in read_raw(tmp_path / "raw", files=result.archived) for p in batch]
     assert sorted(archived) == sorted(source.urls)
     # A run finds its files by name, also those a failed attempt of a retried task wrote.
-    from newsetl.fetch.archive import raw_files
+    from newsetl.storage.raw import raw_files
 
     assert raw_files(tmp_path / "raw", "run-1") == sorted(result.archived)
     assert raw_files(tmp_path / "raw", "run-2") == []
 
 
 def test_pages_refused_for_what_they_are_are_not_asked_again(server, tmp_path):
-    from newsetl.fetch.archive import seen_url_keys, write_raw
+    from newsetl.storage.raw import seen_url_keys, write_raw
 
     server.add("/report.pdf", body="%PDF-1.4", content_type="application/pdf")
     source = Source(

@@ -20,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from newsetl.config import Settings
-from newsetl.fetch.archive import seen_url_keys, write_raw
-from newsetl.fetch.http import MAX_REDIRECTS, Fetcher, FetchError
 from newsetl.fetch.pages import fetch_pages
-from newsetl.fetch.state import ConditionalCache
 from newsetl.records import Candidate
 from newsetl.sources import Source
+from newsetl.storage.raw import seen_url_keys, write_raw
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport.http import MAX_REDIRECTS, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
 PAGE = (
@@ -392,7 +392,7 @@ def test_redirect_loop_between_two_paths(srv):
 
 def test_redirect_to_a_private_address_is_refused(srv, monkeypatch):
     # "localhost" plays a public host; 127.0.0.1 is the private target the redirect points at.
-    monkeypatch.setattr("newsetl.fetch.http.is_private_host", lambda host: host != "localhost")
+    monkeypatch.setattr("newsetl.transport.http.is_private_host", lambda host: host != "localhost")
     srv.fixed("/public", status=302, body=b"", headers={"Location": srv.url("/internal-admin")})
     srv.fixed("/internal-admin", body=b"<html>secrets</html>")
     error = failure(Fetcher(settings()), srv.url("/public", host="localhost"), allow_private=False)

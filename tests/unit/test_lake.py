@@ -136,7 +136,7 @@ def test_article_whose_date_changed_is_not_kept_twice(tmp_path):
 
 
 def test_reloaded_article_without_topics_loses_its_old_topics_in_the_lake(tmp_path, make_article):
-    from newsetl.pipeline import write_lake
+    from newsetl.storage.warehouse import write_lake
 
     warehouse = Warehouse(tmp_path / "wh")
     write_lake(article_tables([make_article("a1", topics=[("medtop:11000000", 1.0)])]), warehouse)
@@ -177,7 +177,8 @@ def test_ddl_creates_every_table_and_the_views():
         columns = [
             r[0]
             for r in con.execute(
-                "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+                "select column_name from information_schema.columns where table_name = ? "
+                "order by ordinal_position",
                 [name],
             ).fetchall()
         ]
@@ -321,7 +322,7 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
 
 
 def test_rebuild_from_lake(tmp_path, make_article):
-    from newsetl.pipeline import write_lake
+    from newsetl.storage.warehouse import write_lake
 
     warehouse = Warehouse(tmp_path / "wh")
     write_lake(

@@ -156,7 +156,10 @@ def test_non_http_url(tmp_path, url):
 
 
 def test_non_http_url_in_a_urls_list(tmp_path):
-    text = '[[sources]]\nname = "a"\nkind = "urls"\nurls = ["https://ok.example.com/", "mailto:x@example.com"]\n'
+    text = (
+        '[[sources]]\nname = "a"\nkind = "urls"\n'
+        'urls = ["https://ok.example.com/", "mailto:x@example.com"]\n'
+    )
     assert error_of(tmp_path, text).endswith("'mailto:x@example.com' is not an http(s) URL")
 
 
@@ -175,7 +178,10 @@ def test_unknown_top_level_key(tmp_path):
 
 
 def test_bad_drop_pattern(tmp_path):
-    text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndrop_patterns = ["ok", "(unclosed"]\n'
+    text = (
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\n'
+        'drop_patterns = ["ok", "(unclosed"]\n'
+    )
     message = error_of(tmp_path, text)
     assert "source 'a'.drop_patterns" in message
     assert "drop pattern '(unclosed' is not a valid regex" in message

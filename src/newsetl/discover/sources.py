@@ -16,12 +16,11 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from newsetl.discover.dates import parse_feed_date
-from newsetl.fetch.http import Fetcher, FetchError
-from newsetl.fetch.pages import raw_page
-from newsetl.fetch.state import ConditionalCache
-from newsetl.records import Candidate, FeedItem, RawPage, Reject
+from newsetl.dates import parse_feed_date, parse_iso
+from newsetl.records import Candidate, FeedItem, Reject
 from newsetl.sources import Source
+from newsetl.storage.state import ConditionalCache
+from newsetl.transport import Fetched, Fetcher, FetchError
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
 MAX_SITEMAPS = 50
@@ -29,29 +28,60 @@ MAX_UNZIPPED = 50_000_000
 TAG = re.compile(r"<[^>]+>")
 
 
-@dataclass
+@dataclass(frozen=True)
+class DiscoveredDocument:
+    """A feed or sitemap response (or an HTTP error's) that discovery got; fetch archives it."""
+
+    kind: str
+    response: Fetched
+
+    @property
+    def url(self) -> str:
+        return self.response.url
+
+    @property
+    def final_url(self) -> str:
+        return self.response.final_url
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @property
+    def body(self) -> bytes:
+        return self.response.body
+
+
+@dataclass(frozen=True)
 class Discovery:
-    """What discovering one source found."""
+    """What discovering one source found: its result, built once."""
 
     candidates: list[Candidate] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    # Feed and sitemap responses, kept in the raw archive like every response.
-    documents: list[RawPage] = field(default_factory=list)
+    # Feed and sitemap responses, for the raw archive like every response.
+    documents: list[DiscoveredDocument] = field(default_factory=list)
+    not_modified: int = 0
+
+
+@dataclass
+class Found:
+    """What the discover functions collect while they work on one source."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    documents: list[DiscoveredDocument] = field(default_factory=list)
     not_modified: int = 0
 
 
 class Context:
     """What a discover function needs besides its source."""
 
-    def __init__(
-        self, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
-    ) -> None:
+    def __init__(self, fetcher: Fetcher, cache: ConditionalCache | None = None) -> None:
         self.fetcher = fetcher
-        self.run_id = run_id
         self.cache = cache
 
     def get_document(
-        self, source: Source, url: str, kind: str, found: Discovery, accept: tuple[str, ...] = ()
+        self, source: Source, url: str, kind: str, found: Found, accept: tuple[str, ...] = ()
     ):
         """Fetch a feed or sitemap, conditionally when validators are known; None if unchanged."""
         validators = self.cache.validators(url) if self.cache else None
@@ -66,22 +96,18 @@ class Context:
             )
         except FetchError as err:
             if err.response is not None:
-                found.documents.append(
-                    raw_page(source.name, self.run_id, url, err.response, kind=kind)
-                )
+                found.documents.append(DiscoveredDocument(kind, err.response))
             raise
         if self.cache:
             self.cache.remember(url, fetched.status, fetched.headers)
         if fetched.not_modified:
             found.not_modified += 1
             return None
-        found.documents.append(raw_page(source.name, self.run_id, url, fetched, kind=kind))
+        found.documents.append(DiscoveredDocument(kind, fetched))
         return fetched
 
 
-def discover(
-    source: Source, fetcher: Fetcher, run_id: str = "", cache: ConditionalCache | None = None
-) -> Discovery:
+def discover(source: Source, fetcher: Fetcher, cache: ConditionalCache | None = None) -> Discovery:
     """Candidates of one source, a reject for each part of it that failed, and what was fetched."""
     kinds = {
         "feed": _feed,
@@ -90,9 +116,9 @@ def discover(
         "directory": _directory,
         "warc": _warc,
     }
-    found = Discovery()
+    found = Found()
     try:
-        kinds[source.kind](source, Context(fetcher, run_id, cache), found)
+        kinds[source.kind](source, Context(fetcher, cache), found)
     except FetchError as err:
         found.rejects.append(
             Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)
@@ -100,8 +126,12 @@ def discover(
     unique: dict[str, Candidate] = {}
     for candidate in found.candidates:
         unique.setdefault(candidate.url, candidate)
-    found.candidates = list(unique.values())
-    return found
+    return Discovery(
+        candidates=list(unique.values()),
+        rejects=found.rejects,
+        documents=found.documents,
+        not_modified=found.not_modified,
+    )
 
 
 def plain_text(value: str | None) -> str | None:
@@ -154,7 +184,7 @@ def parse_json_feed(
                     title=plain_text(
                         item.get("title") if isinstance(item.get("title"), str) else None
                     ),
-                    published_at=_iso(published if isinstance(published, str) else None),
+                    published_at=parse_iso(published if isinstance(published, str) else None),
                     authors=_json_authors(item) or feed_authors,
                     summary=plain_text(
                         item.get("summary") if isinstance(item.get("summary"), str) else None
@@ -228,7 +258,7 @@ def parse_feed(
     return candidates, rejects
 
 
-def _feed(source: Source, context: Context, found: Discovery) -> None:
+def _feed(source: Source, context: Context, found: Found) -> None:
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
@@ -267,8 +297,8 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
             continue
         item = FeedItem(
             title=plain_text(url.findtext("{*}news/{*}title")),
-            published_at=_iso(url.findtext("{*}news/{*}publication_date")),
-            modified_at=_iso(url.findtext("{*}lastmod")),
+            published_at=parse_iso(url.findtext("{*}news/{*}publication_date")),
+            modified_at=parse_iso(url.findtext("{*}lastmod")),
         )
         candidates.append(
             Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item)
@@ -276,17 +306,7 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
     return candidates, []
 
 
-def _iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _sitemap(source: Source, context: Context, found: Discovery) -> None:
+def _sitemap(source: Source, context: Context, found: Found) -> None:
     queue, done = [source.url], set()
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
@@ -323,11 +343,11 @@ def _sitemap(source: Source, context: Context, found: Discovery) -> None:
         )
 
 
-def _urls(source: Source, context: Context, found: Discovery) -> None:
+def _urls(source: Source, context: Context, found: Found) -> None:
     found.candidates += [Candidate(source=source.name, url=u.strip()) for u in source.urls]
 
 
-def _directory(source: Source, context: Context, found: Discovery) -> None:
+def _directory(source: Source, context: Context, found: Found) -> None:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     candidates, rejects = [], []
@@ -399,7 +419,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
         )
         item = FeedItem(
             title=record.get("title"),
-            published_at=_iso(record.get("published_at")),
+            published_at=parse_iso(record.get("published_at")),
             authors=authors,
         )
         candidates.append(
@@ -414,14 +434,14 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
     return candidates
 
 
-def _warc(source: Source, context: Context, found: Discovery) -> None:
+def _warc(source: Source, context: Context, found: Found) -> None:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
     for path in files:
         _warc_file(path, source.name, found)
 
 
-def _warc_file(path: Path, source: str, found: Discovery) -> None:
+def _warc_file(path: Path, source: str, found: Found) -> None:
     """HTML responses of one WARC file; a file that is no WARC, or is cut short, is a reject."""
     from warcio.archiveiterator import ArchiveIterator
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from newsetl.enrich import entities, keywords, language, sentiment, stories, topics
 from newsetl.enrich.embeddings import embed
-from newsetl.records import Article
+from newsetl.records import Article, StoryMember, story_entities
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v2;stories=v2"
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v3;stories=v3"
 NER_LANGUAGES = {"en"}
 
 
@@ -42,24 +42,19 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         article.enrich_version = current_version(spacy_model)
 
 
-def assign_story_ids(
-    articles: list[Article], known: list[stories.StoryMember], window_days: int
-) -> None:
+def assign_story_ids(articles: list[Article], known: list[StoryMember], window_days: int) -> None:
     """Story ids for a whole enriched batch; `known` are recent articles already loaded."""
     members = [
-        stories.StoryMember(
+        StoryMember(
             article_id=a.article_id,
             published_date=a.published_date,
             entities=story_entities(a),
             vector=stories.as_vector(a.vector),
+            title=a.title or "",
+            text=a.text or "",
         )
         for a in articles
     ]
     stories.assign_stories(members, known, window_days)
     for article, member in zip(articles, members):
         article.story_id = member.story_id
-
-
-def story_entities(article: Article) -> set[str]:
-    """'LABEL:name' of the article's entities that can tie it to a story."""
-    return {f"{e.label}:{e.entity}" for e in article.entities if e.label in stories.STORY_LABELS}

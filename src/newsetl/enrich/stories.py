@@ -1,37 +1,92 @@
 """Story ids: articles about the same event share one, within a few days, across runs.
 
-Each article is embedded (title + lead). Two articles are one story when their embeddings are
-nearly identical (wire copy, light edits), or similar and naming the same people (the same event
-told by two outlets), or more similar still and sharing several named entities. Candidates are only articles within `window_days`;
-previous runs' articles come from the warehouse, so a story can grow across runs.
+Method (v3), fitted on real multi-outlet news (ECB+ topics 1-20, see training/stories/fit.py):
+
+1. Each article is read as words (title, lead, whole text), the names it uses inside sentences
+   (capitalised words not opening a sentence) and the numbers it quotes. Word weights are
+   TF-IDF with document frequencies from the batch plus the warehouse's articles of the window.
+2. Candidate pairs come from blocking: an article is indexed under its few most distinctive
+   words and names; only articles sharing such a key, within `window_days` of each other, are
+   compared. Keys held by too many articles block nothing. Cost grows with the number of
+   articles times the keys' posting lengths, not with all pairs.
+3. A small logistic model turns pair features (lexical cosine of whole text and of title+lead,
+   embedding cosine of title+lead, shared names, shared numbers) into the probability that the
+   two tell the same event.
+4. Average-link clustering over those probabilities (a pair that is no candidate counts as 0),
+   merging while the average is above a fitted threshold, so one borderline pair cannot chain
+   two stories. Articles already loaded (the warehouse's window) enter as the stories they
+   already form; two known stories never merge, so ids already given do not change.
+
+The weights and the threshold ship in `data/stories.json`.
 """
 
 from __future__ import annotations
 
+import heapq
+import json
+import math
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from functools import lru_cache
+from importlib.resources import files
 
 import numpy as np
 
-NEAR_DUPLICATE = 0.95
-# Similar text and shared names: the same people at the same time is an event; places and
-# organisations alone are a beat (two stories about one parliament), so they need more.
-SAME_PEOPLE = (0.60, 2)  # cosine at least, and at least this many people in common
-SAME_EVENT = (0.80, 3)  # cosine at least, and at least this many named entities in common
-CANDIDATE = min(SAME_PEOPLE[0], SAME_EVENT[0])
-LEAD_WORDS = 120
-STORY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "EVENT", "FAC"}
+from newsetl.records import STORY_LABELS as STORY_LABELS  # where the matcher looks
+from newsetl.records import StoryMember
+
+LEAD_WORDS = 120  # embedding input: title + this many words
+LEAD_TERMS = 60  # lexical "lead" feature: title + this many words
+MAX_WORDS = 2000  # words read per article for the lexical features
+PRIOR_DOCS = 50  # document-frequency smoothing, see Pairs
+
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
+SENTENCE_END = re.compile(r"[.!?:;\"“”]$")
+
+# Short English function words; other languages rely on IDF alone.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own s same she should so some such t than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself said says say told according
+    one two new also its it's he's she's that's there's mr mrs ms dr st""".split()
+)
 
 
-@dataclass
-class StoryMember:
-    """An article as the story matcher sees it."""
+@dataclass(frozen=True)
+class Model:
+    features: tuple[str, ...]
+    weights: np.ndarray
+    bias: float
+    threshold: float  # average-link merge threshold on the probability
+    cohesion: float  # two groups merge only if their average >= this share of their inner ones
+    block_keys: int  # distinctive words/names per article used as blocking keys
+    block_max_df: float  # a key held by more than this share of articles blocks nothing
+    block_min_df: int  # ... nor by more than max(this, share * articles)
 
-    article_id: str
-    published_date: date | None
-    entities: set[str]
-    vector: np.ndarray
-    story_id: str | None = None
+
+@lru_cache(maxsize=1)
+def load_model() -> Model:
+    data = json.loads(files("newsetl.enrich").joinpath("data/stories.json").read_text("utf-8"))
+    return model_from_dict(data)
+
+
+def model_from_dict(data: dict) -> Model:
+    return Model(
+        features=tuple(data["features"]),
+        weights=np.asarray(data["weights"], dtype=np.float64),
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        cohesion=float(data["cohesion"]),
+        block_keys=int(data["block_keys"]),
+        block_max_df=float(data["block_max_df"]),
+        block_min_df=int(data["block_min_df"]),
+    )
 
 
 def as_vector(values) -> np.ndarray:
@@ -42,19 +97,295 @@ def lead_text(title: str, text: str) -> str:
     return f"{title}\n" + " ".join(text.split()[:LEAD_WORDS])
 
 
-def _same_story(a: StoryMember, b: StoryMember, similarity: float, window_days: int) -> bool:
-    if (
-        a.published_date
-        and b.published_date
-        and abs((a.published_date - b.published_date).days) > window_days
-    ):
-        return False
-    if similarity >= NEAR_DUPLICATE:
-        return True
-    shared = a.entities & b.entities
-    people = sum(1 for e in shared if e.startswith("PERSON:"))
-    return (similarity >= SAME_PEOPLE[0] and people >= SAME_PEOPLE[1]) or (
-        similarity >= SAME_EVENT[0] and len(shared) >= SAME_EVENT[1]
+# -- reading an article ---------------------------------------------------------------------------
+
+
+def _stem(word: str) -> str:
+    """A light English suffix strip, so "arrested"/"arrests"/"arrest" meet."""
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _terms(text: str) -> list[str]:
+    out = []
+    for match in WORD.finditer(text):
+        word = match.group().lower()
+        if word in STOPWORDS or word.isdigit():
+            continue
+        stem = _stem(word)
+        if len(stem) > 1:
+            out.append(stem)
+    return out
+
+
+def _names(text: str) -> Counter:
+    """Capitalised words that do not open a sentence: people, places, organisations."""
+    names: Counter = Counter()
+    previous = ""
+    for match in re.finditer(r"\S+", text):
+        token = match.group()
+        word = token.strip("\"'“”‘’()[],.;:!?")
+        opens = not previous or bool(SENTENCE_END.search(previous))
+        if word[:1].isupper() and not opens and len(word) > 1:
+            lower = word.lower()
+            if lower not in STOPWORDS:
+                names[_stem(lower)] += 1
+        previous = token
+    return names
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group().replace(",", "").rstrip(".") for m in NUMBER.finditer(text)} - {
+        "0",
+        "1",
+        "2",
+    }
+
+
+@dataclass
+class _Read:
+    terms: Counter
+    lead: Counter
+    names: Counter
+    numbers: set[str]
+
+
+def _read(member: StoryMember) -> _Read:
+    words = member.text.split()[:MAX_WORDS]
+    body = " ".join(words)
+    lead = f"{member.title}\n" + " ".join(words[:LEAD_TERMS])
+    return _Read(
+        terms=Counter(_terms(f"{member.title}\n{body}")),
+        lead=Counter(_terms(lead)),
+        names=_names(body),
+        numbers=_numbers(body),
+    )
+
+
+def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
+    vector = {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {t: v / norm for t, v in vector.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b[t] for t, v in a.items() if t in b)
+
+
+def _overlap(a: set[str], b: set[str], idf: dict[str, float]) -> float:
+    """IDF-weighted Jaccard: how much of what the two name, they name in common."""
+    union = a | b
+    if not union:
+        return 0.0
+    shared = sum(idf.get(t, 0.0) for t in a & b)
+    return shared / (sum(idf.get(t, 0.0) for t in union) or 1.0)
+
+
+class Pairs:
+    """Articles read once; candidate pairs and their features on demand."""
+
+    def __init__(self, members: list[StoryMember], model: Model):
+        self.members = members
+        self.model = model
+        reads = [_read(m) for m in members]
+        n = len(members)
+        df: Counter = Counter()
+        for r in reads:
+            df.update(set(r.terms) | set(r.names) | r.numbers)
+        self.df = df
+        # PRIOR_DOCS unseen articles are assumed not to use a word, so that a small batch (two
+        # articles of one event) still weighs the words they share.
+        self.idf = {t: math.log((n + PRIOR_DOCS) / (c + 0.5)) for t, c in df.items()}
+        self.terms = [_weighted(r.terms, self.idf) for r in reads]
+        self.lead = [_weighted(r.lead, self.idf) for r in reads]
+        self.names = [set(r.names) for r in reads]
+        self.salient = [self._salient(r.names) for r in reads]
+        self.numbers = [r.numbers for r in reads]
+        self.vectors = [m.vector for m in members]
+
+    def _salient(self, names: Counter, k: int = 3) -> list[str]:
+        """The names an article is about: frequent in it, rare in the batch."""
+        ranked = sorted(names, key=lambda t: -names[t] * self.idf.get(t, 0.0))
+        return ranked[:k]
+
+    def _missing(self, i: int, j: int) -> float:
+        """Share of i's salient names that j never uses."""
+        if not self.salient[i]:
+            return 0.0
+        return sum(
+            t not in self.names[j] and t not in self.terms[j] for t in self.salient[i]
+        ) / len(self.salient[i])
+
+    def keys(self, i: int) -> list[str]:
+        """The article's most distinctive words and names, its blocking keys."""
+        k = self.model.block_keys
+        words = sorted(self.terms[i].items(), key=lambda kv: -kv[1])[:k]
+        names = sorted(self.names[i], key=lambda t: -self.idf.get(t, 0.0))[:k]
+        return [f"w:{t}" for t, _ in words] + [f"n:{t}" for t in names]
+
+    def candidates(self, window_days: int | None) -> list[tuple[int, int]]:
+        n = len(self.members)
+        limit = max(self.model.block_min_df, int(self.model.block_max_df * n))
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i in range(n):
+            for key in self.keys(i):
+                postings[key].append(i)
+        pairs = set()
+        for holders in postings.values():
+            if len(holders) < 2 or len(holders) > limit:
+                continue
+            for x, i in enumerate(holders):
+                for j in holders[x + 1 :]:
+                    pairs.add((i, j) if i < j else (j, i))
+        if window_days is not None:
+            pairs = {(i, j) for i, j in pairs if self.within(i, j, window_days)}
+        return sorted(pairs)
+
+    def within(self, i: int, j: int, window_days: int) -> bool:
+        a, b = self.members[i].published_date, self.members[j].published_date
+        return not (a and b and abs((a - b).days) > window_days)
+
+    def features(self, i: int, j: int) -> dict[str, float]:
+        vi, vj = self.vectors[i], self.vectors[j]
+        embedding = float(vi @ vj) if vi.size and vi.shape == vj.shape else 0.0
+        return {
+            "text": _cosine(self.terms[i], self.terms[j]),
+            "lead": _cosine(self.lead[i], self.lead[j]),
+            "embedding": embedding,
+            "names": _overlap(self.names[i], self.names[j], self.idf),
+            "numbers": _overlap(self.numbers[i], self.numbers[j], self.idf),
+            "missing": min(self._missing(i, j), self._missing(j, i)),
+        }
+
+    def matrix(self, pairs: list[tuple[int, int]]) -> np.ndarray:
+        names = self.model.features
+        rows = [self.features(i, j) for i, j in pairs]
+        return np.array([[r[f] for f in names] for r in rows], dtype=np.float64).reshape(
+            len(rows), len(names)
+        )
+
+    def probabilities(self, pairs: list[tuple[int, int]]) -> np.ndarray:
+        if not pairs:
+            return np.zeros(0)
+        z = self.matrix(pairs) @ self.model.weights + self.model.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+# -- clustering -----------------------------------------------------------------------------------
+
+
+def average_link(
+    n: int,
+    edges: dict[tuple[int, int], float],
+    threshold: float,
+    fixed: dict[int, str] | None = None,
+    cohesion: float | None = None,
+) -> list[int]:
+    """Cluster label per item; merges while the average pair probability is >= threshold.
+
+    Pairs missing from `edges` count as 0. Items in `fixed` carry a story id; items sharing one
+    start together, and two clusters holding different fixed ids never merge. With `cohesion`,
+    two clusters of two or more merge only if their average is at least that share of the
+    looser one's inner average: two tight groups that resemble each other only loosely are two
+    events of one kind (two boxers beaten by one champion), not one story.
+    """
+    fixed = fixed or {}
+    parent = list(range(n))
+    size = [1] * n
+    ids: list[str | None] = [fixed.get(i) for i in range(n)]
+    first: dict[str, int] = {}
+    for i, story in fixed.items():
+        if story in first:
+            parent[i] = first[story]
+        else:
+            first[story] = i
+    for i in range(n):
+        if parent[i] != i:
+            size[parent[i]] += 1
+    links: dict[int, dict[int, float]] = defaultdict(dict)
+    inner = [0.0] * n  # sum of probabilities inside each cluster
+    for (i, j), p in edges.items():
+        a, b = parent[i], parent[j]
+        if a == b:
+            inner[a] += p
+            continue
+        links[a][b] = links[a].get(b, 0.0) + p
+        links[b][a] = links[b].get(a, 0.0) + p
+    heap = [(-s / (size[a] * size[b]), a, b) for a in links for b, s in links[a].items() if a < b]
+    heapq.heapify(heap)
+    alive = [parent[i] == i for i in range(n)]
+    while heap:
+        negative, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or b not in links[a]:
+            continue
+        average = links[a][b] / (size[a] * size[b])
+        if abs(average + negative) > 1e-12:
+            continue  # stale entry
+        if average < threshold:
+            break
+        if ids[a] and ids[b] and ids[a] != ids[b]:
+            continue
+        if cohesion is not None and size[a] > 1 and size[b] > 1:
+            inner_a = inner[a] / (size[a] * (size[a] - 1) / 2)
+            inner_b = inner[b] / (size[b] * (size[b] - 1) / 2)
+            if average < cohesion * min(inner_a, inner_b):
+                continue
+        if size[a] < size[b]:
+            a, b = b, a
+        # b joins a
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        ids[a] = ids[a] or ids[b]
+        inner[a] += inner[b] + links[a][b]
+        del links[a][b]
+        for c, s in links.pop(b).items():
+            if c == a:
+                continue
+            del links[c][b]
+            links[a][c] = links[a].get(c, 0.0) + s
+            links[c][a] = links[a][c]
+        for c, s in links[a].items():
+            heapq.heappush(heap, (-s / (size[a] * size[c]), min(a, c), max(a, c)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    return [root(i) for i in range(n)]
+
+
+def cluster(
+    members: list[StoryMember],
+    window_days: int | None,
+    model: Model | None = None,
+    fixed: dict[int, str] | None = None,
+    threshold: float | None = None,
+) -> list[int]:
+    """Cluster label per member (the whole pipeline of the module, for any list)."""
+    model = model or load_model()
+    pairs = Pairs(members, model)
+    candidates = pairs.candidates(window_days)
+    edges = dict(zip(candidates, pairs.probabilities(candidates).tolist()))
+    return average_link(
+        len(members),
+        edges,
+        model.threshold if threshold is None else threshold,
+        fixed,
+        cohesion=model.cohesion,
     )
 
 
@@ -62,45 +393,14 @@ def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_da
     """Set `story_id` on every batch member; known members keep theirs and lend them."""
     if not batch:
         return
-    vectors = np.stack([m.vector for m in batch])
-    within = vectors @ vectors.T
-    links = [
-        (float(within[i, j]), i, j)
-        for i in range(len(batch))
-        for j in np.nonzero(within[i, i + 1 :] >= CANDIDATE)[0] + i + 1
-        if _same_story(batch[i], batch[j], float(within[i, j]), window_days)
-    ]
-    members: dict[int, list[int]] = {i: [i] for i in range(len(batch))}
-    root_of = list(range(len(batch)))
-    # Strongest links first; two groups join only if they are close on average, so one
-    # borderline pair cannot chain two stories into one.
-    for _, i, j in sorted(links, reverse=True):
-        a, b = root_of[i], root_of[j]
-        if a == b or float(within[np.ix_(members[a], members[b])].mean()) < CANDIDATE:
-            continue
-        for k in members[b]:
-            root_of[k] = a
-        members[a] += members.pop(b)
-
-    def find(i: int) -> int:
-        return root_of[i]
-
-    inherited: dict[int, tuple[float, str]] = {}
-    if known:
-        across = vectors @ np.stack([k.vector for k in known]).T
-        for i in range(len(batch)):
-            for j in np.nonzero(across[i] >= CANDIDATE)[0]:
-                similarity = float(across[i, j])
-                if known[j].story_id and _same_story(batch[i], known[j], similarity, window_days):
-                    root = find(i)
-                    if similarity > inherited.get(root, (0.0, ""))[0]:
-                        inherited[root] = (similarity, known[j].story_id)
-    groups: dict[int, list[int]] = {}
+    members = batch + [k for k in known if k.story_id]
+    fixed = {len(batch) + x: k.story_id for x, k in enumerate(members[len(batch) :])}
+    labels = cluster(members, window_days, fixed=fixed)
+    story_of: dict[int, str] = {labels[i]: story for i, story in fixed.items()}
+    groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(batch)):
-        groups.setdefault(find(i), []).append(i)
-    for root, members in groups.items():
-        story = inherited.get(root, (0.0, None))[1] or "s-" + min(
-            batch[i].article_id for i in members
-        )
-        for i in members:
+        groups[labels[i]].append(i)
+    for label, group in groups.items():
+        story = story_of.get(label) or "s-" + min(batch[i].article_id for i in group)
+        for i in group:
             batch[i].story_id = story

@@ -16,26 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
+from newsetl.dates import ENGLISH_MONTHS as MONTHS
+from newsetl.dates import parse_feed_date
+from newsetl.dates import parse_iso as parse_datetime
+
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 PARTIAL_DATE = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})\.?|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}}))"
@@ -62,22 +46,6 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
-
-
-def parse_datetime(value: str | None) -> datetime | None:
-    """An ISO 8601 date or datetime; a value without zone is taken as UTC."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
-        if not match:
-            return None
-        parsed = datetime.fromisoformat(match.group(1))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
@@ -218,8 +186,6 @@ FULL_DATE = re.compile(
 
 def visible_date(tree: lxml_html.HtmlElement) -> datetime | None:
     """A full date written on the page where dates go (date/byline/meta blocks), not 'Updated'."""
-    from newsetl.discover.dates import parse_feed_date
-
     for node in tree.xpath(DATE_NODES)[:40]:
         text = " ".join(node.text_content().split())[:200]
         if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):

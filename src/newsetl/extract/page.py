@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -145,7 +144,3 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
         date_source="feed" if page.item.published_at else "none",
         paragraphs=blocks,
     )
-
-
-def headers_of(page: RawPage) -> dict[str, str]:
-    return json.loads(page.headers or "{}")

@@ -1,5 +1,5 @@
-"""Fetch: polite HTTP and the raw archive of every response."""
+"""Fetch: a source's candidates into raw pages for the archive, skipping URLs already seen."""
 
-from newsetl.fetch.http import Fetched, Fetcher, FetchError
+from newsetl.fetch.pages import FetchResult, fetch_pages
 
-__all__ = ["FetchError", "Fetched", "Fetcher"]
+__all__ = ["FetchResult", "fetch_pages"]

@@ -5,38 +5,44 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsetl.fetch.archive import headers_json
-from newsetl.fetch.http import Fetched, Fetcher, FetchError
 from newsetl.records import Candidate, FeedItem, RawPage, Reject
 from newsetl.sources import Source
+from newsetl.storage.raw import headers_json
+from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
 PAGE_TYPES = ("html", "xhtml", "text/plain")
 REFUSED = {"wrong content type", "too large"}  # answers that will not change by asking again
 
 
-@dataclass
+@dataclass(frozen=True)
 class FetchResult:
+    """What fetching one source's candidates gave: built once, replaced (not changed) by flush."""
+
     pages: list[RawPage] = field(default_factory=list)
     # Responses kept in the archive that are not articles to extract: feeds, sitemaps, HTTP errors.
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
-    not_modified: int = 0
     # Once flushed to the archive: how many pages, and the files that hold them.
     fetched: int = 0
     archived: list[Path] = field(default_factory=list)
 
-    def flush(self, sink: Callable[[list[RawPage]], list[Path]]) -> None:
-        """Hand what is held to the archive and keep only counts, so memory stays flat."""
+    def flush(self, sink: Callable[[list[RawPage]], list[Path]]) -> FetchResult:
+        """The same result with what it held handed to the archive: counts and files only."""
         held = self.pages + self.documents
-        if held:
-            self.archived += sink(held)
-        self.fetched += len(self.pages)
-        self.pages, self.documents = [], []
+        if not held:
+            return self
+        return replace(
+            self,
+            pages=[],
+            documents=[],
+            fetched=self.fetched + len(self.pages),
+            archived=self.archived + sink(held),
+        )
 
 
 def raw_id(run_id: str, url: str) -> str:
@@ -78,19 +84,21 @@ def fetch_pages(
     workers: int = 4,
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,
+    keep: list[RawPage] | None = None,
     on_outcome: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
     Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
-    With a `sink` (the raw archive), responses are handed over every `flush_every` pages.
+    With a `sink` (the raw archive), responses are handed over every `flush_every` pages and at
+    the end, together with `keep` (the feeds and sitemaps discovery got).
     """
-    result = FetchResult()
     todo: list[Candidate] = []
+    skipped = 0
     for candidate in candidates:
         key = normalize_url(candidate.url)
         if key in seen or (source.max_articles is not None and len(todo) >= source.max_articles):
-            result.skipped += 1
+            skipped += 1
             continue
         seen.add(key)
         todo.append(candidate)
@@ -136,6 +144,7 @@ def fetch_pages(
             return Reject("fetch", source.name, candidate.url, err.reason, err.detail), kept
         return raw_page(source.name, run_id, candidate.url, fetched, candidate.item)
 
+    result = FetchResult(skipped=skipped)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):
@@ -146,7 +155,8 @@ def fetch_pages(
                 if kept is not None:
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
-                result.flush(sink)
+                result = result.flush(sink)
             if on_outcome is not None:
                 on_outcome()  # progress: one more page answered (or refused)
-    return result
+    result.documents.extend(keep or [])
+    return result.flush(sink) if sink is not None else result

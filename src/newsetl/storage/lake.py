@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from newsetl.schema import Table
+from newsetl.storage.queries import sql
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
@@ -88,8 +89,7 @@ def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
     con = duckdb.connect()
     con.register("wanted", pa.table({"key": keys}))
     rows = con.execute(
-        f"select distinct {spec.partition} from read_parquet(?, hive_partitioning = true, "
-        f"hive_types_autocast = false) where {spec.key} in (select key from wanted)",
+        sql("lake_partitions_holding", partition=spec.partition, key=spec.key),
         [table_glob(lake, spec.name)],
     ).fetchall()
     con.close()
@@ -159,9 +159,36 @@ def read_rows(spec: Table, lake: Path, key_values: list[str]) -> pa.Table:
     con = duckdb.connect()
     columns = ", ".join(f.name for f in spec.schema)
     table = con.sql(
-        f"select {columns} from read_parquet($glob, hive_partitioning = true, hive_types = "
-        f"{{'{spec.partition}': DATE}}, union_by_name = true) where {spec.key} in (select unnest($keys))",
+        sql("lake_rows_by_key", columns=columns, partition=spec.partition, key=spec.key),
         params={"glob": table_glob(lake, spec.name), "keys": key_values},
     ).to_arrow_table()
     con.close()
     return table.cast(spec.schema)
+
+
+def read_columns(spec: Table, lake: Path, columns: list[str]) -> list[tuple]:
+    """Values of a few columns of every stored row (the partition column comes back typed)."""
+    if not has_files(lake, spec.name):
+        return []
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            sql("lake_columns", columns=", ".join(columns), partition=spec.partition),
+            [table_glob(lake, spec.name)],
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def drop_rows(spec: Table, lake: Path, column: str, values: list[str]) -> None:
+    """Remove the stored rows whose `column` is one of `values`, file by file, atomically."""
+    folder = lake / spec.name
+    for path in folder.glob("*/*.parquet") if folder.exists() else []:
+        table = pq.read_table(path)
+        keep = pc.invert(pc.is_in(table.column(column), value_set=pa.array(values)))
+        if pc.all(keep).as_py():
+            continue
+        kept = table.filter(keep)
+        if kept.num_rows:
+            write_atomic(kept, path.with_name(part_name()))
+        path.unlink()

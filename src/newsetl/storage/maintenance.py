@@ -1,4 +1,4 @@
-"""Housekeeping: fewer, larger Parquet files; a checkpointed DuckDB; raw data past retention gone."""
+"""Housekeeping: fewer, larger Parquet files; a checkpointed DuckDB; expired raw data gone."""
 
 from __future__ import annotations
 
@@ -77,8 +77,5 @@ def _maintain(warehouse: Warehouse, retention_days: int | None, today: date) -> 
             for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
                 spec = TABLES.get(table_dir.name)
                 compact_folder(table_dir, report, spec.key if spec else "")
-    if warehouse.db_path.exists():
-        with warehouse.writer() as con:
-            con.execute("checkpoint")
-        report.checkpointed = True
+    report.checkpointed = warehouse.checkpoint()
     return report

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from newsetl.enrich import story_entities
-from newsetl.records import Article, Reject
+from newsetl.records import Article, Reject, story_entities
 from newsetl.schema import IPTC_TOPICS, TABLES
 
 

@@ -31,9 +31,10 @@ from newsetl.analysis.index import (
     load_fts,
     search_macros,
 )
-from newsetl.enrich.stories import StoryMember
+from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
-from newsetl.storage.lake import has_files, table_glob
+from newsetl.storage.lake import has_files, table_glob, write_table
+from newsetl.storage.queries import sql
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 _LOCKS_GUARD = threading.Lock()
@@ -88,18 +89,17 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
     for name, table in TABLES.items():
         present = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ?",
-                [table.db_schema, name],
-            ).fetchall()
+            r[0] for r in con.execute(sql("table_columns"), [table.db_schema, name]).fetchall()
         }
         for field in table.schema:
             if field.name not in present:
                 con.execute(
-                    f"alter table {table.sql_name} add column {field.name} "
-                    f"{duckdb_type(field.type)}"
+                    sql(
+                        "add_column",
+                        table=table.sql_name,
+                        column=field.name,
+                        type=duckdb_type(field.type),
+                    )
                 )
 
 
@@ -209,6 +209,33 @@ def ddl() -> str:
     return "\n\n".join(statements) + "\n\n" + views + INDEX_DDL
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside happens, or nothing does."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+    """Merge tables into the lake; returns the number of files written.
+
+    Every article table is rewritten for all of the batch's articles, also where the batch
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    """
+    articles = tables.get("articles")
+    ids = articles.column("article_id").combine_chunks() if articles is not None else None
+    written = 0
+    for name, rows in tables.items():
+        keys = ids if name in ARTICLE_TABLES and ids is not None else None
+        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+    return written
+
+
 class Warehouse:
     """The three layers under one folder: raw archive, Parquet lake, DuckDB file."""
 
@@ -308,6 +335,22 @@ class Warehouse:
 
     # -- loading -----------------------------------------------------------------------------
 
+    def commit(self, tables: dict[str, pa.Table]) -> int:
+        """The one way rows enter: under the lock, merge them into the lake, then load them into
+        DuckDB in one transaction. Returns how many of the articles were new."""
+        with self.exclusive():  # lake and database change together, never beside a rebuild
+            write_lake(tables, self)
+            with self.writer() as con:
+                return self.load(con, tables)
+
+    def checkpoint(self) -> bool:
+        """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
+        if not self.db_path.exists():
+            return False
+        with self.writer() as con:
+            con.execute("checkpoint")
+        return True
+
     def load(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> int:
         """Merge one batch: an article's rows in every article table are replaced together.
 
@@ -315,36 +358,26 @@ class Warehouse:
         """
         articles = tables.get("articles")
         new = 0
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
-                known = con.execute(
-                    "select count(*) from articles where article_id in (select article_id from batch_ids)"
-                ).fetchone()[0]
+                known = con.execute(sql("count_known_articles")).fetchone()[0]
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
-                    con.execute(
-                        f"delete from {TABLES[name].sql_name} "
-                        "where article_id in (select article_id from batch_ids)"
-                    )
+                    con.execute(sql("delete_batch_articles", table=TABLES[name].sql_name))
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
                     continue
                 if name == "runs":
                     con.register("batch_runs", rows.select(["run_id"]))
-                    con.execute("delete from runs where run_id in (select run_id from batch_runs)")
+                    con.execute(sql("delete_batch_runs"))
                     con.unregister("batch_runs")
                 con.register("batch_rows", rows)
-                con.execute(f"insert into {TABLES[name].sql_name} by name select * from batch_rows")
+                con.execute(sql("insert_batch", table=TABLES[name].sql_name))
                 con.unregister("batch_rows")
             if articles is not None and articles.num_rows:
                 index_articles(con, "batch_ids")  # the search index, in the same transaction
                 con.unregister("batch_ids")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         return new
 
     def rebuild_from_lake(
@@ -352,32 +385,24 @@ class Warehouse:
     ) -> dict[str, int]:
         """Replace tables with the lake's content, in one transaction (the database is derived)."""
         counts = {}
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for name in names:
                 table = TABLES[name]
-                con.execute(f"delete from {table.sql_name}")
+                con.execute(sql("clear_table", table=table.sql_name))
                 if has_files(self.lake, name):
-                    # A key's rows come from the newest file holding it (see storage.lake.read_partition).
-                    newest = (
-                        f"qualify filename = max(filename) over (partition by {table.key})"
-                        if table.key
-                        else ""
-                    )
+                    newest = sql("newest_file_wins", key=table.key) if table.key else ""
                     con.execute(
-                        f"insert into {table.sql_name} by name "
-                        "select * exclude (filename) from read_parquet(?, "
-                        f"hive_partitioning = true, hive_types = {{'{table.partition}': DATE}}, "
-                        f"union_by_name = true, filename = true) {newest}",
+                        sql(
+                            "insert_from_lake",
+                            table=table.sql_name,
+                            partition=table.partition,
+                            newest=newest,
+                        ),
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = con.execute(f"select count(*) from {table.sql_name}").fetchone()[0]
+                counts[name] = con.execute(sql("count_rows", table=table.sql_name)).fetchone()[0]
             if "articles" in names:
                 index_articles(con)
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
@@ -388,12 +413,7 @@ class Warehouse:
         if con is None:
             return set()
         with con:
-            return {
-                r[0]
-                for r in con.execute(
-                    "select run_id from runs where status = 'completed' or recovered_by is not null"
-                ).fetchall()
-            }
+            return {r[0] for r in con.execute(sql("finished_runs")).fetchall()}
 
     def run_rows(self, run_ids: list[str]) -> list[dict]:
         """Stored rows of these runs (a run that crashed before recording itself has none)."""
@@ -401,7 +421,7 @@ class Warehouse:
         if con is None or not run_ids:
             return []
         with con:
-            cursor = con.execute("select * from runs where run_id in (select unnest(?))", [run_ids])
+            cursor = con.execute(sql("run_rows"), [run_ids])
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -414,9 +434,7 @@ class Warehouse:
             return {}
         with con:
             rows = con.execute(
-                "select source, paragraph_hash, count(distinct article_id) from pipeline.article_paragraphs "
-                "where source in (select unnest(?)) and article_id not in (select unnest(?)) "
-                "group by all having count(distinct article_id) > 0",
+                sql("paragraph_counts"),
                 [sources, exclude],
             ).fetchall()
         return {(s, h): n for s, h, n in rows}
@@ -424,7 +442,7 @@ class Warehouse:
     def recent_story_members(
         self, dates: list[date], window_days: int, exclude: list[str]
     ) -> list[StoryMember]:
-        """Articles already loaded within `window_days` of the batch's dates."""
+        """Articles already loaded within `window_days` of the batch's dates, with their words."""
         con = self.read_if_exists()
         dates = [d for d in dates if d]
         if con is None or not dates:
@@ -435,8 +453,7 @@ class Warehouse:
         )
         with con:
             rows = con.execute(
-                "select article_id, published_date, story_id, entities, vector from pipeline.article_vectors "
-                "where published_date between ? and ? and article_id not in (select unnest(?))",
+                sql("recent_story_members"),
                 [low, high, exclude],
             ).fetchall()
         return [
@@ -446,8 +463,10 @@ class Warehouse:
                 entities=set(e or []),
                 vector=np.asarray(v, dtype=np.float32),
                 story_id=s,
+                title=t or "",
+                text=x or "",
             )
-            for a, d, s, e, v in rows
+            for a, d, s, e, v, t, x in rows
         ]
 
 

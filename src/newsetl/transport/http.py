@@ -9,7 +9,6 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from newsetl.config import Settings
-from newsetl.fetch.robots import RobotsPolicy
+from newsetl.transport.responses import Fetched, FetchError
+from newsetl.transport.robots import MAX_ROBOTS_BYTES, RobotsRules, robots_rules
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_REDIRECTS = 5
@@ -35,42 +35,6 @@ KEPT_HEADERS = (
     "retry-after",
     "cache-control",
 )
-
-
-class FetchError(Exception):
-    """A URL could not be fetched; `reason` is short and stable (it becomes rejects.reason).
-
-    When a response came back (an HTTP error), it travels along so the archive can keep it.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        detail: str = "",
-        *,
-        status: int | None = None,
-        response: Fetched | None = None,
-    ) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-        self.status = status
-        self.response = response
-
-
-@dataclass
-class Fetched:
-    url: str
-    final_url: str
-    status: int
-    content_type: str
-    headers: dict[str, str]
-    body: bytes
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
 
 
 def is_private_host(host: str) -> bool:
@@ -119,7 +83,7 @@ class Fetcher:
         self.settings = settings
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings.user_agent
-        self.robots = RobotsPolicy(settings.user_agent)
+        self._robots: dict[str, RobotsRules] = {}
         self._lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
@@ -147,7 +111,7 @@ class Fetcher:
             self._check_target(current, allow_private)
             pace = delay
             if robots:
-                allowed, crawl_delay, why = self.robots.check(current, self, allow_private)
+                allowed, crawl_delay, why = self.robots_rules(current, allow_private).check(current)
                 if not allowed:
                     raise FetchError(why, current)
                 if crawl_delay is not None:
@@ -165,6 +129,32 @@ class Fetcher:
                     url, current, response, accept, max_bytes or self.settings.max_body_bytes
                 )
         raise FetchError("too many redirects", f"more than {MAX_REDIRECTS} from {url}")
+
+    def robots_rules(self, url: str, allow_private: bool) -> RobotsRules:
+        """The rules of the URL's host, asked for once per run (other threads wait for them)."""
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            host_lock = self._host_locks.setdefault("robots " + base, threading.Lock())
+        with host_lock:
+            if base not in self._robots:
+                try:
+                    fetched = self.get(
+                        base + "/robots.txt",
+                        allow_private=allow_private,
+                        robots=False,
+                        max_bytes=MAX_ROBOTS_BYTES,
+                    )
+                except FetchError as err:
+                    rules = robots_rules(
+                        self.settings.user_agent, base, None, err.status, err.reason
+                    )
+                else:
+                    rules = robots_rules(
+                        self.settings.user_agent, base, fetched.body, fetched.status
+                    )
+                self._robots[base] = rules
+            return self._robots[base]
 
     def _slot(self, host: str) -> threading.BoundedSemaphore:
         with self._lock:

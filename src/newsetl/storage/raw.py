@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from newsetl.records import FeedItem, RawPage
 from newsetl.schema import RAW
 from newsetl.storage.lake import part_tag, write_table
+from newsetl.storage.queries import sql
 
 
 def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
@@ -47,39 +48,61 @@ def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
     return sorted((raw_dir / RAW.name).glob(pattern))
 
 
+# Archived pages that processing reads: pages (not feeds, sitemaps, refusals) with a usable answer.
+PAGES = "coalesce(kind, 'page') = 'page' and status < 400"
 # Pages not fetched again: those archived with a usable response, those gone for good (404,
 # 410), and those refused for what they are (not HTML, too large). Timeouts and 5xx are
 # retried by the next run.
-SEEN = "(coalesce(kind, 'page') = 'page' and (status < 400 or status in (404, 410))) or kind = 'refused'"
+SEEN = (
+    f"({PAGES}) or (coalesce(kind, 'page') = 'page' and status in (404, 410)) or kind = 'refused'"
+)
+ANY = "true"
+
+
+def scan(
+    files: list[Path], columns: str, where: str, batch_rows: int = 1024
+) -> Iterator[pa.RecordBatch]:
+    """The one reader of the archive: `columns` of the rows of `files` matching `where`, in file
+    order, streamed in record batches (files written before a column existed read it as NULL)."""
+    if not files:
+        return
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")  # fetched_at comes back in UTC, as it was written
+        yield from con.sql(
+            sql("raw_scan", columns=columns, where=where),
+            params={"files": [str(f) for f in files]},
+        ).to_arrow_reader(batch_rows)
+    finally:
+        con.close()
 
 
 def seen_url_keys(raw_dir: Path) -> set[str]:
     """Normalised page URLs that the archive already answers for."""
-    files = raw_files(raw_dir)
-    if not files:
-        return set()
-    con = duckdb.connect()
-    rows = con.execute(
-        f"select distinct url_key from read_parquet(?, union_by_name = true) where {SEEN}",
-        [[str(f) for f in files]],
-    ).fetchall()
-    return {r[0] for r in rows}
+    return {
+        key
+        for batch in scan(raw_files(raw_dir), "distinct url_key", SEEN)
+        for key in batch.column(0).to_pylist()
+    }
+
+
+def raw_ids(raw_dir: Path) -> set[str]:
+    """Ids of every archived response."""
+    return {
+        r for batch in scan(raw_files(raw_dir), "raw_id", ANY) for r in batch.column(0).to_pylist()
+    }
 
 
 def count_raw_pages(raw_dir: Path, files: list[Path] | None = None) -> int:
     """Archived pages that processing reads (not feeds, not errors)."""
     files = raw_files(raw_dir) if files is None else files
-    if not files:
-        return 0
-    return (
-        duckdb.connect()
-        .execute(
-            "select count(*) from read_parquet(?, union_by_name = true) "
-            "where coalesce(kind, 'page') = 'page' and status < 400",
-            [[str(f) for f in files]],
-        )
-        .fetchone()[0]
-    )
+    return sum(batch.column(0)[0].as_py() for batch in scan(files, "count(*)", PAGES))
+
+
+COLUMNS = ", ".join(
+    ["raw_id", "run_id", "source", "kind", "url", "url_key", "final_url", "status"]
+    + ["content_type", "headers", "body", "feed_item", "fetched_at"]
+)
 
 
 def read_raw(
@@ -88,31 +111,29 @@ def read_raw(
     """Yield the archived pages (not feeds, not errors) in batches of `batch_rows`, file by file;
     only from `files` when given."""
     batch: list[RawPage] = []
-    for path in raw_files(raw_dir) if files is None else files:
-        for chunk in pq.ParquetFile(path).iter_batches(batch_size=batch_rows):
-            for r in chunk.to_pylist():
-                if r.get("kind") not in (None, "page") or r["status"] >= 400:
-                    continue
-                batch.append(
-                    RawPage(
-                        raw_id=r["raw_id"],
-                        run_id=r["run_id"],
-                        source=r["source"],
-                        kind=r.get("kind") or "page",
-                        url=r["url"],
-                        url_key=r["url_key"],
-                        final_url=r["final_url"],
-                        status=r["status"],
-                        content_type=r["content_type"],
-                        headers=r["headers"],
-                        body=r["body"],
-                        item=FeedItem.from_json(r["feed_item"]),
-                        fetched_at=r["fetched_at"],
-                    )
+    files = raw_files(raw_dir) if files is None else files
+    for chunk in scan(files, COLUMNS, PAGES, batch_rows):
+        for r in chunk.to_pylist():
+            batch.append(
+                RawPage(
+                    raw_id=r["raw_id"],
+                    run_id=r["run_id"],
+                    source=r["source"],
+                    kind=r["kind"] or "page",
+                    url=r["url"],
+                    url_key=r["url_key"],
+                    final_url=r["final_url"],
+                    status=r["status"],
+                    content_type=r["content_type"],
+                    headers=r["headers"],
+                    body=r["body"],
+                    item=FeedItem.from_json(r["feed_item"]),
+                    fetched_at=r["fetched_at"],
                 )
-                if len(batch) >= batch_rows:
-                    yield batch
-                    batch = []
+            )
+            if len(batch) >= batch_rows:
+                yield batch
+                batch = []
     if batch:
         yield batch
 

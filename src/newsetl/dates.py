@@ -1,0 +1,118 @@
+"""Dates as news sources write them: ISO 8601, and dates with month and day names in many
+languages, for discover (feeds, sitemaps) and extract (pages) alike.
+
+Real feeds write RFC 822 dates with localised names ("Mo, 16 Nov 2026", "16 novembre 2026",
+"16 listopada 2026"). The names are mapped to English, then python-dateutil parses the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from dateutil import parser as date_parser
+
+# English month names and abbreviations -> month number (pages' visible dates).
+ENGLISH_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+# Month names in the common languages of news, by month number (localised feed dates).
+MONTHS = {
+    1: (
+        "januar janvier enero gennaio janeiro januari stycznia styczeń leden ocak января "
+        "січня jänner jan janv ene gen sty"
+    ),
+    2: (
+        "februar février fevrier febrero febbraio fevereiro februari lutego luty únor "
+        "şubat февраля лютого feb févr fevr fev lut"
+    ),
+    3: "märz maerz mars marzo março maart marca marzec březen mart марта березня mär mrt",
+    4: "april avril abril aprile kwietnia kwiecień duben nisan апреля квітня apr avr abr kwi",
+    5: "mai mayo maggio maio mei maja maj květen mayıs мая травня mag",
+    6: "juni juin junio giugno junho czerwca czerwiec červen haziran июня червня jun juin giu cze",
+    7: "juli juillet julio luglio julho lipca lipiec červenec temmuz июля липня jul juil lug lip",
+    8: (
+        "august août aout agosto augustus sierpnia sierpień srpen ağustos августа серпня "
+        "aug ago sie"
+    ),
+    9: (
+        "september septembre septiembre settembre setembro września wrzesień září eylül "
+        "сентября вересня sep sept set wrz"
+    ),
+    10: (
+        "oktober octobre octubre ottobre outubro października październik říjen ekim "
+        "октября жовтня okt oct ott out paź"
+    ),
+    11: "november novembre noviembre novembro listopada listopad kasım ноября листопада nov lis",
+    12: (
+        "dezember décembre decembre diciembre dicembre dezembro december grudnia grudzień "
+        "prosinec aralık декабря грудня dez dic déc gru"
+    ),
+}
+ENGLISH = ["", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTH_NAMES = {name: ENGLISH[number] for number, names in MONTHS.items() for name in names.split()}
+# A leading day name carries no information once the date is known: it is dropped.
+WEEKDAYS = re.compile(
+    r"^\s*(mo|di|mi|do|fr|sa|so|mon|die|mit|don|fre|sam|son|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|lun|mar|mer|jeu|ven|sam|dim|lundi|mardi|mercredi|"
+    r"jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|"
+    r"lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|seg|ter|qua|qui|sex|sáb|dom|"
+    r"ma|wo|vr|za|zo|pon|wt|śr|czw|pt|sob|niedz)\b\.?,?\s",
+    re.IGNORECASE,
+)
+WORD = re.compile(r"[^\W\d_]+\.?", re.UNICODE)
+YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+ENGLISH_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
+)
+NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
+
+
+def parse_feed_date(value: str | None) -> datetime | None:
+    """A feed date in any of the common languages, as an aware datetime (UTC if no zone)."""
+    if not value or not value.strip():
+        return None
+    text = WEEKDAYS.sub(" ", value)
+    text = WORD.sub(lambda m: MONTH_NAMES.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
+    # A date needs a year and a month (by name, or in a numeric date): fuzzy parsing would
+    # otherwise fill what is missing from today and invent a date out of "vor 2 Stunden".
+    if not YEAR.search(text) or not (ENGLISH_MONTH.search(text) or NUMERIC_DATE.search(text)):
+        return None
+    try:
+        parsed = date_parser.parse(text, fuzzy=True, dayfirst=True, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime; a value without zone is taken as UTC."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
+        if not match:
+            return None
+        parsed = datetime.fromisoformat(match.group(1))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

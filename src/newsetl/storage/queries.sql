@@ -1,0 +1,129 @@
+-- The pipeline's own SQL, one named query a block (`-- name: <name>`), read by
+-- newsetl.storage.queries. `?` and `$name` are DuckDB parameters; `{name}` parts are table and
+-- column names filled in from newsetl.schema (never from user input); `{{` is a literal brace.
+-- The tables' DDL is generated from newsetl.schema; the views are in views.sql.
+
+-- Warehouse: schema upgrades ------------------------------------------------------------------
+
+-- name: table_columns
+select column_name from information_schema.columns where table_schema = ? and table_name = ?;
+
+-- name: add_column
+alter table {table} add column {column} {type};
+
+-- Warehouse: merge-loading a batch (registered as batch_ids, batch_runs, batch_rows) ----------
+
+-- name: count_known_articles
+select count(*) from articles where article_id in (select article_id from batch_ids);
+
+-- name: delete_batch_articles
+delete from {table} where article_id in (select article_id from batch_ids);
+
+-- name: delete_batch_runs
+delete from runs where run_id in (select run_id from batch_runs);
+
+-- name: insert_batch
+insert into {table} by name select * from batch_rows;
+
+-- Warehouse: rebuilding from the lake ----------------------------------------------------------
+
+-- name: clear_table
+delete from {table};
+
+-- name: insert_from_lake
+-- A key's rows come from the newest file holding it (see storage.lake.read_partition).
+insert into {table} by name
+select * exclude (filename)
+from read_parquet(?, hive_partitioning = true, hive_types = {{'{partition}': DATE}},
+                  union_by_name = true, filename = true)
+{newest};
+
+-- name: newest_file_wins
+qualify filename = max(filename) over (partition by {key})
+
+-- name: count_rows
+select count(*) from {table};
+
+-- Warehouse: what later stages read --------------------------------------------------------------
+
+-- name: finished_runs
+select run_id from runs where status = 'completed' or recovered_by is not null;
+
+-- name: run_rows
+select * from runs where run_id in (select unnest(?));
+
+-- name: paragraph_counts
+select source, paragraph_hash, count(distinct article_id)
+from pipeline.article_paragraphs
+where source in (select unnest(?)) and article_id not in (select unnest(?))
+group by all
+having count(distinct article_id) > 0;
+
+-- name: recent_story_members
+select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
+from pipeline.article_vectors as v
+left join articles as a using (article_id)
+where v.published_date between ? and ? and v.article_id not in (select unnest(?));
+
+-- Run summaries --------------------------------------------------------------------------------
+
+-- name: run_articles_by_source
+select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1;
+
+-- name: run_articles_by_day
+select coalesce(cast(published_date as varchar), 'unknown'), count(*)
+from articles
+where run_id = ?
+group by 1
+order by 1;
+
+-- name: run_articles_by_topic
+with top as (
+    select article_id, arg_max(topic, score) as topic from article_topics group by 1
+)
+select topic, count(*)
+from articles
+join top using (article_id)
+where run_id = ?
+group by 1
+order by 2 desc, 1;
+
+-- name: stale_articles
+select count(*) from articles where enrich_version is distinct from ?;
+
+-- name: last_runs
+select run_id, flow, started_at, status, fetched, new_articles, rejected
+from runs
+order by started_at desc
+limit 5;
+
+-- name: rejects_by_reason
+select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2;
+
+-- name: articles_by_enrich_version
+select enrich_version, count(*) from articles group by 1 order by 2 desc;
+
+-- Lake (Parquet, read with DuckDB) -------------------------------------------------------------
+
+-- name: lake_partitions_holding
+select distinct {partition}
+from read_parquet(?, hive_partitioning = true, hive_types_autocast = false)
+where {key} in (select key from wanted);
+
+-- name: lake_rows_by_key
+select {columns}
+from read_parquet($glob, hive_partitioning = true, hive_types = {{'{partition}': DATE}},
+                  union_by_name = true)
+where {key} in (select unnest($keys));
+
+-- name: lake_columns
+select {columns}
+from read_parquet(?, hive_partitioning = true, hive_types = {{'{partition}': DATE}},
+                  union_by_name = true);
+
+-- Raw archive ------------------------------------------------------------------------------------
+
+-- name: raw_scan
+select {columns}
+from read_parquet($files, union_by_name = true, hive_partitioning = false)
+where {where};

@@ -1,0 +1,54 @@
+"""robots.txt as a policy over the bytes the fetcher got, with Crawl-delay (RFC 9309 semantics).
+
+The fetcher asks for /robots.txt once per host and run and hands the answer here; nothing in
+this module makes a request. A robots.txt that does not exist (4xx) allows everything; one that
+cannot be fetched (5xx, timeout) disallows the host for this run, as RFC 9309 asks of an
+unreachable file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.robotparser import RobotFileParser
+
+MAX_ROBOTS_BYTES = 500_000
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    """One host's rules for one user agent, or why none could be had (then all is refused)."""
+
+    agent: str
+    parser: RobotFileParser | None = None
+    refusal: str = ""
+
+    def check(self, url: str) -> tuple[bool, float | None, str]:
+        """(allowed, crawl delay in seconds, why not)."""
+        if self.parser is None:
+            return False, None, self.refusal
+        if not self.parser.can_fetch(self.agent, url):
+            return False, None, "robots.txt disallows"
+        delay = self.parser.crawl_delay(self.agent)
+        return True, float(delay) if delay is not None else None, ""
+
+
+def robots_agent(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against ("newsetl" of "newsetl/0.1 ...")."""
+    return user_agent.split("/")[0]
+
+
+def robots_rules(
+    user_agent: str, base: str, body: bytes | None, status: int | None, reason: str = ""
+) -> RobotsRules:
+    """The rules of `base` from what asking for its /robots.txt gave: a body, or an error
+    (`status` when a response came back, else the failure's `reason`)."""
+    agent = robots_agent(user_agent)
+    parser = RobotFileParser(base + "/robots.txt")
+    if body is not None:
+        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        return RobotsRules(agent, parser)
+    if status is not None and 400 <= status < 500:
+        parser.allow_all = True
+        return RobotsRules(agent, parser)
+    # 5xx: unreachable, disallow (RFC 9309); no answer at all: the host's own failure.
+    return RobotsRules(agent, refusal="robots.txt unreachable" if status is not None else reason)
