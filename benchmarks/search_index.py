@@ -2,7 +2,7 @@
 
 Two ways, measured on the same warehouse in the same run:
 - ours: the load's own articles are (re)indexed into pipeline.search_postings, in the load's
-  transaction (newsetl.analysis.index.index_articles);
+  transaction (newsetl.storage.search.index_articles);
 - the fts extension's index, which cannot be updated: `PRAGMA create_fts_index(..., overwrite=1)`
   over every article after each load.
 
@@ -72,7 +72,7 @@ def articles(corpus: list[tuple[str, str]], start: int, count: int) -> pa.Table:
 
 
 def main() -> None:
-    from newsetl.analysis.index import index_articles
+    from newsetl.storage.search import index_articles
     from newsetl.storage.warehouse import Warehouse
 
     corpus = texts()

@@ -144,7 +144,7 @@ create table if not exists pipeline.search_documents (
 -- Full-text search and attention over time, as SQL macros (created after the tables).
 --
 -- The index is ours, kept in pipeline.search_postings / pipeline.search_documents and updated
--- by every load for the loaded articles only (see newsetl.analysis.index). Words are lower-cased,
+-- by every load for the loaded articles only (see newsetl.storage.search). Words are lower-cased,
 -- accents stripped, split on anything that is not a letter or digit, English stopwords dropped
 -- and stemmed with the Porter stemmer of DuckDB's fts extension (`stem`, loaded by newsetl).
 -- Ranking is Okapi BM25 (k1 = 1.2, b = 0.75), the formula of the fts extension's match_bm25.

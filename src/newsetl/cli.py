@@ -17,8 +17,7 @@ from pathlib import Path
 import duckdb
 from pydantic import ValidationError
 
-from newsetl.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
-from newsetl.analysis.commands import add_commands
+from newsetl.cli_analysis import Kit, add_commands, analysis_commands
 from newsetl.config import Settings
 from newsetl.console import (
     fit_widths,
@@ -397,5 +396,5 @@ COMMANDS = {
     "sql": cmd_sql,
     "reprocess": cmd_reprocess,
     "status": cmd_status,
-    **ANALYSIS_COMMANDS,
+    **analysis_commands(Kit(render=render, settings_for=settings_for, usage_error=UsageError)),
 }

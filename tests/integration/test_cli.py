@@ -293,7 +293,7 @@ def test_a_closed_pipe_ends_quietly(warehouse):
 def test_the_sql_macros_are_documented_by_the_saved_queries(warehouse):
     import duckdb
 
-    from newsetl.analysis.index import load_fts
+    from newsetl.storage.search import load_fts
     from tests.conftest import ROOT
 
     for name in ("search.sql", "attention.sql"):

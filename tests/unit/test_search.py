@@ -156,7 +156,7 @@ def test_bm25_scores_equal_the_fts_extensions_own(store):
     """Our incremental index ranks exactly like DuckDB's fts index (match_bm25) built from
     scratch with the same tokenizer, stopwords and stemmer."""
     with duckdb.connect(str(store.db_path)) as con:
-        from newsetl.analysis.index import load_fts
+        from newsetl.storage.search import load_fts
 
         load_fts(con)
         con.execute("create table sw as select unnest(search_stopwords()) as sw")

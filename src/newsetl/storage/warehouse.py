@@ -21,7 +21,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from newsetl.analysis.index import (
+from newsetl.records import StoryMember
+from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
+from newsetl.storage.lake import has_files, table_glob, write_table
+from newsetl.storage.queries import sql
+from newsetl.storage.search import (
     INDEX_COMMENTS,
     INDEX_DDL,
     SearchUnavailable,
@@ -31,10 +35,6 @@ from newsetl.analysis.index import (
     load_fts,
     search_macros,
 )
-from newsetl.records import StoryMember
-from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
-from newsetl.storage.lake import has_files, table_glob, write_table
-from newsetl.storage.queries import sql
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 _LOCKS_GUARD = threading.Lock()
@@ -202,7 +202,7 @@ def create_table(name: str) -> str:
 
 def ddl() -> str:
     """CREATE statements for every table, the views and the search index's tables (the search
-    macros, which need the fts extension, are `newsetl.analysis.index.search_macros`)."""
+    macros, which need the fts extension, are `newsetl.storage.search.search_macros`)."""
     statements = [f"create schema if not exists {PIPELINE_SCHEMA};"]
     statements += [create_table(name) for name in TABLES]
     views = files("newsetl.storage").joinpath("views.sql").read_text(encoding="utf-8")

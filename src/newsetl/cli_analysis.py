@@ -1,15 +1,35 @@
-"""The analyst's commands: `newsetl search`, `attention` and `report` (wired in newsetl.cli)."""
+"""The analyst's commands: `newsetl search`, `attention` and `report`.
+
+newsetl.cli wires them in and hands them its output and error helpers (a `Kit`), so this module
+never imports the CLI module itself.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from newsetl.analysis.query import QueryError, normalise
+from newsetl.config import Settings
+from newsetl.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What the commands need from newsetl.cli."""
+
+    render: Callable[[list[str], list[Any], str], str]
+    settings_for: Callable[[argparse.Namespace], Settings]
+    usage_error: type[Exception]  # one line on stderr, exit code 2
+
 
 WAREHOUSE_HELP = "warehouse folder (default: $NEWSETL_WAREHOUSE or ./warehouse)"
 
@@ -112,24 +132,21 @@ def _output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
 
 
-def _query(text: str) -> str:
-    from newsetl.cli import UsageError
-
+def _query(kit: Kit, text: str) -> str:
     try:
         return normalise(text)
     except QueryError as err:
-        raise UsageError(str(err)) from None
+        raise kit.usage_error(str(err)) from None
 
 
-def _check_index(con: duckdb.DuckDBPyConnection) -> None:
-    from newsetl.analysis.index import index_is_current
-    from newsetl.cli import UsageError
+def _check_index(kit: Kit, con: duckdb.DuckDBPyConnection) -> None:
+    from newsetl.storage.search import index_is_current
 
     found = con.execute(
         "select count(*) from duckdb_functions() where function_name = 'search_articles'"
     ).fetchone()
     if not found or not found[0]:
-        raise UsageError(
+        raise kit.usage_error(
             "this warehouse has no search index yet: any 'newsetl run' or 'newsetl reprocess' "
             "with this version makes it"
         )
@@ -141,13 +158,10 @@ def _check_index(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from newsetl.cli import UsageError, render, settings_for
-    from newsetl.storage.warehouse import Warehouse
-
-    query = _query(args.query)
-    with Warehouse(settings_for(args).warehouse).reader() as con:
-        _check_index(con)
+def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
+    query = _query(kit, args.query)
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
+        _check_index(kit, con)
         try:
             relation = con.execute(
                 "select * from search_articles(?, from_date := ?, to_date := ?, "
@@ -165,21 +179,18 @@ def cmd_search(args: argparse.Namespace) -> int:
             columns = [c[0] for c in relation.description]
             rows = relation.fetchall()
         except duckdb.Error as err:
-            raise UsageError(str(err).splitlines()[0]) from None
-    print(render(columns, rows, args.format))
+            raise kit.usage_error(str(err).splitlines()[0]) from None
+    print(kit.render(columns, rows, args.format))
     return 0
 
 
-def cmd_attention(args: argparse.Namespace) -> int:
-    from newsetl.cli import UsageError, render, settings_for
-    from newsetl.storage.warehouse import Warehouse
-
-    query = _query(args.query)
+def cmd_attention(kit: Kit, args: argparse.Namespace) -> int:
+    query = _query(kit, args.query)
     macro = {None: "attention", "source": "attention_by_source", "topic": "attention_by_topic"}[
         args.per
     ]
-    with Warehouse(settings_for(args).warehouse).reader() as con:
-        _check_index(con)
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
+        _check_index(kit, con)
         try:
             relation = con.execute(
                 f"select * from {macro}(?, period_unit := ?, from_date := ?, to_date := ?)",
@@ -188,33 +199,39 @@ def cmd_attention(args: argparse.Namespace) -> int:
             columns = [c[0] for c in relation.description]
             rows = relation.fetchall()
         except duckdb.Error as err:
-            raise UsageError(str(err).splitlines()[0]) from None
-    print(render(columns, rows, args.format))
+            raise kit.usage_error(str(err).splitlines()[0]) from None
+    print(kit.render(columns, rows, args.format))
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def cmd_report(kit: Kit, args: argparse.Namespace) -> int:
     from newsetl.analysis.report import write_report
-    from newsetl.cli import UsageError, settings_for
     from newsetl.console import progress_bars
-    from newsetl.storage.warehouse import Warehouse
 
     queries = tuple(args.query)
     for query in queries:
-        _query(query)  # a bad query is a usage error before anything is written
+        _query(kit, query)  # a bad query is a usage error before anything is written
     if args.out.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"--out must name an .html file, not {args.out}")
-    with Warehouse(settings_for(args).warehouse).reader() as con:
+        raise kit.usage_error(f"--out must name an .html file, not {args.out}")
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
         if queries:
-            _check_index(con)
+            _check_index(kit, con)
         with progress_bars(args.quiet):
             try:
                 report = write_report(con, args.out, args.date_from, args.date_to, queries)
             except OSError as err:
-                raise UsageError(f"cannot write {args.out}: {err.strerror}") from None
+                raise kit.usage_error(f"cannot write {args.out}: {err.strerror}") from None
     charts = sum(1 for s in report.sections if s.chart is not None)
     print(f"wrote {args.out} ({charts} charts, {args.out.stat().st_size // 1024} KB)")
     return 0
 
 
-COMMANDS = {"search": cmd_search, "attention": cmd_attention, "report": cmd_report}
+def analysis_commands(kit: Kit) -> dict[str, Callable[[argparse.Namespace], int]]:
+    return {
+        name: partial(command, kit)
+        for name, command in (
+            ("search", cmd_search),
+            ("attention", cmd_attention),
+            ("report", cmd_report),
+        )
+    }

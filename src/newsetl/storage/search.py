@@ -68,7 +68,7 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 def search_macros() -> str:
     """The tokenizer, search and attention macros (they need the fts extension loaded)."""
-    return files("newsetl.analysis").joinpath("search.sql").read_text(encoding="utf-8")
+    return files("newsetl.storage").joinpath("search.sql").read_text(encoding="utf-8")
 
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
