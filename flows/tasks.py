@@ -278,8 +278,14 @@ def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
             last = con.execute("select max(published_date) from articles").fetchone()
             end = last[0] if last else None
             start = end - timedelta(days=CHART_DAYS - 1) if end else None
+            today = datetime.now(UTC).date()
             report = build(
-                con, start, end, title=f"newsetl {summary.flow}: the warehouse", stage="charts"
+                con,
+                start,
+                end,
+                title=f"newsetl {summary.flow}: the warehouse",
+                stage="charts",
+                health_window=(today - timedelta(days=CHART_DAYS - 1), today),
             )
         markdown = charts_markdown(report, CHART_SECTIONS)
         create_markdown_artifact(

@@ -73,8 +73,13 @@ def build(
     queries: tuple[str, ...] = (),
     title: str = "newsetl report",
     stage: str = "report",
+    health_window: tuple[date | None, date | None] | None = None,
 ) -> Report:
-    """Every section's data and chart, from a warehouse connection (with the search macros)."""
+    """Every section's data and chart, from a warehouse connection (with the search macros).
+
+    Articles are chosen by publication date; pipeline health by the dates of runs, rejects and
+    fetches, within `health_window` (default: the same dates)."""
+    health_start, health_end = health_window or (start, end)
     where, params = _window("published_date", start, end)
     span = f"{start or 'the first article'} to {end or 'the last article'}"
     report = Report(
@@ -250,15 +255,15 @@ def build(
     )
     progress.update(stage, advance=1)
 
-    runs_where, runs_params = _window("cast(started_at as date)", start, end)
+    runs_where, runs_params = _window("cast(started_at as date)", health_start, health_end)
     runs = _records(
         con,
         f"select run_id, flow, started_at, status, fetched, new_articles, rejected from runs "
         f"where {runs_where} order by started_at",
         runs_params,
     )
-    rejects_where, rejects_params = _window("cast(rejected_at as date)", start, end)
-    loaded_where, loaded_params = _window("cast(fetched_at as date)", start, end)
+    rejects_where, rejects_params = _window("cast(rejected_at as date)", health_start, health_end)
+    loaded_where, loaded_params = _window("cast(fetched_at as date)", health_start, health_end)
     health = _records(
         con,
         f"""
