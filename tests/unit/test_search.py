@@ -310,3 +310,21 @@ def test_every_table_and_column_has_a_comment(shared):
         ).fetchone()
     assert [m for m in missing if "search_" not in m[0]] == [] and tables == []
     assert title == ("Headline, without the site name.",)
+
+
+def test_a_file_of_a_newer_duckdb_storage_is_a_one_line_error(tmp_path):
+    """A file DuckDB 2.0.1 wrote (storage version 999; 1.5.5 reads 64-68): newsetl says what to
+    do, at once. The fixture is `create table articles (i int)` in DuckDB 2.0.1, gzipped."""
+    import gzip
+
+    from newsetl.storage.warehouse import WarehouseError
+    from tests.conftest import ROOT
+
+    fixture = ROOT / "tests" / "fixtures" / "written-by-duckdb-2.0.1.duckdb.gz"
+    (tmp_path / "wh").mkdir()
+    (tmp_path / "wh" / "newsetl.duckdb").write_bytes(gzip.decompress(fixture.read_bytes()))
+    with pytest.raises(WarehouseError) as caught:
+        Warehouse(tmp_path / "wh").reader()
+    message = str(caught.value)
+    assert "another DuckDB release" in message and "newsetl reprocess" in message
+    assert "\n" not in message

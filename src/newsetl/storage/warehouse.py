@@ -61,22 +61,23 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() > deadline:
-                raise WarehouseError(
-                    f"{path} is in use by another process (a writer, or a client holding it open) "
-                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}"
-                ) from None
-            time.sleep(0.5)
         except duckdb.Error as err:
             first = str(err).splitlines()[0]
-            if "storage version" in str(err).lower() or "can only read" in str(err).lower():
+            if "can only read" in first or "storage version" in first.lower():
                 raise WarehouseError(
                     f"{path} was written by another DuckDB release than this newsetl's "
                     f"({duckdb.__version__}); the file is derived: move it away and run "
                     f"'newsetl reprocess' to rebuild it ({first})"
                 ) from None
-            raise WarehouseError(f"cannot open {path}: {first}") from None
+            locked = "could not set lock" in first.lower() or "conflicting lock" in first.lower()
+            if not isinstance(err, duckdb.IOException) or not locked:
+                raise WarehouseError(f"cannot open {path}: {first}") from None
+            if time.monotonic() > deadline:
+                raise WarehouseError(
+                    f"{path} is in use by another process (a writer, or a client holding it open) "
+                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {first}"
+                ) from None
+            time.sleep(0.5)
     try:
         load_fts(con)
     except (SearchUnavailable, duckdb.Error) as err:
