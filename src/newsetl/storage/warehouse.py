@@ -66,7 +66,7 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             if "can only read" in first or "storage version" in first.lower():
                 raise WarehouseError(
                     f"{path} was written by another DuckDB release than this newsetl's "
-                    f"({duckdb.__version__}); the file is derived: move it away and run "
+                    f"({duckdb.__version__}); the file is derived: run "
                     f"'newsetl reprocess' to rebuild it ({first})"
                 ) from None
             locked = "could not set lock" in first.lower() or "conflicting lock" in first.lower()
