@@ -16,14 +16,15 @@ from newsetl.report import RunSummary, all_rejects, build_summary, format_summar
 from newsetl.serve import serve_folder
 from newsetl.sources import load_sources
 from newsetl.storage.lake import part_tag
+from newsetl.storage.locks import run_lock
 from newsetl.storage.raw import (
     count_raw_pages,
     raw_files,
     read_raw,
-    seen_url_keys,
     unfinished_run_files,
 )
-from newsetl.storage.state import ConditionalCache
+from newsetl.storage.seen import SeenUrls
+from newsetl.storage.state import ConditionalCache, state_path
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
 from newsetl_flows.tasks import (
@@ -35,8 +36,10 @@ from newsetl_flows.tasks import (
     record_run,
 )
 
-# Read once at import: a deployment switches to Dask through its environment, not its code.
-RUNNER = cpu_task_runner(Settings())
+# Read once at import: a deployment switches to Dask (and sets its time bound) through its
+# environment, not its code.
+SETTINGS = Settings()
+RUNNER = cpu_task_runner(SETTINGS)
 
 
 def current_run_id() -> str:
@@ -50,15 +53,30 @@ def run_ingest(
     max_articles: int | None,
     window: tuple[date, date] | None = None,
 ) -> dict:
+    """One run under the warehouse's run lock: a second run (CLI, deployment, backfill,
+    maintenance, reprocess) waits for it, or stops with one line; nothing is fetched twice and
+    no live run is taken for a crashed one."""
+    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    with run_lock(Path(settings.warehouse), flow_name, current_run_id(), settings.run_lock_wait):
+        return _run_ingest(settings, flow_name, max_articles, window)
+
+
+def _run_ingest(
+    settings: Settings,
+    flow_name: str,
+    max_articles: int | None,
+    window: tuple[date, date] | None = None,
+) -> dict:
     """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever
     happens."""
-    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
     config = load_sources(settings.sources)
     if max_articles:
         for source in config.sources:
             source.max_articles = min(source.max_articles or max_articles, max_articles)
     store = Warehouse(settings.warehouse)
     store.prepare()
+    with store.exclusive():
+        store.recover()  # a rebuild swap or lake merge that a crash interrupted is finished first
     started = datetime.now(UTC)
     run_id = current_run_id()
     acquired: list[Acquired] = []
@@ -80,12 +98,12 @@ def run_ingest(
         )
 
     try:
-        cache = ConditionalCache(store.root / "state" / "conditional-get.json")
+        cache = ConditionalCache(state_path(store.raw))
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
-        with site:
-            acquired = acquire_all(
-                config.sources, settings, run_id, seen_url_keys(store.raw), cache, store.raw, window
-            )
+        with store.exclusive():  # the seen-URL index reads what the archive gained since
+            seen = SeenUrls.open(store.raw, store.root)
+        with site, seen:
+            acquired = acquire_all(config.sources, settings, run_id, seen, cache, store.raw, window)
         cache.save()  # only once the responses it vouches for are archived
         # What this run archived, found by name (also what a failed attempt of a retried task
         # kept), and what runs that never completed archived: once in the archive a page is not
@@ -118,7 +136,7 @@ def run_ingest(
     return done.to_dict()
 
 
-@flow(name="ingest", log_prints=True, task_runner=RUNNER)
+@flow(name="ingest", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)
 def ingest(
     sources: SourcesParam = None,
     warehouse: WarehouseParam = None,
@@ -134,7 +152,7 @@ def ingest(
     return run_ingest("ingest", sources, warehouse, max_articles_per_source)
 
 
-@flow(name="backfill", log_prints=True, task_runner=RUNNER)
+@flow(name="backfill", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)
 def backfill(
     dates: DateRange,
     sources: SourcesParam = None,

@@ -8,15 +8,17 @@ from typing import Annotated
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 from pydantic import Field
 
 from newsetl.config import Settings
+from newsetl.storage.locks import run_lock
 from newsetl.storage.maintenance import maintain
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import WarehouseParam
 
 
-@flow(name="maintenance", log_prints=True)
+@flow(name="maintenance", log_prints=True, timeout_seconds=Settings().run_timeout)
 def maintenance(
     warehouse: WarehouseParam = None,
     raw_retention_days: Annotated[int | None, Field(gt=0)] = None,
@@ -28,11 +30,14 @@ def maintenance(
         raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
     """  # noqa: E501 - Prefect reads each Args line whole as a form description
     settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
-    report = maintain(
-        Warehouse(settings.warehouse),
-        raw_retention_days or settings.raw_retention_days,
-        datetime.now(UTC).date(),
-    )
+    store = Warehouse(settings.warehouse)
+    # Never beside an ingest: compaction and retention rewrite and delete raw files it reads.
+    with run_lock(store.root, "maintenance", str(flow_run.get_id() or ""), settings.run_lock_wait):
+        with store.exclusive():
+            store.recover()
+        report = maintain(
+            store, raw_retention_days or settings.raw_retention_days, datetime.now(UTC).date()
+        )
     text = (
         f"compacted {report.compacted_partitions} partitions "
         f"({report.files_before} -> {report.files_after} "

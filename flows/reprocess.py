@@ -13,9 +13,10 @@ from newsetl.report import build_summary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.lake import drop_rows, read_columns, read_rows
+from newsetl.storage.locks import run_lock
 from newsetl.storage.raw import count_raw_pages, raw_ids, read_raw
 from newsetl.storage.warehouse import Warehouse
-from newsetl_flows.ingest import RUNNER, current_run_id
+from newsetl_flows.ingest import RUNNER, SETTINGS, current_run_id
 from newsetl_flows.parameters import SourcesParam, WarehouseParam
 from newsetl_flows.tasks import breakdowns_of, load_all, publish, record_run
 
@@ -23,7 +24,7 @@ KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of rec
 RECOMPUTED_STAGES = ["extract", "clean"]  # their rejects are made again by the rebuild
 
 
-@flow(name="reprocess", log_prints=True, task_runner=RUNNER)
+@flow(name="reprocess", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)
 def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) -> dict:
     """Re-extract, re-clean and re-enrich every archived page into a fresh lake and database.
 
@@ -37,7 +38,12 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     except SourcesError:
         drop_patterns = {}
     live = Warehouse(settings.warehouse)
-    with live.exclusive():  # ingest runs wait: nothing may land in the layers being replaced
+    # Nothing may land in the layers being replaced: other runs wait for the run lock, and
+    # loads of this process for the write lock.
+    with (
+        run_lock(live.root, "reprocess", current_run_id(), settings.run_lock_wait),
+        live.exclusive(),
+    ):
         return rebuild(live, settings, drop_patterns)
 
 

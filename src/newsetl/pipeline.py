@@ -9,6 +9,7 @@ Each step returns one immutable result; nothing is filled in along the way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ import pyarrow as pa
 
 from newsetl import progress
 from newsetl.clean import clean_documents
+from newsetl.clean.articles import normalize_text, paragraph_hash
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.enrich import assign_story_ids, enrich_articles
@@ -81,8 +83,17 @@ def acquire(
 ) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes, feeds and sitemaps included."""
-    found = discover(source, fetcher, cache)
-    candidates = [c for c in found.candidates if in_window(c, window)]
+    found = discover(source, fetcher, cache, stream=True)
+    counts = {"found": 0, "outside": 0}
+
+    def candidates() -> Iterator[Candidate]:  # streamed: local sources carry their bodies
+        for candidate in found.candidates:
+            counts["found"] += 1
+            if in_window(candidate, window):
+                yield candidate
+            else:
+                counts["outside"] += 1
+
     documents = [
         raw_page(source.name, run_id, d.url, d.response, kind=d.kind) for d in found.documents
     ]
@@ -92,7 +103,7 @@ def acquire(
 
     result = fetch_pages(
         source,
-        candidates,
+        candidates(),
         fetcher,
         run_id,
         seen,
@@ -103,9 +114,9 @@ def acquire(
     )
     return Acquired(
         source=source.name,
-        candidates=len(found.candidates),
+        candidates=counts["found"],
         fetched=result.fetched,
-        skipped=result.skipped + len(found.candidates) - len(candidates),
+        skipped=result.skipped + counts["outside"],
         not_modified=found.not_modified,
         rejects=found.rejects + result.rejects,
         archived=result.archived,
@@ -170,7 +181,14 @@ def clean_batch(
     warehouse."""
     documents, duplicates = drop_batch_duplicates(documents)
     ids = [article_id(d.canonical_url) for d in documents]
-    prior = warehouse.paragraph_counts(sorted({d.page.source for d in documents}), exclude=ids)
+    # Only the batch's own paragraphs are looked up: the answer is as small as the batch,
+    # whatever the warehouse holds.
+    hashes = sorted(
+        {paragraph_hash(t) for d in documents for p in d.paragraphs if (t := normalize_text(p))}
+    )
+    prior = warehouse.paragraph_counts(
+        sorted({d.page.source for d in documents}), exclude=ids, hashes=hashes
+    )
     articles, rejects = clean_documents(documents, prior, drop_patterns)
     return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
 

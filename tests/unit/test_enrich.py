@@ -17,6 +17,7 @@ from newsetl.enrich.stories import (
     StoryMember,
     assign_stories,
     average_link,
+    background,
     lead_text,
     load_model,
 )
@@ -86,12 +87,16 @@ def test_abbreviations_keep_their_stop():
     assert clean_mention("the U.S.") == "U.S."
     assert clean_mention("U.N.") == "U.N."
     assert clean_mention("Kowalczyk.") == "Kowalczyk"
+    assert clean_mention("Norwest Corp.") == "Norwest Corp."
+    assert clean_mention("Tampa, Fla.") == "Tampa, Fla."
 
 
-def test_surname_that_is_a_small_town_stays_a_person():
-    # "Clinton" is a small town in several US states; "Izmir" a city of millions.
-    found = canonical_entities([("Clinton", "PERSON"), ("Izmir", "PERSON")])
+def test_a_name_keeps_the_models_label_even_when_it_is_also_a_place():
+    # The fix "known place tagged PERSON or ORG -> GPE" cost 6.5 points of F1 on CoNLL-2003
+    # eng.testa with our model (football clubs are named after their cities), so it is off.
+    found = canonical_entities([("Clinton", "PERSON"), ("Lazio", "ORG"), ("Izmir", "GPE")])
     assert Entity("Clinton", "PERSON", 1, None) in found
+    assert Entity("Lazio", "ORG", 1, None) in found
     assert Entity("Izmir", "GPE", 1, "TR") in found
 
 
@@ -100,11 +105,9 @@ def test_dateline_in_capitals_joins_the_mixed_case_name_or_stays_as_written():
     assert found == [Entity("London", "GPE", 2, "GB"), Entity("MOSCOW", "GPE", 1, "RU")]
 
 
-def test_most_frequent_label_wins_and_a_known_place_tagged_person_becomes_gpe():
-    found = canonical_entities(
-        [("Paris", "GPE"), ("Paris", "PERSON"), ("Paris", "GPE"), ("Izmir", "PERSON")]
-    )
-    assert found == [Entity("Paris", "GPE", 3, "FR"), Entity("Izmir", "GPE", 1, "TR")]
+def test_most_frequent_label_wins():
+    found = canonical_entities([("Paris", "GPE"), ("Paris", "PERSON"), ("Paris", "GPE")])
+    assert found == [Entity("Paris", "GPE", 3, "FR")]
 
 
 def test_person_wins_a_tie():
@@ -353,6 +356,27 @@ def member(
         title=title,
         text=text,
     )
+
+
+def test_background_frequencies_weigh_common_news_words_down():
+    documents, df = background()
+    assert documents > 1000
+    # "week" is in many news articles, "harwick" in none: a small batch cannot tell them apart.
+    assert df["week"] > 100 and "harwick" not in df
+    pairs = Pairs([member("a", MILL_FIRE_1), member("b", DEPOT_FIRE)], load_model())
+    assert pairs.idf["fire"] < pairs.idf["harwick"]
+
+
+def test_lead_numbers_and_main_places_of_a_look_alike_conflict():
+    pairs = Pairs(
+        [member("a", MILL_FIRE_1), member("b", MILL_FIRE_2), member("c", DEPOT_FIRE)],
+        load_model(),
+    )
+    pairs.places = [{"harwick"}, {"harwick"}, {"caddington"}]
+    same, other = pairs.features(0, 1), pairs.features(0, 2)
+    assert same["places"] == 0.0 and other["places"] == 1.0
+    assert other["lead_numbers"] == 1.0 and other["number_conflict"] == 1.0
+    assert same["numbers"] > other["numbers"]
 
 
 def test_two_outlets_versions_of_one_event_join_and_a_look_alike_stays_apart():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -121,12 +122,22 @@ def test_redirect_loop(server, fetcher):
 
 
 def test_every_redirect_hop_is_checked_for_private_network(server, fetcher, monkeypatch):
-    # Pretend 127.0.0.1 is public and only "localhost" private: the redirect target must be refused.
-    monkeypatch.setattr("newsetl.transport.http.is_private_host", lambda host: host == "localhost")
+    # Pretend 127.0.0.1 is public: the redirect to a name resolving to 192.168.0.7 is refused.
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host == "lan.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.0.7", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
     server.add(
         "/hop",
         status=302,
-        headers={"Location": server.url("/ferry").replace("127.0.0.1", "localhost")},
+        headers={"Location": server.url("/ferry").replace("127.0.0.1", "lan.test")},
     )
     server.add("/ferry", body=PAGE)
     assert reason_of(lambda: fetcher.get(server.url("/hop"))) == "private network refused"

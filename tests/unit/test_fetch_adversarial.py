@@ -249,7 +249,7 @@ def test_body_dribbling_past_max_response_seconds_is_a_timeout(srv):
         Fetcher(settings(read_timeout=0.5, max_response_seconds=1)), srv.url("/dribble")
     )
     assert error.reason == "timeout"
-    assert error.detail == "body took over 1 s"
+    assert error.detail == "response took over 1 s"
     assert took >= 1.0
 
 
@@ -391,13 +391,19 @@ def test_redirect_loop_between_two_paths(srv):
 
 
 def test_redirect_to_a_private_address_is_refused(srv, monkeypatch):
-    # "localhost" plays a public host; 127.0.0.1 is the private target the redirect points at.
-    monkeypatch.setattr("newsetl.transport.http.is_private_host", lambda host: host != "localhost")
-    srv.fixed("/public", status=302, body=b"", headers={"Location": srv.url("/internal-admin")})
+    # "public.test" plays a public host on 127.0.0.1; "intranet.test" is a private target.
+    _fake_dns(monkeypatch, {"public.test": ["127.0.0.1"], "intranet.test": ["10.1.2.3"]})
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
+    target = f"http://intranet.test:{srv.port}/internal-admin"
+    srv.fixed("/public", status=302, body=b"", headers={"Location": target})
     srv.fixed("/internal-admin", body=b"<html>secrets</html>")
-    error = failure(Fetcher(settings()), srv.url("/public", host="localhost"), allow_private=False)
+    error = failure(
+        Fetcher(settings()), srv.url("/public", host="public.test"), allow_private=False
+    )
     assert error.reason == "private network refused"
-    assert "127.0.0.1" in error.detail
+    assert "10.1.2.3" in error.detail
     assert (srv.hits["/public"], srv.hits["/internal-admin"]) == (1, 0)
 
 
@@ -750,3 +756,213 @@ def test_conditional_cache_drives_a_304(srv, tmp_path):
     assert srv.headers["/cond"]["If-None-Match"] == '"v1"'
     assert srv.headers["/cond"]["If-Modified-Since"] == LAST_MODIFIED
     assert fetched.not_modified
+
+
+# -- whole-response deadline, address pinning, proxies, robots by RFC 9309 ------------------------
+
+
+def test_headers_trickling_in_are_cut_at_the_response_deadline(srv):
+    """A header tarpit: one header line every 0.2 s (well inside the read timeout), forever."""
+
+    def tarpit(h: Handler, hit: int) -> None:
+        h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for n in range(100):
+            h.wfile.write(f"X-Slow-{n}: {n}\r\n".encode())
+            h.wfile.flush()
+            time.sleep(0.2)
+
+    srv.routes["/tarpit"] = tarpit
+    error, took = timed_failure(
+        Fetcher(settings(read_timeout=1, max_response_seconds=1)), srv.url("/tarpit")
+    )
+    assert error.reason == "timeout"
+    assert took < 2.5
+    assert srv.hits["/tarpit"] == 1  # a response that outlived its deadline is not asked again
+
+
+def _fake_dns(monkeypatch, table: dict[str, list[str]]) -> list[str]:
+    """Resolve the names in `table` to its addresses in turn (the last one repeats)."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        if host in table:
+            asked.append(host)
+            answers = table[host]
+            address = answers[min(len([a for a in asked if a == host]), len(answers)) - 1]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port or 0))]
+        return real(host, port, family, type, proto, flags)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_dns_rebinding_cannot_reach_the_private_address(srv, monkeypatch):
+    """A name that answers a public address to the check and 127.0.0.1 to the connection."""
+    srv.fixed("/admin", body=b"<html>secrets</html>")
+    _fake_dns(monkeypatch, {"rebind.test": ["93.184.216.34", "127.0.0.1"]})
+    fetcher = Fetcher(settings(connect_timeout=0.5))
+    with pytest.raises(FetchError):
+        fetcher.get(f"http://rebind.test:{srv.port}/admin", robots=False)
+    assert srv.hits["/admin"] == 0
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_host_header(srv, monkeypatch):
+    srv.fixed("/story", body=PAGE)
+    asked = _fake_dns(monkeypatch, {"news.test": ["127.0.0.1", "10.9.9.9"]})
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
+    fetched = Fetcher(settings()).get(f"http://news.test:{srv.port}/story", robots=False)
+    assert fetched.body == PAGE
+    assert asked == ["news.test"]  # resolved once: the check and the connection used one answer
+    assert srv.headers["/story"]["Host"] == f"news.test:{srv.port}"
+
+
+def test_unresolvable_name_fails_closed(monkeypatch):
+    def nowhere(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", nowhere)
+    with pytest.raises(FetchError) as caught:
+        Fetcher(settings()).get("http://nowhere.test/x", robots=False)
+    assert caught.value.reason == "dns error"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",
+        "100.127.255.254",
+        "192.0.0.8",
+        "198.18.0.1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::a00:1",
+        "fc00::1",
+        "240.0.0.1",
+    ],
+)
+def test_only_globally_routable_addresses_are_allowed(srv, monkeypatch, address):
+    _fake_dns(monkeypatch, {"odd.test": [address]})
+    with pytest.raises(FetchError) as caught:
+        Fetcher(settings()).get(f"http://odd.test:{srv.port}/x", robots=False)
+    assert caught.value.reason == "private network refused"
+
+
+def test_proxy_from_the_environment_is_not_used(srv, monkeypatch):
+    """HTTP_PROXY points at our server: a client honouring it would ask the proxy."""
+    srv.fixed("/via-proxy", body=PAGE)
+    monkeypatch.setenv("HTTP_PROXY", srv.url(""))
+    monkeypatch.setenv("http_proxy", srv.url(""))
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
+    _fake_dns(monkeypatch, {"direct.test": ["127.0.0.1"]})
+    monkeypatch.setattr(
+        "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+    )
+    srv.fixed("/page", body=PAGE)
+    fetched = Fetcher(settings()).get(f"http://direct.test:{srv.port}/page", robots=False)
+    assert fetched.body == PAGE
+    assert srv.order == ["/page"]  # asked directly, not as an absolute URL through a proxy
+
+
+def test_a_configured_proxy_is_used(srv):
+    srv.routes["http://origin.test/page"] = lambda h, hit: h.reply(200, PAGE)
+    fetcher = Fetcher(settings(proxy=srv.url("")))
+    fetched = fetcher.get("http://origin.test/page", allow_private=True, robots=False)
+    assert fetched.body == PAGE
+
+
+RFC9309 = b"""User-agent: *
+Disallow: /news/
+Allow: /news/open
+Disallow: /*.json$
+Disallow: /drafts*/preview
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/news/open/a", True),  # the longest match (Allow) wins over an earlier Disallow
+        ("/news/closed", False),
+        ("/feed.json", False),  # `$` anchors the end
+        ("/feed.json?x=1", True),
+        ("/drafts-2026/preview", False),  # `*` matches any run of characters
+        ("/about", True),
+    ],
+)
+def test_robots_wildcards_and_longest_match(srv, path, allowed):
+    srv.fixed("/robots.txt", body=RFC9309, content_type="text/plain")
+    srv.routes[path.split("?")[0]] = lambda h, hit: h.reply(200, PAGE)
+    fetcher = Fetcher(settings())
+    if allowed:
+        assert fetcher.get(srv.url(path), allow_private=True).body == PAGE
+    else:
+        assert failure(fetcher, srv.url(path), robots=True).reason == "robots.txt disallows"
+
+
+def _certificate(tmp_path, name: str):
+    """A self-signed certificate for `name` (key and cert in one PEM file)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / f"{name}.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    return path
+
+
+@pytest.mark.parametrize(("served_name", "ok"), [("news.test", True), ("other.test", False)])
+def test_tls_keeps_sni_and_verifies_the_certificate_by_name(tmp_path, monkeypatch, served_name, ok):
+    import ssl
+
+    pem = _certificate(tmp_path, served_name)
+    seen_sni: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pem)
+    context.sni_callback = lambda sock, name, ctx: seen_sni.append(name)
+    adversary = Adversary()
+    adversary.httpd.socket = context.wrap_socket(adversary.httpd.socket, server_side=True)
+    adversary.fixed("/secure", body=PAGE)
+    adversary.thread.start()
+    try:
+        _fake_dns(monkeypatch, {"news.test": ["127.0.0.1"]})
+        monkeypatch.setattr(
+            "newsetl.transport.http.is_public_address", lambda ip: str(ip) == "127.0.0.1"
+        )
+        fetcher = Fetcher(settings(ca_bundle=str(pem)))
+        url = f"https://news.test:{adversary.port}/secure"
+        if ok:
+            assert fetcher.get(url, robots=False).body == PAGE
+        else:
+            assert failure(fetcher, url, allow_private=False).reason == "connection error"
+        assert seen_sni and seen_sni[0] == "news.test"
+    finally:
+        adversary.httpd.shutdown()
+        adversary.httpd.server_close()

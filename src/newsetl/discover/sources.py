@@ -8,10 +8,10 @@ import io
 import json
 import re
 from calendar import timegm
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
@@ -21,6 +21,7 @@ from newsetl.records import Candidate, FeedItem, Reject
 from newsetl.sources import Source
 from newsetl.storage.state import ConditionalCache
 from newsetl.transport import Fetched, Fetcher, FetchError
+from newsetl.urls import redact_text, redact_url, resolve_link
 
 FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
 MAX_SITEMAPS = 50
@@ -107,31 +108,82 @@ class Context:
         return fetched
 
 
-def discover(source: Source, fetcher: Fetcher, cache: ConditionalCache | None = None) -> Discovery:
-    """Candidates of one source, a reject for each part of it that failed, and what was fetched."""
+def discover(
+    source: Source,
+    fetcher: Fetcher,
+    cache: ConditionalCache | None = None,
+    *,
+    stream: bool = False,
+) -> Discovery:
+    """Candidates of one source, a reject for each part of it that failed, and what was fetched.
+
+    With `stream`, the candidates of local sources (directory, WARC), which carry their bodies,
+    come as an iterator read one document at a time, so memory does not grow with the source;
+    their rejects are added to `found.rejects` as the iterator is consumed.
+    """
     kinds = {
         "feed": _feed,
         "sitemap": _sitemap,
         "urls": _urls,
-        "directory": _directory,
-        "warc": _warc,
     }
     found = Found()
-    try:
-        kinds[source.kind](source, Context(fetcher, cache), found)
-    except FetchError as err:
-        found.rejects.append(
-            Reject("discover", source.name, source.url or str(source.path), err.reason, err.detail)
+    where = redact_url(source.url) if source.url else str(source.path)
+    context = Context(fetcher, cache)
+    if source.kind in LOCAL_KINDS:
+        documents = _guarded(LOCAL_KINDS[source.kind](source, context, found), source, where, found)
+        # found.rejects is shared, so rejects met while the stream is read land in the result.
+        return Discovery(
+            candidates=_unique(documents) if stream else list(_unique(documents)),
+            rejects=found.rejects,
         )
-    unique: dict[str, Candidate] = {}
-    for candidate in found.candidates:
-        unique.setdefault(candidate.url, candidate)
+    try:
+        kinds[source.kind](source, context, found)
+    except FetchError as err:
+        found.rejects.append(Reject("discover", source.name, where, err.reason, err.detail))
+    except (ValueError, RecursionError, OSError, etree.Error, UnicodeError) as err:
+        # A document no parser foresaw: the source is rejected for this run, the run goes on.
+        found.rejects.append(
+            Reject(
+                "discover",
+                source.name,
+                where,
+                "unreadable source",
+                redact_text(f"{type(err).__name__}: {err}")[:300],
+            )
+        )
     return Discovery(
-        candidates=list(unique.values()),
+        candidates=list(_unique(found.candidates)),
         rejects=found.rejects,
         documents=found.documents,
         not_modified=found.not_modified,
     )
+
+
+def _unique(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
+    """Candidates in order, the first of each URL only (remembers URLs, not bodies)."""
+    seen: set[str] = set()
+    for candidate in candidates:
+        if candidate.url not in seen:
+            seen.add(candidate.url)
+            yield candidate
+
+
+def _guarded(
+    documents: Iterator[Candidate], source: Source, where: str, found: Found
+) -> Iterator[Candidate]:
+    """A local source's documents; whatever breaks the reading becomes one reject."""
+    try:
+        yield from documents
+    except (ValueError, RecursionError, OSError, UnicodeError) as err:
+        found.rejects.append(
+            Reject(
+                "discover",
+                source.name,
+                where,
+                "unreadable source",
+                redact_text(f"{type(err).__name__}: {err}")[:300],
+            )
+        )
 
 
 def plain_text(value: str | None) -> str | None:
@@ -151,6 +203,8 @@ def parse_json_feed(
     """JSON Feed 1.x (feedparser reads only XML feeds); None when the body is not one."""
     try:
         data = json.loads(body)
+    except RecursionError:
+        return [], [Reject("discover", source, base_url, "not a feed", "JSON nested too deeply")]
     except ValueError:
         return None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
@@ -175,11 +229,15 @@ def parse_json_feed(
                 )
             )
             continue
+        url, problem = resolve_link(base_url, link)
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+            continue
         published = item.get("date_published") or item.get("date_modified")
         candidates.append(
             Candidate(
                 source=source,
-                url=urljoin(base_url, link.strip()),
+                url=url,
                 item=FeedItem(
                     title=plain_text(
                         item.get("title") if isinstance(item.get("title"), str) else None
@@ -254,8 +312,16 @@ def parse_feed(
             authors=[plain_text(a) for a in authors if plain_text(a)],
             summary=plain_text(entry.get("summary")),
         )
-        candidates.append(Candidate(source=source, url=urljoin(base_url, link.strip()), item=item))
+        url, problem = resolve_link(base_url, link)
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+            continue
+        candidates.append(Candidate(source=source, url=url, item=item))
     return candidates, rejects
+
+
+def _bad_link(source: str, url: str, problem: str) -> Reject:
+    return Reject("discover", source, redact_url(url)[:2000], "bad url", problem[:300])
 
 
 def _feed(source: Source, context: Context, found: Found) -> None:
@@ -279,8 +345,12 @@ def _maybe_gunzip(body: bytes) -> bytes:
     return data
 
 
-def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candidate], list[str]]:
-    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex)."""
+def parse_sitemap(
+    body: bytes, base_url: str, source: str, rejects: list[Reject] | None = None
+) -> tuple[list[Candidate], list[str]]:
+    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex); links
+    that cannot be fetched go to `rejects`."""
+    rejects = [] if rejects is None else rejects
     root = etree.fromstring(
         _maybe_gunzip(body),
         parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True),
@@ -289,7 +359,14 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
         raise FetchError("not a sitemap", base_url)
     local = etree.QName(root).localname
     if local == "sitemapindex":
-        return [], [urljoin(base_url, (loc.text or "").strip()) for loc in root.iter("{*}loc")]
+        nested = []
+        for loc in root.iter("{*}loc"):
+            url, problem = resolve_link(base_url, loc.text or "")
+            if problem:
+                rejects.append(_bad_link(source, url, problem))
+            else:
+                nested.append(url)
+        return [], nested
     candidates = []
     for url in root.iter("{*}url"):
         loc = url.find("{*}loc")
@@ -300,9 +377,11 @@ def parse_sitemap(body: bytes, base_url: str, source: str) -> tuple[list[Candida
             published_at=parse_iso(url.findtext("{*}news/{*}publication_date")),
             modified_at=parse_iso(url.findtext("{*}lastmod")),
         )
-        candidates.append(
-            Candidate(source=source, url=urljoin(base_url, loc.text.strip()), item=item)
-        )
+        link, problem = resolve_link(base_url, loc.text)
+        if problem:
+            rejects.append(_bad_link(source, link, problem))
+            continue
+        candidates.append(Candidate(source=source, url=link, item=item))
     return candidates, []
 
 
@@ -317,13 +396,17 @@ def _sitemap(source: Source, context: Context, found: Found) -> None:
             fetched = context.get_document(source, url, "sitemap", found)
             if fetched is None:
                 continue
-            candidates, nested = parse_sitemap(fetched.body, fetched.final_url, source.name)
+            candidates, nested = parse_sitemap(
+                fetched.body, fetched.final_url, source.name, found.rejects
+            )
         except FetchError as err:
-            found.rejects.append(Reject("discover", source.name, url, err.reason, err.detail))
+            found.rejects.append(
+                Reject("discover", source.name, redact_url(url), err.reason, err.detail)
+            )
             continue
         except etree.XMLSyntaxError as err:
             found.rejects.append(
-                Reject("discover", source.name, url, "not a sitemap", str(err)[:300])
+                Reject("discover", source.name, redact_url(url), "not a sitemap", str(err)[:300])
             )
             continue
         found.candidates += candidates
@@ -344,37 +427,41 @@ def _sitemap(source: Source, context: Context, found: Found) -> None:
 
 
 def _urls(source: Source, context: Context, found: Found) -> None:
-    found.candidates += [Candidate(source=source.name, url=u.strip()) for u in source.urls]
+    for link in source.urls:
+        url, problem = resolve_link("", link)
+        if problem:
+            found.rejects.append(_bad_link(source.name, url, problem))
+        else:
+            found.candidates.append(Candidate(source=source.name, url=url))
 
 
-def _directory(source: Source, context: Context, found: Found) -> None:
+def _too_large(source: str, where: str, size: int, limit: int) -> Reject:
+    return Reject("discover", source, where, "too large", f"{size} bytes > {limit}")
+
+
+def _directory(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
+    """The documents of a folder (or one file), read one at a time; each is at most
+    max_body_bytes (larger ones are rejects, never read whole)."""
+    limit = context.fetcher.settings.max_body_bytes
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    candidates, rejects = [], []
     for path in files:
         suffix = path.suffix.lower()
-        if suffix in (".html", ".htm", ".xhtml"):
-            candidates.append(
-                Candidate(
-                    source.name,
-                    path.resolve().as_uri(),
-                    body=path.read_bytes(),
-                    content_type="text/html",
-                )
-            )
-        elif suffix == ".txt":
-            candidates.append(
-                Candidate(
-                    source.name,
-                    path.resolve().as_uri(),
-                    body=path.read_bytes(),
-                    content_type="text/plain",
-                )
+        if suffix in (".html", ".htm", ".xhtml", ".txt"):
+            size = path.stat().st_size
+            if size > limit:
+                found.rejects.append(_too_large(source.name, path.as_uri(), size, limit))
+                continue
+            yield Candidate(
+                source.name,
+                path.resolve().as_uri(),
+                body=path.read_bytes(),
+                content_type="text/plain" if suffix == ".txt" else "text/html",
             )
         elif suffix == ".jsonl":
-            candidates.extend(_jsonl(path, source.name, rejects))
+            yield from _jsonl(path, source.name, found.rejects, limit)
         else:
-            rejects.append(
+            found.rejects.append(
                 Reject(
                     "discover",
                     source.name,
@@ -383,19 +470,35 @@ def _directory(source: Source, context: Context, found: Found) -> None:
                     suffix or "no suffix",
                 )
             )
-    found.candidates += candidates
-    found.rejects += rejects
 
 
-def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
+def _lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
+    """(number, text) of each line, streamed; a line longer than `limit` bytes comes as None
+    and is skipped without being held."""
+    with path.open("rb") as stream:
+        number = 0
+        while True:
+            line = stream.readline(limit + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > limit and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = stream.readline(1 << 20)
+                yield number, None
+                continue
+            yield number, line.decode("utf-8", errors="replace")
+
+
+def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterator[Candidate]:
     """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`."""
-    candidates = []
-    for number, line in enumerate(
-        path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
-    ):
+    for number, line in _lines(path, limit):
+        where = f"{path.as_uri()}#L{number}"
+        if line is None:
+            rejects.append(Reject("discover", source, where, "too large", f"line > {limit} bytes"))
+            continue
         if not line.strip():
             continue
-        where = f"{path.as_uri()}#L{number}"
         try:
             record = json.loads(line)
             if not isinstance(record, dict):
@@ -406,7 +509,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
             for key in ("url", "title", "published_at"):
                 if record.get(key) is not None and not isinstance(record[key], str):
                     raise ValueError(f"'{key}' must be a string")
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             rejects.append(Reject("discover", source, where, "bad jsonl record", str(err)[:300]))
             continue
         authors = record.get("authors") or []
@@ -422,27 +525,27 @@ def _jsonl(path: Path, source: str, rejects: list[Reject]) -> list[Candidate]:
             published_at=parse_iso(record.get("published_at")),
             authors=authors,
         )
-        candidates.append(
-            Candidate(
-                source,
-                record.get("url") or where,
-                item=item,
-                body=body.encode("utf-8"),
-                content_type="text/html" if record.get("html") else "text/plain",
-            )
+        yield Candidate(
+            source,
+            record.get("url") or where,
+            item=item,
+            body=body.encode("utf-8"),
+            content_type="text/html" if record.get("html") else "text/plain",
         )
-    return candidates
 
 
-def _warc(source: Source, context: Context, found: Found) -> None:
+def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
+    limit = context.fetcher.settings.max_body_bytes
     for path in files:
-        _warc_file(path, source.name, found)
+        yield from _warc_file(path, source.name, found, limit)
 
 
-def _warc_file(path: Path, source: str, found: Found) -> None:
-    """HTML responses of one WARC file; a file that is no WARC, or is cut short, is a reject."""
+def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
+    """HTML responses of one WARC file, one record at a time; a record whose content is over
+    `limit` bytes decompressed is a reject (read no further than the limit); a file that is
+    no WARC, or is cut short, is a reject."""
     from warcio.archiveiterator import ArchiveIterator
 
     records = 0
@@ -459,9 +562,6 @@ def _warc_file(path: Path, source: str, found: Found) -> None:
                 content_type = (
                     (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
                 )
-                body = record.content_stream().read()
-                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
-                    raise ValueError(f"record for {url} is cut short")
                 if status != "200" or "html" not in content_type:
                     found.rejects.append(
                         Reject(
@@ -473,9 +573,21 @@ def _warc_file(path: Path, source: str, found: Found) -> None:
                         )
                     )
                     continue
-                found.candidates.append(
-                    Candidate(source, url, body=body, content_type=content_type)
-                )
+                body = record.content_stream().read(limit + 1)
+                if len(body) > limit:
+                    found.rejects.append(
+                        Reject(
+                            "discover",
+                            source,
+                            url or path.as_uri(),
+                            "too large",
+                            f"over {limit} bytes",
+                        )
+                    )
+                    continue
+                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
+                    raise ValueError(f"record for {url} is cut short")
+                yield Candidate(source, url, body=body, content_type=content_type)
         except Exception as err:  # warcio raises bare exceptions on damaged archives
             found.rejects.append(
                 Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300])
@@ -485,3 +597,6 @@ def _warc_file(path: Path, source: str, found: Found) -> None:
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records")
         )
+
+
+LOCAL_KINDS = {"directory": _directory, "warc": _warc}

@@ -14,6 +14,13 @@ from trafilatura.utils import load_html
 from newsetl.extract import metadata as meta
 from newsetl.records import RawPage, Reject
 
+# Per-page bounds: extraction time grows with the number of elements (about a millisecond
+# each in the worst case), so a page past these is a reject, not a stuck run. The largest of
+# 2,245 real news pages measured had 15,793 elements (99th percentile 6,362).
+MAX_EXTRACT_BYTES = 5_000_000
+MAX_ELEMENTS = 25_000
+MAX_DEPTH = 400
+
 # A page whose extracted words are mostly link texts is a list of links (home, section, tag page).
 MAX_LINK_SHARE = 0.5
 
@@ -65,9 +72,20 @@ def extract_document(page: RawPage) -> Document | Reject:
     """A Document, or a Reject saying why this page holds no article."""
     if page.content_type.startswith("text/plain"):
         return _plain_text_document(page)
+    if len(page.body) > MAX_EXTRACT_BYTES:
+        return Reject(
+            "extract",
+            page.source,
+            page.url,
+            "page too large",
+            f"{len(page.body)} bytes > {MAX_EXTRACT_BYTES}",
+        )
     tree = load_html(page.body)
     if tree is None or not isinstance(tree, lxml_html.HtmlElement):
         return Reject("extract", page.source, page.url, "not html", page.content_type)
+    too_big = _too_big(tree)
+    if too_big:
+        return Reject("extract", page.source, page.url, "page too large", too_big)
     ld = meta.article_json_ld(tree)
     tags = meta.meta_tags(tree)
     captions = {_normal(c.text_content()) for c in tree.xpath(CAPTIONS)}
@@ -124,6 +142,17 @@ def extract_document(page: RawPage) -> Document | Reject:
         description=tags.get("og:description") or tags.get("description") or result.description,
         site_name=site_name,
     )
+
+
+def _too_big(tree: lxml_html.HtmlElement) -> str | None:
+    """Why a parsed page is past the extraction bounds, or None (one pass, stops early; the
+    depth is sampled every thousand elements)."""
+    for count, element in enumerate(tree.iter(), 1):
+        if count > MAX_ELEMENTS:
+            return f"more than {MAX_ELEMENTS} elements"
+        if count % 1000 == 0 and len(list(element.iterancestors())) > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} deep"
+    return None
 
 
 def _plain_text_document(page: RawPage) -> Document | Reject:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,9 +75,12 @@ def raw_page(
     )
 
 
+FLUSH_BYTES = 64_000_000  # held bodies past this go to the archive, whatever their number
+
+
 def fetch_pages(
     source: Source,
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     fetcher: Fetcher,
     run_id: str,
     seen: set[str],
@@ -85,23 +88,59 @@ def fetch_pages(
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,
     keep: list[RawPage] | None = None,
+    flush_bytes: int = FLUSH_BYTES,
     on_outcome: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
     Requests run on a few threads; the fetcher's per-host pacing and slots keep them polite.
-    With a `sink` (the raw archive), responses are handed over every `flush_every` pages and at
-    the end, together with `keep` (the feeds and sitemaps discovery got).
+    With a `sink` (the raw archive), responses are handed over every `flush_every` pages (or
+    `flush_bytes` bytes) and at the end, together with `keep` (the feeds and sitemaps discovery
+    got). Documents that discovery already holds (directory, WARC) are archived as the
+    candidates are read, so an iterator of them is never held whole.
     """
+    fetch_one = _fetcher_of(source, fetcher, run_id)
     todo: list[Candidate] = []
-    skipped = 0
+    skipped = taken = held_bytes = 0
+    result = FetchResult()
     for candidate in candidates:
         key = normalize_url(candidate.url)
-        if key in seen or (source.max_articles is not None and len(todo) >= source.max_articles):
+        if key in seen or (source.max_articles is not None and taken >= source.max_articles):
             skipped += 1
             continue
         seen.add(key)
-        todo.append(candidate)
+        taken += 1
+        if candidate.body is None:
+            todo.append(candidate)
+            continue
+        page = fetch_one(candidate)
+        result.pages.append(page)
+        held_bytes += len(page.body)
+        if on_outcome is not None:
+            on_outcome()  # progress: one more page
+        if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
+            result = result.flush(sink)
+            held_bytes = 0
+    result = replace(result, skipped=skipped)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for outcome in pool.map(fetch_one, todo):
+            if isinstance(outcome, RawPage):
+                result.pages.append(outcome)
+            else:
+                reject, kept = outcome
+                result.rejects.append(reject)
+                if kept is not None:
+                    result.documents.append(kept)
+            if sink is not None and len(result.pages) >= flush_every:
+                result = result.flush(sink)
+            if on_outcome is not None:
+                on_outcome()  # progress: one more page answered (or refused)
+    result.documents.extend(keep or [])
+    return result.flush(sink) if sink is not None else result
+
+
+def _fetcher_of(source: Source, fetcher: Fetcher, run_id: str) -> Callable:
+    """The function that turns one candidate into a raw page, or a reject (and what to keep)."""
 
     def fetch_one(candidate: Candidate) -> RawPage | tuple[Reject, RawPage | None]:
         if candidate.body is not None:
@@ -144,19 +183,4 @@ def fetch_pages(
             return Reject("fetch", source.name, candidate.url, err.reason, err.detail), kept
         return raw_page(source.name, run_id, candidate.url, fetched, candidate.item)
 
-    result = FetchResult(skipped=skipped)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for outcome in pool.map(fetch_one, todo):
-            if isinstance(outcome, RawPage):
-                result.pages.append(outcome)
-            else:
-                reject, kept = outcome
-                result.rejects.append(reject)
-                if kept is not None:
-                    result.documents.append(kept)
-            if sink is not None and len(result.pages) >= flush_every:
-                result = result.flush(sink)
-            if on_outcome is not None:
-                on_outcome()  # progress: one more page answered (or refused)
-    result.documents.extend(keep or [])
-    return result.flush(sink) if sink is not None else result
+    return fetch_one

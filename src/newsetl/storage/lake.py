@@ -63,23 +63,51 @@ def part_tag(path: Path) -> str:
     return (match.group("tag") or "") if match else ""
 
 
-def read_partition(folder: Path, key: str = "") -> pa.Table | None:
-    """All rows of a partition; with a key, the newest row of each key only.
+def by_write_order(files) -> list[Path]:
+    """Files oldest first (their names carry the write time in nanoseconds)."""
 
-    A merge writes its new file before deleting the old ones: after a crash in between, both
-    are there, and the newer file (names sort by write time) wins.
-    """
-    files = sorted(
-        folder.glob("*.parquet"),
-        key=lambda f: (int(PART.match(f.name).group("ns")) if PART.match(f.name) else 0, f.name),
-    )
+    def when(path: Path) -> tuple[int, str]:
+        match = PART.match(path.name)
+        return (int(match.group("ns")) if match else 0, path.name)
+
+    return sorted(files, key=when)
+
+
+def read_partition(folder: Path, key: str = "") -> pa.Table | None:
+    """All rows of a partition. For a keyed table, the newest file only: a merge writes the
+    partition's whole new state (all rows of every key, child rows included) into one new file
+    before it deletes the old ones, so after a crash in between the newest file is the truth
+    and the older ones are stale."""
+    files = by_write_order(folder.glob("*.parquet"))
     if not files:
         return None
-    table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
-    if key and len(files) > 1:
-        last = {k: i for i, k in enumerate(table.column(key).to_pylist())}
-        table = table.take(sorted(last.values()))
-    return table
+    if key:
+        files = files[-1:]
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+
+
+def heal_partitions(lake: Path) -> int:
+    """Finish the merges a crash interrupted: in each partition of a keyed table, delete the
+    files older than the newest (and the newest too when it is an empty marker). Returns the
+    number of partitions healed. Run under the warehouse lock."""
+    from newsetl.schema import TABLES
+
+    healed = 0
+    for spec in TABLES.values():
+        if not spec.key or not (lake / spec.name).exists():
+            continue
+        for folder in sorted(p for p in (lake / spec.name).iterdir() if p.is_dir()):
+            files = by_write_order(folder.glob("*.parquet"))
+            newest = files[-1] if files else None
+            empty = newest is not None and pq.ParquetFile(newest).metadata.num_rows == 0
+            if len(files) < 2 and not empty:
+                continue
+            for stale in files[:-1] + ([newest] if empty else []):
+                stale.unlink(missing_ok=True)
+            healed += 1
+    for leftover in lake.rglob(".*.tmp") if lake.exists() else []:
+        leftover.unlink(missing_ok=True)  # a write that died before its rename
+    return healed
 
 
 def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
@@ -104,12 +132,15 @@ def write_table(
     merge: bool = True,
     keys: pa.Array | None = None,
     tag: str = "",
+    holding: set[str] | None = None,
 ) -> list[Path]:
     """Merge rows into their partitions of `lake/<table>`; returns the files written.
 
     With merge, every stored row whose key is in `keys` (default: the keys of `rows`) is
     replaced, in whichever partition it is - so an article whose date changed, or that lost
     all its rows in a child table, is not kept twice or stale. Keyless tables are appended.
+    `holding` names the partitions where the keys are stored now, when the caller knows them
+    (the warehouse does, from DuckDB); without it they are found by reading the lake's keys.
     """
     if not (merge and spec.key):
         written = []
@@ -122,7 +153,9 @@ def write_table(
         keys = pc.unique(rows.column(spec.key).combine_chunks())
     new_parts = dict(split_by_partition(rows, spec.partition))
     written: list[Path] = []
-    for value in sorted(set(new_parts) | partitions_holding(spec, lake, keys)):
+    if holding is None:
+        holding = partitions_holding(spec, lake, keys)
+    for value in sorted(set(new_parts) | holding):
         folder = lake / spec.name / f"{spec.partition}={value}"
         parts = []
         existing = read_partition(folder, spec.key)
@@ -132,15 +165,22 @@ def write_table(
             )
         if value in new_parts:
             parts.append(new_parts[value])
+        if not parts:  # a partition where this table holds nothing (the key is in another table)
+            continue
         columns = [f.name for f in spec.schema if f.name != spec.partition]
-        merged = pa.concat_tables([p.select(columns) for p in parts])
+        empty = spec.schema.remove(spec.schema.get_field_index(spec.partition)).empty_table()
+        merged = pa.concat_tables([p.select(columns) for p in parts] or [empty])
         old = list(folder.glob("*.parquet"))
         target = folder / part_name()
-        if merged.num_rows:
-            write_atomic(merged, target)
-            written.append(target)
+        # The new state goes in first, even when it is empty (then as a marker that the old
+        # files are stale), so a crash before the old files are gone can be healed.
+        write_atomic(merged, target)
         for stale in old:
             stale.unlink(missing_ok=True)
+        if merged.num_rows:
+            written.append(target)
+        else:
+            target.unlink(missing_ok=True)
     return written
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsetl.schema import TABLES
-from newsetl.storage.lake import part_name, part_tag, read_partition, write_atomic
+from newsetl.storage.lake import by_write_order, part_name, part_tag, write_atomic
 from newsetl.storage.warehouse import Warehouse
 
 
@@ -26,8 +26,19 @@ class MaintenanceReport:
 
 def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") -> None:
     """Rewrite each partition's files as one file per tag (a raw file keeps its run id in its
-    name); atomic: the new file first, then the old ones go."""
+    name); atomic: the new file first, then the old ones go. A keyed table's partition is
+    already one file after each merge; more means a merge was interrupted, and its newest file
+    is the whole truth (storage.lake.read_partition), so the older ones just go."""
     for folder in sorted(p for p in table_dir.iterdir() if p.is_dir()):
+        if key:
+            files = by_write_order(folder.glob("*.parquet"))
+            report.files_before += len(files)
+            report.files_after += min(len(files), 1)
+            if len(files) > 1:
+                for stale in files[:-1]:
+                    stale.unlink(missing_ok=True)
+                report.compacted_partitions += 1
+            continue
         groups: dict[str, list[Path]] = {}
         for path in sorted(folder.glob("*.parquet")):
             groups.setdefault(part_tag(path), []).append(path)
@@ -39,8 +50,6 @@ def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") ->
             merged: pa.Table = pa.concat_tables(
                 [pq.read_table(f) for f in files], promote_options="default"
             )
-            if key:
-                merged = read_partition(folder, key) if len(groups) == 1 else merged
             write_atomic(merged, folder / part_name(tag))
             for old in files:
                 old.unlink()
@@ -63,7 +72,7 @@ def expire_raw(
 
 
 def maintain(warehouse: Warehouse, retention_days: int | None, today: date) -> MaintenanceReport:
-    with warehouse.exclusive():  # loads and rebuilds wait while files are rewritten
+    with warehouse.exclusive(), warehouse.changing_lake():  # loads and rebuilds wait meanwhile
         return _maintain(warehouse, retention_days, today)
 
 

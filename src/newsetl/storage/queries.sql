@@ -31,15 +31,12 @@ insert into {table} by name select * from batch_rows;
 delete from {table};
 
 -- name: insert_from_lake
--- A key's rows come from the newest file holding it (see storage.lake.read_partition).
+-- Every file of the lake: interrupted merges are healed first (storage.lake.heal_partitions),
+-- so DuckDB holds exactly what any Parquet reader reads.
 insert into {table} by name
-select * exclude (filename)
+select *
 from read_parquet(?, hive_partitioning = true, hive_types = {{'{partition}': DATE}},
-                  union_by_name = true, filename = true)
-{newest};
-
--- name: newest_file_wins
-qualify filename = max(filename) over (partition by {key})
+                  union_by_name = true);
 
 -- name: count_rows
 select count(*) from {table};
@@ -58,6 +55,13 @@ from pipeline.article_paragraphs
 where source in (select unnest(?)) and article_id not in (select unnest(?))
 group by all
 having count(distinct article_id) > 0;
+
+-- name: paragraph_counts_of_hashes
+select source, paragraph_hash, count(distinct article_id)
+from article_paragraphs
+where source in (select unnest(?)) and article_id not in (select unnest(?))
+    and paragraph_hash in (select h from batch_hashes)
+group by all;
 
 -- name: recent_story_members
 select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text

@@ -13,6 +13,7 @@ from newsetl.records import FeedItem, RawPage
 from newsetl.schema import RAW
 from newsetl.storage.lake import part_tag, write_table
 from newsetl.storage.queries import sql
+from newsetl.urls import normalize_url, redact_text, redact_url
 
 
 def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
@@ -25,12 +26,13 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
             "run_id": p.run_id,
             "source": p.source,
             "kind": p.kind,
-            "url": p.url,
-            "url_key": p.url_key,
-            "final_url": p.final_url,
+            # Credentials in a URL (user:password@, ?token=) never reach the archive.
+            "url": redact_url(p.url),
+            "url_key": normalize_url(p.url_key),
+            "final_url": redact_url(p.final_url),
             "status": p.status,
             "content_type": p.content_type,
-            "headers": p.headers,
+            "headers": redact_text(p.headers),
             "body": p.body,
             "feed_item": p.item.to_json(),
             "fetched_at": p.fetched_at,

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from newsetl.records import Article, Reject, story_entities
 from newsetl.schema import IPTC_TOPICS, TABLES
+from newsetl.urls import redact_text, redact_url
 
 
 def article_tables(articles: list[Article]) -> dict[str, pa.Table]:
@@ -89,9 +90,9 @@ def reject_table(rejects: list[Reject], run_id: str, at: datetime) -> pa.Table:
                 "run_id": run_id,
                 "stage": r.stage,
                 "source": r.source,
-                "url": r.url,
+                "url": redact_url(r.url),  # no credential reaches a table
                 "reason": r.reason,
-                "detail": r.detail,
+                "detail": redact_text(r.detail),
                 "rejected_at": at,
                 "rejected_date": at.date(),
             }

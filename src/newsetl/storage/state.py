@@ -1,6 +1,8 @@
 """Validators (ETag, Last-Modified) of feeds and sitemaps, for conditional GET next run.
 
-A small JSON file in DIR/state: a cache, not a record - losing it costs one full fetch.
+A small JSON file inside the raw archive it vouches for (DIR/raw/conditional-get.json): a
+cache, not a record - losing it costs one full fetch; deleting the archive deletes it too, so a
+fresh archive is never told "not modified" about documents it does not hold.
 """
 
 from __future__ import annotations
@@ -8,7 +10,14 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from pathlib import Path
+
+STATE_NAME = "conditional-get.json"
+
+
+def state_path(raw_dir: Path) -> Path:
+    return raw_dir / STATE_NAME
 
 
 class ConditionalCache:
@@ -47,6 +56,6 @@ class ConditionalCache:
             self._pending.clear()
             text = json.dumps(self._entries, indent=1, sort_keys=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.path)

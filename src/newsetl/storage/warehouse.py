@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
-from newsetl.storage.lake import has_files, table_glob, write_table
+from newsetl.storage.lake import has_files, heal_partitions, table_glob, write_table
 from newsetl.storage.queries import sql
 from newsetl.storage.search import (
     INDEX_COMMENTS,
@@ -37,6 +37,9 @@ from newsetl.storage.search import (
 )
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
+STAGED_DB = "newsetl.rebuild.duckdb"
+STAGED_LAKE = "lake.rebuild"
+SWAP_MARKER = ".swap-in-progress"
 _LOCKS_GUARD = threading.Lock()
 CONNECT_WAIT_SECONDS = 120.0
 
@@ -53,13 +56,33 @@ class _Holder:
 _LOCKS: dict[str, _Holder] = {}
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# A connection for ad-hoc SQL from users: the database and nothing else - no file read or
+# written, no extension installed or loaded, no setting changed afterwards.
+SANDBOX = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
+
+
+# Applied after the fts extension is loaded (loading it needs them off).
+AFTER_LOAD = ("enable_external_access", "lock_configuration")
+
+
+def _connect(
+    path: Path, *, read_only: bool, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the database, waiting while another process (a reader or a writer) holds it; the
-    fts extension (search macros) is loaded into every connection."""
+    fts extension (search macros) is loaded into every connection, then `config` is locked."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
+    config = config or {}
+    early = {k: v for k, v in config.items() if k not in AFTER_LOAD}
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=early)
             break
         except duckdb.Error as err:
             first = str(err).splitlines()[0]
@@ -80,6 +103,9 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             time.sleep(0.5)
     try:
         load_fts(con)
+        for name in AFTER_LOAD:  # one-way switches: nothing can turn them back on
+            if name in config:
+                con.execute(f"set {name} = {str(bool(config[name])).lower()}")
     except (SearchUnavailable, duckdb.Error) as err:
         con.close()
         raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
@@ -164,6 +190,20 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable before the next step depends on it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class WarehouseError(RuntimeError):
     """The warehouse cannot be used; the message is one sentence for the user."""
 
@@ -222,19 +262,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+def write_lake(
+    tables: dict[str, pa.Table],
+    warehouse: Warehouse,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
     """Merge tables into the lake; returns the number of files written.
 
     Every article table is rewritten for all of the batch's articles, also where the batch
-    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps. With
+    `con` (the warehouse's writer, in step with the lake) the partitions that hold the batch's
+    keys come from DuckDB, so a merge costs what the batch touches, not the lake's size.
     """
     articles = tables.get("articles")
     ids = articles.column("article_id").combine_chunks() if articles is not None else None
     written = 0
     for name, rows in tables.items():
         keys = ids if name in ARTICLE_TABLES and ids is not None else None
-        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+        spec = TABLES[name]
+        holding = None
+        if con is not None and spec.key:
+            lookup = "articles" if name in ARTICLE_TABLES else name
+            wanted = keys if keys is not None else rows.column(spec.key).combine_chunks()
+            holding = stored_partitions(con, TABLES[lookup], wanted)
+        written += len(write_table(spec, rows, warehouse.lake, keys=keys, holding=holding))
     return written
+
+
+def stored_partitions(con: duckdb.DuckDBPyConnection, spec, keys: pa.Array) -> set[str]:
+    """Partition values (as the lake's folders name them) of the stored rows with these keys."""
+    from newsetl.storage.lake import partition_value
+
+    if len(keys) == 0:
+        return set()
+    con.register("wanted_keys", pa.table({"key": keys}))
+    try:
+        rows = con.execute(
+            f"select distinct {spec.partition} from {spec.name} "
+            f"where {spec.key} in (select key from wanted_keys)"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_keys")
+    return {partition_value(r[0]) for r in rows}
 
 
 class Warehouse:
@@ -250,23 +319,54 @@ class Warehouse:
 
     def staging(self) -> Warehouse:
         """A fresh database and lake beside this one, for a rebuild that replaces it at the end."""
-        staged = Warehouse(self.root, db_name="newsetl.rebuild.duckdb", lake_name="lake.rebuild")
+        self.recover()  # an earlier swap that a crash interrupted is finished first
+        staged = Warehouse(self.root, db_name=STAGED_DB, lake_name=STAGED_LAKE)
         staged.db_path.unlink(missing_ok=True)
         Path(f"{staged.db_path}.wal").unlink(missing_ok=True)
         shutil.rmtree(staged.lake, ignore_errors=True)
         return staged
 
     def replace_with(self, staged: Warehouse) -> None:
-        """Swap a finished rebuild in: each rename is atomic, the old copies go last."""
+        """Swap a finished rebuild in. A marker file says the staged copy is complete; each
+        rename is atomic; after a crash anywhere in between, `recover` rolls the swap forward
+        (marker there) or back (marker not yet there)."""
+        marker = self.root / SWAP_MARKER
+        marker.write_text("staged rebuild complete: swap it in\n", encoding="utf-8")
+        _fsync_dir(self.root)
+        self._swap_forward(staged.lake, staged.db_path)
+        marker.unlink(missing_ok=True)
+
+    def _swap_forward(self, staged_lake: Path, staged_db: Path) -> None:
         old_lake = self.root / "lake.old"
+        if staged_lake.exists():
+            if self.lake.exists():
+                shutil.rmtree(old_lake, ignore_errors=True)  # only ever a finished swap's leftover
+                os.replace(self.lake, old_lake)
+            os.replace(staged_lake, self.lake)
+        if staged_db.exists():
+            # The old database's log must not be replayed onto the new file.
+            Path(f"{self.db_path}.wal").unlink(missing_ok=True)
+            os.replace(staged_db, self.db_path)
         shutil.rmtree(old_lake, ignore_errors=True)
-        if self.lake.exists():
-            os.replace(self.lake, old_lake)
-        if staged.lake.exists():
-            os.replace(staged.lake, self.lake)
-        os.replace(staged.db_path, self.db_path)
-        Path(f"{self.db_path}.wal").unlink(missing_ok=True)
-        shutil.rmtree(old_lake, ignore_errors=True)
+
+    def recover(self) -> None:
+        """Finish what a crash interrupted: a rebuild's swap (forward when its staged copy was
+        complete, else back to the previous lake), and lake merges (storage.lake.heal_partitions).
+        Cheap when there is nothing to do; call it under the lock before a run changes anything."""
+        marker = self.root / SWAP_MARKER
+        old_lake = self.root / "lake.old"
+        if marker.exists():
+            self._swap_forward(self.root / STAGED_LAKE, self.root / STAGED_DB)
+            marker.unlink(missing_ok=True)
+        elif not self.lake.exists() and old_lake.exists():
+            os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
+        elif self.lake.exists() and old_lake.exists():
+            shutil.rmtree(old_lake, ignore_errors=True)
+        if self.lake.exists() and self.lake_pending.exists():
+            # Only a lake change that did not finish (a commit's merge, a compaction) can have
+            # left a partition with two files; the marker says one did not, so a run start
+            # costs nothing in the lake's size. The next commit removes the marker.
+            heal_partitions(self.lake)
 
     def prepare(self) -> None:
         try:
@@ -320,7 +420,9 @@ class Warehouse:
             finally:
                 con.close()
 
-    def reader(self) -> duckdb.DuckDBPyConnection:
+    def reader(self, *, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+        """A read-only connection; `sandboxed` also shuts out files, extensions and settings
+        (for SQL that users type)."""
         try:
             exists = self.db_path.exists()
         except OSError as err:
@@ -329,7 +431,7 @@ class Warehouse:
             ) from None
         if not exists:
             raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
-        return _connect(self.db_path, read_only=True)
+        return _connect(self.db_path, read_only=True, config=SANDBOX if sandboxed else None)
 
     def read_if_exists(self) -> duckdb.DuckDBPyConnection | None:
         return self.reader() if self.db_path.exists() else None
@@ -339,10 +441,27 @@ class Warehouse:
     def commit(self, tables: dict[str, pa.Table]) -> int:
         """The one way rows enter: under the lock, merge them into the lake, then load them into
         DuckDB in one transaction. Returns how many of the articles were new."""
-        with self.exclusive():  # lake and database change together, never beside a rebuild
-            write_lake(tables, self)
-            with self.writer() as con:
+        with self.exclusive(), self.writer() as con:
+            # Lake and database change together, never beside a rebuild. While the marker is
+            # there the lake may be ahead of DuckDB (a crash between the two), so this commit
+            # finds stored partitions from the lake itself, and heals.
+            in_step = not self.lake_pending.exists()
+            with self.changing_lake():
+                write_lake(tables, self, con if in_step else None)
                 return self.load(con, tables)
+
+    @property
+    def lake_pending(self) -> Path:
+        """Marker present while the lake is being changed (and after a change that crashed)."""
+        return self.lake.with_name(self.lake.name + ".pending")
+
+    @contextmanager
+    def changing_lake(self) -> Iterator[None]:
+        """Mark the lake as being changed; the mark stays if the change does not finish."""
+        self.lake_pending.parent.mkdir(parents=True, exist_ok=True)
+        self.lake_pending.touch()
+        yield
+        self.lake_pending.unlink(missing_ok=True)
 
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
@@ -384,21 +503,19 @@ class Warehouse:
     def rebuild_from_lake(
         self, con: duckdb.DuckDBPyConnection, names: tuple[str, ...] = tuple(TABLES)
     ) -> dict[str, int]:
-        """Replace tables with the lake's content, in one transaction (the database is derived)."""
+        """Replace tables with the lake's content, in one transaction (the database is derived).
+
+        Merges a crash interrupted are finished first, so DuckDB then holds exactly what any
+        Parquet reader reads from the lake."""
+        heal_partitions(self.lake)
         counts = {}
         with transaction(con):
             for name in names:
                 table = TABLES[name]
                 con.execute(sql("clear_table", table=table.sql_name))
                 if has_files(self.lake, name):
-                    newest = sql("newest_file_wins", key=table.key) if table.key else ""
                     con.execute(
-                        sql(
-                            "insert_from_lake",
-                            table=table.sql_name,
-                            partition=table.partition,
-                            newest=newest,
-                        ),
+                        sql("insert_from_lake", table=table.sql_name, partition=table.partition),
                         [table_glob(self.lake, name)],
                     )
                 counts[name] = con.execute(sql("count_rows", table=table.sql_name)).fetchone()[0]
@@ -427,17 +544,19 @@ class Warehouse:
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def paragraph_counts(
-        self, sources: list[str], exclude: list[str]
+        self, sources: list[str], exclude: list[str], hashes: list[str] | None = None
     ) -> dict[tuple[str, str], int]:
-        """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
+        """Articles per (source, paragraph hash) already loaded, other than `exclude`; only for
+        `hashes` when given (a batch's own paragraphs)."""
         con = self.read_if_exists()
         if con is None:
             return {}
         with con:
-            rows = con.execute(
-                sql("paragraph_counts"),
-                [sources, exclude],
-            ).fetchall()
+            if hashes is None:
+                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+            else:
+                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(

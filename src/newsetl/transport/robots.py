@@ -1,4 +1,5 @@
-"""robots.txt as a policy over the bytes the fetcher got, with Crawl-delay (RFC 9309 semantics).
+"""robots.txt as a policy over the bytes the fetcher got, with Crawl-delay (RFC 9309 semantics:
+protego applies the `*` and `$` wildcards and the longest-match rule, Allow winning a tie).
 
 The fetcher asks for /robots.txt once per host and run and hands the answer here; nothing in
 this module makes a request. A robots.txt that does not exist (4xx) allows everything; one that
@@ -9,7 +10,9 @@ unreachable file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.robotparser import RobotFileParser
+from urllib.parse import urlsplit
+
+from protego import Protego
 
 MAX_ROBOTS_BYTES = 500_000
 
@@ -19,14 +22,17 @@ class RobotsRules:
     """One host's rules for one user agent, or why none could be had (then all is refused)."""
 
     agent: str
-    parser: RobotFileParser | None = None
+    parser: Protego | None = None
     refusal: str = ""
+    allow_all: bool = False
 
     def check(self, url: str) -> tuple[bool, float | None, str]:
         """(allowed, crawl delay in seconds, why not)."""
+        if self.allow_all:
+            return True, None, ""
         if self.parser is None:
             return False, None, self.refusal
-        if not self.parser.can_fetch(self.agent, url):
+        if urlsplit(url).path != "/robots.txt" and not self.parser.can_fetch(url, self.agent):
             return False, None, "robots.txt disallows"
         delay = self.parser.crawl_delay(self.agent)
         return True, float(delay) if delay is not None else None, ""
@@ -43,12 +49,13 @@ def robots_rules(
     """The rules of `base` from what asking for its /robots.txt gave: a body, or an error
     (`status` when a response came back, else the failure's `reason`)."""
     agent = robots_agent(user_agent)
-    parser = RobotFileParser(base + "/robots.txt")
     if body is not None:
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        try:
+            parser = Protego.parse(body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"))
+        except Exception:  # a file protego cannot read says nothing: allow, as for a 404
+            return RobotsRules(agent, allow_all=True)
         return RobotsRules(agent, parser)
     if status is not None and 400 <= status < 500:
-        parser.allow_all = True
-        return RobotsRules(agent, parser)
+        return RobotsRules(agent, allow_all=True)
     # 5xx: unreachable, disallow (RFC 9309); no answer at all: the host's own failure.
     return RobotsRules(agent, refusal="robots.txt unreachable" if status is not None else reason)
