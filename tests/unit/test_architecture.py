@@ -31,7 +31,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("newsetl.extract",),
     ("newsetl.clean",),
     ("newsetl.enrich",),
-    ("newsetl.pipeline",),  # the stages composed, no orchestrator
+    # the stages composed, no orchestrator; worker processes that run them
+    ("newsetl.pipeline", "newsetl.parallel", "newsetl.parallel_preload"),
     ("newsetl.report",),  # run summaries built from the stages' results
     ("newsetl.analysis",),  # search queries, the HTML report and its charts
     ("newsetl_flows",),  # Prefect
