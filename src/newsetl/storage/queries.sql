@@ -58,7 +58,7 @@ having count(distinct article_id) > 0;
 
 -- name: paragraph_counts_of_hashes
 select source, paragraph_hash, count(distinct article_id)
-from article_paragraphs
+from pipeline.article_paragraphs
 where source in (select unnest(?)) and article_id not in (select unnest(?))
     and paragraph_hash in (select h from batch_hashes)
 group by all;
