@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint eval train-topics bench bench-quick schema server deploy worker clean chromium
+.PHONY: run test test-fast lint typecheck eval train-topics bench bench-quick schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -40,7 +40,13 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src flows tests
+	$(BIN)/ruff check src flows tests benchmarks
+
+## typecheck: mypy over the library (src/newsetl) and the flows (flows/, package newsetl_flows,
+## linked under that name so mypy can follow its imports)
+typecheck: $(STAMP)
+	@mkdir -p $(VENV)/mypy-path && ln -sfn $(CURDIR)/flows $(VENV)/mypy-path/newsetl_flows
+	MYPYPATH=src:$(VENV)/mypy-path $(BIN)/mypy -p newsetl -p newsetl_flows
 
 ## eval: extraction and enrichment quality on the labelled sample
 eval: $(STAMP)

@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
-from newsetl.config import Settings
+from newsetl.config import Settings, settings_for_run
 from newsetl.pipeline import Acquired, Loaded, drop_patterns_of
 from newsetl.report import RunSummary, all_rejects, build_summary, format_summary
 from newsetl.serve import serve_folder
@@ -38,7 +38,7 @@ from newsetl_flows.tasks import (
 
 # Read once at import: a deployment switches to Dask (and sets its time bound) through its
 # environment, not its code.
-SETTINGS = Settings()
+SETTINGS = settings_for_run()
 RUNNER = cpu_task_runner(SETTINGS)
 
 
@@ -56,7 +56,7 @@ def run_ingest(
     """One run under the warehouse's run lock: a second run (CLI, deployment, backfill,
     maintenance, reprocess) waits for it, or stops with one line; nothing is fetched twice and
     no live run is taken for a crashed one."""
-    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    settings = settings_for_run(sources, warehouse)
     with run_lock(Path(settings.warehouse), flow_name, current_run_id(), settings.run_lock_wait):
         return _run_ingest(settings, flow_name, max_articles, window)
 

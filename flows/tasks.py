@@ -6,6 +6,8 @@ import functools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import get_run_logger, task
 from prefect.artifacts import (
@@ -41,7 +43,7 @@ from newsetl.storage.warehouse import Warehouse
 from newsetl.transport import Fetcher
 
 
-def cpu_task_runner(settings: Settings) -> TaskRunner:
+def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
     """The runner of the CPU-heavy tasks: local threads, or Dask when NEWSETL_TASK_RUNNER=dask."""
     if settings.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
@@ -113,7 +115,8 @@ def acquire_all(
     # One source may take source_timeout at most: a host that holds every response to its
     # deadline costs that source a reject, not the run (the run goes on with what was archived).
     bounded = acquire_source.with_options(timeout_seconds=settings.source_timeout)
-    with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
+    pool: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.fetch_workers)
+    with pool as runner:
         futures = [
             runner.submit(
                 bounded,
@@ -250,9 +253,10 @@ def process_and_load(
     yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
-    artifact = create_progress_artifact(
-        0.0, description=f"newsetl {flow_name}: share of pages processed"
-    )
+    artifact = cast(
+        UUID,
+        create_progress_artifact(0.0, description=f"newsetl {flow_name}: share of pages processed"),
+    )  # a UUID when called from a sync flow
     progress.update("extract", add_total=total_pages, unit="pages")
     loaded, done = Loaded(), 0
     for wave in waves:

@@ -31,7 +31,7 @@ from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.locks import RunLockBusy
 from newsetl.storage.queries import sql
-from newsetl.storage.warehouse import Warehouse, WarehouseError
+from newsetl.storage.warehouse import Warehouse, WarehouseError, scalar
 
 MAX_CELL = 60
 
@@ -377,11 +377,11 @@ def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
             records, default=_json_value, ensure_ascii=False, indent=2, allow_nan=False
         )
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows([[_cell(v, None) for v in row] for row in rows])
-        return out.getvalue().rstrip("\n")
+        return buffer.getvalue().rstrip("\n")
     cells = [[_cell(v, MAX_CELL) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     limit = terminal_width()
@@ -442,7 +442,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     with store.reader() as con:
         runs = con.execute(sql("last_runs")).fetchall()
         counts = [
-            (name, con.execute(sql("count_rows", table=name)).fetchone()[0])
+            (name, scalar(con, sql("count_rows", table=name)))
             for name in (
                 "articles",
                 "article_topics",

@@ -56,14 +56,16 @@ def test_shipped_model_has_a_fitted_gate_and_its_data_origin():
 
 TEXTS = {
     # Nigerian Pidgin (the training data has it): a football report
-    "medtop:15000000": "Super Eagles don win di match 2-0 for Lagos on Saturday. Di striker score two "
-    "goal for second half and di coach say im happy well well with how di players take play. Dem go "
-    "face Ghana for di next round of di tournament.",
+    "medtop:15000000": "Super Eagles don win di match 2-0 for Lagos on Saturday. Di striker score "
+    "two goal for second half and di coach say im happy well well with how di players take play. "
+    "Dem go face Ghana for di next round of di tournament.",
     # a strike over pay: labour, which the training data lacks, comes through the gate
-    "medtop:09000000": "Dockworkers walked out at dawn after their union rejected the latest pay offer. "
-    "The strike, the first at the port in twenty years, follows months of talks over wages, shift "
-    "patterns and job security; union leaders said members would picket the gates all week and "
-    "called on the employers to return to collective bargaining.",
+    "medtop:09000000": (
+        "Dockworkers walked out at dawn after their union rejected the latest pay offer. The "
+        "strike, the first at the port in twenty years, follows months of talks over wages, "
+        "shift patterns and job security; union leaders said members would picket the gates all"
+        " week and called on the employers to return to collective bargaining."
+    ),
 }
 
 

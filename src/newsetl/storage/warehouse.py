@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import IO, Any
 
 import duckdb
 import numpy as np
@@ -50,7 +51,7 @@ class _Holder:
     def __init__(self) -> None:
         self.users = 0
         self.mutex = threading.Lock()
-        self.handle = None
+        self.handle: IO[str] | None = None
 
 
 _LOCKS: dict[str, _Holder] = {}
@@ -110,6 +111,12 @@ def _connect(
         con.close()
         raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
     return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
+    """The one value a query returns (a count, say)."""
+    row = con.execute(query, params or []).fetchone()
+    return row[0] if row else None
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -481,7 +488,7 @@ class Warehouse:
         with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
-                known = con.execute(sql("count_known_articles")).fetchone()[0]
+                known = scalar(con, sql("count_known_articles"))
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
                     con.execute(sql("delete_batch_articles", table=TABLES[name].sql_name))
@@ -518,7 +525,7 @@ class Warehouse:
                         sql("insert_from_lake", table=table.sql_name, partition=table.partition),
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = con.execute(sql("count_rows", table=table.sql_name)).fetchone()[0]
+                counts[name] = scalar(con, sql("count_rows", table=table.sql_name))
             if "articles" in names:
                 index_articles(con)
         return counts
