@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from newsetl import progress
 from newsetl.clean import clean_documents
 from newsetl.clean.articles import normalize_text, paragraph_hash
 from newsetl.config import Settings
@@ -109,6 +110,7 @@ def acquire(
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
         keep=documents,
+        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
     )
     return Acquired(
         source=source.name,
