@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,6 +100,21 @@ def acquire_source(
         ", feed not modified" if result.not_modified else "",
     )
     return result
+
+
+class _ThreadTimeoutNote(logging.Filter):
+    """Drops Prefect's note that a timeout cannot interrupt a task on a worker thread.
+
+    It is printed once per source on every run; we know, and rely on the per-response deadline
+    of the fetcher to bound each blocking call (README: "When things go wrong").
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "running in a worker thread" not in record.getMessage()
+
+
+for _name in ("prefect.engine", "prefect.task_runs"):
+    logging.getLogger(_name).addFilter(_ThreadTimeoutNote())
 
 
 def acquire_all(
