@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint eval train-topics bench schema server deploy worker clean
+.PHONY: run test test-fast lint eval train-topics train-ner bench schema server deploy worker clean
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -39,6 +39,11 @@ eval: $(STAMP)
 ## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
 train-topics: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.topics.train
+
+## train-ner: rebuild the NER corpora from $(NEWSETL_EVAL_DATA) and retrain the shipped NER model
+train-ner: $(STAMP)
+	nice -n 10 $(BIN)/python -m training.ner.build_data
+	nice -n 10 $(BIN)/python -m training.ner.train
 
 ## bench: throughput benchmark, results as JSON in benchmarks/results/
 bench: $(STAMP)
