@@ -202,6 +202,43 @@ def two_runs(batch: list) -> list[str]:
     return [by_id[m.article_id] for m in batch]
 
 
+RUN_SIZE = 30  # a scheduled run's articles (every 30 minutes, a few outlets)
+
+
+def runs(batch: list, size: int = RUN_SIZE, seed: int = 7, model=None) -> list[str]:
+    """Many small runs: the documents in a fixed random order, `size` per run; each run sees
+    every earlier one through `known` members, as the warehouse hands them over."""
+    order = np.random.default_rng(seed).permutation(len(batch))
+    done: list = []
+    for start in range(0, len(order), size):
+        fresh = [
+            stories.StoryMember(**{**batch[int(x)].__dict__, "story_id": None})
+            for x in order[start : start + size]
+        ]
+        stories.assign_stories(fresh, done, window_days=3, model=model)
+        done += fresh
+    by_id = {m.article_id: m.story_id for m in done}
+    return [by_id[m.article_id] for m in batch]
+
+
+def alone(batch: list, truth: list[str], size: int = RUN_SIZE, seed: int = 7, model=None):
+    """Small batches with no history at all (a new warehouse): pairwise counts inside each."""
+    order = np.random.default_rng(seed).permutation(len(batch))
+    tp = fp = fn = 0
+    for start in range(0, len(order), size):
+        part = [int(x) for x in order[start : start + size]]
+        labels = stories.cluster([batch[x] for x in part], 3, model=model)
+        for (a, la), (b, lb) in combinations(zip(part, labels), 2):
+            same = truth[a] == truth[b]
+            tp += same and la == lb
+            fp += la == lb and not same
+            fn += same and la != lb
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3)}
+
+
 def best_threshold(vectors: np.ndarray, truth: list[str]) -> tuple[float, dict]:
     best = (0.0, {"f1": -1.0})
     for t in np.arange(0.50, 0.995, 0.01):
@@ -245,6 +282,8 @@ def main() -> int:
             "positive_pairs": len(positives),
             "newsetl_one_run": scores(truth, ours),
             "newsetl_two_runs": scores(truth, two_runs(batch)),
+            f"newsetl_runs_of_{RUN_SIZE}": scores(truth, runs(batch)),
+            f"newsetl_lone_batches_of_{RUN_SIZE}": alone(batch, truth),
             "naive_single_link_fit_threshold": {
                 "threshold": naive_t,
                 **scores(truth, single_link(vectors, naive_t)),
@@ -261,6 +300,8 @@ def main() -> int:
     rows = [
         ("newsetl, one run", "newsetl_one_run"),
         ("newsetl, two runs", "newsetl_two_runs"),
+        (f"newsetl, runs of {RUN_SIZE}", f"newsetl_runs_of_{RUN_SIZE}"),
+        (f"newsetl, lone batches of {RUN_SIZE}", f"newsetl_lone_batches_of_{RUN_SIZE}"),
         ("naive single-link (fit thr.)", "naive_single_link_fit_threshold"),
         ("naive single-link (own best)", "naive_single_link_oracle_threshold"),
         ("previous method (v2)", "previous_method_v2"),

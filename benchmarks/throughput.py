@@ -1,113 +1,286 @@
-"""Throughput of the stages on this machine: `make bench`.
+"""`make bench`: where the time goes, stage by stage and for the whole pipeline.
 
-Timings here are noisy, so each figure comes with a baseline measured in the same run:
-extraction against trafilatura's plain `extract` on the same pages, and enrichment per word
-against spaCy's NER alone. Writes benchmarks/results/throughput.json.
+The machine is noisy (shared, 2 cores), so every figure that matters is a ratio against a
+baseline measured in the same run: extraction against trafilatura's plain `extract`, NER against
+spaCy's tok2vec + ner alone, the whole pipeline against trafilatura then spaCy NER in one
+process on the same pages, 2 workers against 1, an idle rerun against a 1,000-page run, 100 new
+articles into a big synthetic warehouse against the same into an empty one, and queries against
+an unsorted, unpartitioned copy of the same data.
+
+    python -m benchmarks.throughput                # full: 1,000 pages, 1,000,000-article warehouse
+    python -m benchmarks.throughput --quick        # 200 pages, 20,000-article warehouse
+    python -m benchmarks.throughput --parts stages # stages | pipeline | scale (comma-separated)
+
+Writes benchmarks/results/throughput.json and prints a table. Real pages come from the eval
+data folder ($NEWSETL_EVAL_DATA, default eval-data/): WCXB's development split, articles only.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import platform
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import corpus_gen, pipeline_runs, scale, stages
+from benchmarks.measure import ROOT, machine, rate, real_pages
+
 RESULTS = ROOT / "benchmarks" / "results"
-REPEAT = 3
 
 
-def pages() -> list[tuple[str, bytes]]:
-    files = sorted((ROOT / "benchmarks" / "corpus").glob("*/*.html")) + sorted(
-        (ROOT / "examples" / "site").glob("*/2026/*/*/*.html")
-    )
-    return [(f"https://bench.example/{f.parent.name}/{f.name}", f.read_bytes()) for f in files]
+def build_site(folder: Path, generated: list, real: list[tuple[str, bytes]], base: str) -> Path:
+    """Pages and feeds under `folder`, served at `base`; returns its sources file."""
+    urls = []
+    for name, body in real:
+        target = folder / "real" / f"{name}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        urls.append(f"{base}/real/{name}.html")
+    return corpus_gen.write_site(folder, generated, base, {"real-pages": urls} if urls else None)
 
 
-def timed(function, *args, **kwargs) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return time.perf_counter() - started, result
+def part_stages(work: Path, n_pages: int, n_real: int) -> dict:
+    """Per-stage figures on the generated corpus (from discover on) and on the real pages."""
+    generated = corpus_gen.generate(n_pages, seed=11)
+    real = real_pages(n_real)
+    out: dict = {}
+    site = work / "stage-site"
+    with stages.serve(_mk(site)) as base:
+        sources = build_site(site, generated, real, base)
+        rows, pages = stages.acquire_stages(sources)
+    out["acquire"] = rows + [stages.archive_stage(pages)]
+    gen_pages = [p for p in pages if p.source != "real-pages"]
+    real_raw = [p for p in pages if p.source == "real-pages"]
+    out["generated"] = stages.processing_stages(gen_pages, "generated", workers_check=True)
+    if real_raw:
+        out["real"] = stages.processing_stages(real_raw, "real (WCXB dev articles)")
+    return out
 
 
-def main() -> None:
+def _mk(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def part_pipeline(
+    work: Path, n_pages: int, n_real_share: float = 0.2, before: Path | None = None
+) -> dict:
+    """`newsetl run` from outside: N pages (a fifth real when present) on 2 and 1 workers,
+    an idle rerun, N/5 pages; and the libraries alone on the same pages."""
+    n_real = int(n_pages * n_real_share)
+    real = real_pages(n_real)
+    generated = corpus_gen.generate(n_pages - len(real), seed=23)
+    small_real = real[: len(real) // 5]
+    small_gen = generated[: n_pages // 5 - len(small_real)]
+    out: dict = {"pages": n_pages, "real_pages": len(real)}
+    big, small = _mk(work / "site-big"), _mk(work / "site-small")
+    with stages.serve(big) as base_big, stages.serve(small) as base_small:
+        sources_big = build_site(big, generated, real, base_big)
+        sources_small = build_site(small, small_gen, small_real, base_small)
+        runs = {}
+        runs["full_2_workers"] = pipeline_runs.with_rate(
+            pipeline_runs.newsetl_run(sources_big, work / "wh-2", workers=2), n_pages
+        )
+        runs["idle_rerun"] = pipeline_runs.newsetl_run(sources_big, work / "wh-2", workers=2)
+        runs["full_1_worker"] = pipeline_runs.with_rate(
+            pipeline_runs.newsetl_run(sources_big, work / "wh-1", workers=1), n_pages
+        )
+        runs["fifth_2_workers"] = pipeline_runs.with_rate(
+            pipeline_runs.newsetl_run(sources_small, work / "wh-s", workers=2),
+            len(small_gen) + len(small_real),
+        )
+        if before:  # the same runs with the other checkout, in this run, on the same pages
+            runs["before: full_2_workers"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_big, work / "wh-b2", workers=2, code=before),
+                n_pages,
+            )
+            runs["before: idle_rerun"] = pipeline_runs.newsetl_run(
+                sources_big, work / "wh-b2", workers=2, code=before
+            )
+            runs["before: full_1_worker"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_big, work / "wh-b1", workers=1, code=before),
+                n_pages,
+            )
+            runs["before: fifth_2_workers"] = pipeline_runs.with_rate(
+                pipeline_runs.newsetl_run(sources_small, work / "wh-bs", workers=2, code=before),
+                len(small_gen) + len(small_real),
+            )
+    out["runs"] = runs
+    # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
+    bodies = [p.html.encode() for p in generated] + [b for _, b in real]
+    out["libraries_alone"] = libraries_alone(bodies)
+    full = runs["full_2_workers"]["seconds"]
+    out["ratios"] = {
+        "pipeline_vs_trafilatura_plus_ner": round(out["libraries_alone"]["seconds"] / full, 3),
+        "speedup_2_vs_1_workers": round(runs["full_1_worker"]["seconds"] / full, 3),
+        "full_vs_fifth_time": round(full / runs["fifth_2_workers"]["seconds"], 3),
+        "idle_vs_full": round(runs["idle_rerun"]["seconds"] / full, 4),
+    }
+    if before:
+        b = runs["before: full_2_workers"]["seconds"]
+        out["ratios_before"] = {
+            "pipeline_vs_trafilatura_plus_ner": round(out["libraries_alone"]["seconds"] / b, 3),
+            "speedup_2_vs_1_workers": round(runs["before: full_1_worker"]["seconds"] / b, 3),
+            "full_vs_fifth_time": round(b / runs["before: fifth_2_workers"]["seconds"], 3),
+            "idle_vs_full": round(runs["before: idle_rerun"]["seconds"] / b, 4),
+            "after_speedup_full_run": round(b / full, 3),
+        }
+    return out
+
+
+def libraries_alone(bodies: list[bytes]) -> dict:
     import trafilatura
 
-    from newsetl.clean import clean_documents
     from newsetl.config import Settings
-    from newsetl.enrich import assign_story_ids, enrich_articles
     from newsetl.enrich.entities import load_model
-    from newsetl.pipeline import Processed, extract_pages, to_tables, write_lake
-    from newsetl.records import FeedItem, RawPage
-    from newsetl.storage.warehouse import Warehouse
 
-    corpus = pages() * REPEAT
-    raw = [
-        RawPage(
-            f"r{i}",
-            "bench",
-            "bench",
-            url,
-            url,
-            url,
-            200,
-            "text/html",
-            "{}",
-            body,
-            FeedItem(),
-            datetime.now(UTC),
-        )
-        for i, (url, body) in enumerate(corpus)
-    ]
-
-    baseline_s, _ = timed(lambda: [trafilatura.extract(body) for _, body in corpus])
-    extract_s, (documents, _) = timed(extract_pages, raw)
-    clean_s, (articles, _) = timed(clean_documents, documents)
-
-    settings = Settings()
-    load_model(settings.spacy_model)  # model loading is not throughput
-    enrich_articles(articles[:2], spacy_model=settings.spacy_model)
-    words = sum(a.word_count for a in articles)
-    nlp = load_model(settings.spacy_model)
-    ner_s, _ = timed(lambda: list(nlp.pipe([a.text for a in articles], batch_size=16)))
-    enrich_s, _ = timed(enrich_articles, articles, spacy_model=settings.spacy_model)
-    stories_s, _ = timed(assign_story_ids, articles, [], settings.story_window_days)
-
-    with tempfile.TemporaryDirectory() as tmp:
-        warehouse = Warehouse(Path(tmp))
-        unique = list({a.article_id: a for a in articles}.values())  # pages repeat REPEAT times
-        tables = to_tables(Processed(articles=unique))
-        write_s, _ = timed(write_lake, tables, warehouse)
-        with warehouse.writer() as con:
-            load_s, _ = timed(warehouse.load, con, tables)
-
-    n = len(corpus)
-    report = {
-        "machine": {"python": platform.python_version(), "processor": platform.machine()},
-        "pages": n,
-        "articles": len(articles),
-        "words": words,
-        "extract": {
-            "pages_per_s": round(n / extract_s, 1),
-            "baseline_trafilatura_pages_per_s": round(n / baseline_s, 1),
-            "ratio_to_baseline": round(baseline_s / extract_s, 3),
-        },
-        "clean": {"articles_per_s": round(len(articles) / clean_s, 1)},
-        "enrich": {
-            "articles_per_s": round(len(articles) / enrich_s, 1),
-            "words_per_s": round(words / enrich_s),
-            "baseline_spacy_ner_words_per_s": round(words / ner_s),
-            "ratio_to_baseline": round(ner_s / enrich_s, 3),
-        },
-        "stories": {"articles_per_s": round(len(articles) / stories_s, 1)},
-        "write_lake": {"articles_per_s": round(len(unique) / write_s, 1)},
-        "load_duckdb": {"articles_per_s": round(len(unique) / load_s, 1)},
+    nlp = load_model(Settings().spacy_model)
+    list(nlp.pipe(["warm up"]))
+    started = time.perf_counter()
+    texts = [trafilatura.extract(b) or "" for b in bodies]
+    extracted = time.perf_counter() - started
+    list(nlp.pipe(texts, batch_size=16))
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "trafilatura_s": round(extracted, 2),
+        "ner_s": round(seconds - extracted, 2),
+        "articles_per_s": rate(len(bodies), seconds),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(json.dumps(report, indent=2))
+
+
+def print_table(report: dict) -> None:
+    lines = []
+
+    def row(*cells):
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+
+    m = report["machine"]
+    lines.append(
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB, "
+        f"Python {m['python']}, load at start {m['load_average_at_start']}"
+    )
+    st = report.get("stages")
+    if st:
+        row("stage", "corpus", "items", "articles/s", "MB/s", "peak RSS MB", "grew MB")
+        row(*["---"] * 7)
+        for r in st["acquire"]:
+            row(
+                r["stage"],
+                "generated",
+                r["items"],
+                r["articles_per_s"],
+                r["mb_per_s"],
+                r["peak_rss_mb"],
+                r["grew_mb"],
+            )
+        for key in ("generated", "real"):
+            if key not in st:
+                continue
+            for r in st[key]["rows"] + st[key]["baselines"]:
+                row(
+                    r["stage"],
+                    key,
+                    r["items"],
+                    r["articles_per_s"],
+                    r["mb_per_s"],
+                    r["peak_rss_mb"],
+                    r["grew_mb"],
+                )
+        for key in ("generated", "real"):
+            if key in st:
+                lines.append(f"{key}: ratios {json.dumps(st[key]['ratios'])}")
+        if "workers" in st.get("generated", {}):
+            lines.append(f"enrich workers: {json.dumps(st['generated']['workers'])}")
+    pl = report.get("pipeline")
+    if pl:
+        lines.append("")
+        row("whole pipeline (newsetl run)", "seconds", "articles/s", "peak RSS MB", "summary")
+        row(*["---"] * 5)
+        for name, r in pl["runs"].items():
+            row(
+                name,
+                r["seconds"],
+                r.get("articles_per_s", "-"),
+                r["peak_rss_mb"],
+                json.dumps(r["summary"]),
+            )
+        a = pl["libraries_alone"]
+        row("trafilatura + spaCy NER alone, 1 process", a["seconds"], a["articles_per_s"], "-", "-")
+        lines.append(f"pipeline ratios: {json.dumps(pl['ratios'])}")
+        if "ratios_before" in pl:
+            lines.append(f"pipeline ratios before: {json.dumps(pl['ratios_before'])}")
+    sc = report.get("scale")
+    if sc:
+        lines.append("")
+        lines.append(f"synthetic warehouse: {json.dumps(sc['warehouse'])}")
+        row("run into warehouse", "seconds", "peak RSS MB", "summary")
+        row(*["---"] * 4)
+        for name, r in sc["runs"].items():
+            row(name, r["seconds"], r["peak_rss_mb"], json.dumps(r["summary"]))
+        lines.append(f"scale ratios: {json.dumps(sc['ratios'])}")
+        row("state read", "empty s", "big s")
+        row(*["---"] * 3)
+        for name, (a, b) in sc["state_reads"].items():
+            row(name, a, b)
+        row("query", "warehouse s", "unsorted copy s", "ratio", "lake s", "lake one-file s")
+        row(*["---"] * 6)
+        for name, q in sc["queries"].items():
+            row(
+                name,
+                q["warehouse_s"],
+                q["unsorted_s"],
+                q["ratio"],
+                q.get("lake_s", "-"),
+                q.get("lake_unsorted_s", "-"),
+            )
+        lines.append(f"lake files: {json.dumps(sc['files'])}")
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="newsetl throughput bench")
+    parser.add_argument("--quick", action="store_true", help="small corpus and warehouse")
+    parser.add_argument("--parts", default="stages,pipeline,scale")
+    parser.add_argument("--pages", type=int, help="pages of the pipeline runs (default 1000)")
+    parser.add_argument("--warehouse-articles", type=int, help="synthetic warehouse size")
+    parser.add_argument("--out", type=Path, default=RESULTS / "throughput.json")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (with pkgs/newsetl and pkgs/newsetl_flows links) whose whole "
+        "pipeline runs in this run too, on the same pages, for a before/after on one machine",
+    )
+    args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    pages = args.pages or (200 if args.quick else 1000)
+    stored = args.warehouse_articles or (20_000 if args.quick else 1_000_000)
+    report: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "quick": args.quick,
+    }
+    work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        if "stages" in parts:
+            report["stages"] = part_stages(work, pages, max(1, pages // 5))
+        if "pipeline" in parts:
+            report["pipeline"] = part_pipeline(work, pages, before=args.before)
+        if "scale" in parts:
+            report["scale"] = scale.run(work, stored, new=100, before=args.before)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    print_table(report)
+    print(f"\nresults: {args.out}")
 
 
 if __name__ == "__main__":

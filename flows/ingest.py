@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.runtime import flow_run
 
-from newsetl.config import Settings
+from newsetl.config import Settings, settings_for_run
 from newsetl.pipeline import Acquired, Loaded, drop_patterns_of
 from newsetl.report import RunSummary, all_rejects, build_summary, format_summary
 from newsetl.serve import serve_folder
@@ -21,9 +21,9 @@ from newsetl.storage.raw import (
     count_raw_pages,
     raw_files,
     read_raw,
-    seen_url_keys,
     unfinished_run_files,
 )
+from newsetl.storage.seen import SeenUrls
 from newsetl.storage.state import ConditionalCache, state_path
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
@@ -38,7 +38,7 @@ from newsetl_flows.tasks import (
 
 # Read once at import: a deployment switches to Dask (and sets its time bound) through its
 # environment, not its code.
-SETTINGS = Settings()
+SETTINGS = settings_for_run()
 RUNNER = cpu_task_runner(SETTINGS)
 
 
@@ -56,7 +56,7 @@ def run_ingest(
     """One run under the warehouse's run lock: a second run (CLI, deployment, backfill,
     maintenance, reprocess) waits for it, or stops with one line; nothing is fetched twice and
     no live run is taken for a crashed one."""
-    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    settings = settings_for_run(sources, warehouse)
     with run_lock(Path(settings.warehouse), flow_name, current_run_id(), settings.run_lock_wait):
         return _run_ingest(settings, flow_name, max_articles, window)
 
@@ -100,10 +100,10 @@ def _run_ingest(
     try:
         cache = ConditionalCache(state_path(store.raw))
         site = serve_folder(config.serve.root, config.serve.port) if config.serve else nullcontext()
-        with site:
-            acquired = acquire_all(
-                config.sources, settings, run_id, seen_url_keys(store.raw), cache, store.raw, window
-            )
+        with store.exclusive():  # the seen-URL index reads what the archive gained since
+            seen = SeenUrls.open(store.raw, store.root)
+        with site, seen:
+            acquired = acquire_all(config.sources, settings, run_id, seen, cache, store.raw, window)
         cache.save()  # only once the responses it vouches for are archived
         # What this run archived, found by name (also what a failed attempt of a retried task
         # kept), and what runs that never completed archived: once in the archive a page is not
@@ -131,7 +131,7 @@ def _run_ingest(
     record_run(
         done, all_rejects(acquired, loaded), started, store, sorted({part_tag(p) for p in earlier})
     )
-    publish(done)
+    publish(done, store)
     print(format_summary(done))
     return done.to_dict()
 

@@ -11,14 +11,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from newsetl.config import Settings
+from newsetl.config import settings_for_run
 from newsetl.storage.locks import run_lock
 from newsetl.storage.maintenance import maintain
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import WarehouseParam
 
 
-@flow(name="maintenance", log_prints=True, timeout_seconds=Settings().run_timeout)
+@flow(name="maintenance", log_prints=True, timeout_seconds=settings_for_run().run_timeout)
 def maintenance(
     warehouse: WarehouseParam = None,
     raw_retention_days: Annotated[int | None, Field(gt=0)] = None,
@@ -29,7 +29,7 @@ def maintenance(
         warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         raw_retention_days: Delete raw responses fetched more than this many days ago. Empty: keep all (the raw archive is the one layer that cannot be rebuilt).
     """  # noqa: E501 - Prefect reads each Args line whole as a form description
-    settings = Settings(**({"warehouse": warehouse} if warehouse else {}))
+    settings = settings_for_run(warehouse=warehouse)
     store = Warehouse(settings.warehouse)
     # Never beside an ingest: compaction and retention rewrite and delete raw files it reads.
     with run_lock(store.root, "maintenance", str(flow_run.get_id() or ""), settings.run_lock_wait):

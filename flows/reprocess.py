@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
-from newsetl.config import Settings
+from newsetl.config import Settings, settings_for_run
 from newsetl.pipeline import drop_patterns_of
 from newsetl.report import build_summary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
@@ -32,7 +32,7 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
         warehouse: Warehouse folder whose raw archive is replayed. Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         sources: Sources file whose per-source drop_patterns apply again. Empty: $NEWSETL_SOURCES or the sample.
     """  # noqa: E501 - Prefect reads each Args line whole as a form description
-    settings = Settings(**{k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v})
+    settings = settings_for_run(sources, warehouse)
     try:
         drop_patterns = drop_patterns_of(load_sources(settings.sources).sources)
     except SourcesError:
@@ -103,6 +103,6 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     )
     record_run(summary, loaded.rejects, started, staged)
     live.replace_with(staged)
-    publish(summary)
+    publish(summary, live)
     print(format_summary(summary))
     return summary.to_dict()

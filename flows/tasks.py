@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import get_run_logger, task
 from prefect.artifacts import (
@@ -17,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
+from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
 from newsetl.pipeline import (
@@ -39,7 +43,7 @@ from newsetl.storage.warehouse import Warehouse
 from newsetl.transport import Fetcher
 
 
-def cpu_task_runner(settings: Settings) -> TaskRunner:
+def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
     """The runner of the CPU-heavy tasks: local threads, or Dask when NEWSETL_TASK_RUNNER=dask."""
     if settings.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
@@ -111,7 +115,8 @@ def acquire_all(
     # One source may take source_timeout at most: a host that holds every response to its
     # deadline costs that source a reject, not the run (the run goes on with what was archived).
     bounded = acquire_source.with_options(timeout_seconds=settings.source_timeout)
-    with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
+    pool: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.fetch_workers)
+    with pool as runner:
         futures = [
             runner.submit(
                 bounded,
@@ -168,24 +173,53 @@ def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
     return enrich_batch(articles, spacy_model)
 
 
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_wave(pages: list[RawPage], settings: Settings):
+    """Main text and metadata of a wave, in chunks over the local worker processes."""
+    chunks = parallel.chunks_for(pages, settings.cpu_workers, settings.chunk_size)
+    return parallel.map_chunks(extract_pages, chunks, settings.cpu_workers, settings.spacy_model)
+
+
+@task(name="enrich", cache_policy=NO_CACHE)
+def enrich_wave(articles: list[Article], settings: Settings) -> list[list[Article]]:
+    """Enrichment of a wave, in chunks over the local worker processes (models loaded once
+    per worker)."""
+    chunks = parallel.chunks_for(articles, settings.cpu_workers, settings.chunk_size)
+    work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
+    return parallel.map_chunks(work, chunks, settings.cpu_workers, settings.spacy_model)
+
+
 def process_wave(
     pages: list[RawPage],
     warehouse: Warehouse,
     settings: Settings,
     drop_patterns: dict[str, list[str]],
 ) -> Processed:
-    """Extract and enrich in parallel chunks; clean and match stories over the whole wave."""
-    extracted = extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    """Extract and enrich in parallel chunks; clean and match stories over the whole wave.
+
+    On the local runner the chunks go to worker processes (threads would share one core under
+    the GIL); on Dask each chunk is a task of its own.
+    """
+    dask = settings.task_runner == "dask"
+    extracted = (
+        extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+        if dask
+        else extract_wave(pages, settings)
+    )
+    progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
     cleaned = clean_batch(documents, warehouse, drop_patterns)
-    enriched = (
-        enrich_chunk.map(
+    if not cleaned.articles:
+        enriched = []
+    elif dask:
+        enriched = enrich_chunk.map(
             chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
         ).result()
-        if cleaned.articles
-        else []
-    )
+    else:
+        enriched = enrich_wave(cleaned.articles, settings)
+    progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
+    progress.update("enrich", advance=len(cleaned.articles), unit="articles")
     processed = Processed(
         articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
         rejects=extract_rejects + cleaned.rejects,
@@ -219,15 +253,18 @@ def process_and_load(
     yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
-    progress = create_progress_artifact(
-        0.0, description=f"newsetl {flow_name}: share of pages processed"
-    )
+    artifact = cast(
+        UUID,
+        create_progress_artifact(0.0, description=f"newsetl {flow_name}: share of pages processed"),
+    )  # a UUID when called from a sync flow
+    progress.update("extract", add_total=total_pages, unit="pages")
     loaded, done = Loaded(), 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)
         loaded = loaded.add(processed, write_and_load(processed, warehouse))
+        progress.update("load", advance=len(processed.articles), unit="articles")
         done += len(wave)
-        update_progress_artifact(progress, min(100.0, 100.0 * done / total_pages))
+        update_progress_artifact(artifact, min(100.0, 100.0 * done / total_pages))
         yield loaded
 
 
@@ -283,8 +320,49 @@ def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
     return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
 
 
-def publish(summary: RunSummary) -> None:
+CHART_SECTIONS = ("articles_per_day", "topics_per_day", "pipeline_health")
+CHART_DAYS = 30
+
+
+def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
+    """The report's main charts over the warehouse's last CHART_DAYS days of articles, as PNG
+    images in a markdown artifact the run page shows (Artifacts tab, and the Artifacts page
+    under the key newsetl-<flow>-charts). A chart that cannot be drawn never fails the run."""
+    from datetime import timedelta
+
+    from newsetl.analysis.report import build, charts_markdown
+
+    try:
+        con = warehouse.read_if_exists()
+        if con is None:
+            return
+        with con:
+            last = con.execute("select max(published_date) from articles").fetchone()
+            end = last[0] if last else None
+            start = end - timedelta(days=CHART_DAYS - 1) if end else None
+            today = datetime.now(UTC).date()
+            report = build(
+                con,
+                start,
+                end,
+                title=f"newsetl {summary.flow}: the warehouse",
+                stage="charts",
+                health_window=(today - timedelta(days=CHART_DAYS - 1), today),
+            )
+        markdown = charts_markdown(report, CHART_SECTIONS)
+        create_markdown_artifact(
+            key=f"newsetl-{summary.flow}-charts",
+            markdown=markdown,
+            description=f"newsetl {summary.flow}: charts of the last {CHART_DAYS} days",
+        )
+    except Exception as err:  # charts are a view: the run has done its work
+        get_run_logger().warning("could not publish the charts: %s", err)
+
+
+def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
     """Markdown and table artifacts with stable keys, so the UI shows each run's history."""
+    if warehouse is not None:
+        publish_charts(summary, warehouse)
     key = f"newsetl-{summary.flow}"
     create_markdown_artifact(
         key=f"{key}-summary",

@@ -1,3 +1,5 @@
 from newsetl.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes (newsetl.parallel) import the main module again under another name.
+if __name__ == "__main__":
+    raise SystemExit(main())

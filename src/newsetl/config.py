@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -108,3 +108,13 @@ class Settings(BaseSettings):
     story_window_days: int = Field(
         3, ge=0, description="Days apart that two articles may be one story."
     )
+
+
+def settings_for_run(
+    sources: str | Path | None = None, warehouse: str | Path | None = None
+) -> Settings:
+    """Settings from the environment, with a run's `sources` and `warehouse` when it names them."""
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("sources", sources), ("warehouse", warehouse)) if v
+    }
+    return Settings(**overrides)

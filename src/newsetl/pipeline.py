@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from newsetl import progress
 from newsetl.clean import clean_documents
+from newsetl.clean.articles import normalize_text, paragraph_hash
 from newsetl.config import Settings
 from newsetl.discover import discover
 from newsetl.enrich import assign_story_ids, enrich_articles
@@ -108,6 +110,7 @@ def acquire(
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
         keep=documents,
+        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
     )
     return Acquired(
         source=source.name,
@@ -178,7 +181,14 @@ def clean_batch(
     warehouse."""
     documents, duplicates = drop_batch_duplicates(documents)
     ids = [article_id(d.canonical_url) for d in documents]
-    prior = warehouse.paragraph_counts(sorted({d.page.source for d in documents}), exclude=ids)
+    # Only the batch's own paragraphs are looked up: the answer is as small as the batch,
+    # whatever the warehouse holds.
+    hashes = sorted(
+        {paragraph_hash(t) for d in documents for p in d.paragraphs if (t := normalize_text(p))}
+    )
+    prior = warehouse.paragraph_counts(
+        sorted({d.page.source for d in documents}), exclude=ids, hashes=hashes
+    )
     articles, rejects = clean_documents(documents, prior, drop_patterns)
     return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
 

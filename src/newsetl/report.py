@@ -9,7 +9,7 @@ from pathlib import Path
 from newsetl.pipeline import Acquired, Loaded
 from newsetl.records import Reject
 from newsetl.storage.queries import sql
-from newsetl.storage.warehouse import Warehouse
+from newsetl.storage.warehouse import Warehouse, scalar
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def read_breakdowns(
 
         stale = 0
         if enrich_version:
-            stale = con.execute(sql("stale_articles"), [enrich_version]).fetchone()[0]
+            stale = scalar(con, sql("stale_articles"), [enrich_version])
         return Breakdowns(
             by_source=pairs("run_articles_by_source"),
             by_day=pairs("run_articles_by_day"),
@@ -129,16 +129,16 @@ def format_summary(summary: RunSummary) -> str:
             f"{summary.duplicates} duplicates, {summary.rejected} rejected"
         )
     lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]
-    for title, counts in (
+    for title, table in (
         ("rejected by reason", summary.rejects_by_reason),
         ("articles by source", summary.by_source),
         ("articles by day", summary.by_day),
         ("articles by topic", summary.by_topic),
     ):
-        if counts:
+        if table:
             lines.append(f"  {title}:")
-            width = max(len(k) for k in counts)
-            lines += [f"    {k:<{width}}  {v:>5}" for k, v in counts.items()]
+            width = max(len(k) for k in table)
+            lines += [f"    {k:<{width}}  {v:>5}" for k, v in table.items()]
     if summary.stale_articles:
         lines.append(
             f"  note: {summary.stale_articles} articles were enriched by an older method; "

@@ -7,6 +7,7 @@ import html
 import io
 import json
 import re
+import zlib
 from calendar import timegm
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ class DiscoveredDocument:
 class Discovery:
     """What discovering one source found: its result, built once."""
 
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: list[Candidate] | Iterator[Candidate] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     # Feed and sitemap responses, for the raw archive like every response.
     documents: list[DiscoveredDocument] = field(default_factory=list)
@@ -254,7 +255,9 @@ def parse_json_feed(
 
 
 def _json_authors(data: dict) -> list[str]:
-    authors = data.get("authors") if isinstance(data.get("authors"), list) else [data.get("author")]
+    authors: list = (
+        data["authors"] if isinstance(data.get("authors"), list) else [data.get("author")]
+    )
     return [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
 
 
@@ -309,7 +312,7 @@ def parse_feed(
                 entry.get("published_parsed") or entry.get("updated_parsed")
             )
             or parse_feed_date(entry.get("published") or entry.get("updated")),
-            authors=[plain_text(a) for a in authors if plain_text(a)],
+            authors=[text for a in authors if (text := plain_text(a))],
             summary=plain_text(entry.get("summary")),
         )
         url, problem = resolve_link(base_url, link)
@@ -325,6 +328,7 @@ def _bad_link(source: str, url: str, problem: str) -> Reject:
 
 
 def _feed(source: Source, context: Context, found: Found) -> None:
+    assert source.url  # the sources file's validation makes sure
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
@@ -338,8 +342,11 @@ def _feed(source: Source, context: Context, found: Found) -> None:
 def _maybe_gunzip(body: bytes) -> bytes:
     if body[:2] != b"\x1f\x8b":
         return body
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
-        data = unzipped.read(MAX_UNZIPPED + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
+            data = unzipped.read(MAX_UNZIPPED + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise FetchError("bad gzip", f"sitemap does not unzip: {err}") from err
     if len(data) > MAX_UNZIPPED:
         raise FetchError("too large", f"sitemap unzips to more than {MAX_UNZIPPED} bytes")
     return data
@@ -386,7 +393,9 @@ def parse_sitemap(
 
 
 def _sitemap(source: Source, context: Context, found: Found) -> None:
-    queue, done = [source.url], set()
+    assert source.url  # the sources file's validation makes sure
+    queue: list[str] = [source.url]
+    done: set[str] = set()
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
         if url in done:
@@ -443,6 +452,7 @@ def _directory(source: Source, context: Context, found: Found) -> Iterator[Candi
     """The documents of a folder (or one file), read one at a time; each is at most
     max_body_bytes (larger ones are rejects, never read whole)."""
     limit = context.fetcher.settings.max_body_bytes
+    assert source.path  # the sources file's validation makes sure
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
@@ -535,6 +545,7 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
 
 
 def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
+    assert source.path  # the sources file's validation makes sure
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
     limit = context.fetcher.settings.max_body_bytes

@@ -11,12 +11,28 @@ from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v3"
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v4"
 NER_LANGUAGES = {"en"}
 
 
 def current_version(spacy_model: str) -> str:
     return ENRICH_VERSION.format(model=spacy_model)
+
+
+def warm_up(spacy_model: str) -> None:
+    """Load every model enrichment uses, so the first batch is not charged for it."""
+    entities.extract_entities(["Anna Novak spoke in Lisbon on Monday."], spacy_model)
+    language.detect_language("A short English sentence to load the language model.")
+    topics.classify_topics(["A short English sentence to load the topic model."])
+    embed(["warm up"])
+    keywords.extract_keywords("A short English sentence to load keywords.", "en")
+    sentiment.tone("A short English sentence.", "en")
+
+
+def enriched(articles: list[Article], spacy_model: str) -> list[Article]:
+    """`enrich_articles` that returns the articles (for worker processes, which work on copies)."""
+    enrich_articles(articles, spacy_model=spacy_model)
+    return articles
 
 
 def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:

@@ -22,6 +22,7 @@ The weights and the threshold ship in `data/stories.json`.
 
 from __future__ import annotations
 
+import gzip
 import heapq
 import json
 import math
@@ -39,7 +40,10 @@ from newsetl.records import StoryMember
 LEAD_WORDS = 120  # embedding input: title + this many words
 LEAD_TERMS = 60  # lexical "lead" feature: title + this many words
 MAX_WORDS = 2000  # words read per article for the lexical features
-PRIOR_DOCS = 50  # document-frequency smoothing, see Pairs
+PRIOR_DOCS = 50  # document-frequency smoothing without a background table, see Pairs
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+YEARS = frozenset(str(y) for y in range(1900, 2100))
+ACTOR_LABELS = ("PERSON", "ORG")
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
@@ -87,6 +91,25 @@ def model_from_dict(data: dict) -> Model:
         block_max_df=float(data["block_max_df"]),
         block_min_df=int(data["block_min_df"]),
     )
+
+
+@lru_cache(maxsize=1)
+def background() -> tuple[int, dict[str, int]]:
+    """Document frequencies of words in real news (training/stories/background.py): how many
+    of `documents` articles use each word. A scheduled run's few dozen articles alone cannot
+    tell a common word ("strike", "measles") from a telling one ("Rotterdam")."""
+    try:
+        raw = files("newsetl.enrich").joinpath("data/stories_df.tsv.gz").read_bytes()
+    except FileNotFoundError:
+        return 0, {}
+    documents, counts = 0, {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        key, _, value = line.partition("\t")
+        if key == "#documents":
+            documents = int(value)
+        elif not key.startswith("#") and value:
+            counts[key] = int(value)
+    return documents, counts
 
 
 def as_vector(values) -> np.ndarray:
@@ -151,6 +174,39 @@ def _numbers(text: str) -> set[str]:
     }
 
 
+def document_keys(text: str) -> set[str]:
+    """The words and names one article counts once in a document-frequency table."""
+    return set(_terms(text)) | set(_names(text))
+
+
+def _main_entities(member: StoryMember, labels: tuple[str, ...], lead: str) -> set[str]:
+    """Entities of these labels the title or lead names: where it happened, who did it."""
+    found = set()
+    for entity in member.entities:
+        label, _, name = entity.partition(":")
+        if label in labels and len(name) > 1 and name.lower() in lead:
+            found.add(name.lower())
+    return found
+
+
+def _conflict(a: set[str], b: set[str], text_a: str, text_b: str) -> float:
+    """1 when each article's main entities are absent from the other's whole text: two events
+    of one kind in two places, or by two actors. 0 when either names none, or one names the
+    other's."""
+    if not a or not b:
+        return 0.0
+    a_in_b = sum(e in text_b for e in a) / len(a)
+    b_in_a = sum(e in text_a for e in b) / len(b)
+    return 1.0 - max(a_in_b, b_in_a)
+
+
+def _disjoint(a: set[str], b: set[str]) -> float:
+    """1 - the share of the smaller set the two have in common; 0 when either is empty."""
+    if not a or not b:
+        return 0.0
+    return 1.0 - len(a & b) / min(len(a), len(b))
+
+
 @dataclass
 class _Read:
     terms: Counter
@@ -204,9 +260,23 @@ class Pairs:
         for r in reads:
             df.update(set(r.terms) | set(r.names) | r.numbers)
         self.df = df
-        # PRIOR_DOCS unseen articles are assumed not to use a word, so that a small batch (two
-        # articles of one event) still weighs the words they share.
-        self.idf = {t: math.log((n + PRIOR_DOCS) / (c + 0.5)) for t, c in df.items()}
+        # Document frequencies: the batch's own plus a background table from real news, so
+        # that a batch of a few dozen articles weighs words as a large one would. Without the
+        # table, PRIOR_DOCS unseen articles are assumed not to use a word.
+        documents, prior = background()
+        if documents:
+            total = n + documents + 1
+            self.idf = {t: math.log(total / (c + prior.get(t, 0) + 0.5)) for t, c in df.items()}
+        else:
+            self.idf = {t: math.log((n + PRIOR_DOCS) / (c + 0.5)) for t, c in df.items()}
+        lowered = [f"{m.title}\n{m.text}".lower() for m in members]
+        leads = [f"{m.title}\n" + " ".join(m.text.split()[:LEAD_TERMS]) for m in members]
+        leads = [lead.lower() for lead in leads]
+        self.lowered = lowered
+        self.places = [_main_entities(m, PLACE_LABELS, lead) for m, lead in zip(members, leads)]
+        self.actors = [_main_entities(m, ACTOR_LABELS, lead) for m, lead in zip(members, leads)]
+        self.lead_numbers = [_numbers(lead) - YEARS for lead in leads]
+        self.titles = [_weighted(Counter(_terms(m.title)), self.idf) for m in members]
         self.terms = [_weighted(r.terms, self.idf) for r in reads]
         self.lead = [_weighted(r.lead, self.idf) for r in reads]
         self.names = [set(r.names) for r in reads]
@@ -266,6 +336,11 @@ class Pairs:
             "names": _overlap(self.names[i], self.names[j], self.idf),
             "numbers": _overlap(self.numbers[i], self.numbers[j], self.idf),
             "missing": min(self._missing(i, j), self._missing(j, i)),
+            "places": _conflict(self.places[i], self.places[j], self.lowered[i], self.lowered[j]),
+            "actors": _conflict(self.actors[i], self.actors[j], self.lowered[i], self.lowered[j]),
+            "lead_numbers": _disjoint(self.lead_numbers[i], self.lead_numbers[j]),
+            "number_conflict": _disjoint(self.numbers[i] - YEARS, self.numbers[j] - YEARS),
+            "title": _cosine(self.titles[i], self.titles[j]),
         }
 
     def matrix(self, pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -368,6 +443,15 @@ def average_link(
     return [root(i) for i in range(n)]
 
 
+def story_edges(
+    members: list[StoryMember], window_days: int | None, model: Model
+) -> dict[tuple[int, int], float]:
+    """Candidate pairs (blocking, date window) and the probability that each is one story."""
+    pairs = Pairs(members, model)
+    candidates = pairs.candidates(window_days)
+    return dict(zip(candidates, pairs.probabilities(candidates).tolist()))
+
+
 def cluster(
     members: list[StoryMember],
     window_days: int | None,
@@ -377,25 +461,32 @@ def cluster(
 ) -> list[int]:
     """Cluster label per member (the whole pipeline of the module, for any list)."""
     model = model or load_model()
-    pairs = Pairs(members, model)
-    candidates = pairs.candidates(window_days)
-    edges = dict(zip(candidates, pairs.probabilities(candidates).tolist()))
     return average_link(
         len(members),
-        edges,
+        story_edges(members, window_days, model),
         model.threshold if threshold is None else threshold,
         fixed,
         cohesion=model.cohesion,
     )
 
 
-def assign_stories(batch: list[StoryMember], known: list[StoryMember], window_days: int) -> None:
+def assign_stories(
+    batch: list[StoryMember],
+    known: list[StoryMember],
+    window_days: int,
+    model: Model | None = None,
+) -> None:
     """Set `story_id` on every batch member; known members keep theirs and lend them."""
     if not batch:
         return
     members = batch + [k for k in known if k.story_id]
     fixed = {len(batch) + x: k.story_id for x, k in enumerate(members[len(batch) :])}
-    labels = cluster(members, window_days, fixed=fixed)
+    labels = cluster(members, window_days, model=model, fixed=fixed)
+    name_stories(batch, labels, fixed)
+
+
+def name_stories(batch: list[StoryMember], labels: list[int], fixed: dict[int, str]) -> None:
+    """Story ids from cluster labels: a known story's id, else one from its first article."""
     story_of: dict[int, str] = {labels[i]: story for i, story in fixed.items()}
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(batch)):

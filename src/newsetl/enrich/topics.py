@@ -10,10 +10,13 @@ Scores are calibrated by a temperature fitted on held-out folds, so the best top
 estimate of the chance it is right.
 
 Topics the training data lacks (education, labour, religion, weather, ...) come from the earlier
-zero-shot method: the article's embedding against one-line topic descriptions. They get a share
-`ALPHA * z` of the probability mass (z: their zero-shot softmax score, ALPHA fitted so they do not
-take articles from the trained topics on held-out data), and the trained topics share the rest.
-A share ZERO_SHOT_BLEND of the plain zero-shot scores is blended in (see there for why).
+zero-shot method: the article's embedding against one-line topic descriptions. Two ways in:
+- a share `ALPHA * z` of the probability mass (z: their zero-shot softmax score, ALPHA fitted so
+  they do not take articles from the trained topics on out-of-fold predictions), the trained
+  topics share the rest;
+- a gate: when the zero-shot method's best topic is one the classifier was never trained on (or
+  trained on too few articles: environment, disaster) and its zero-shot score is at least the
+  fitted gate (see training/topics/train.py), the article takes the zero-shot scores instead.
 The best topic is always kept; others within half of its score too (up to three).
 """
 
@@ -30,15 +33,10 @@ import numpy as np
 from newsetl.enrich.embeddings import embed
 from newsetl.schema import IPTC_TOPICS
 
-METHOD = "linear-v1"
+METHOD = "linear-v2"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
-# Share of the plain zero-shot scores blended into the final ones. Without it, topics the training
-# data lacks (labour, weather, education) lose to the trained ones on our labelled sample
-# (top-1 0.69 there); with 0.3 the sample scores 0.97 and held-out MasakhaNEWS English 0.78
-# instead of 0.86 (zero-shot alone 0.63). More training data for those topics is the real fix.
-ZERO_SHOT_BLEND = 0.3
 KEEP_RATIO = 0.5
 MAX_TOPICS = 3
 LEAD_WORDS = 350
@@ -157,21 +155,44 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return weights / weights.sum(axis=1, keepdims=True)
 
 
+def combine(
+    trained: np.ndarray,
+    zero: np.ndarray,
+    columns: list[int],
+    alpha: float,
+    gate: float,
+    gated: list[int] | None = None,
+) -> np.ndarray:
+    """Scores over the 17 topics from the trained classes' probabilities and zero-shot scores.
+
+    `columns`: the IPTC_TOPICS index of each trained class. Untrained topics get `alpha` times
+    their zero-shot score and the trained ones the rest; rows whose zero-shot best topic is in
+    `gated` (default: the untrained topics) with a score >= `gate` take the zero-shot scores.
+    """
+    others = [i for i in range(zero.shape[1]) if i not in columns]
+    scores = np.zeros_like(zero, dtype=np.float64)
+    scores[:, others] = alpha * zero[:, others]
+    scores[:, columns] = (1.0 - scores.sum(axis=1, keepdims=True)) * trained
+    opened = gate_opens(zero, others if gated is None else gated, gate)
+    scores[opened] = zero[opened]
+    return scores
+
+
+def gate_opens(zero: np.ndarray, gated: list[int], gate: float) -> np.ndarray:
+    """Rows whose zero-shot best topic is one of `gated` with a score of at least `gate`."""
+    return np.isin(zero.argmax(axis=1), gated) & (zero.max(axis=1) >= gate)
+
+
 def topic_probabilities(texts: list[str]) -> np.ndarray:
     """Calibrated scores over the 17 IPTC topics (columns in IPTC_TOPICS order); rows sum to 1."""
     model = _model()
     vectors = embed([lead(t) for t in texts])
     trained = softmax(linear_logits(texts, vectors, model) / float(model["temperature"]))
-    zero = zero_shot_scores(vectors)
     codes = list(IPTC_TOPICS)
-    trained_columns = [codes.index(c) for c in model["classes"]]
-    others = [i for i in range(len(codes)) if i not in trained_columns]
-    alpha = float(model["alpha"])
-    scores = np.zeros((len(texts), len(codes)), dtype=np.float64)
-    scores[:, others] = alpha * zero[:, others]
-    rest = 1.0 - scores.sum(axis=1, keepdims=True)
-    scores[:, trained_columns] = rest * trained
-    return (1.0 - ZERO_SHOT_BLEND) * scores + ZERO_SHOT_BLEND * zero
+    columns = [codes.index(c) for c in model["classes"]]
+    gate = float(model["gate"]) if "gate" in model else 2.0
+    gated = [codes.index(str(c)) for c in model["gated"]] if "gated" in model else None
+    return combine(trained, zero_shot_scores(vectors), columns, float(model["alpha"]), gate, gated)
 
 
 def choose(scores: np.ndarray) -> list[tuple[str, float]]:

@@ -89,6 +89,7 @@ def fetch_pages(
     flush_every: int = 500,
     keep: list[RawPage] | None = None,
     flush_bytes: int = FLUSH_BYTES,
+    on_outcome: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
@@ -115,6 +116,8 @@ def fetch_pages(
         page = fetch_one(candidate)
         result.pages.append(page)
         held_bytes += len(page.body)
+        if on_outcome is not None:
+            on_outcome()  # progress: one more page
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
@@ -130,6 +133,8 @@ def fetch_pages(
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
                 result = result.flush(sink)
+            if on_outcome is not None:
+                on_outcome()  # progress: one more page answered (or refused)
     result.documents.extend(keep or [])
     return result.flush(sink) if sink is not None else result
 

@@ -102,12 +102,17 @@ def heal_partitions(lake: Path) -> int:
             empty = newest is not None and pq.ParquetFile(newest).metadata.num_rows == 0
             if len(files) < 2 and not empty:
                 continue
-            for stale in files[:-1] + ([newest] if empty else []):
+            for stale in files[:-1] + ([files[-1]] if empty else []):
                 stale.unlink(missing_ok=True)
             healed += 1
     for leftover in lake.rglob(".*.tmp") if lake.exists() else []:
         leftover.unlink(missing_ok=True)  # a write that died before its rename
     return healed
+
+
+def _write_order(path: Path) -> tuple[int, str]:
+    match = PART.match(path.name)
+    return (int(match.group("ns")) if match else 0, path.name)
 
 
 def partitions_holding(spec: Table, lake: Path, keys: pa.Array) -> set[str]:
@@ -132,15 +137,18 @@ def write_table(
     merge: bool = True,
     keys: pa.Array | None = None,
     tag: str = "",
+    holding: set[str] | None = None,
 ) -> list[Path]:
     """Merge rows into their partitions of `lake/<table>`; returns the files written.
 
     With merge, every stored row whose key is in `keys` (default: the keys of `rows`) is
     replaced, in whichever partition it is - so an article whose date changed, or that lost
     all its rows in a child table, is not kept twice or stale. Keyless tables are appended.
+    `holding` names the partitions where the keys are stored now, when the caller knows them
+    (the warehouse does, from DuckDB); without it they are found by reading the lake's keys.
     """
+    written: list[Path] = []
     if not (merge and spec.key):
-        written = []
         for value, part in split_by_partition(rows, spec.partition):
             target = lake / spec.name / f"{spec.partition}={value}" / part_name(tag)
             write_atomic(part, target)
@@ -149,8 +157,9 @@ def write_table(
     if keys is None:
         keys = pc.unique(rows.column(spec.key).combine_chunks())
     new_parts = dict(split_by_partition(rows, spec.partition))
-    written: list[Path] = []
-    for value in sorted(set(new_parts) | partitions_holding(spec, lake, keys)):
+    if holding is None:
+        holding = partitions_holding(spec, lake, keys)
+    for value in sorted(set(new_parts) | holding):
         folder = lake / spec.name / f"{spec.partition}={value}"
         parts = []
         existing = read_partition(folder, spec.key)
@@ -160,6 +169,8 @@ def write_table(
             )
         if value in new_parts:
             parts.append(new_parts[value])
+        if not parts:  # a partition where this table holds nothing (the key is in another table)
+            continue
         columns = [f.name for f in spec.schema if f.name != spec.partition]
         empty = spec.schema.remove(spec.schema.get_field_index(spec.partition)).empty_table()
         merged = pa.concat_tables([p.select(columns) for p in parts] or [empty])

@@ -72,7 +72,7 @@ def expire_raw(
 
 
 def maintain(warehouse: Warehouse, retention_days: int | None, today: date) -> MaintenanceReport:
-    with warehouse.exclusive():  # loads and rebuilds wait while files are rewritten
+    with warehouse.exclusive(), warehouse.changing_lake():  # loads and rebuilds wait meanwhile
         return _maintain(warehouse, retention_days, today)
 
 

@@ -16,15 +16,26 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import IO, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from newsetl.records import StoryMember
-from newsetl.schema import ARTICLE_TABLES, TABLES
+from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
 from newsetl.storage.lake import has_files, heal_partitions, table_glob, write_table
 from newsetl.storage.queries import sql
+from newsetl.storage.search import (
+    INDEX_COMMENTS,
+    INDEX_DDL,
+    SearchUnavailable,
+    create_macros,
+    index_articles,
+    index_is_current,
+    load_fts,
+    search_macros,
+)
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 STAGED_DB = "newsetl.rebuild.duckdb"
@@ -40,7 +51,7 @@ class _Holder:
     def __init__(self) -> None:
         self.users = 0
         self.mutex = threading.Lock()
-        self.handle = None
+        self.handle: IO[str] | None = None
 
 
 _LOCKS: dict[str, _Holder] = {}
@@ -58,39 +69,132 @@ SANDBOX = {
 }
 
 
+# Applied after the fts extension is loaded (loading it needs them off).
+AFTER_LOAD = ("enable_external_access", "lock_configuration")
+
+
 def _connect(
     path: Path, *, read_only: bool, config: dict | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting while another process (a reader or a writer) holds it."""
+    """Open the database, waiting while another process (a reader or a writer) holds it; the
+    fts extension (search macros) is loaded into every connection, then `config` is locked."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
+    config = config or {}
+    early = {k: v for k, v in config.items() if k not in AFTER_LOAD}
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+            con = duckdb.connect(str(path), read_only=read_only, config=early)
+            break
+        except duckdb.Error as err:
+            first = str(err).splitlines()[0]
+            if "can only read" in first or "storage version" in first.lower():
+                raise WarehouseError(
+                    f"{path} was written by another DuckDB release than this newsetl's "
+                    f"({duckdb.__version__}); the file is derived: run "
+                    f"'newsetl reprocess' to rebuild it ({first})"
+                ) from None
+            locked = "could not set lock" in first.lower() or "conflicting lock" in first.lower()
+            if not isinstance(err, duckdb.IOException) or not locked:
+                raise WarehouseError(f"cannot open {path}: {first}") from None
+            if time.monotonic() > deadline:
                 raise WarehouseError(
                     f"{path} is in use by another process (a writer, or a client holding it open) "
-                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}"
+                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {first}"
                 ) from None
             time.sleep(0.5)
-        except duckdb.Error as err:
-            raise WarehouseError(f"cannot open {path}: {str(err).splitlines()[0]}") from None
+    try:
+        load_fts(con)
+        for name in AFTER_LOAD:  # one-way switches: nothing can turn them back on
+            if name in config:
+                con.execute(f"set {name} = {str(bool(config[name])).lower()}")
+    except (SearchUnavailable, duckdb.Error) as err:
+        con.close()
+        raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
+    return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
+    """The one value a query returns (a count, say)."""
+    row = con.execute(query, params or []).fetchone()
+    return row[0] if row else None
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
     for name, table in TABLES.items():
-        present = {r[0] for r in con.execute(sql("table_columns"), [name]).fetchall()}
+        present = {
+            r[0] for r in con.execute(sql("table_columns"), [table.db_schema, name]).fetchall()
+        }
         for field in table.schema:
             if field.name not in present:
                 con.execute(
                     sql(
                         "add_column",
-                        table=name,
+                        table=table.sql_name,
                         column=field.name,
                         type=duckdb_type(field.type),
                     )
                 )
+
+
+def move_pipeline_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the `pipeline` schema kept its tables in `main`: move them."""
+    con.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
+    for name, table in TABLES.items():
+        if table.db_schema == "main":
+            continue
+        old = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = ? and table_type = 'BASE TABLE'",
+            [name],
+        ).fetchone()
+        if not old or not old[0]:
+            continue
+        con.execute("begin transaction")
+        con.execute(create_table(name))
+        con.execute(f"insert into {table.sql_name} by name select * from main.{name}")
+        con.execute(f"drop table main.{name}")
+        con.execute("commit")
+
+
+def comment_statements() -> list[tuple[str, str, str, str]]:
+    """(schema, table, column or '', comment) for every table and column: COMMENT ON."""
+    found = []
+    for name, table in TABLES.items():
+        found.append((table.db_schema, name, "", table.comment))
+        found += [
+            (table.db_schema, name, f.name, table.column_comment(f.name)) for f in table.schema
+        ]
+    for qualified, comment in INDEX_COMMENTS.items():
+        schema, name = qualified.split(".")
+        found.append((schema, name, "", comment))
+    return found
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table and column whose comment differs from newsetl.schema's."""
+    tables = {
+        (r[0], r[1]): r[2]
+        for r in con.execute(
+            "select schema_name, table_name, comment from duckdb_tables()"
+        ).fetchall()
+    }
+    columns = {
+        (r[0], r[1], r[2]): r[3]
+        for r in con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        ).fetchall()
+    }
+    for schema, table, column, comment in comment_statements():
+        target = f"{table}" if schema == "main" else f"{schema}.{table}"
+        if column and columns.get((schema, table, column)) != comment:
+            con.execute(f'comment on column {target}."{column}" is {_quote(comment)}')
+        elif not column and tables.get((schema, table)) != comment:
+            con.execute(f"comment on table {target} is {_quote(comment)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -131,21 +235,26 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     return simple[arrow_type]
 
 
+def create_table(name: str) -> str:
+    table = TABLES[name]
+    columns = []
+    for field in table.schema:
+        column = f"    {field.name} {duckdb_type(field.type)}"
+        if PRIMARY_KEYS.get(name) == field.name:
+            column += " PRIMARY KEY"
+        elif not field.nullable:
+            column += " NOT NULL"
+        columns.append(column)
+    return f"create table if not exists {table.sql_name} (\n" + ",\n".join(columns) + "\n);"
+
+
 def ddl() -> str:
-    """CREATE statements for every table, then the views."""
-    statements = []
-    for name, table in TABLES.items():
-        columns = []
-        for field in table.schema:
-            column = f"    {field.name} {duckdb_type(field.type)}"
-            if PRIMARY_KEYS.get(name) == field.name:
-                column += " PRIMARY KEY"
-            elif not field.nullable:
-                column += " NOT NULL"
-            columns.append(column)
-        statements.append(f"create table if not exists {name} (\n" + ",\n".join(columns) + "\n);")
+    """CREATE statements for every table, the views and the search index's tables (the search
+    macros, which need the fts extension, are `newsetl.storage.search.search_macros`)."""
+    statements = [f"create schema if not exists {PIPELINE_SCHEMA};"]
+    statements += [create_table(name) for name in TABLES]
     views = files("newsetl.storage").joinpath("views.sql").read_text(encoding="utf-8")
-    return "\n\n".join(statements) + "\n\n" + views
+    return "\n\n".join(statements) + "\n\n" + views + INDEX_DDL
 
 
 @contextmanager
@@ -160,19 +269,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
-def write_lake(tables: dict[str, pa.Table], warehouse: Warehouse) -> int:
+def write_lake(
+    tables: dict[str, pa.Table],
+    warehouse: Warehouse,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> int:
     """Merge tables into the lake; returns the number of files written.
 
     Every article table is rewritten for all of the batch's articles, also where the batch
-    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps.
+    has no rows for them any more, so the lake agrees with what `Warehouse.load` keeps. With
+    `con` (the warehouse's writer, in step with the lake) the partitions that hold the batch's
+    keys come from DuckDB, so a merge costs what the batch touches, not the lake's size.
     """
     articles = tables.get("articles")
     ids = articles.column("article_id").combine_chunks() if articles is not None else None
     written = 0
     for name, rows in tables.items():
         keys = ids if name in ARTICLE_TABLES and ids is not None else None
-        written += len(write_table(TABLES[name], rows, warehouse.lake, keys=keys))
+        spec = TABLES[name]
+        holding = None
+        if con is not None and spec.key:
+            lookup = "articles" if name in ARTICLE_TABLES else name
+            wanted = keys if keys is not None else rows.column(spec.key).combine_chunks()
+            holding = stored_partitions(con, TABLES[lookup], wanted)
+        written += len(write_table(spec, rows, warehouse.lake, keys=keys, holding=holding))
     return written
+
+
+def stored_partitions(con: duckdb.DuckDBPyConnection, spec, keys: pa.Array) -> set[str]:
+    """Partition values (as the lake's folders name them) of the stored rows with these keys."""
+    from newsetl.storage.lake import partition_value
+
+    if len(keys) == 0:
+        return set()
+    con.register("wanted_keys", pa.table({"key": keys}))
+    try:
+        rows = con.execute(
+            f"select distinct {spec.partition} from {spec.name} "
+            f"where {spec.key} in (select key from wanted_keys)"
+        ).fetchall()
+    finally:
+        con.unregister("wanted_keys")
+    return {partition_value(r[0]) for r in rows}
 
 
 class Warehouse:
@@ -231,7 +369,10 @@ class Warehouse:
             os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
         elif self.lake.exists() and old_lake.exists():
             shutil.rmtree(old_lake, ignore_errors=True)
-        if self.lake.exists():
+        if self.lake.exists() and self.lake_pending.exists():
+            # Only a lake change that did not finish (a commit's merge, a compaction) can have
+            # left a partition with two files; the marker says one did not, so a run start
+            # costs nothing in the lake's size. The next commit removes the marker.
             heal_partitions(self.lake)
 
     def prepare(self) -> None:
@@ -275,8 +416,13 @@ class Warehouse:
         with self.exclusive():
             con = _connect(self.db_path, read_only=False)
             try:
+                move_pipeline_tables(con)
                 con.execute(ddl())
+                create_macros(con)
                 add_missing_columns(con)
+                apply_comments(con)
+                if not index_is_current(con):  # a warehouse made before search, or a crash
+                    index_articles(con)
                 yield con
             finally:
                 con.close()
@@ -302,10 +448,27 @@ class Warehouse:
     def commit(self, tables: dict[str, pa.Table]) -> int:
         """The one way rows enter: under the lock, merge them into the lake, then load them into
         DuckDB in one transaction. Returns how many of the articles were new."""
-        with self.exclusive():  # lake and database change together, never beside a rebuild
-            write_lake(tables, self)
-            with self.writer() as con:
+        with self.exclusive(), self.writer() as con:
+            # Lake and database change together, never beside a rebuild. While the marker is
+            # there the lake may be ahead of DuckDB (a crash between the two), so this commit
+            # finds stored partitions from the lake itself, and heals.
+            in_step = not self.lake_pending.exists()
+            with self.changing_lake():
+                write_lake(tables, self, con if in_step else None)
                 return self.load(con, tables)
+
+    @property
+    def lake_pending(self) -> Path:
+        """Marker present while the lake is being changed (and after a change that crashed)."""
+        return self.lake.with_name(self.lake.name + ".pending")
+
+    @contextmanager
+    def changing_lake(self) -> Iterator[None]:
+        """Mark the lake as being changed; the mark stays if the change does not finish."""
+        self.lake_pending.parent.mkdir(parents=True, exist_ok=True)
+        self.lake_pending.touch()
+        yield
+        self.lake_pending.unlink(missing_ok=True)
 
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
@@ -325,11 +488,10 @@ class Warehouse:
         with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
-                known = con.execute(sql("count_known_articles")).fetchone()[0]
+                known = scalar(con, sql("count_known_articles"))
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
-                    con.execute(sql("delete_batch_articles", table=name))
-                con.unregister("batch_ids")
+                    con.execute(sql("delete_batch_articles", table=TABLES[name].sql_name))
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
                     continue
@@ -338,8 +500,11 @@ class Warehouse:
                     con.execute(sql("delete_batch_runs"))
                     con.unregister("batch_runs")
                 con.register("batch_rows", rows)
-                con.execute(sql("insert_batch", table=name))
+                con.execute(sql("insert_batch", table=TABLES[name].sql_name))
                 con.unregister("batch_rows")
+            if articles is not None and articles.num_rows:
+                index_articles(con, "batch_ids")  # the search index, in the same transaction
+                con.unregister("batch_ids")
         return new
 
     def rebuild_from_lake(
@@ -354,13 +519,15 @@ class Warehouse:
         with transaction(con):
             for name in names:
                 table = TABLES[name]
-                con.execute(sql("clear_table", table=name))
+                con.execute(sql("clear_table", table=table.sql_name))
                 if has_files(self.lake, name):
                     con.execute(
-                        sql("insert_from_lake", table=name, partition=table.partition),
+                        sql("insert_from_lake", table=table.sql_name, partition=table.partition),
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = con.execute(sql("count_rows", table=name)).fetchone()[0]
+                counts[name] = scalar(con, sql("count_rows", table=table.sql_name))
+            if "articles" in names:
+                index_articles(con)
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
@@ -384,17 +551,19 @@ class Warehouse:
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def paragraph_counts(
-        self, sources: list[str], exclude: list[str]
+        self, sources: list[str], exclude: list[str], hashes: list[str] | None = None
     ) -> dict[tuple[str, str], int]:
-        """Articles per (source, paragraph hash) already loaded, other than `exclude`."""
+        """Articles per (source, paragraph hash) already loaded, other than `exclude`; only for
+        `hashes` when given (a batch's own paragraphs)."""
         con = self.read_if_exists()
         if con is None:
             return {}
         with con:
-            rows = con.execute(
-                sql("paragraph_counts"),
-                [sources, exclude],
-            ).fetchall()
+            if hashes is None:
+                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+            else:
+                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(
@@ -431,3 +600,4 @@ class Warehouse:
 if __name__ == "__main__":
     print("-- Generated from src/newsetl/schema.py by `make schema`; do not edit by hand.\n")
     print(ddl())
+    print(search_macros())

@@ -1,0 +1,76 @@
+"""The whole pipeline from outside: `newsetl run` against a local site on 127.0.0.1 (no
+politeness pause), raw page to DuckDB row, in a fresh process each time - so Prefect start-up,
+model loading and warehouse opening count, as they do for a user."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from benchmarks.measure import ROOT, rate, run_process
+
+
+def code_env(code: Path | None) -> dict:
+    """Environment that runs another checkout of newsetl (its `pkgs` folder holds `newsetl` and
+    `newsetl_flows`, see `--before` in benchmarks/throughput.py); nothing for this one."""
+    return {"PYTHONPATH": f"{code / 'pkgs'}:{code}"} if code else {}
+
+
+def newsetl_run(
+    sources: Path,
+    warehouse: Path,
+    workers: int = 2,
+    env: dict | None = None,
+    code: Path | None = None,
+) -> dict:
+    """One `newsetl run`; wall seconds, peak memory, and what the summary said."""
+    result = run_process(
+        [
+            sys.executable,
+            "-m",
+            "newsetl",
+            "run",
+            "--sources",
+            str(sources),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env={
+            "NEWSETL_CPU_WORKERS": str(workers),
+            "NEWSETL_HOST_DELAY": "0",
+            **code_env(code),
+            **(env or {}),
+        },
+        cwd=code or ROOT,
+    )
+    summary = {}
+    for key, pattern in (
+        ("fetched", r"fetched (\d+) pages"),
+        ("new_articles", r"(\d+) new articles"),
+        ("updated", r"(\d+) updated"),
+        ("rejected", r"(\d+) rejected"),
+        ("skipped", r"skipped (\d+)"),
+    ):
+        match = re.search(pattern, result["output"])
+        if match:
+            summary[key] = int(match.group(1))
+    if result["returncode"] != 0:
+        tail = "\n".join(result["output"].splitlines()[-15:])
+        raise RuntimeError(f"newsetl run failed ({result['returncode']}):\n{tail}")
+    return {
+        "seconds": round(result["seconds"], 2),
+        "peak_rss_mb": result["peak_rss_mb"],
+        "summary": summary,
+    }
+
+
+def articles_of(run: dict) -> int:
+    s = run["summary"]
+    return s.get("new_articles", 0) or s.get("fetched", 0)
+
+
+def with_rate(run: dict, pages: int) -> dict:
+    run["pages"] = pages
+    run["articles_per_s"] = rate(pages, run["seconds"])
+    return run

@@ -1,0 +1,97 @@
+"""CPU-bound stages across the machine's cores, in worker processes (the GIL keeps threads of
+trafilatura, spaCy, YAKE and VADER on one core).
+
+Workers come from a fork server that has imported the heavy libraries once, and each loads the
+enrichment models once (`warm`), so a run pays model loading once per worker, not per chunk. The
+pool lives for the process (a run, or a worker serving many runs) and is shut down at exit.
+`map_chunks` keeps the order of its chunks; with one worker it runs them here, in order.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Imported once in the fork server, so every worker starts with them in memory.
+PRELOAD = ["newsetl.parallel_preload"]
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_key: tuple[int, str] | None = None
+
+
+def warm(spacy_model: str) -> None:
+    """Load what enrichment needs, in this process (a worker's initializer); nothing when no
+    model is named."""
+    if spacy_model:
+        from newsetl.enrich import warm_up
+
+        warm_up(spacy_model)
+
+
+def pool(workers: int, spacy_model: str) -> ProcessPoolExecutor:
+    """The process's pool of `workers` processes (created on first use, then reused)."""
+    global _pool, _pool_key
+    with _lock:
+        if _pool is not None and _pool_key == (workers, spacy_model):
+            return _pool
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        _pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=warm,
+            initargs=(spacy_model,),
+        )
+        _pool_key = (workers, spacy_model)
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool, _pool_key
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool, _pool_key = None, None
+
+
+atexit.register(shutdown)
+
+
+def chunks_for(items: Sequence[T], workers: int, largest: int) -> list[list[T]]:
+    """Split into chunks of at most `largest`, at least four per worker when there are enough
+    items (so one slow chunk does not leave a core idle at the end), never under 8 items."""
+    if not items:
+        return []
+    size = max(8, min(largest, -(-len(items) // (workers * 4))))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def map_chunks(
+    function: Callable[[list[T]], R],
+    chunks: Sequence[list[T]],
+    workers: int,
+    spacy_model: str,
+) -> list[R]:
+    """`function` over every chunk, in order: on `workers` processes, or here when 1."""
+    if workers <= 1 or len(chunks) <= 1:
+        return [function(chunk) for chunk in chunks]
+    executor = pool(workers, spacy_model)
+    return list(executor.map(function, chunks))
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,122 @@
+"""Which page URLs the raw archive already answers for, through an index kept beside it
+(DIR/state/seen.duckdb), so a run reads the archive files written since the last run, not the
+whole archive, and asks about its own candidates, not every URL ever fetched.
+
+The index is derived: it records which raw files it has read; files it has not read yet (the
+last run's, or a crashed run's) are read when a run opens it, and a lost index is rebuilt from
+the archive by the next run. Lookups are point queries on the key, so memory stays flat in the
+archive's size.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+
+from newsetl.storage.raw import SEEN, raw_files, scan
+
+SCHEMA = """
+create table if not exists seen (url_key varchar primary key);
+create table if not exists indexed_files (file varchar primary key);
+"""
+
+
+def index_path(root: Path) -> Path:
+    return Path(root) / "state" / "seen.duckdb"
+
+
+def catch_up(raw_dir: Path, path: Path) -> int:
+    """Add the keys of archive files the index has not read yet; returns how many files.
+    The caller serialises writers (the warehouse lock)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(SCHEMA)
+        done = {r[0] for r in con.execute("select file from indexed_files").fetchall()}
+        root = raw_dir.resolve()
+        todo = [f for f in raw_files(raw_dir) if _name(f, root) not in done]
+        if not todo:
+            return 0
+        con.execute("begin transaction")
+        for batch in scan(todo, "distinct url_key", SEEN):
+            con.register("batch_keys", batch)
+            con.execute(
+                "insert or ignore into seen "
+                "select url_key from batch_keys where url_key is not null"
+            )
+            con.unregister("batch_keys")
+        con.executemany(
+            "insert or ignore into indexed_files values (?)", [[_name(f, root)] for f in todo]
+        )
+        con.execute("commit")
+        return len(todo)
+    finally:
+        con.close()
+
+
+def _name(path: Path, root: Path) -> str:
+    return path.resolve().relative_to(root).as_posix()
+
+
+class SeenUrls:
+    """Set-like view of the seen URL keys: `key in seen` asks the index (then remembers the
+    answer); `seen.add(key)` marks a key taken by this run."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._con = duckdb.connect(str(path), read_only=True) if path is not None else None
+        self._lock = threading.Lock()
+        self._known: set[str] = set()
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    @classmethod
+    def open(cls, raw_dir: Path, root: Path) -> SeenUrls:
+        """Bring the index up to date with the archive, then open it for lookups."""
+        path = index_path(root)
+        if not raw_files(raw_dir) and not path.exists():
+            return cls(None)
+        catch_up(raw_dir, path)
+        return cls(path)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                cursor = self._local.cursor = self._con.cursor()
+                self._cursors.append(cursor)
+        return cursor
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._known:
+            return True
+        if self._con is None or not isinstance(key, str):
+            return False
+        found = (
+            self._cursor().execute("select 1 from seen where url_key = ?", [key]).fetchone()
+            is not None
+        )
+        if found:
+            with self._lock:
+                self._known.add(key)
+        return found
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._known.add(key)
+
+    def close(self) -> None:
+        with self._lock:
+            for cursor in self._cursors:
+                cursor.close()
+            self._cursors = []
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def __enter__(self) -> SeenUrls:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,56 @@
+"""The seen-URL index answers like a scan of the archive, reading only files it has not read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from newsetl.storage.raw import seen_url_keys, write_raw
+from newsetl.storage.seen import SeenUrls, catch_up, index_path
+
+
+def test_index_answers_like_the_archive_and_reads_only_new_files(tmp_path, make_page):
+    raw = tmp_path / "raw"
+    ok = make_page("https://a.example/1")
+    gone = dataclasses.replace(make_page("https://a.example/2"), status=404)
+    failing = dataclasses.replace(make_page("https://a.example/3"), status=503)
+    write_raw([ok, gone, failing], raw)
+    with SeenUrls.open(raw, tmp_path) as seen:
+        answers = {
+            u: u in seen
+            for u in (
+                "https://a.example/1",
+                "https://a.example/2",
+                "https://a.example/3",
+                "https://a.example/4",
+            )
+        }
+    assert {u for u, hit in answers.items() if hit} == seen_url_keys(raw)
+    assert answers == {
+        "https://a.example/1": True,
+        "https://a.example/2": True,
+        "https://a.example/3": False,  # a 5xx is asked again next run
+        "https://a.example/4": False,
+    }
+    assert catch_up(raw, index_path(tmp_path)) == 0  # nothing new to read
+    write_raw([make_page("https://a.example/4")], raw)
+    assert catch_up(raw, index_path(tmp_path)) == 1  # only the new file
+    with SeenUrls.open(raw, tmp_path) as seen:
+        assert "https://a.example/4" in seen
+
+
+def test_a_lost_index_is_rebuilt_and_added_keys_count_as_seen(tmp_path, make_page):
+    raw = tmp_path / "raw"
+    write_raw([make_page("https://a.example/1")], raw)
+    SeenUrls.open(raw, tmp_path).close()
+    index_path(tmp_path).unlink()
+    with SeenUrls.open(raw, tmp_path) as seen:
+        assert "https://a.example/1" in seen
+        assert "https://a.example/9" not in seen
+        seen.add("https://a.example/9")
+        assert "https://a.example/9" in seen
+
+
+def test_no_archive_means_nothing_seen_and_no_index(tmp_path):
+    with SeenUrls.open(tmp_path / "raw", tmp_path) as seen:
+        assert "https://a.example/1" not in seen
+    assert not index_path(tmp_path).exists()
