@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck eval train-topics bench bench-quick schema server deploy worker clean chromium
+.PHONY: run test test-fast lint typecheck eval train-topics train-ner bench bench-quick schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -57,6 +57,11 @@ eval: $(STAMP)
 ## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
 train-topics: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.topics.train
+
+## train-ner: rebuild the NER corpora from $(NEWSETL_EVAL_DATA) and retrain the shipped NER model
+train-ner: $(STAMP)
+	nice -n 10 $(BIN)/python -m training.ner.build_data
+	nice -n 10 $(BIN)/python -m training.ner.train
 
 ## bench: speed per stage, whole pipeline, workers, idle run, warehouse scale (1,000 pages,
 ## 1,000,000 stored articles; about 40 min here); JSON in benchmarks/results/, a table printed.

@@ -168,11 +168,12 @@ def trafilatura_baseline(labels: list[dict]) -> dict[str, float]:
 
 
 def spacy_baseline(labels: list[dict]) -> dict[str, float]:
-    """spaCy's small English model on the labelled body text, mentions taken as they come."""
-    from newsetl.config import Settings
+    """spaCy's small English model on the labelled body text, mentions taken as they come
+    (always en_core_web_sm, the naive baseline, whatever pipeline newsetl is set to use)."""
+    from benchmarks.eval_enrich import BASELINE_MODEL
     from newsetl.enrich.entities import load_model
 
-    nlp = load_model(Settings().spacy_model)
+    nlp = load_model(BASELINE_MODEL)
     pairs = []
     for label, doc in zip(labels, nlp.pipe([label["body"] for label in labels])):
         pairs.append(
