@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import trafilatura
 from lxml import html as lxml_html
@@ -52,6 +52,40 @@ CAPTIONS = (
     "//figcaption | //*[contains(@class, 'caption') or contains(@class, 'cutline')"
     " or contains(@class, 'photo-credit') or contains(@class, 'image-credit')]"
 )
+
+
+# Home, section and tag pages: a run of linked headlines, each with a short blurb beside it.
+# Only for pages without a publication date of their own: on WCXB dev (benchmarks/list_pages.py) the rule
+# alone also rejected 2 of 793 real articles for their related-story blocks.
+LIST_PAGE_HEADLINES = 5
+TEASER_MAX_WORDS = 80
+MAX_TEASER_SHARE = 0.5
+LINKED_HEADLINES = (
+    "//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]]"
+    "[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]"
+)
+
+
+def teaser_texts(tree: lxml_html.HtmlElement) -> tuple[int, set[str]]:
+    """How many linked headlines the page has, and their texts with the short blurbs beside them."""
+    headlines = tree.xpath(LINKED_HEADLINES)
+    texts: set[str] = set()
+    for headline in headlines:
+        texts.add(_normal(headline.text_content()))
+        box = headline.getparent()
+        if box is not None and len(box.text_content().split()) <= TEASER_MAX_WORDS:
+            texts.add(_normal(box.text_content()))  # a list item read as one paragraph
+            texts.update(_normal(p.text_content()) for p in box.iter("p"))
+    texts.discard("")
+    return len(headlines), texts
+
+
+def _dated_by_itself(tree: lxml_html.HtmlElement, ld: dict, tags: dict[str, str], url: str) -> bool:
+    """Whether the page's own markup or text dates it (not a feed, not a date guessed from teasers)."""
+    own, _ = meta.find_published(
+        tree, ld, tags, url, None, None, datetime.now(UTC), meta.json_ld_objects(tree)
+    )
+    return own is not None
 
 
 def extract_document(page: RawPage) -> Document | Reject:
@@ -118,6 +152,26 @@ def extract_document(page: RawPage) -> Document | Reject:
         page.fetched_at,
         meta.json_ld_objects(tree),
     )
+    headlines, teasers = teaser_texts(tree)
+    if (
+        headlines >= LIST_PAGE_HEADLINES
+        and words
+        and not _dated_by_itself(tree, ld, tags, page.final_url)
+    ):
+        teaser_words = sum(
+            len(p.split())
+            for p in paragraphs
+            if _normal(p).lstrip("-•* ") in teasers or _normal(p) in link_texts
+        )
+        if teaser_words / words > MAX_TEASER_SHARE:
+            return Reject(
+                "extract",
+                page.source,
+                page.url,
+                "not an article",
+                f"{teaser_words} of {words} words are linked headlines and their blurbs"
+                " (a home, section or tag page)",
+            )
     return Document(
         page=page,
         canonical_url=canonical,
