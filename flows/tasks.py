@@ -24,6 +24,7 @@ from prefect.tasks import exponential_backoff
 from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
+from newsetl.extract import Document
 from newsetl.pipeline import (
     Acquired,
     Loaded,
@@ -35,7 +36,7 @@ from newsetl.pipeline import (
     extract_pages,
     to_tables,
 )
-from newsetl.records import Article, RawPage, Reject
+from newsetl.records import Article, RawPage, Reject, SeenKeys
 from newsetl.report import RunSummary, read_breakdowns, summary_markdown
 from newsetl.sources import Source
 from newsetl.storage.rows import reject_table, run_table
@@ -82,7 +83,7 @@ def acquire_source(
     source: Source,
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
@@ -121,7 +122,7 @@ def acquire_all(
     sources: list[Source],
     settings: Settings,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
@@ -217,8 +218,8 @@ def process_wave(
     the GIL); on Dask each chunk is a task of its own.
     """
     dask = settings.task_runner == "dask"
-    extracted = (
-        extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    extracted: list[tuple[list[Document], list[Reject]]] = (
+        extract_chunk.map(chunked(pages, settings.chunk_size)).result()  # type: ignore[assignment]
         if dask
         else extract_wave(pages, settings)
     )

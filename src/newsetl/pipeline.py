@@ -24,7 +24,7 @@ from newsetl.discover import discover
 from newsetl.enrich import assign_story_ids, enrich_articles
 from newsetl.extract import Document, extract_document
 from newsetl.fetch.pages import fetch_pages, raw_page
-from newsetl.records import Article, Candidate, RawPage, Reject
+from newsetl.records import Article, Candidate, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
 from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import article_tables
@@ -76,7 +76,7 @@ def acquire(
     source: Source,
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache | None,
     raw_dir: Path,
     window: tuple[date, date] | None = None,

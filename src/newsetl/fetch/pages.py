@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsetl.records import Candidate, FeedItem, RawPage, Reject
+from newsetl.records import Candidate, FeedItem, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
 from newsetl.storage.raw import headers_json
 from newsetl.transport import Fetched, Fetcher, FetchError
@@ -83,7 +83,7 @@ def fetch_pages(
     candidates: Iterable[Candidate],
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     workers: int = 4,
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,

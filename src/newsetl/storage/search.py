@@ -46,7 +46,7 @@ def extension_path() -> Path:
     """The fts extension binary shipped by the installed `duckdb-extension-fts` package."""
     version = duckdb.__version__
     try:
-        import duckdb_extension_fts
+        import duckdb_extension_fts  # type: ignore[import-untyped]
     except ImportError:
         raise SearchUnavailable(
             f"the package duckdb-extension-fts=={version} is not installed"
