@@ -36,14 +36,32 @@ def _list(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
-def _rename_parts(table_dir: Path, tag_of_folder=None) -> int:
-    """DuckDB names its files data_N.parquet; the lake's reader sorts by part-<ns>-<hex> names."""
+def _rename_parts(table_dir: Path, tag_of_folder=None, spec=None) -> int:
+    """DuckDB names its files data_N.parquet; the lake's reader sorts by part-<ns>-<hex> names.
+    With `spec`, each file is rewritten with exactly the pipeline's Arrow schema (DuckDB's
+    list and nullability details differ), so the pipeline's merges can append to it."""
+    import pyarrow.parquet as pq
+
+    schema = None
+    if spec is not None:
+        import pyarrow as pa
+
+        schema = pa.schema([f for f in spec.schema if f.name != spec.partition])
     count = 0
     for folder in sorted(p for p in table_dir.iterdir() if p.is_dir()):
         for i, path in enumerate(sorted(folder.glob("*.parquet"))):
             tag = tag_of_folder(folder) if tag_of_folder else ""
             prefix = f"part-{tag}-" if tag else "part-"
-            path.rename(folder / f"{prefix}{1_700_000_000_000_000_000 + i}-{i:08x}.parquet")
+            target = folder / f"{prefix}{1_700_000_000_000_000_000 + i}-{i:08x}.parquet"
+            if schema is not None:
+                pq.write_table(
+                    pq.read_table(path).select(schema.names).cast(schema),
+                    target,
+                    compression="zstd",
+                )
+                path.unlink()
+            else:
+                path.rename(target)
             count += 1
     return count
 
@@ -52,7 +70,7 @@ def build(
     root: Path, articles: int, end: date, days: int | None = None, memory: str = "3GB"
 ) -> dict:
     """Generate the warehouse under `root` (emptied first); returns counts, sizes and seconds."""
-    from newsetl.schema import TABLES
+    from newsetl.schema import RAW, TABLES
     from newsetl.storage.search import create_macros, index_articles, load_fts
     from newsetl.storage.warehouse import ddl
 
@@ -181,12 +199,12 @@ def build(
             f"copy (select * from {TABLES[table].sql_name}) to '{root / 'lake' / table}' "
             "(format parquet, compression zstd, partition_by (published_date), overwrite_or_ignore)"
         )
-        _rename_parts(root / "lake" / table)
+        _rename_parts(root / "lake" / table, spec=TABLES[table])
     con.execute(
         f"copy runs to '{root / 'lake' / 'runs'}' "
         "(format parquet, compression zstd, partition_by (started_date))"
     )
-    _rename_parts(root / "lake" / "runs")
+    _rename_parts(root / "lake" / "runs", spec=TABLES["runs"])
     # The raw archive: one small page per article, tagged with the day's run id.
     con.execute(
         f"""
@@ -205,6 +223,7 @@ def build(
         lambda folder: (
             "synthetic-" + str(date.fromisoformat(folder.name.split("=")[1]) - timedelta(days=1))
         ),
+        spec=RAW,
     )
     con.execute("checkpoint")
     con.close()

@@ -81,33 +81,18 @@ def part_pipeline(
         sources_big = build_site(big, generated, real, base_big)
         sources_small = build_site(small, small_gen, small_real, base_small)
         runs = {}
-        runs["full_2_workers"] = pipeline_runs.with_rate(
-            pipeline_runs.newsetl_run(sources_big, work / "wh-2", workers=2), n_pages
-        )
-        runs["idle_rerun"] = pipeline_runs.newsetl_run(sources_big, work / "wh-2", workers=2)
-        runs["full_1_worker"] = pipeline_runs.with_rate(
-            pipeline_runs.newsetl_run(sources_big, work / "wh-1", workers=1), n_pages
-        )
-        runs["fifth_2_workers"] = pipeline_runs.with_rate(
-            pipeline_runs.newsetl_run(sources_small, work / "wh-s", workers=2),
-            len(small_gen) + len(small_real),
-        )
-        if before:  # the same runs with the other checkout, in this run, on the same pages
-            runs["before: full_2_workers"] = pipeline_runs.with_rate(
-                pipeline_runs.newsetl_run(sources_big, work / "wh-b2", workers=2, code=before),
-                n_pages,
-            )
-            runs["before: idle_rerun"] = pipeline_runs.newsetl_run(
-                sources_big, work / "wh-b2", workers=2, code=before
-            )
-            runs["before: full_1_worker"] = pipeline_runs.with_rate(
-                pipeline_runs.newsetl_run(sources_big, work / "wh-b1", workers=1, code=before),
-                n_pages,
-            )
-            runs["before: fifth_2_workers"] = pipeline_runs.with_rate(
-                pipeline_runs.newsetl_run(sources_small, work / "wh-bs", workers=2, code=before),
-                len(small_gen) + len(small_real),
-            )
+        # After and before alternate, so a change in the machine's load hits both alike.
+        plan = [
+            ("full_2_workers", sources_big, "wh-2", 2, n_pages),
+            ("idle_rerun", sources_big, "wh-2", 2, None),
+            ("full_1_worker", sources_big, "wh-1", 1, n_pages),
+            ("fifth_2_workers", sources_small, "wh-s", 2, len(small_gen) + len(small_real)),
+        ]
+        for name, sources, folder, workers, count in plan:
+            for label, code in [("", None)] + ([("before: ", before)] if before else []):
+                target = work / (folder + ("-before" if code else ""))
+                run = pipeline_runs.newsetl_run(sources, target, workers=workers, code=code)
+                runs[label + name] = pipeline_runs.with_rate(run, count) if count else run
     out["runs"] = runs
     # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
     bodies = [p.html.encode() for p in generated] + [b for _, b in real]
@@ -266,19 +251,26 @@ def main(argv: list[str] | None = None) -> None:
     }
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # after every part, so a later failure keeps what was measured
+        args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+
     try:
         if "stages" in parts:
             report["stages"] = part_stages(work, pages, max(1, pages // 5))
+            save()
         if "pipeline" in parts:
             report["pipeline"] = part_pipeline(work, pages, before=args.before)
+            save()
         if "scale" in parts:
             report["scale"] = scale.run(work, stored, new=100, before=args.before)
+            save()
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    save()
     print_table(report)
     print(f"\nresults: {args.out}")
 
