@@ -54,12 +54,13 @@ CAPTIONS = (
 )
 
 
-# Home, section and tag pages: a run of linked headlines, each with a short blurb beside it.
-# Only for pages without a publication date of their own: on WCXB dev (benchmarks/list_pages.py) the rule
-# alone also rejected 2 of 793 real articles for their related-story blocks.
+# Home, section and tag pages: a run of linked headlines, each with a short blurb beside it, and
+# no publication date of their own. On WCXB dev (benchmarks/list_pages.py) at a share of 0.5 the
+# rule rejected 1 of 793 real articles (a government topic page, 55 % teasers) and 4 of 216
+# listing and collection pages; at 0.6 no article is rejected. Our sample's section page is 97 %.
 LIST_PAGE_HEADLINES = 5
 TEASER_MAX_WORDS = 80
-MAX_TEASER_SHARE = 0.5
+MAX_TEASER_SHARE = 0.6
 LINKED_HEADLINES = (
     "//*[self::h1 or self::h2 or self::h3 or self::h4][.//a[@href]]"
     "[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]"
