@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck eval train-topics bench bench-quick schema server deploy worker clean
+.PHONY: run test test-fast lint typecheck eval train-topics train-ner bench bench-quick schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -19,10 +19,22 @@ $(STAMP): pyproject.toml requirements.lock requirements-models.txt
 run: $(STAMP)
 	$(BIN)/newsetl run
 
-## test: lint, then the whole suite (unit, integration, Prefect flow tests)
-test: $(STAMP)
+## test: lint, type check, then the whole suite (unit, integration, Prefect flow tests, the
+## report in Chromium)
+test: $(STAMP) chromium typecheck
 	$(BIN)/ruff check src flows tests benchmarks training
 	$(BIN)/python -m pytest -q
+
+## chromium: Debian's Chromium for the report's browser test (installed when missing, as root)
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (apt-get) for the report's browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	      > $(VENV)/chromium-install.log 2>&1 || { cat $(VENV)/chromium-install.log; exit 1; }; \
+	  else \
+	    echo "the report's browser test needs Chromium: run 'sudo apt-get install -y chromium'"; \
+	  fi; }
 
 ## test-fast: unit tests only
 test-fast: $(STAMP)
@@ -46,11 +58,17 @@ eval: $(STAMP)
 train-topics: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.topics.train
 
+## train-ner: rebuild the NER corpora from $(NEWSETL_EVAL_DATA) and retrain the shipped NER model
+train-ner: $(STAMP)
+	nice -n 10 $(BIN)/python -m training.ner.build_data
+	nice -n 10 $(BIN)/python -m training.ner.train
+
 ## bench: speed per stage, whole pipeline, workers, idle run, warehouse scale (1,000 pages,
 ## 1,000,000 stored articles; about 40 min here); JSON in benchmarks/results/, a table printed.
 ## bench-quick: the same on 200 pages and 20,000 stored articles (a few minutes).
 bench: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.throughput
+	nice -n 10 $(BIN)/python -m benchmarks.search_index
 
 bench-quick: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.throughput --quick

@@ -1,4 +1,5 @@
-"""Quality of newsetl on labelled pages we wrote: `make eval`.
+"""Quality of newsetl: `make eval`. First the labelled pages we wrote (own corpus), then the
+public third-party pages found in the eval data folder (benchmarks/real_eval.py).
 
 Runs the real pipeline (`newsetl run`) over the evaluation corpus (benchmarks/corpus, 40 pages
 of varied layouts, as `urls` sources) and the bundled sample site (32 articles, as feeds), both
@@ -167,11 +168,12 @@ def trafilatura_baseline(labels: list[dict]) -> dict[str, float]:
 
 
 def spacy_baseline(labels: list[dict]) -> dict[str, float]:
-    """spaCy's small English model on the labelled body text, mentions taken as they come."""
-    from newsetl.config import Settings
+    """spaCy's small English model on the labelled body text, mentions taken as they come
+    (always en_core_web_sm, the naive baseline, whatever pipeline newsetl is set to use)."""
+    from benchmarks.eval_enrich import BASELINE_MODEL
     from newsetl.enrich.entities import load_model
 
-    nlp = load_model(Settings().spacy_model)
+    nlp = load_model(BASELINE_MODEL)
     pairs = []
     for label, doc in zip(labels, nlp.pipe([label["body"] for label in labels])):
         pairs.append(
@@ -300,6 +302,13 @@ def main() -> None:
         if misses:
             print(f"\n{name} misses: " + json.dumps(misses))
     print(f"\nnewsetl run took {report['run_seconds']} s; details in {RESULTS / 'eval.json'}")
+    # Real third-party pages, when present in the eval data folder (benchmarks/realpages.py).
+    from benchmarks import real_eval
+
+    split = os.environ.get("NEWSETL_EVAL_SPLIT", "dev")
+    print(f"\nReal third-party pages, {split} split (newsetl run vs the libraries alone):")
+    real_eval.main(["--split", split])
+
     # Topics and entities on real third-party data, when present (benchmarks/eval_enrich.py).
     from benchmarks.eval_enrich import run as eval_enrich
 

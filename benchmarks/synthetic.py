@@ -71,6 +71,7 @@ def build(
 ) -> dict:
     """Generate the warehouse under `root` (emptied first); returns counts, sizes and seconds."""
     from newsetl.schema import RAW, TABLES
+    from newsetl.storage.search import create_macros, index_articles, load_fts
     from newsetl.storage.warehouse import ddl
 
     started = time.perf_counter()
@@ -154,7 +155,7 @@ def build(
     # Paragraphs: six of the article's own and two of its source's boilerplate.
     con.execute(
         """
-        insert into article_paragraphs by name
+        insert into pipeline.article_paragraphs by name
         select article_id, published_date, source,
             case when k < 6 then substr(md5(article_id || k), 1, 16)
                  else substr(md5(source || k), 1, 16) end as paragraph_hash,
@@ -164,7 +165,7 @@ def build(
     )
     con.execute(
         """
-        insert into article_vectors by name
+        insert into pipeline.article_vectors by name
         select article_id, published_date, 'story-' || (i // 3) as story_id,
             [] :: varchar[] as entities,
             list_transform(range(256), lambda j: ((hash(i * 257 + j) % 2001)::float / 1000.0 - 1.0)) as vector
@@ -180,6 +181,10 @@ def build(
         from articles
         """
     )
+    # The search index, as every load keeps it (else the first writer would build it whole).
+    load_fts(con)
+    create_macros(con)
+    index_articles(con)
     generated = time.perf_counter() - started
     # The lake: the same rows, hive-partitioned by date, as the pipeline's merges leave them.
     for table in (
@@ -191,7 +196,7 @@ def build(
         "article_vectors",
     ):
         con.execute(
-            f"copy (select * from {table}) to '{root / 'lake' / table}' "
+            f"copy (select * from {TABLES[table].sql_name}) to '{root / 'lake' / table}' "
             "(format parquet, compression zstd, partition_by (published_date), overwrite_or_ignore)"
         )
         _rename_parts(root / "lake" / table, spec=TABLES[table])

@@ -131,7 +131,7 @@ def _run_ingest(
     record_run(
         done, all_rejects(acquired, loaded), started, store, sorted({part_tag(p) for p in earlier})
     )
-    publish(done)
+    publish(done, store)
     print(format_summary(done))
     return done.to_dict()
 

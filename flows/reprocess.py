@@ -103,6 +103,6 @@ def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[s
     )
     record_run(summary, loaded.rejects, started, staged)
     live.replace_with(staged)
-    publish(summary)
+    publish(summary, live)
     print(format_summary(summary))
     return summary.to_dict()

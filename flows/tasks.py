@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,9 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from newsetl import parallel
+from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
+from newsetl.extract import Document
 from newsetl.pipeline import (
     Acquired,
     Loaded,
@@ -34,7 +36,7 @@ from newsetl.pipeline import (
     extract_pages,
     to_tables,
 )
-from newsetl.records import Article, RawPage, Reject
+from newsetl.records import Article, RawPage, Reject, SeenKeys
 from newsetl.report import RunSummary, read_breakdowns, summary_markdown
 from newsetl.sources import Source
 from newsetl.storage.rows import reject_table, run_table
@@ -81,7 +83,7 @@ def acquire_source(
     source: Source,
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
@@ -101,11 +103,26 @@ def acquire_source(
     return result
 
 
+class _ThreadTimeoutNote(logging.Filter):
+    """Drops Prefect's note that a timeout cannot interrupt a task on a worker thread.
+
+    It is printed once per source on every run; we know, and rely on the per-response deadline
+    of the fetcher to bound each blocking call (README: "When things go wrong").
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "running in a worker thread" not in record.getMessage()
+
+
+for _name in ("prefect.engine", "prefect.task_runs"):
+    logging.getLogger(_name).addFilter(_ThreadTimeoutNote())
+
+
 def acquire_all(
     sources: list[Source],
     settings: Settings,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
@@ -201,11 +218,12 @@ def process_wave(
     the GIL); on Dask each chunk is a task of its own.
     """
     dask = settings.task_runner == "dask"
-    extracted = (
-        extract_chunk.map(chunked(pages, settings.chunk_size)).result()
+    extracted: list[tuple[list[Document], list[Reject]]] = (
+        extract_chunk.map(chunked(pages, settings.chunk_size)).result()  # type: ignore[assignment]
         if dask
         else extract_wave(pages, settings)
     )
+    progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
     cleaned = clean_batch(documents, warehouse, drop_patterns)
@@ -217,6 +235,8 @@ def process_wave(
         ).result()
     else:
         enriched = enrich_wave(cleaned.articles, settings)
+    progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
+    progress.update("enrich", advance=len(cleaned.articles), unit="articles")
     processed = Processed(
         articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
         rejects=extract_rejects + cleaned.rejects,
@@ -250,16 +270,18 @@ def process_and_load(
     yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
-    progress = cast(
+    artifact = cast(
         UUID,
         create_progress_artifact(0.0, description=f"newsetl {flow_name}: share of pages processed"),
     )  # a UUID when called from a sync flow
+    progress.update("extract", add_total=total_pages, unit="pages")
     loaded, done = Loaded(), 0
     for wave in waves:
         processed = process_wave(wave, warehouse, settings, drop_patterns)
         loaded = loaded.add(processed, write_and_load(processed, warehouse))
+        progress.update("load", advance=len(processed.articles), unit="articles")
         done += len(wave)
-        update_progress_artifact(progress, min(100.0, 100.0 * done / total_pages))
+        update_progress_artifact(artifact, min(100.0, 100.0 * done / total_pages))
         yield loaded
 
 
@@ -315,8 +337,49 @@ def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
     return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
 
 
-def publish(summary: RunSummary) -> None:
+CHART_SECTIONS = ("articles_per_day", "topics_per_day", "pipeline_health")
+CHART_DAYS = 30
+
+
+def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
+    """The report's main charts over the warehouse's last CHART_DAYS days of articles, as PNG
+    images in a markdown artifact the run page shows (Artifacts tab, and the Artifacts page
+    under the key newsetl-<flow>-charts). A chart that cannot be drawn never fails the run."""
+    from datetime import timedelta
+
+    from newsetl.analysis.report import build, charts_markdown
+
+    try:
+        con = warehouse.read_if_exists()
+        if con is None:
+            return
+        with con:
+            last = con.execute("select max(published_date) from articles").fetchone()
+            end = last[0] if last else None
+            start = end - timedelta(days=CHART_DAYS - 1) if end else None
+            today = datetime.now(UTC).date()
+            report = build(
+                con,
+                start,
+                end,
+                title=f"newsetl {summary.flow}: the warehouse",
+                stage="charts",
+                health_window=(today - timedelta(days=CHART_DAYS - 1), today),
+            )
+        markdown = charts_markdown(report, CHART_SECTIONS)
+        create_markdown_artifact(
+            key=f"newsetl-{summary.flow}-charts",
+            markdown=markdown,
+            description=f"newsetl {summary.flow}: charts of the last {CHART_DAYS} days",
+        )
+    except Exception as err:  # charts are a view: the run has done its work
+        get_run_logger().warning("could not publish the charts: %s", err)
+
+
+def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
     """Markdown and table artifacts with stable keys, so the UI shows each run's history."""
+    if warehouse is not None:
+        publish_charts(summary, warehouse)
     key = f"newsetl-{summary.flow}"
     create_markdown_artifact(
         key=f"{key}-summary",

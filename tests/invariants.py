@@ -20,7 +20,7 @@ def lake_minus_duckdb(root: Path) -> dict[str, tuple[int, int, int, int]]:
     try:
         for name, spec in TABLES.items():
             columns = ", ".join(f.name for f in spec.schema)
-            held = f"select {columns} from wh.{name}"
+            held = f"select {columns} from wh.{spec.sql_name}"
             if has_files(root / "lake", name):
                 lake = (
                     f"select {columns} from read_parquet('{table_glob(root / 'lake', name)}', "

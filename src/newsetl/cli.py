@@ -1,4 +1,5 @@
-"""The `newsetl` command: run, sql, reprocess, status, backfill, maintenance."""
+"""The `newsetl` command: run, sql, reprocess, status, backfill, maintenance, search,
+attention, report."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from pathlib import Path
 import duckdb
 from pydantic import ValidationError
 
+from newsetl.cli_analysis import Kit, add_commands, analysis_commands
 from newsetl.config import Settings
+from newsetl.console import (
+    fit_widths,
+    progress_bars,
+    quiet_broken_pipe,
+    stdout_detached,
+    terminal_width,
+)
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.locks import RunLockBusy
@@ -31,29 +40,97 @@ class UsageError(Exception):
     """Bad arguments or inputs: one line, exit code 2."""
 
 
+FETCH_SETTINGS = (
+    "NEWSETL_USER_AGENT, NEWSETL_HOST_DELAY, NEWSETL_HOST_CONCURRENCY, NEWSETL_FETCH_WORKERS,\n"
+    "  NEWSETL_CONNECT_TIMEOUT, NEWSETL_READ_TIMEOUT, NEWSETL_RETRIES, NEWSETL_MAX_BODY_BYTES,\n"
+    "  NEWSETL_MAX_RESPONSE_SECONDS, NEWSETL_OBEY_ROBOTS"
+)
+PROCESS_SETTINGS = (
+    "NEWSETL_SPACY_MODEL, NEWSETL_CHUNK_SIZE, NEWSETL_WAVE_SIZE, NEWSETL_TASK_RUNNER,\n"
+    "  NEWSETL_CPU_WORKERS, NEWSETL_DASK_ADDRESS, NEWSETL_STORY_WINDOW_DAYS"
+)
+EPILOGS = {
+    "run": f"""examples:
+  newsetl run
+  newsetl run --sources examples/world.toml --warehouse ~/news --json > summary.json
+
+settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
+  {FETCH_SETTINGS},
+  {PROCESS_SETTINGS}""",
+    "sql": """examples:
+  newsetl sql "select source, count(*) from articles group by 1"
+  newsetl sql --file warehouse/queries/top_people.sql --format csv | head
+  newsetl sql "select * from search_articles('shoigu AND pyongyang')"
+
+settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
+    "reprocess": f"""examples:
+  newsetl reprocess --warehouse ~/news
+
+settings: NEWSETL_WAREHOUSE, NEWSETL_SOURCES (drop_patterns),
+  {PROCESS_SETTINGS}""",
+    "backfill": f"""examples:
+  newsetl backfill --from 2026-11-01 --to 2026-11-07
+  newsetl backfill --from 2026-11-01 --to 2026-11-07 --sources examples/world.toml
+
+settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
+  {FETCH_SETTINGS},
+  {PROCESS_SETTINGS}""",
+    "maintenance": """examples:
+  newsetl maintenance
+  newsetl maintenance --raw-retention-days 90
+
+settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
+    "status": """examples:
+  newsetl status
+  newsetl status --format json | jq '.rows_per_table'
+
+settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
+}
+FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("newsetl")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="newsetl", description="Batch news ETL: fetch, clean, enrich, query."
+        prog="newsetl",
+        description="Batch news ETL: fetch, clean, enrich, query.",
+        epilog="examples:\n  newsetl run\n  newsetl search 'shoigu AND pyongyang'\n"
+        "  newsetl report --out report.html\n\n'newsetl COMMAND --help' tells more.",
+        formatter_class=FORMATTER,
     )
+    parser.add_argument("--version", action="version", version=f"newsetl {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     warehouse_help = "warehouse folder (default: $NEWSETL_WAREHOUSE or ./warehouse)"
 
-    run = commands.add_parser("run", help="one ingest run, as a Prefect flow run")
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return commands.add_parser(name, epilog=EPILOGS[name], formatter_class=FORMATTER, **kwargs)
+
+    run = command("run", help="one ingest run, as a Prefect flow run")
     run.add_argument(
         "--sources",
         type=Path,
         help="sources file (default: $NEWSETL_SOURCES or the bundled sample)",
     )
     run.add_argument("--warehouse", type=Path, help=warehouse_help)
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    sql = commands.add_parser("sql", help="read-only SQL on the warehouse")
-    sql.add_argument("query", help="the SQL query")
+    sql = command("sql", help="read-only SQL on the warehouse")
+    sql.add_argument("query", nargs="?", help="the SQL query")
+    sql.add_argument("--file", type=Path, help="read the query from this file ('-': stdin)")
     sql.add_argument("--warehouse", type=Path, help=warehouse_help)
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
 
-    reprocess = commands.add_parser(
-        "reprocess", help="rebuild clean and enriched data from the raw archive"
-    )
+    reprocess = command("reprocess", help="rebuild clean and enriched data from the raw archive")
     reprocess.add_argument("--warehouse", type=Path, help=warehouse_help)
     reprocess.add_argument(
         "--sources",
@@ -61,11 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="sources file whose per-source drop_patterns apply "
         "(default: $NEWSETL_SOURCES or the bundled sample)",
     )
+    reprocess.add_argument("--json", action="store_true", help="print the summary as JSON")
+    reprocess.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    status = commands.add_parser("status", help="last runs, row counts, rejects by reason")
+    status = command("status", help="last runs, row counts, rejects by reason")
     status.add_argument("--warehouse", type=Path, help=warehouse_help)
+    status.add_argument("--format", choices=["table", "json"], default="table")
 
-    backfill = commands.add_parser(
+    backfill = command(
         "backfill", help="ingest what the sources list for a range of publication dates"
     )
     backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
@@ -77,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--warehouse", type=Path, help=warehouse_help)
 
-    maintenance = commands.add_parser(
+    maintenance = command(
         "maintenance", help="compaction, checkpoint, raw retention (the deployment's flow)"
     )
     maintenance.add_argument("--warehouse", type=Path, help=warehouse_help)
@@ -87,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete raw responses fetched more than this many days ago "
         "(default: $NEWSETL_RAW_RETENTION_DAYS, else keep all)",
     )
+    add_commands(commands, FORMATTER)
     return parser
 
 
@@ -107,6 +188,13 @@ def settings_for(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `newsetl sql ... | head`: the reader has gone, end quietly
+        return quiet_broken_pipe()
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # argparse itself exits 2 with a short usage error
     try:
@@ -129,8 +217,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         quiet_prefect()
         from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
-        state = run_flow("ingest", sources=str(settings.sources), warehouse=str(settings.warehouse))
-    return finish(state, "run")
+        with progress_bars(args.quiet), stdout_detached():
+            state = run_flow(
+                "ingest", sources=str(settings.sources), warehouse=str(settings.warehouse)
+            )
+    return finish(state, "run", args.json)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -143,12 +234,13 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         quiet_prefect()
         from newsetl_flows.entry import run_flow
 
-        state = run_flow(
-            "backfill",
-            dates={"start": args.start, "end": args.end},
-            sources=str(settings.sources),
-            warehouse=str(settings.warehouse),
-        )
+        with stdout_detached():
+            state = run_flow(
+                "backfill",
+                dates={"start": args.start, "end": args.end},
+                sources=str(settings.sources),
+                warehouse=str(settings.warehouse),
+            )
     return finish(state, "backfill")
 
 
@@ -201,17 +293,21 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from newsetl_flows.entry import run_flow  # the CLI's one way into the flows
 
     sources = str(settings.sources) if settings.sources.is_file() else None
-    with held_run_lock(settings, "reprocess"):
+    with held_run_lock(settings, "reprocess"), progress_bars(args.quiet), stdout_detached():
         state = run_flow("reprocess", warehouse=str(settings.warehouse), sources=sources)
-    return finish(state, "reprocess")
+    return finish(state, "reprocess", args.json)
 
 
-def finish(state, what: str) -> int:
+def finish(state, what: str, as_json: bool = False) -> int:
     """Print the flow's summary; exit 0 when the run completed, 1 when it failed."""
     if not state.is_completed():
         print(f"newsetl: {what} failed: {state.message}", file=sys.stderr)
         return 1
-    print(format_summary(RunSummary(**state.result())))
+    result = state.result()
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=_json_value))
+    else:
+        print(format_summary(RunSummary(**result)))
     return 0
 
 
@@ -224,13 +320,31 @@ def quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # Prefect's 20 s wait for its ephemeral server is too short on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # with NEWSETL_TASK_RUNNER=dask
     logging.getLogger("prefect").setLevel(os.environ["PREFECT_LOGGING_LEVEL"])
 
 
 READ_STATEMENTS = {"SELECT", "EXPLAIN"}
 
 
+def sql_text(args: argparse.Namespace) -> str:
+    """The query from the command line or from --file (exactly one of them)."""
+    if args.file is not None and args.query is not None:
+        raise UsageError("give the query or --file, not both")
+    if args.file is None:
+        if args.query is None:
+            raise UsageError("no query: give one, or --file FILE")
+        return args.query
+    try:
+        if str(args.file) == "-":
+            return sys.stdin.read()
+        return args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {args.file}: {getattr(err, 'strerror', err)}") from None
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
+    args.query = sql_text(args)
     if not args.query.strip():
         raise UsageError("the query is empty")
     try:
@@ -270,11 +384,20 @@ def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
         return buffer.getvalue().rstrip("\n")
     cells = [[_cell(v, MAX_CELL) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    limit = terminal_width()
+    if limit and columns:  # on a terminal: the widest columns give way until the table fits
+        widths = fit_widths(widths, list(columns), limit)
+        columns = [_clip(c, w) for c, w in zip(columns, widths)]
+        cells = [[_clip(v, w) for v, w in zip(r, widths)] for r in cells]
     line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
     out = [line, "| " + " | ".join(c.ljust(w) for c, w in zip(columns, widths)) + " |", line]
     out += ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths)) + " |" for r in cells]
     out += [line, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"]
     return "\n".join(out)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _json_value(value):
@@ -331,6 +454,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         ]
         reasons = con.execute(sql("rejects_by_reason")).fetchall()
         versions = con.execute(sql("articles_by_enrich_version")).fetchall()
+    current = current_version(settings.spacy_model)
+    if args.format == "json":
+        run_columns = ["run_id", "flow", "started_at", "status", "fetched", "new", "rejected"]
+        document = {
+            "warehouse": str(store.root.resolve()),
+            "last_runs": [dict(zip(run_columns, r)) for r in runs],
+            "rows_per_table": dict(counts),
+            "rejects_by_reason": [
+                {"stage": stage, "reason": reason, "rows": n} for stage, reason, n in reasons
+            ],
+            "enrichment_methods": [
+                {"enrich_version": v, "articles": n, "current": v == current} for v, n in versions
+            ],
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2, default=_json_value))
+        return 0
     print(f"warehouse: {store.root.resolve()}\n\nlast runs:")
     print(
         render(
@@ -341,7 +480,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(render(["table", "rows"], counts, "table"))
     print("\nrejects by reason:")
     print(render(["stage", "reason", "rows"], reasons, "table"))
-    current = current_version(settings.spacy_model)
     print("\nenrichment methods (current one marked *):")
     print(
         render(
@@ -365,4 +503,5 @@ COMMANDS = {
     "status": cmd_status,
     "backfill": cmd_backfill,
     "maintenance": cmd_maintenance,
+    **analysis_commands(Kit(render=render, settings_for=settings_for, usage_error=UsageError)),
 }

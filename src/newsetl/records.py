@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -147,3 +148,11 @@ class StoryMember:
     story_id: str | None = None
     title: str = ""
     text: str = ""
+
+
+class SeenKeys(Protocol):
+    """URL keys already taken: a set, or the archive's seen-URL index (storage/seen.py)."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def add(self, key: str) -> None: ...

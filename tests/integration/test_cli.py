@@ -103,10 +103,12 @@ def test_bad_sources_file_exits_2_and_writes_nothing(tmp_path, capsys, content, 
     assert not (tmp_path / "wh").exists()
 
 
-def test_bad_arguments_exit_2():
+def test_bad_arguments_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["sql"])
+        main(["sql", "select 1", "--format", "xml"])
     assert exit_info.value.code == 2
+    assert main(["sql"]) == 2  # neither a query nor --file
+    assert "no query" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -147,3 +149,155 @@ def test_status_flags_articles_enriched_by_an_older_method(sample_warehouse, tmp
     out = capsys.readouterr().out
     assert "| lang=old" in out and "| 10       |" in out
     assert "'newsetl reprocess' brings them up to date" in out
+
+
+# -- the analyst's commands and the habits of a Unix tool -----------------------------------------
+
+
+def newsetl(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsetl", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )
+
+
+def test_search_ranks_and_filters(warehouse, capsys):
+    assert (
+        main(["search", "earthquake OR quake", "--warehouse", str(warehouse), "--format", "json"])
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2 and {
+        "article_id",
+        "title",
+        "source",
+        "published_date",
+        "url",
+        "score",
+    } <= set(rows[0])
+    assert all("Izmir" in r["title"] for r in rows)
+    assert rows[0]["score"] >= rows[1]["score"] > 0
+    main(
+        [
+            "search",
+            "earthquake",
+            "--source",
+            "harbour-herald",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "csv",
+        ]
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        lines[0].startswith("article_id,score,")
+        and len(lines) == 2
+        and "harbour-herald" in lines[1]
+    )
+    main(
+        [
+            "search",
+            "earthquake",
+            "--from",
+            "2026-11-18",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "json",
+        ]
+    )
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_search_refuses_a_bad_query_or_date(warehouse, capsys):
+    assert main(["search", "(shoigu OR", "--warehouse", str(warehouse)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("newsetl: error:") and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "x", "--from", "yesterday", "--warehouse", str(warehouse)])
+    assert exit_info.value.code == 2
+
+
+def test_attention_per_day_and_source(warehouse, capsys):
+    args = ["attention", "earthquake", "--warehouse", str(warehouse), "--format", "json"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["period"] for r in rows] == [f"2026-11-{d}" for d in range(16, 23)]
+    day = next(r for r in rows if r["period"] == "2026-11-17")
+    assert day["articles"] == 2 and day["share"] == pytest.approx(2 / day["total"], abs=1e-4)
+    assert main([*args, "--per", "source", "--by", "week"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["source"] for r in rows} == {"harbour-herald", "northern-ledger", "valley-courier"}
+    assert sum(r["articles"] for r in rows) == 2 and sum(r["total"] for r in rows) == 32
+
+
+def test_version_and_help_show_examples_and_settings(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("newsetl 0.")
+    from newsetl.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert {"run", "sql", "reprocess", "status", "search", "attention", "report"} <= set(commands)
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert "example" in text and f"newsetl {name}" in text, name
+        assert "NEWSETL_WAREHOUSE" in text, name
+
+
+def test_sql_from_a_file_and_status_as_json(warehouse, tmp_path, capsys):
+    query = tmp_path / "q.sql"
+    query.write_text("select count(*) as n from articles")
+    assert (
+        main(["sql", "--file", str(query), "--warehouse", str(warehouse), "--format", "csv"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["n", "32"]
+    assert main(["sql", "--file", str(tmp_path / "none.sql"), "--warehouse", str(warehouse)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["status", "--warehouse", str(warehouse), "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert (
+        status["rows_per_table"]["articles"] == 32
+        and status["last_runs"][0]["status"] == "completed"
+    )
+
+
+def test_tables_fit_the_terminal(warehouse, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    main(["search", "earthquake OR ecb", "--warehouse", str(warehouse)])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" in "".join(lines)
+
+
+def test_a_closed_pipe_ends_quietly(warehouse):
+    """`newsetl sql ... | head -1`: no traceback, and the status a shell gives such a command."""
+    done = subprocess.run(
+        f"{sys.executable} -m newsetl sql 'select * from range(200000)' "
+        f"--warehouse {warehouse} | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.startswith("+") and done.stderr == ""
+    assert done.returncode == 141
+
+
+def test_the_sql_macros_are_documented_by_the_saved_queries(warehouse):
+    import duckdb
+
+    from newsetl.storage.search import load_fts
+    from tests.conftest import ROOT
+
+    for name in ("search.sql", "attention.sql"):
+        sql = (ROOT / "warehouse" / "queries" / name).read_text()
+        with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
+            load_fts(con)
+            assert con.execute(sql).fetchall(), name

@@ -98,17 +98,36 @@ def test_maintenance_compacts_and_expires(sample_warehouse, prefect_harness, tmp
     assert len(articles_in(warehouse)) == 32
 
 
-def test_dask_runner_gives_the_same_articles(
-    sample_site, sample_warehouse, prefect_harness, tmp_path
+def test_dask_runner_gives_the_same_articles_also_into_a_closed_pipe(
+    sample_site, sample_warehouse, tmp_path
 ):
-    from newsetl_flows.ingest import ingest
+    """`NEWSETL_TASK_RUNNER=dask newsetl run | true`: the reader is gone before the run starts;
+    the run still completes (no worker or API server killed by a write to the closed pipe),
+    loads the same articles as the threads runner, and ends like any command a closed pipe
+    ends (status 141), without a traceback."""
     from newsetl_flows.tasks import cpu_task_runner
 
     runner = cpu_task_runner(Settings(task_runner="dask", cpu_workers=2))
     assert type(runner).__name__ == "DaskTaskRunner"
-    ingest.with_options(task_runner=runner)(
-        sources=str(sources_for(sample_site, tmp_path / "s.toml")), warehouse=str(tmp_path / "wh")
+    env = {
+        **os.environ,
+        "NEWSETL_TASK_RUNNER": "dask",
+        "NEWSETL_SOURCES": str(sources_for(sample_site, tmp_path / "s.toml")),
+        "NEWSETL_WAREHOUSE": str(tmp_path / "wh"),
+    }
+    env.pop("PREFECT_API_URL", None)  # its own ephemeral API, as a user's shell has
+    done = subprocess.run(
+        f"{sys.executable} -m newsetl run | true; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
     )
+    assert done.returncode == 141, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
     assert articles_in(tmp_path / "wh") == articles_in(sample_warehouse)
 
 

@@ -48,3 +48,39 @@ def test_schema_sql_is_generated_from_schema_py():
 
     tracked = (ROOT / "warehouse" / "schema.sql").read_text()
     assert ddl() in tracked, "warehouse/schema.sql is stale: run `make schema`"
+
+
+def test_the_warehouse_opens_in_the_duckdb_cli_of_the_package_index(sample_warehouse, tmp_path):
+    """The `duckdb` command of the duckdb-cli package (a dev dependency, the newest on the
+    registry) reads the file: tables, views, comments, the pipeline schema."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).parent / "duckdb"
+    assert cli.exists(), "duckdb-cli is a dev dependency: make .venv/.installed"
+    copy = tmp_path / "copy.duckdb"  # the session's warehouse stays untouched
+    shutil.copy(sample_warehouse / "newsetl.duckdb", copy)
+    done = subprocess.run(
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            str(copy),
+            "-c",
+            "select version(); select count(*) from articles; "
+            "select count(*) from topic_daily; "
+            "select count(*) from pipeline.article_vectors; "
+            "select comment from duckdb_columns() "
+            "where table_name = 'articles' and column_name = 'story_id';",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("v1.5.6")
+    assert lines[3] == "32" and int(lines[5]) > 0 and lines[7] == "32"
+    assert "same story" in lines[9]

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
         "newsetl.dates",
         "newsetl.sources",
         "newsetl.serve",
+        "newsetl.progress",  # progress reports, heard by whoever listens (the CLI's bars)
     ),
     ("newsetl.storage",),  # lake, raw archive, conditional-GET state, warehouse
     ("newsetl.transport",),  # polite HTTP, robots.txt: what discover and fetch ask through
@@ -33,8 +34,9 @@ LAYERS: list[tuple[str, ...]] = [
     # the stages composed, no orchestrator; worker processes that run them
     ("newsetl.pipeline", "newsetl.parallel", "newsetl.parallel_preload"),
     ("newsetl.report",),  # run summaries built from the stages' results
+    ("newsetl.analysis",),  # search queries, the HTML report and its charts
     ("newsetl_flows",),  # Prefect
-    ("newsetl.cli", "newsetl.__main__"),
+    ("newsetl.cli", "newsetl.cli_analysis", "newsetl.console", "newsetl.__main__"),
 ]
 CLI_DOOR = "newsetl_flows.entry"
 

@@ -81,6 +81,12 @@ def main() -> None:
         "performance": trained.get("performance", {}),
         "dev_set": "5% of CoNLL-2003 eng.train documents (token-level span scores)",
     }
+    # The shipped copy needs nothing from training/: the lookups it copied are in its vocab.
+    config = (TARGET / "config.cfg").read_text(encoding="utf-8")
+    config = config.replace(
+        '[initialize.before_init]\n@callbacks = "newsetl.source_lookups.v1"\n', ""
+    ).replace("after_init = null\n", "after_init = null\nbefore_init = null\n", 1)
+    (TARGET / "config.cfg").write_text(config, encoding="utf-8")
     (TARGET / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in TARGET.rglob("*") if p.is_file())
     print(f"installed {TARGET} ({size / 1e6:.1f} MB)")

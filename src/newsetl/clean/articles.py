@@ -24,6 +24,9 @@ from newsetl.urls import article_id, normalize_url
 MIN_WORDS = 40
 # A paragraph in at least this many distinct articles of one source is that source's boilerplate.
 RECURRENCE_THRESHOLD = 3
+# A paragraph seen before in the same article is a repeat (caption, pull quote) from this many
+# words on; shorter repeats are the article's own subheadings and list items ("Pros:", "Price").
+DUPLICATE_MIN_WORDS = 8
 WORD = re.compile(r"\w+")
 
 
@@ -75,7 +78,7 @@ def clean_documents(
                 any(p.search(paragraph) for p in compiled.get(source, []))
                 or recurring + 1 >= RECURRENCE_THRESHOLD
                 or paragraph.lower() in captions
-                or h in seen
+                or (h in seen and len(paragraph.split()) >= DUPLICATE_MIN_WORDS)
                 or (index == 0 and h == headline)
                 or rules.is_boilerplate_line(paragraph)
             )

@@ -11,7 +11,7 @@ from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v3;stories=v4"
+ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v4"
 NER_LANGUAGES = {"en"}
 
 

@@ -1,9 +1,6 @@
 """Page metadata - title, authors, dates, canonical URL - from the sources a page offers.
 
-Publication time, first found wins: JSON-LD `datePublished`; meta tags
-(`article:published_time` and kin); `<time datetime>` marked as published; the feed or sitemap
-item; the date trafilatura/htmldate finds in the page; a visible date without a year ("26 July,
-03:40 PM") completed with the feed or fetch year, never in the future; a date in the URL.
+Publication time: see `find_published` for the measured order of its sources.
 """
 
 from __future__ import annotations
@@ -133,8 +130,24 @@ def find_published(
     feed_date: datetime | None,
     found_date: str | None,
     fetched_at: datetime,
+    ld_objects: list[dict] | None = None,
 ) -> tuple[datetime | None, str]:
-    """Publication time and where it came from (see the module docstring for the order)."""
+    """Publication time and where it came from, most trustworthy source first.
+
+    The order was measured on real labelled pages (benchmarks/real_eval.py; day accuracy of each
+    source alone on the development sets): a date in the URL path (0.97-1.00), the article's
+    JSON-LD `datePublished` (0.88-0.92), published-time meta tags (0.94), another JSON-LD
+    object's `datePublished`, a `<time>` marked as published (0.81-1.00), the feed, a full date
+    written where pages put dates (0.84), then htmldate (0.85-0.91). Modified dates are never
+    used. htmldate's 1 January is a year without a day (1 right of 13) and is not trusted. No
+    trustworthy date gives None and 'none': the fetch time is never a publication date.
+    """
+    match = URL_DATE.search(urlsplit(url).path)
+    if match:
+        try:
+            return datetime(*map(int, match.groups()), tzinfo=UTC), "url"
+        except ValueError:
+            pass
     value = parse_datetime(ld.get("datePublished") or ld.get("dateCreated"))
     if value:
         return value, "json-ld"
@@ -142,6 +155,10 @@ def find_published(
         value = parse_datetime(meta.get(key))
         if value:
             return value, "meta"
+    for item in ld_objects or []:
+        value = parse_datetime(item.get("datePublished"))
+        if value:
+            return value, "json-ld"
     for node in tree.xpath(
         '//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'
     ):
@@ -154,7 +171,7 @@ def find_published(
     if value:
         return value, "page-text"
     value = parse_datetime(found_date)
-    if value:
+    if value and (value.month, value.day) != (1, 1):
         return value, "htmldate"
     for node in tree.xpath(
         '//*[contains(@class, "date") or contains(@class, "time") or self::time]'
@@ -162,12 +179,6 @@ def find_published(
         value = complete_partial_date(node.text_content()[:120], fetched_at)
         if value:
             return value, "page-text-partial"
-    match = URL_DATE.search(urlsplit(url).path)
-    if match:
-        try:
-            return datetime(*map(int, match.groups()), tzinfo=UTC), "url"
-        except ValueError:
-            pass
     return None, "none"
 
 
@@ -326,8 +337,17 @@ def find_title(
     feed_title: str | None,
     site_name: str | None,
 ) -> str | None:
-    """The headline without the site's name: metadata first, then the page's own heading."""
+    """The headline as the page shows it: its <h1> where that is the headline, else metadata.
+
+    One <h1> of three words or more is the headline; of several, the one closest to the
+    metadata titles (og:title, JSON-LD headline, <title>) when it is close enough. Otherwise the
+    metadata title without the site's name, then the page's own title. Measured on real pages
+    (benchmarks/real_eval.py): metadata titles often carry SEO wording or the site's name.
+    """
     site = site_name
+    heading = page_headline(tree, ld, meta)
+    if heading:
+        return heading
     for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")):
         if isinstance(value, str) and value.strip():
             return strip_site_name(" ".join(value.split()), site)
@@ -348,6 +368,31 @@ def find_title(
         if value and value.strip():
             return strip_site_name(" ".join(value.split()), site)
     return None
+
+
+HEADLINE_MIN_WORDS = 3
+HEADLINE_MIN_LIKENESS = 0.5
+
+
+def page_headline(tree, ld: dict, meta: dict[str, str]) -> str | None:
+    """The page's <h1> that is its headline, if one is."""
+    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//body//h1")]
+    headings = [h for h in headings if len(h.split()) >= HEADLINE_MIN_WORDS]
+    if len(headings) == 1:
+        return headings[0]
+    if not headings:
+        return None
+    titles = [ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")]
+    titles.append(tree.findtext(".//title"))
+    titles = [" ".join(t.split()).lower() for t in titles if isinstance(t, str) and t.strip()]
+    if not titles:
+        return None
+
+    def likeness(heading: str) -> float:
+        return max(SequenceMatcher(None, heading.lower(), t).ratio() for t in titles)
+
+    best = max(headings, key=likeness)
+    return best if likeness(best) >= HEADLINE_MIN_LIKENESS else None
 
 
 def _headline_part(tree, page_title: str) -> str:

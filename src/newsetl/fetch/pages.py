@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsetl.records import Candidate, FeedItem, RawPage, Reject
+from newsetl.records import Candidate, FeedItem, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
 from newsetl.storage.raw import headers_json
 from newsetl.transport import Fetched, Fetcher, FetchError
@@ -83,12 +83,13 @@ def fetch_pages(
     candidates: Iterable[Candidate],
     fetcher: Fetcher,
     run_id: str,
-    seen: set[str],
+    seen: SeenKeys,
     workers: int = 4,
     sink: Callable[[list[RawPage]], list[Path]] | None = None,
     flush_every: int = 500,
     keep: list[RawPage] | None = None,
     flush_bytes: int = FLUSH_BYTES,
+    on_outcome: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
@@ -115,6 +116,8 @@ def fetch_pages(
         page = fetch_one(candidate)
         result.pages.append(page)
         held_bytes += len(page.body)
+        if on_outcome is not None:
+            on_outcome()  # progress: one more page
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
@@ -130,6 +133,8 @@ def fetch_pages(
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
                 result = result.flush(sink)
+            if on_outcome is not None:
+                on_outcome()  # progress: one more page answered (or refused)
     result.documents.extend(keep or [])
     return result.flush(sink) if sink is not None else result
 

@@ -6,7 +6,7 @@
 -- Warehouse: schema upgrades ------------------------------------------------------------------
 
 -- name: table_columns
-select column_name from information_schema.columns where table_name = ?;
+select column_name from information_schema.columns where table_schema = ? and table_name = ?;
 
 -- name: add_column
 alter table {table} add column {column} {type};
@@ -51,21 +51,21 @@ select * from runs where run_id in (select unnest(?));
 
 -- name: paragraph_counts
 select source, paragraph_hash, count(distinct article_id)
-from article_paragraphs
+from pipeline.article_paragraphs
 where source in (select unnest(?)) and article_id not in (select unnest(?))
 group by all
 having count(distinct article_id) > 0;
 
 -- name: paragraph_counts_of_hashes
 select source, paragraph_hash, count(distinct article_id)
-from article_paragraphs
+from pipeline.article_paragraphs
 where source in (select unnest(?)) and article_id not in (select unnest(?))
     and paragraph_hash in (select h from batch_hashes)
 group by all;
 
 -- name: recent_story_members
 select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
-from article_vectors as v
+from pipeline.article_vectors as v
 left join articles as a using (article_id)
 where v.published_date between ? and ? and v.article_id not in (select unnest(?));
 

@@ -83,6 +83,7 @@ class SeenUrls:
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
+            assert self._con is not None, "asked an index that was never opened"
             with self._lock:
                 cursor = self._local.cursor = self._con.cursor()
                 self._cursors.append(cursor)

@@ -23,9 +23,19 @@ import numpy as np
 import pyarrow as pa
 
 from newsetl.records import StoryMember
-from newsetl.schema import ARTICLE_TABLES, TABLES
+from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
 from newsetl.storage.lake import has_files, heal_partitions, table_glob, write_table
 from newsetl.storage.queries import sql
+from newsetl.storage.search import (
+    INDEX_COMMENTS,
+    INDEX_DDL,
+    SearchUnavailable,
+    create_macros,
+    index_articles,
+    index_is_current,
+    load_fts,
+    search_macros,
+)
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
 STAGED_DB = "newsetl.rebuild.duckdb"
@@ -59,23 +69,48 @@ SANDBOX = {
 }
 
 
+# Applied after the fts extension is loaded (loading it needs them off).
+AFTER_LOAD = ("enable_external_access", "lock_configuration")
+
+
 def _connect(
     path: Path, *, read_only: bool, config: dict | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting while another process (a reader or a writer) holds it."""
+    """Open the database, waiting while another process (a reader or a writer) holds it; the
+    fts extension (search macros) is loaded into every connection, then `config` is locked."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
+    config = config or {}
+    early = {k: v for k, v in config.items() if k not in AFTER_LOAD}
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() > deadline:
+            con = duckdb.connect(str(path), read_only=read_only, config=early)
+            break
+        except duckdb.Error as err:
+            first = str(err).splitlines()[0]
+            if "can only read" in first or "storage version" in first.lower():
+                raise WarehouseError(
+                    f"{path} was written by another DuckDB release than this newsetl's "
+                    f"({duckdb.__version__}); the file is derived: run "
+                    f"'newsetl reprocess' to rebuild it ({first})"
+                ) from None
+            locked = "could not set lock" in first.lower() or "conflicting lock" in first.lower()
+            if not isinstance(err, duckdb.IOException) or not locked:
+                raise WarehouseError(f"cannot open {path}: {first}") from None
+            if time.monotonic() > deadline:
                 raise WarehouseError(
                     f"{path} is in use by another process (a writer, or a client holding it open) "
-                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {str(err).splitlines()[0]}"
+                    f"and stayed so for {CONNECT_WAIT_SECONDS:.0f} s: {first}"
                 ) from None
             time.sleep(0.5)
-        except duckdb.Error as err:
-            raise WarehouseError(f"cannot open {path}: {str(err).splitlines()[0]}") from None
+    try:
+        load_fts(con)
+        for name in AFTER_LOAD:  # one-way switches: nothing can turn them back on
+            if name in config:
+                con.execute(f"set {name} = {str(bool(config[name])).lower()}")
+    except (SearchUnavailable, duckdb.Error) as err:
+        con.close()
+        raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
+    return con
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
@@ -87,17 +122,79 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
     for name, table in TABLES.items():
-        present = {r[0] for r in con.execute(sql("table_columns"), [name]).fetchall()}
+        present = {
+            r[0] for r in con.execute(sql("table_columns"), [table.db_schema, name]).fetchall()
+        }
         for field in table.schema:
             if field.name not in present:
                 con.execute(
                     sql(
                         "add_column",
-                        table=name,
+                        table=table.sql_name,
                         column=field.name,
                         type=duckdb_type(field.type),
                     )
                 )
+
+
+def move_pipeline_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the `pipeline` schema kept its tables in `main`: move them."""
+    con.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
+    for name, table in TABLES.items():
+        if table.db_schema == "main":
+            continue
+        old = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = ? and table_type = 'BASE TABLE'",
+            [name],
+        ).fetchone()
+        if not old or not old[0]:
+            continue
+        con.execute("begin transaction")
+        con.execute(create_table(name))
+        con.execute(f"insert into {table.sql_name} by name select * from main.{name}")
+        con.execute(f"drop table main.{name}")
+        con.execute("commit")
+
+
+def comment_statements() -> list[tuple[str, str, str, str]]:
+    """(schema, table, column or '', comment) for every table and column: COMMENT ON."""
+    found = []
+    for name, table in TABLES.items():
+        found.append((table.db_schema, name, "", table.comment))
+        found += [
+            (table.db_schema, name, f.name, table.column_comment(f.name)) for f in table.schema
+        ]
+    for qualified, comment in INDEX_COMMENTS.items():
+        schema, name = qualified.split(".")
+        found.append((schema, name, "", comment))
+    return found
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table and column whose comment differs from newsetl.schema's."""
+    tables = {
+        (r[0], r[1]): r[2]
+        for r in con.execute(
+            "select schema_name, table_name, comment from duckdb_tables()"
+        ).fetchall()
+    }
+    columns = {
+        (r[0], r[1], r[2]): r[3]
+        for r in con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns()"
+        ).fetchall()
+    }
+    for schema, table, column, comment in comment_statements():
+        target = f"{table}" if schema == "main" else f"{schema}.{table}"
+        if column and columns.get((schema, table, column)) != comment:
+            con.execute(f'comment on column {target}."{column}" is {_quote(comment)}')
+        elif not column and tables.get((schema, table)) != comment:
+            con.execute(f"comment on table {target} is {_quote(comment)}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -138,21 +235,26 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     return simple[arrow_type]
 
 
+def create_table(name: str) -> str:
+    table = TABLES[name]
+    columns = []
+    for field in table.schema:
+        column = f"    {field.name} {duckdb_type(field.type)}"
+        if PRIMARY_KEYS.get(name) == field.name:
+            column += " PRIMARY KEY"
+        elif not field.nullable:
+            column += " NOT NULL"
+        columns.append(column)
+    return f"create table if not exists {table.sql_name} (\n" + ",\n".join(columns) + "\n);"
+
+
 def ddl() -> str:
-    """CREATE statements for every table, then the views."""
-    statements = []
-    for name, table in TABLES.items():
-        columns = []
-        for field in table.schema:
-            column = f"    {field.name} {duckdb_type(field.type)}"
-            if PRIMARY_KEYS.get(name) == field.name:
-                column += " PRIMARY KEY"
-            elif not field.nullable:
-                column += " NOT NULL"
-            columns.append(column)
-        statements.append(f"create table if not exists {name} (\n" + ",\n".join(columns) + "\n);")
+    """CREATE statements for every table, the views and the search index's tables (the search
+    macros, which need the fts extension, are `newsetl.storage.search.search_macros`)."""
+    statements = [f"create schema if not exists {PIPELINE_SCHEMA};"]
+    statements += [create_table(name) for name in TABLES]
     views = files("newsetl.storage").joinpath("views.sql").read_text(encoding="utf-8")
-    return "\n\n".join(statements) + "\n\n" + views
+    return "\n\n".join(statements) + "\n\n" + views + INDEX_DDL
 
 
 @contextmanager
@@ -314,8 +416,13 @@ class Warehouse:
         with self.exclusive():
             con = _connect(self.db_path, read_only=False)
             try:
+                move_pipeline_tables(con)
                 con.execute(ddl())
+                create_macros(con)
                 add_missing_columns(con)
+                apply_comments(con)
+                if not index_is_current(con):  # a warehouse made before search, or a crash
+                    index_articles(con)
                 yield con
             finally:
                 con.close()
@@ -384,8 +491,7 @@ class Warehouse:
                 known = scalar(con, sql("count_known_articles"))
                 new = articles.num_rows - known
                 for name in ARTICLE_TABLES:
-                    con.execute(sql("delete_batch_articles", table=name))
-                con.unregister("batch_ids")
+                    con.execute(sql("delete_batch_articles", table=TABLES[name].sql_name))
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
                     continue
@@ -394,8 +500,11 @@ class Warehouse:
                     con.execute(sql("delete_batch_runs"))
                     con.unregister("batch_runs")
                 con.register("batch_rows", rows)
-                con.execute(sql("insert_batch", table=name))
+                con.execute(sql("insert_batch", table=TABLES[name].sql_name))
                 con.unregister("batch_rows")
+            if articles is not None and articles.num_rows:
+                index_articles(con, "batch_ids")  # the search index, in the same transaction
+                con.unregister("batch_ids")
         return new
 
     def rebuild_from_lake(
@@ -410,13 +519,15 @@ class Warehouse:
         with transaction(con):
             for name in names:
                 table = TABLES[name]
-                con.execute(sql("clear_table", table=name))
+                con.execute(sql("clear_table", table=table.sql_name))
                 if has_files(self.lake, name):
                     con.execute(
-                        sql("insert_from_lake", table=name, partition=table.partition),
+                        sql("insert_from_lake", table=table.sql_name, partition=table.partition),
                         [table_glob(self.lake, name)],
                     )
-                counts[name] = scalar(con, sql("count_rows", table=name))
+                counts[name] = scalar(con, sql("count_rows", table=table.sql_name))
+            if "articles" in names:
+                index_articles(con)
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
@@ -489,3 +600,4 @@ class Warehouse:
 if __name__ == "__main__":
     print("-- Generated from src/newsetl/schema.py by `make schema`; do not edit by hand.\n")
     print(ddl())
+    print(search_macros())

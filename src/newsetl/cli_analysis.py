@@ -1,0 +1,237 @@
+"""The analyst's commands: `newsetl search`, `attention` and `report`.
+
+newsetl.cli wires them in and hands them its output and error helpers (a `Kit`), so this module
+never imports the CLI module itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from newsetl.analysis.query import QueryError, normalise
+from newsetl.config import Settings
+from newsetl.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What the commands need from newsetl.cli."""
+
+    render: Callable[[list[str], list[Any], str], str]
+    settings_for: Callable[[argparse.Namespace], Settings]
+    usage_error: type[Exception]  # one line on stderr, exit code 2
+
+
+WAREHOUSE_HELP = "warehouse folder (default: $NEWSETL_WAREHOUSE or ./warehouse)"
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+QUERY_HELP = (
+    'query: words, "phrases", AND (or nothing), OR, NOT or -word, parentheses; '
+    "words match any form of the word (stemmed)"
+)
+
+
+def add_commands(commands, formatter) -> dict[str, argparse.ArgumentParser]:
+    search = commands.add_parser(
+        "search",
+        help="ranked full-text search over titles and texts",
+        description="Ranked (BM25) full-text search over article titles and texts.",
+        formatter_class=formatter,
+        epilog="""examples:
+  newsetl search 'shoigu AND pyongyang'
+  newsetl search '"central bank" (rates OR inflation) -sport' --from 2026-11-01 --limit 50
+  newsetl search 'earthquake' --source harbour-herald --format csv > quake.csv
+from SQL (newsetl sql, or any DuckDB client that loaded the fts extension):
+  select * from search_articles('shoigu AND pyongyang', from_date := '2026-11-01')
+
+settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
+    )
+    search.add_argument("query", help=QUERY_HELP)
+    _filters(search)
+    search.add_argument("--source", help="only this source (its name in the sources file)")
+    search.add_argument("--topic", help="only this IPTC topic: label ('sport') or code")
+    search.add_argument("--language", help="only this language (ISO 639-1 code, e.g. en)")
+    search.add_argument("--limit", type=positive, default=20, help="rows at most (default 20)")
+    _output(search)
+
+    attention = commands.add_parser(
+        "attention",
+        help="matching articles per period, and their share of all articles",
+        description="How many articles match a query per day or week, and what share of all "
+        "articles of the period that is (per source or topic: of that source's or topic's).",
+        formatter_class=formatter,
+        epilog="""examples:
+  newsetl attention 'shoigu OR lavrov'
+  newsetl attention '"rate cut"' --by week --per source --format csv
+from SQL: select * from attention('shoigu', period_unit := 'week')
+          (also attention_by_source, attention_by_topic)
+
+settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
+    )
+    attention.add_argument("query", help=QUERY_HELP)
+    attention.add_argument("--by", choices=["day", "week", "month"], default="day")
+    attention.add_argument("--per", choices=["source", "topic"], help="one row per source/topic")
+    _filters(attention)
+    _output(attention)
+
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML report with charts",
+        description="Write one HTML file (charts and data inline, opens with no network): "
+        "articles per day and source, topic trends, attention to the --query terms, top "
+        "people, organisations and places, stories told by several outlets, pipeline health.",
+        formatter_class=formatter,
+        epilog="""examples:
+  newsetl report --out report.html
+  newsetl report --from 2026-11-01 --to 2026-11-30 --query shoigu --query '"rate cut"' \\
+      --out november.html
+
+settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
+    )
+    _filters(report)
+    report.add_argument(
+        "--query", action="append", default=[], help="a search query to chart (repeatable)"
+    )
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
+    return {"search": search, "attention": attention, "report": report}
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from", dest="date_from", type=iso_date, help="published on or after (YYYY-MM-DD)"
+    )
+    parser.add_argument("--to", dest="date_to", type=iso_date, help="published on or before")
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
+
+
+def _query(kit: Kit, text: str) -> str:
+    try:
+        return normalise(text)
+    except QueryError as err:
+        raise kit.usage_error(str(err)) from None
+
+
+def _check_index(kit: Kit, con: duckdb.DuckDBPyConnection) -> None:
+    from newsetl.storage.search import index_is_current
+
+    found = con.execute(
+        "select count(*) from duckdb_functions() where function_name = 'search_articles'"
+    ).fetchone()
+    if not found or not found[0]:
+        raise kit.usage_error(
+            "this warehouse has no search index yet: any 'newsetl run' or 'newsetl reprocess' "
+            "with this version makes it"
+        )
+    if not index_is_current(con):
+        print(
+            "newsetl: warning: some articles are not in the search index yet; "
+            "the next run indexes them",
+            file=sys.stderr,
+        )
+
+
+def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
+    query = _query(kit, args.query)
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
+        _check_index(kit, con)
+        try:
+            relation = con.execute(
+                "select * from search_articles(?, from_date := ?, to_date := ?, "
+                "source_name := ?, topic_name := ?, language_code := ?, max_rows := ?)",
+                [
+                    query,
+                    args.date_from,
+                    args.date_to,
+                    args.source,
+                    args.topic,
+                    args.language,
+                    args.limit,
+                ],
+            )
+            columns = [c[0] for c in relation.description]
+            rows = relation.fetchall()
+        except duckdb.Error as err:
+            raise kit.usage_error(str(err).splitlines()[0]) from None
+    print(kit.render(columns, rows, args.format))
+    return 0
+
+
+def cmd_attention(kit: Kit, args: argparse.Namespace) -> int:
+    query = _query(kit, args.query)
+    macro = {None: "attention", "source": "attention_by_source", "topic": "attention_by_topic"}[
+        args.per
+    ]
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
+        _check_index(kit, con)
+        try:
+            relation = con.execute(
+                f"select * from {macro}(?, period_unit := ?, from_date := ?, to_date := ?)",
+                [query, args.by, args.date_from, args.date_to],
+            )
+            columns = [c[0] for c in relation.description]
+            rows = relation.fetchall()
+        except duckdb.Error as err:
+            raise kit.usage_error(str(err).splitlines()[0]) from None
+    print(kit.render(columns, rows, args.format))
+    return 0
+
+
+def cmd_report(kit: Kit, args: argparse.Namespace) -> int:
+    from newsetl.analysis.report import write_report
+    from newsetl.console import progress_bars
+
+    queries = tuple(args.query)
+    for query in queries:
+        _query(kit, query)  # a bad query is a usage error before anything is written
+    if args.out.suffix.lower() not in (".html", ".htm"):
+        raise kit.usage_error(f"--out must name an .html file, not {args.out}")
+    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
+        if queries:
+            _check_index(kit, con)
+        with progress_bars(args.quiet):
+            try:
+                report = write_report(con, args.out, args.date_from, args.date_to, queries)
+            except OSError as err:
+                raise kit.usage_error(f"cannot write {args.out}: {err.strerror}") from None
+    charts = sum(1 for s in report.sections if s.chart is not None)
+    print(f"wrote {args.out} ({charts} charts, {args.out.stat().st_size // 1024} KB)")
+    return 0
+
+
+def analysis_commands(kit: Kit) -> dict[str, Callable[[argparse.Namespace], int]]:
+    return {
+        name: partial(command, kit)
+        for name, command in (
+            ("search", cmd_search),
+            ("attention", cmd_attention),
+            ("report", cmd_report),
+        )
+    }

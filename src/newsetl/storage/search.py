@@ -1,0 +1,119 @@
+"""The full-text index: DuckDB's fts extension for its stemmer, our own postings for the rest.
+
+The extension ships as the pinned package `duckdb-extension-fts` (DuckDB's signed binary for
+exactly the DuckDB version we pin), so it is loaded from that package's folder and never
+downloaded. Its own index (`PRAGMA create_fts_index`) cannot be updated, only rebuilt over the
+whole table, so the index here is two plain tables in the `pipeline` schema, updated for the
+loaded articles only, in the load's transaction (`benchmarks/search_index.py` measures both).
+The tokenizer, stopwords and BM25 ranking are SQL macros in `search.sql`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+INDEX_DDL = """
+create schema if not exists pipeline;
+create table if not exists pipeline.search_postings (
+    article_id VARCHAR NOT NULL,
+    term VARCHAR NOT NULL,
+    tf INTEGER NOT NULL
+);
+create table if not exists pipeline.search_documents (
+    article_id VARCHAR NOT NULL,
+    terms INTEGER NOT NULL
+);
+"""
+
+INDEX_COMMENTS = {
+    "pipeline.search_postings": "Full-text index: how often each stemmed term occurs in an "
+    "article (title and text).",
+    "pipeline.search_documents": "Full-text index: indexed terms per article (BM25 length).",
+}
+
+
+class SearchUnavailable(RuntimeError):
+    """The fts extension cannot be loaded; the message says why in one sentence."""
+
+
+@cache
+def extension_path() -> Path:
+    """The fts extension binary shipped by the installed `duckdb-extension-fts` package."""
+    version = duckdb.__version__
+    try:
+        import duckdb_extension_fts  # type: ignore[import-untyped]
+    except ImportError:
+        raise SearchUnavailable(
+            f"the package duckdb-extension-fts=={version} is not installed"
+        ) from None
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions"
+    found = sorted(root.glob(f"v{version}/**/fts.duckdb_extension"))
+    if not found:
+        shipped = sorted(p.parent.name for p in root.glob("*/**/fts.duckdb_extension"))
+        raise SearchUnavailable(
+            f"duckdb-extension-fts has no build for DuckDB {version} (it has {shipped or 'none'})"
+        )
+    return found[0]
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the fts extension into a connection (must come before external access is off)."""
+    con.execute(f"load '{extension_path()}'")
+
+
+def search_macros() -> str:
+    """The tokenizer, search and attention macros (they need the fts extension loaded)."""
+    return files("newsetl.storage").joinpath("search.sql").read_text(encoding="utf-8")
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the macros when search.sql changed since they were last created (a version
+    macro holds the hash), so that a writer's open stays cheap."""
+    text = search_macros()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    found = con.execute(
+        "select macro_definition from duckdb_functions() "
+        "where function_name = 'search_macros_version' and schema_name = 'main'"
+    ).fetchone()
+    if found and digest in str(found[0]):
+        return
+    con.execute(text)
+    con.execute(f"create or replace macro search_macros_version() as '{digest}'")
+
+
+def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = None) -> None:
+    """(Re)index articles: those whose ids are in the registered relation `ids_relation`
+    (column article_id), or every article when None. Runs in the caller's transaction."""
+    where = f"where article_id in (select article_id from {ids_relation})" if ids_relation else ""
+    for table in ("pipeline.search_postings", "pipeline.search_documents"):
+        con.execute(f"delete from {table} {where}")
+    con.execute(
+        f"""
+        create or replace temp table search_batch as
+        select article_id, search_terms(search_text(title, text)) as terms
+        from articles {where}
+        """
+    )
+    con.execute(
+        "insert into pipeline.search_documents select article_id, len(terms) from search_batch"
+    )
+    con.execute(
+        "insert into pipeline.search_postings "
+        "select article_id, term, count(*) from "
+        "(select article_id, unnest(terms) as term from search_batch) group by all"
+    )
+    con.execute("drop table search_batch")
+
+
+def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every article is indexed (an older warehouse gets its index at the next load)."""
+    missing = con.execute(
+        "select count(*) from articles where article_id not in "
+        "(select article_id from pipeline.search_documents)"
+    ).fetchone()
+    return not missing or missing[0] == 0

@@ -1,0 +1,255 @@
+-- Full-text search and attention over time, as SQL macros (created after the tables).
+--
+-- The index is ours, kept in pipeline.search_postings / pipeline.search_documents and updated
+-- by every load for the loaded articles only (see newsetl.storage.search). Words are lower-cased,
+-- accents stripped, split on anything that is not a letter or digit, English stopwords dropped
+-- and stemmed with the Porter stemmer of DuckDB's fts extension (`stem`, loaded by newsetl).
+-- Ranking is Okapi BM25 (k1 = 1.2, b = 0.75), the formula of the fts extension's match_bm25.
+--
+-- Query language: words and "quoted phrases"; items side by side must all match (AND, also
+-- written out); OR between groups; NOT word / -word excludes. No parentheses here (the CLI
+-- expands them): `shoigu AND pyongyang`, `"central bank" rates OR inflation -sport`.
+
+-- English stopwords: not indexed, ignored in queries (inside a phrase they still count).
+create or replace macro search_stopwords() as [
+    'a', 'about', 'after', 'again', 'against', 'all', 'also', 'am', 'an', 'and', 'any', 'are',
+    'as', 'at', 'be', 'because', 'been', 'before', 'being', 'between', 'both', 'but', 'by',
+    'can', 'could', 'did', 'do', 'does', 'doing', 'down', 'during', 'each', 'few', 'for',
+    'from', 'further', 'had', 'has', 'have', 'having', 'he', 'her', 'here', 'hers', 'herself',
+    'him', 'himself', 'his', 'how', 'i', 'if', 'in', 'into', 'is', 'it', 'its', 'itself', 'just',
+    'me', 'more', 'most', 'my', 'myself', 'no', 'nor', 'not', 'now', 'of', 'off', 'on', 'once',
+    'only', 'or', 'other', 'our', 'ours', 'ourselves', 'out', 'over', 'own', 'same', 'she',
+    'should', 'so', 'some', 'such', 'than', 'that', 'the', 'their', 'theirs', 'them',
+    'themselves', 'then', 'there', 'these', 'they', 'this', 'those', 'through', 'to', 'too',
+    'under', 'until', 'up', 'very', 'was', 'we', 'were', 'what', 'when', 'where', 'which',
+    'while', 'who', 'whom', 'why', 'will', 'with', 'would', 'you', 'your', 'yours', 'yourself',
+    'yourselves'
+];
+
+create or replace macro search_stopword(w) as list_contains(search_stopwords(), w);
+
+-- Words of a text, as indexed before stemming: lower case, no accents, letters and digits.
+create or replace macro search_tokens(s) as list_filter(
+    string_split_regex(lower(strip_accents(coalesce(s, ''))), '[^\p{L}\p{N}]+'),
+    x -> x <> ''
+);
+
+-- Index terms of a text: its words without stopwords, stemmed.
+create or replace macro search_terms(s) as list_transform(
+    list_filter(search_tokens(s), x -> not search_stopword(x)),
+    x -> stem(x, 'porter')
+);
+
+-- The text an article is searched by: its title and its body.
+create or replace macro search_text(title, body) as
+    coalesce(title, '') || ' ' || coalesce(body, '');
+
+-- A query, parsed: one row per item (word or phrase) with its OR group (`clause`), whether it
+-- is excluded, its terms and, for a phrase, the pattern its words must follow in the text.
+create or replace macro search_items(q) as table
+with clauses as (
+    select unnest(range(1, len(parts) + 1)) as clause, unnest(parts) as clause_text
+    from (select string_split_regex(trim(coalesce(q, '')), '\s+OR\s+') as parts)
+),
+raw_items as (
+    select clause, unnest(
+        regexp_extract_all(clause_text, '(?:-|NOT\s+)?(?:"[^"]*"?|[^\s"]+)')
+    ) as item
+    from clauses
+),
+items as (
+    select
+        clause,
+        regexp_matches(item, '^(-|NOT\s)') as negated,
+        regexp_replace(item, '^(-|NOT\s+)', '') as body
+    from raw_items
+    where item not in ('AND', 'OR', 'NOT')
+)
+select
+    clause,
+    row_number() over (order by clause, body) as item_no,
+    negated,
+    starts_with(body, '"') as phrase,
+    list_distinct(search_terms(body)) as terms,
+    '(^|[^\p{L}\p{N}])' || array_to_string(search_tokens(body), '[^\p{L}\p{N}]+')
+        || '($|[^\p{L}\p{N}])' as pattern
+from items
+where len(search_terms(body)) > 0 or (starts_with(body, '"') and len(search_tokens(body)) > 0);
+
+-- Articles matching a query, with their BM25 score over the query's wanted terms.
+create or replace macro search_matches(q) as table
+with items as (
+    select * from search_items(q)
+),
+item_terms as (
+    select item_no, unnest(terms) as term from items
+),
+term_hits as (
+    select t.item_no, p.article_id, count(distinct p.term) as found
+    from item_terms as t
+    join pipeline.search_postings as p using (term)
+    group by all
+),
+word_hits as (  -- articles holding every term of an item
+    select h.item_no, h.article_id, i.phrase, i.pattern
+    from term_hits as h
+    join items as i using (item_no)
+    where h.found = len(i.terms)
+),
+item_hits as (
+    select item_no, article_id from word_hits where not phrase
+    union all
+    select h.item_no, h.article_id
+    from word_hits as h
+    join articles as a using (article_id)
+    where h.phrase and regexp_matches(lower(strip_accents(search_text(a.title, a.text))), h.pattern)
+    union all  -- a phrase of stopwords only: the text itself is searched
+    select i.item_no, a.article_id
+    from items as i, articles as a
+    where i.phrase and len(i.terms) = 0
+        and regexp_matches(lower(strip_accents(search_text(a.title, a.text))), i.pattern)
+),
+wanted as (
+    select clause, count(*) filter (where not negated) as positives from items group by clause
+),
+clause_hits as (  -- articles holding every wanted item of a clause
+    select i.clause, h.article_id
+    from item_hits as h
+    join items as i using (item_no)
+    join wanted as w on w.clause = i.clause
+    where not i.negated
+    group by i.clause, h.article_id, w.positives
+    having count(distinct h.item_no) = w.positives
+),
+candidates as (
+    select clause, article_id from clause_hits
+    union all  -- a clause of exclusions only starts from every article
+    select w.clause, a.article_id from wanted as w, articles as a where w.positives = 0
+),
+excluded as (
+    select i.clause, h.article_id
+    from item_hits as h
+    join items as i using (item_no)
+    where i.negated
+),
+matched as (
+    select distinct article_id
+    from (select clause, article_id from candidates except select clause, article_id from excluded)
+),
+query_terms as (
+    select distinct unnest(terms) as term from items where not negated
+),
+stats as (
+    select count(*) as documents, avg(terms) as average_terms from pipeline.search_documents
+),
+frequency as (
+    select term, count(*) as df
+    from pipeline.search_postings
+    join query_terms using (term)
+    group by term
+),
+scores as (
+    select
+        p.article_id,
+        sum(
+            log((s.documents - f.df + 0.5) / (f.df + 0.5) + 1)  -- log10, as match_bm25
+            * p.tf * (1.2 + 1)
+            / (p.tf + 1.2 * (1 - 0.75 + 0.75 * d.terms / s.average_terms))
+        ) as score
+    from pipeline.search_postings as p
+    join frequency as f using (term)
+    join pipeline.search_documents as d using (article_id)
+    cross join stats as s
+    where p.article_id in (select article_id from matched)
+    group by p.article_id
+)
+select m.article_id, coalesce(s.score, 0.0) as score
+from matched as m
+left join scores as s using (article_id);
+
+-- Ranked search with filters: search_articles('shoigu AND pyongyang', from_date := '2026-11-01',
+-- to_date := NULL, source_name := NULL, topic_name := NULL, language_code := NULL, max_rows := 20).
+-- topic_name is an IPTC label ('sport') or code ('medtop:15000000').
+create or replace macro search_articles(
+    q,
+    from_date := NULL,
+    to_date := NULL,
+    source_name := NULL,
+    topic_name := NULL,
+    language_code := NULL,
+    max_rows := 20
+) as table
+select
+    a.article_id,
+    round(m.score, 4) as score,
+    a.published_date,
+    a.source,
+    a.language,
+    a.title,
+    a.url
+from search_matches(q) as m
+join articles as a using (article_id)
+where (from_date is null or a.published_date >= cast(from_date as date))
+    and (to_date is null or a.published_date <= cast(to_date as date))
+    and (source_name is null or a.source = source_name)
+    and (language_code is null or a.language = language_code)
+    and (topic_name is null or a.article_id in (
+        select t.article_id from article_topics as t
+        where t.topic = topic_name or t.topic_code = topic_name
+    ))
+order by m.score desc, a.published_date desc nulls last, a.article_id
+limit max_rows;
+
+-- Attention over time: articles matching a query per period (period_unit 'day', 'week' with
+-- weeks starting on Monday, or 'month'), out of all articles of the period (`total`);
+-- share = articles / total. Periods with articles but no match show 0. Undated articles are
+-- left out. attention_by_source and attention_by_topic count within each source or topic
+-- (an article with several topics counts in each).
+create or replace macro attention_base(q, period_unit, from_date, to_date) as table
+select
+    a.article_id,
+    a.source,
+    cast(date_trunc(period_unit, a.published_date) as date) as period,
+    a.article_id in (select article_id from search_matches(q)) as hit
+from articles as a
+where a.published_date is not null
+    and (from_date is null or a.published_date >= cast(from_date as date))
+    and (to_date is null or a.published_date <= cast(to_date as date));
+
+create or replace macro attention(
+    q, period_unit := 'day', from_date := NULL, to_date := NULL
+) as table
+select period, articles, total, round(articles / total, 4) as share
+from (
+    select period, count(*) filter (where hit) as articles, count(*) as total
+    from attention_base(q, period_unit, from_date, to_date)
+    group by period
+)
+order by period;
+
+create or replace macro attention_by_source(
+    q, period_unit := 'day', from_date := NULL, to_date := NULL
+) as table
+select period, source, articles, total, round(articles / total, 4) as share
+from (
+    select period, source, count(*) filter (where hit) as articles, count(*) as total
+    from attention_base(q, period_unit, from_date, to_date)
+    group by period, source
+)
+order by period, source;
+
+create or replace macro attention_by_topic(
+    q, period_unit := 'day', from_date := NULL, to_date := NULL
+) as table
+select period, topic, articles, total, round(articles / total, 4) as share
+from (
+    select
+        b.period,
+        t.topic,
+        count(distinct b.article_id) filter (where b.hit) as articles,
+        count(distinct b.article_id) as total
+    from attention_base(q, period_unit, from_date, to_date) as b
+    join article_topics as t using (article_id)
+    group by b.period, t.topic
+)
+order by period, topic;

@@ -1,0 +1,176 @@
+"""Extraction rules chosen by measuring on real pages (benchmarks/real_eval.py), on pages we wrote:
+the h1 headline, the order of date sources, tables and quoted posts kept, short repeats kept."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from lxml import html as lxml_html
+
+from newsetl.clean import clean_documents
+from newsetl.extract import Document, extract_document
+from newsetl.extract.metadata import find_published, page_headline
+
+URL = "https://harbour.example.net/news/ferry-timetable"
+STORY = [
+    "The ferry company serving the three islands of the Kessel archipelago will change its winter "
+    "timetable from the first of December, adding an early crossing on weekdays.",
+    "Islanders had asked for a boat that reaches the mainland before eight in the morning, so that "
+    "pupils and hospital staff no longer need to stay overnight in town.",
+    "The company said the extra crossing would be run by its smallest vessel and that fares "
+    "would not change before the spring, when the regional transport board reviews them.",
+]
+
+
+def page(head: str = "", body: str = "", h1: str = "Winter ferry timetable adds early crossing"):
+    text = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f"<html><head><title>Ferries: new timetable - Harbour Herald</title>{head}</head><body>"
+        f"<header><a href='/'>Harbour Herald</a></header>"
+        f"<article><h1>{h1}</h1>{text}{body}</article></body></html>"
+    )
+
+
+def test_the_pages_h1_is_the_headline_not_the_seo_title(make_page):
+    head = '<meta property="og:title" content="Ferry timetable 2026 | Harbour Herald">'
+    doc = extract_document(make_page(URL, page(head)))
+    assert isinstance(doc, Document)
+    assert doc.title == "Winter ferry timetable adds early crossing"
+
+
+def test_a_short_h1_is_a_logo_and_metadata_gives_the_headline():
+    tree = lxml_html.fromstring(
+        "<html><head><title>Ferry fares frozen until spring | Harbour Herald</title></head>"
+        "<body><h1>Harbour Herald</h1><p>Text.</p></body></html>"
+    )
+    assert page_headline(tree, {}, {}) is None
+
+
+def test_of_several_h1_the_one_like_the_metadata_title_wins():
+    tree = lxml_html.fromstring(
+        "<html><body><h1>Latest from the islands today</h1>"
+        "<h1>Ferry fares frozen until the spring review</h1></body></html>"
+    )
+    meta = {"og:title": "Ferry fares frozen until the spring review - Harbour Herald"}
+    assert page_headline(tree, {}, meta) == "Ferry fares frozen until the spring review"
+    assert page_headline(tree, {}, {"og:title": "Something else entirely, about weather"}) is None
+
+
+def _tree(body: str = "") -> lxml_html.HtmlElement:
+    return lxml_html.fromstring(f"<html><body>{body}<p>Text.</p></body></html>")
+
+
+FETCHED = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def test_published_wins_over_modified():
+    ld = {"dateModified": "2025-11-02T09:00:00Z", "datePublished": "2025-03-14T09:00:00Z"}
+    meta = {"article:modified_time": "2025-11-02T09:00:00Z"}
+    value, source = find_published(_tree(), ld, meta, URL, None, None, FETCHED)
+    assert (value.date(), source) == (date(2025, 3, 14), "json-ld")
+    # Only a modified date: it is not a publication date.
+    value, source = find_published(
+        _tree(), {"dateModified": "2025-11-02"}, meta, URL, None, None, FETCHED
+    )
+    assert (value, source) == (None, "none")
+
+
+def test_a_date_in_the_url_path_comes_first():
+    ld = {"datePublished": "2025-03-15T01:00:00Z"}
+    value, source = find_published(
+        _tree(), ld, {}, "https://x.example/2025/03/14/a", None, None, FETCHED
+    )
+    assert (value.date(), source) == (date(2025, 3, 14), "url")
+
+
+def test_the_time_zone_of_the_page_is_kept():
+    ld = {"datePublished": "2025-03-14T23:30:00-05:00"}
+    value, _ = find_published(_tree(), ld, {}, URL, None, None, FETCHED)
+    assert value.utcoffset() == timedelta(hours=-5)
+    assert value.date() == date(2025, 3, 14)  # in UTC it would be the 15th
+
+
+def test_the_articles_own_date_wins_over_related_items():
+    related = (
+        "<aside><ul><li><time datetime='2025-12-30'>30 December 2025</time> Older story</li></ul>"
+        "</aside>"
+    )
+    meta = {"article:published_time": "2025-03-14T10:00:00+01:00"}
+    value, source = find_published(_tree(related), {}, meta, URL, None, "2025-12-30", FETCHED)
+    assert (value.date(), source) == (date(2025, 3, 14), "meta")
+
+
+def test_a_json_ld_webpage_date_is_used_when_no_article_object_has_one():
+    objects = [
+        {"@type": "WebSite", "name": "Herald"},
+        {"@type": "WebPage", "datePublished": "2025-02-01"},
+    ]
+    value, source = find_published(_tree(), {}, {}, URL, None, None, FETCHED, objects)
+    assert (value.date(), source) == (date(2025, 2, 1), "json-ld")
+
+
+def test_a_first_of_january_guess_is_not_a_date_and_the_fetch_time_never_is():
+    value, source = find_published(_tree(), {}, {}, URL, None, "2024-01-01", FETCHED)
+    assert (value, source) == (None, "none")
+    value, source = find_published(_tree(), {}, {}, URL, None, "2024-06-03", FETCHED)
+    assert (value.date(), source) == (date(2024, 6, 3), "htmldate")
+
+
+def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
+    doc = extract_document(make_page(URL, page(), fetched_at=FETCHED))
+    assert isinstance(doc, Document)
+    assert (doc.published_at, doc.date_source) == (None, "none")
+
+
+def test_tables_are_kept_as_text(make_page):
+    table = (
+        "<table><tr><th>Crossing</th><th>Departs</th></tr>"
+        "<tr><td>Kessel North to Port Aren</td><td>06:40</td></tr>"
+        "<tr><td>Port Aren to Kessel North</td><td>07:35</td></tr></table>"
+    )
+    doc = extract_document(make_page(URL, page(body=table)))
+    text = "\n".join(doc.paragraphs)
+    assert "Kessel North to Port Aren" in text and "07:35" in text
+
+
+def test_a_quoted_social_post_is_kept(make_page):
+    post = (
+        '<blockquote class="twitter-tweet"><p>Finally a boat that gets our kids to school on time. '
+        "Thank you to everyone on the islands who signed the petition last winter.</p>"
+        "&mdash; Kessel Parents (@kesselparents)</blockquote>"
+    )
+    doc = extract_document(make_page(URL, page(body=post)))
+    assert any("gets our kids to school on time" in p for p in doc.paragraphs)
+
+
+def test_short_repeated_subheadings_stay_long_repeats_go(make_document):
+    caption = (
+        "The smallest vessel of the fleet will run the new early crossing from December onwards."
+    )
+    paragraphs = ["Pros:", STORY[0], caption, "Cons:", STORY[1], "Pros:", STORY[2], caption]
+    paragraphs += ["Cons:", "Fares."]
+    doc = make_document(URL, paragraphs, title="Winter ferry timetable")
+    articles, rejects = clean_documents([doc])
+    assert rejects == []
+    kept = articles[0].text.split("\n\n")
+    assert kept.count("Pros:") == 2 and kept.count("Cons:") == 2
+    assert kept.count(caption) == 1
+
+
+def test_the_offset_survives_into_the_article(make_page):
+    meta = '<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">'
+    doc = extract_document(make_page(URL, page(meta)))
+    articles, _ = clean_documents([doc])
+    assert articles[0].published_at.utcoffset() == timezone(timedelta(hours=-5)).utcoffset(None)
+    assert articles[0].published_date == date(2025, 3, 14)
+
+
+def test_an_article_without_markup_and_with_related_headlines_is_an_article(make_page):
+    related = "".join(
+        f"<h3><a href='/news/story-{i}'>Island council votes on harbour repairs, part {i}</a></h3>"
+        for i in range(8)
+    )
+    html = page().replace("</article>", f"</article><section>{related}</section>")
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    assert STORY[1] in doc.paragraphs
