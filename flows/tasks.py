@@ -376,9 +376,18 @@ def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
         get_run_logger().warning("could not publish the charts: %s", err)
 
 
+def changed_the_warehouse(summary: RunSummary) -> bool:
+    """Whether a run loaded or rejected anything (what the charts show)."""
+    return bool(summary.new_articles or summary.updated_articles or summary.rejected)
+
+
 def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
-    """Markdown and table artifacts with stable keys, so the UI shows each run's history."""
-    if warehouse is not None:
+    """Markdown and table artifacts with stable keys, so the UI shows each run's history.
+
+    The charts are drawn again only when the run changed what they show: a run with nothing
+    new keeps the last ones (same key), and costs no chart rendering (seconds of CPU, most of
+    an idle run's own work)."""
+    if warehouse is not None and changed_the_warehouse(summary):
         publish_charts(summary, warehouse)
     key = f"newsetl-{summary.flow}"
     create_markdown_artifact(
