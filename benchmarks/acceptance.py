@@ -29,7 +29,16 @@ from benchmarks.throughput import build_site, libraries_alone
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run(work: Path, pages: int, small: int, stored: int, new: int, workers: int) -> dict:
+def run(
+    work: Path,
+    pages: int,
+    small: int,
+    stored: int,
+    new: int,
+    workers: int,
+    before: Path | None = None,
+    before_big: bool = False,
+) -> dict:
     real = real_pages(pages // 5)
     generated = corpus_gen.generate(pages - len(real), seed=23)
     small_real = real[: len(real) * small // pages]
@@ -39,6 +48,8 @@ def run(work: Path, pages: int, small: int, stored: int, new: int, workers: int)
         folder.mkdir(parents=True, exist_ok=True)
     new_pages = corpus_gen.generate(new, seed=97, end=date.today(), days=3)
     synthetic.build(work / "wh-stored", stored, end=date.today())
+    if before:
+        shutil.copytree(work / "wh-stored", work / "wh-stored-before")
     runs: dict = {}
     with (
         stages.serve(big_site) as base_big,
@@ -49,20 +60,44 @@ def run(work: Path, pages: int, small: int, stored: int, new: int, workers: int)
         sources_small = build_site(small_site, small_gen, small_real, base_small)
         sources_new = corpus_gen.write_site(new_site, new_pages, base_new)
 
-        def one(name: str, sources: Path, warehouse: str) -> None:
-            runs[name] = pipeline_runs.newsetl_run(sources, work / warehouse, workers=workers)
-            print(name, runs[name], flush=True)
+        def one(name: str, sources: Path, warehouse: str, with_before: bool = True) -> None:
+            # This checkout, then the other one on the same pages: a change in the machine's
+            # load hits both alike.
+            for label, code in [("", None)] + ([("before: ", before)] if with_before else []):
+                target = work / (warehouse + ("-before" if label else ""))
+                run = pipeline_runs.newsetl_run(sources, target, workers=workers, code=code)
+                runs[label + name] = run
+                print(label + name, run, flush=True)
 
         one("small", sources_small, "wh-small")
         one("new_into_empty", sources_new, "wh-empty")
-        one("big", sources_big, "wh-big")
-        one("idle_rerun", sources_big, "wh-big")
+        one("big", sources_big, "wh-big", with_before=before_big)
+        one("idle_rerun", sources_big, "wh-big", with_before=before_big)
         one("new_into_stored", sources_new, "wh-stored")
     bodies_small = [p.html.encode() for p in small_gen] + [b for _, b in small_real]
     bodies_big = [p.html.encode() for p in generated] + [b for _, b in real]
     alone_small = libraries_alone(bodies_small)
     alone_big = libraries_alone(bodies_big)
     sec = {k: v["seconds"] for k, v in runs.items()}
+    checks = {
+        "a_pipeline_vs_libraries_small": round(alone_small["seconds"] / sec["small"], 3),
+        "a_pipeline_vs_libraries_big": round(alone_big["seconds"] / sec["big"], 3),
+        "b_big_vs_small_time": round(sec["big"] / sec["small"], 3),
+        "c_idle_vs_big": round(sec["idle_rerun"] / sec["big"], 4),
+        "d_stored_vs_empty": round(sec["new_into_stored"] / sec["new_into_empty"], 3),
+    }
+    if before:
+        b = {k[len("before: ") :]: v for k, v in sec.items() if k.startswith("before: ")}
+        checks["before: a_pipeline_vs_libraries_small"] = round(
+            alone_small["seconds"] / b["small"], 3
+        )
+        checks["before: d_stored_vs_empty"] = round(b["new_into_stored"] / b["new_into_empty"], 3)
+        if before_big:
+            checks["before: a_pipeline_vs_libraries_big"] = round(
+                alone_big["seconds"] / b["big"], 3
+            )
+            checks["before: b_big_vs_small_time"] = round(b["big"] / b["small"], 3)
+            checks["before: c_idle_vs_big"] = round(b["idle_rerun"] / b["big"], 4)
     return {
         "pages": pages,
         "small": small,
@@ -72,13 +107,7 @@ def run(work: Path, pages: int, small: int, stored: int, new: int, workers: int)
         "workers": workers,
         "runs": runs,
         "libraries_alone": {"small": alone_small, "big": alone_big},
-        "checks": {
-            "a_pipeline_vs_libraries_small": round(alone_small["seconds"] / sec["small"], 3),
-            "a_pipeline_vs_libraries_big": round(alone_big["seconds"] / sec["big"], 3),
-            "b_big_vs_small_time": round(sec["big"] / sec["small"], 3),
-            "c_idle_vs_big": round(sec["idle_rerun"] / sec["big"], 4),
-            "d_stored_vs_empty": round(sec["new_into_stored"] / sec["new_into_empty"], 3),
-        },
+        "checks": checks,
     }
 
 
@@ -91,6 +120,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS / "acceptance.json")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (with pkgs/newsetl and pkgs/newsetl_flows links, as for "
+        "benchmarks.throughput) run right after this one on the same pages, for the small, "
+        "60-new and stored runs",
+    )
+    parser.add_argument(
+        "--before-big", action="store_true", help="--before also for the big and idle runs"
+    )
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-accept-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -99,7 +138,18 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine(),
     }
     try:
-        report.update(run(work, args.pages, args.small, args.stored, args.new, args.workers))
+        report.update(
+            run(
+                work,
+                args.pages,
+                args.small,
+                args.stored,
+                args.new,
+                args.workers,
+                args.before,
+                args.before_big,
+            )
+        )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -87,10 +88,11 @@ def acquire_source(
     cache: ConditionalCache,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
     archive every response as it goes; the result keeps counts and file names, not bodies."""
-    result = acquire(source, fetcher, run_id, seen, cache, raw_dir, window)
+    result = acquire(source, fetcher, run_id, seen, cache, raw_dir, window, on_page)
     get_run_logger().info(
         "%s: %d candidates, %d fetched, %d skipped, %d rejected%s",
         source.name,
@@ -133,6 +135,7 @@ def acquire_all(
     # deadline costs that source a reject, not the run (the run goes on with what was archived).
     bounded = acquire_source.with_options(timeout_seconds=settings.source_timeout)
     pool: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=settings.fetch_workers)
+    on_page = _pool_starter(settings)
     with pool as runner:
         futures = [
             runner.submit(
@@ -145,11 +148,30 @@ def acquire_all(
                     "cache": cache,
                     "raw_dir": raw_dir,
                     "window": window,
+                    "on_page": on_page,
                 },
             )
             for source in sources
         ]
         return [_result_or_timeout(f, source, settings) for f, source in zip(futures, sources)]
+
+
+def _pool_starter(settings: Settings) -> Callable[[], None] | None:
+    """Called after each page fetched: once the run has fetched enough pages to process them
+    on worker processes, the workers start (and load their models) while fetching goes on."""
+    if settings.task_runner == "dask" or settings.cpu_workers <= 1:
+        return None
+    lock = threading.Lock()
+    count = [0]
+
+    def on_page() -> None:
+        with lock:
+            count[0] += 1
+            if count[0] != parallel.MIN_PARALLEL_ITEMS:
+                return
+        parallel.prestart(settings.cpu_workers, settings.spacy_model)
+
+    return on_page
 
 
 def _result_or_timeout(future, source: Source, settings: Settings) -> Acquired:
@@ -270,6 +292,7 @@ def process_and_load(
     yields the running total after each wave (so a run that fails midway knows what it loaded)."""
     if not total_pages:
         return
+    warm_charts()
     artifact = cast(
         UUID,
         create_progress_artifact(0.0, description=f"newsetl {flow_name}: share of pages processed"),
@@ -337,6 +360,29 @@ def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
     return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
 
 
+_charts_warmed: threading.Thread | None = None
+
+
+def warm_charts() -> None:
+    """Load the chart renderer (altair, and vl-convert's JavaScript engine: about a second of
+    CPU at its first image) on a background thread while the run processes its pages, so that
+    drawing the charts at the end does not wait for it."""
+    global _charts_warmed
+    if _charts_warmed is not None:
+        return
+
+    def warm() -> None:
+        try:
+            from newsetl.analysis.report import chart_png
+
+            chart_png({"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {}})
+        except Exception:  # the charts are drawn (or fail, and say so) at the end anyway
+            return
+
+    _charts_warmed = threading.Thread(target=warm, name="newsetl-charts-warm", daemon=True)
+    _charts_warmed.start()
+
+
 CHART_SECTIONS = ("articles_per_day", "topics_per_day", "pipeline_health")
 CHART_DAYS = 30
 
@@ -349,6 +395,8 @@ def publish_charts(summary: RunSummary, warehouse: Warehouse) -> None:
 
     from newsetl.analysis.report import build, charts_markdown
 
+    if _charts_warmed is not None:
+        _charts_warmed.join()
     try:
         con = warehouse.read_if_exists()
         if con is None:

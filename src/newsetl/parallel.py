@@ -1,10 +1,13 @@
 """CPU-bound stages across the machine's cores, in worker processes (the GIL keeps threads of
 trafilatura, spaCy, YAKE and VADER on one core).
 
-Workers come from a fork server that has imported the heavy libraries once, and each loads the
-enrichment models once (`warm`), so a run pays model loading once per worker, not per chunk. The
+Workers come from a fork server that has imported the heavy libraries and loaded the enrichment
+models once (`newsetl.parallel_preload`), so every worker starts with them in memory (shared,
+copy-on-write) instead of loading them again; `warm` in each worker then finds them loaded. The
 pool lives for the process (a run, or a worker serving many runs) and is shut down at exit.
-`map_chunks` keeps the order of its chunks; with one worker it runs them here, in order.
+`prestart` starts it in the background (a run calls it once acquisition has fetched enough pages
+to use it, so the start-up overlaps the rest of the fetching). `map_chunks` keeps the order of
+its chunks; with one worker it runs them here, in order.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Imported once in the fork server, so every worker starts with them in memory.
+# Imported once in the fork server, so every worker starts with them in memory; the model it
+# loads there is named by this environment variable (set when the pool is made).
 PRELOAD = ["newsetl.parallel_preload"]
+PRELOAD_MODEL = "NEWSETL_PRELOAD_SPACY_MODEL"
 
 # Fewer items than this run here: starting the workers and loading their models costs more
 # than a second core gives back on a small wave (measured: 40 articles took longer on two
@@ -52,6 +57,8 @@ def pool(workers: int, spacy_model: str) -> ProcessPoolExecutor:
             _pool.shutdown(wait=True, cancel_futures=True)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
+        # Read by the fork server when it starts (once per process, for its first pool).
+        os.environ[PRELOAD_MODEL] = spacy_model
         _pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
@@ -60,6 +67,23 @@ def pool(workers: int, spacy_model: str) -> ProcessPoolExecutor:
         )
         _pool_key = (workers, spacy_model)
         return _pool
+
+
+def prestart(workers: int, spacy_model: str) -> None:
+    """Start the pool's workers now, in the background (nothing with one worker, or when the
+    pool is running): the first chunks then find them ready."""
+    if workers <= 1 or (_pool is not None and _pool_key == (workers, spacy_model)):
+        return
+
+    def start() -> None:
+        try:
+            executor = pool(workers, spacy_model)
+            for _ in range(workers):
+                executor.submit(int)
+        except Exception:  # map_chunks starts it again, and says what is wrong
+            return
+
+    threading.Thread(target=start, name="newsetl-pool-start", daemon=True).start()
 
 
 def shutdown() -> None:

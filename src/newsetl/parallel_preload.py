@@ -1,5 +1,16 @@
-"""Imported once by the fork server of newsetl.parallel: the libraries every worker needs."""
+"""Imported once by the fork server of newsetl.parallel: the libraries every worker needs, and
+the enrichment models, loaded here once so that every worker forked from this process shares
+them instead of loading them itself."""
 
-import newsetl.enrich  # noqa: F401
+import contextlib
+import os
+
+import newsetl.enrich
 import newsetl.extract  # noqa: F401
 import newsetl.pipeline  # noqa: F401
+
+_model = os.environ.get("NEWSETL_PRELOAD_SPACY_MODEL")
+if _model:
+    # A model that fails here fails again in the worker's own warm-up, which reports it.
+    with contextlib.suppress(Exception):
+        newsetl.enrich.warm_up(_model)

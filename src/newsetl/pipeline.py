@@ -9,7 +9,7 @@ Each step returns one immutable result; nothing is filled in along the way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -80,9 +80,11 @@ def acquire(
     cache: ConditionalCache | None,
     raw_dir: Path,
     window: tuple[date, date] | None = None,
+    on_page: Callable[[], None] | None = None,
 ) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
-    archive every response as it goes, feeds and sitemaps included."""
+    archive every response as it goes, feeds and sitemaps included; `on_page` is called after
+    each page fetched (or refused)."""
     found = discover(source, fetcher, cache, stream=True)
     counts = {"found": 0, "outside": 0}
 
@@ -110,7 +112,7 @@ def acquire(
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
         keep=documents,
-        on_outcome=lambda: progress.update("fetch", advance=1, unit="pages"),
+        on_outcome=lambda: _fetched_one(on_page),
     )
     return Acquired(
         source=source.name,
@@ -121,6 +123,12 @@ def acquire(
         rejects=found.rejects + result.rejects,
         archived=result.archived,
     )
+
+
+def _fetched_one(on_page: Callable[[], None] | None) -> None:
+    progress.update("fetch", advance=1, unit="pages")
+    if on_page is not None:
+        on_page()
 
 
 # -- processing -----------------------------------------------------------------------------------
