@@ -34,7 +34,9 @@ from newsetl.pipeline import (
     assign_stories,
     clean_batch,
     enrich_batch,
+    extract_each,
     extract_pages,
+    split_extracted,
     to_tables,
 )
 from newsetl.records import Article, RawPage, Reject, SeenKeys
@@ -215,17 +217,22 @@ def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_wave(pages: list[RawPage], settings: Settings):
     """Main text and metadata of a wave, in chunks over the local worker processes."""
-    chunks = parallel.chunks_for(pages, settings.cpu_workers, settings.chunk_size)
-    return parallel.map_chunks(extract_pages, chunks, settings.cpu_workers, settings.spacy_model)
+    results = parallel.map_items(
+        extract_each, pages, settings.cpu_workers, settings.spacy_model, settings.chunk_size
+    )
+    return [split_extracted(results)]
 
 
 @task(name="enrich", cache_policy=NO_CACHE)
 def enrich_wave(articles: list[Article], settings: Settings) -> list[list[Article]]:
     """Enrichment of a wave, in chunks over the local worker processes (models loaded once
     per worker)."""
-    chunks = parallel.chunks_for(articles, settings.cpu_workers, settings.chunk_size)
     work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
-    return parallel.map_chunks(work, chunks, settings.cpu_workers, settings.spacy_model)
+    return [
+        parallel.map_items(
+            work, articles, settings.cpu_workers, settings.spacy_model, settings.chunk_size
+        )
+    ]
 
 
 def process_wave(

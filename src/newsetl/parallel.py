@@ -121,6 +121,30 @@ def map_chunks(
     return list(executor.map(function, chunks))
 
 
+def map_items(
+    function: Callable[[list[T]], list[R]],
+    items: Sequence[T],
+    workers: int,
+    spacy_model: str,
+    largest: int,
+) -> list[R]:
+    """`function` (one result per item, in order) over every item, in chunks as `chunks_for`
+    sizes them; results in the items' order. Items are dealt to the chunks in turn, not in runs,
+    so that a run of heavy items (one source's long articles) is spread over every chunk instead
+    of making one chunk, and one worker, finish long after the others."""
+    count = len(chunks_for(items, workers, largest))
+    if count <= 1:
+        return map_chunks(function, [list(items)], workers, spacy_model)[0] if items else []
+    dealt = [list(items[i::count]) for i in range(count)]
+    results = map_chunks(function, dealt, workers, spacy_model)
+    out: list[R] = [None] * len(items)  # type: ignore[list-item]
+    for i, chunk in enumerate(results):
+        if len(chunk) != len(dealt[i]):
+            raise ValueError("map_items needs one result per item")
+        out[i::count] = chunk
+    return out
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))

@@ -42,7 +42,9 @@ __all__ = [
     "clean_batch",
     "drop_patterns_of",
     "enrich_batch",
+    "extract_each",
     "extract_pages",
+    "split_extracted",
     "to_tables",
     "write_lake",
 ]
@@ -148,26 +150,34 @@ def drop_patterns_of(sources: list[Source]) -> dict[str, list[str]]:
     return {s.name: s.drop_patterns for s in sources if s.drop_patterns}
 
 
-def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
-    """Documents of the pages; a page that breaks the extractor becomes a reject, not a crash."""
-    documents: list[Document] = []
-    rejects: list[Reject] = []
+def extract_each(pages: list[RawPage]) -> list[Document | Reject]:
+    """A document or a reject for each page, in order; a page that breaks the extractor
+    becomes a reject, not a crash."""
+    results: list[Document | Reject] = []
     for page in pages:
         try:
-            result = extract_document(page)
+            results.append(extract_document(page))
         except Exception as err:  # one bad page must not fail the batch
-            result = Reject(
-                "extract",
-                page.source,
-                page.url,
-                "extraction failed",
-                f"{type(err).__name__}: {err}"[:300],
+            results.append(
+                Reject(
+                    "extract",
+                    page.source,
+                    page.url,
+                    "extraction failed",
+                    f"{type(err).__name__}: {err}"[:300],
+                )
             )
-        if isinstance(result, Reject):
-            rejects.append(result)
-        else:
-            documents.append(result)
-    return documents, rejects
+    return results
+
+
+def split_extracted(results: list[Document | Reject]) -> tuple[list[Document], list[Reject]]:
+    documents = [r for r in results if not isinstance(r, Reject)]
+    return documents, [r for r in results if isinstance(r, Reject)]
+
+
+def extract_pages(pages: list[RawPage]) -> tuple[list[Document], list[Reject]]:
+    """Documents of the pages; a page that breaks the extractor becomes a reject, not a crash."""
+    return split_extracted(extract_each(pages))
 
 
 def drop_batch_duplicates(documents: list[Document]) -> tuple[list[Document], int]:

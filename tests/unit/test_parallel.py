@@ -38,3 +38,25 @@ def test_one_worker_runs_here_and_two_run_in_other_processes_in_order():
         parallel.shutdown()
     assert [total for _, total in there] == [total for _, total in here]
     assert os.getpid() not in {pid for pid, _ in there}
+
+
+def pid_and_square_each(chunk: list[int]) -> list[tuple[int, int, int]]:
+    return [(os.getpid(), chunk[0], x * x) for x in chunk]
+
+
+def test_items_are_dealt_across_chunks_and_come_back_in_order():
+    items = list(range(240))
+    here = parallel.map_items(pid_and_square_each, items, 1, "", largest=200)
+    try:
+        there = parallel.map_items(pid_and_square_each, items, 2, "", largest=200)
+    finally:
+        parallel.shutdown()
+    assert [square for _, _, square in here] == [x * x for x in items]
+    assert [square for _, _, square in there] == [x * x for x in items]
+    assert os.getpid() not in {pid for pid, _, _ in there}
+    # 240 items in 8 chunks of 30, dealt in turn: chunk i starts with item i (a run of heavy
+    # items is spread over the chunks, not bunched into one).
+    assert {first for _, first, _ in there} == set(range(8))
+    assert [first for _, first, _ in there][:10] == [0, 1, 2, 3, 4, 5, 6, 7, 0, 1]
+    assert parallel.map_items(pid_and_square_each, [], 2, "", largest=200) == []
+    assert [s for _, _, s in parallel.map_items(pid_and_square_each, [3], 2, "", 200)] == [9]
