@@ -315,7 +315,8 @@ def main() -> int:
         r = results[s]
         print(
             f"{s}: {r['documents']} docs, {r['stories']} stories, {r['candidate_pairs']} candidate "
-            f"pairs of {r['all_pairs']} (blocking recall {r['blocking_recall']}), {r['stories_seconds']} s"
+            f"pairs of {r['all_pairs']} (blocking recall {r['blocking_recall']}), "
+            f"{r['stories_seconds']} s"
         )
     return 0
 

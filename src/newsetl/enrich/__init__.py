@@ -11,7 +11,10 @@ from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v4"
+ENRICH_VERSION = (
+    f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;"
+    "entities=v4;stories=v4"
+)
 NER_LANGUAGES = {"en"}
 
 
@@ -36,14 +39,14 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
     for article in articles:
         article.language = language.detect_language(article.text)
     english = [a for a in articles if a.language in NER_LANGUAGES]
-    for article, found in zip(
+    for article, mentions in zip(
         english, entities.extract_entities([a.text for a in english], spacy_model)
     ):
-        article.entities = found
-    for article, found in zip(
+        article.entities = mentions
+    for article, scored in zip(
         articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])
     ):
-        article.topics = found
+        article.topics = scored
     vectors = embed([stories.lead_text(a.title, a.text) for a in articles])
     for article, vector in zip(articles, vectors):
         article.keywords = keywords.extract_keywords(article.text, article.language)

@@ -52,7 +52,8 @@ def load_model(name: str):
     return nlp
 
 
-# Words that make a name an organisation whatever the model says ("Social Democrats", "Bank of ...").
+# Words that make a name an organisation whatever the model says ("Social Democrats", "Bank of
+# ...").
 ORG_WORDS = re.compile(
     r"\b(party|democrats|republicans|union|council|department|ministry|agency|university|college|institute|"
     r"bank|group|authority|commission|association|alliance|federation|committee|court|police|service|"
