@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import os
 import socket
 import subprocess
@@ -45,19 +46,28 @@ class LocalServer:
 
     def start(self) -> bool:
         """Start the server process (without waiting for it); False when an API is configured
-        or Prefect's ephemeral mode is off."""
+        or Prefect's ephemeral mode is off.
+
+        The process starts before Prefect's settings are read (their import takes seconds), and
+        is stopped again if they name an API (a profile's PREFECT_API_URL)."""
+        if os.environ.get("PREFECT_API_URL"):
+            return False
+        self._spawn()
         from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
         if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            self.stop()
             return False
-        self._spawn()
+        self._point_prefect_here()
         atexit.register(self.stop)  # after Prefect has sent the run's last logs and events
         return True
 
     def _spawn(self) -> None:
-        import prefect
-        from prefect.settings import get_current_settings
-
+        # Prefect's own command and environment for its temporary server; the settings Prefect
+        # adds from its profile are read by the server from the same profile.
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or spec.origin is None:
+            raise RuntimeError("prefect is not installed")
         self.port = _free_port()
         self.process = subprocess.Popen(
             [
@@ -65,7 +75,7 @@ class LocalServer:
                 "-m",
                 "uvicorn",
                 "--app-dir",
-                str(Path(prefect.__file__).parent.parent),
+                str(Path(spec.origin).parent.parent),
                 "--factory",
                 "prefect.server.api.server:create_app",
                 "--host",
@@ -82,9 +92,10 @@ class LocalServer:
                 "PREFECT_UI_ENABLED": "0",
                 "PREFECT__SERVER_EPHEMERAL": "1",
                 "PREFECT__SERVER_FINAL": "1",
-                **get_current_settings().to_environment_variables(exclude_unset=True),
             },
         )
+
+    def _point_prefect_here(self) -> None:
         os.environ["PREFECT_API_URL"] = self.api_url
         _refresh_prefect_settings()
 
@@ -99,6 +110,7 @@ class LocalServer:
             code = self.process.poll()
             if code == 3:  # its port was taken meanwhile: another one (as Prefect does)
                 self._spawn()
+                self._point_prefect_here()
                 continue
             if code is not None:
                 raise RuntimeError(f"Prefect's temporary API server exited with code {code}")
