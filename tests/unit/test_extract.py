@@ -105,7 +105,10 @@ def test_parse_datetime(value, expected):
     assert parsed.utcoffset() == expected.utcoffset()
 
 
-@pytest.mark.parametrize("value", [None, "", "yesterday", "March 5", 20240305])
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "yesterday", "March 5", 20240305, "0000-00-00", "0000-00-00T00:00:00", "2020-13-45"],
+)
 def test_parse_datetime_none(value):
     assert parse_datetime(value) is None
 
