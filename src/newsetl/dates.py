@@ -146,8 +146,9 @@ def url_date(path: str) -> datetime | None:
     match = URL_DATE.search(path)
     if not match:
         return None
+    year, month, day = (int(group) for group in match.groups())
     try:
-        return datetime(*map(int, match.groups()), tzinfo=UTC)
+        return datetime(year, month, day, tzinfo=UTC)
     except ValueError:
         return None
 
