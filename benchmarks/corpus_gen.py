@@ -69,10 +69,14 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "w": "coalition budget bill election vote minister opposition reform parliament cabinet "
         "referendum mandate policy".split(),
         "s": [
-            "The {w} passed its second reading in {N} on {W}, after {P} secured the votes of {n} members.",
-            "{P}, the minister responsible, said the {w} would be debated again before the end of the session.",
-            "Opposition leaders in {C} accused the government of rushing the {w} through without consultation.",
-            "Polls published on {W} put the governing parties {n} points ahead of their rivals in {N}.",
+            "The {w} passed its second reading in {N} on {W}, after {P} secured the votes of {n} "
+            "members.",
+            "{P}, the minister responsible, said the {w} would be debated again before the end of "
+            "the session.",
+            "Opposition leaders in {C} accused the government of rushing the {w} through without "
+            "consultation.",
+            "Polls published on {W} put the governing parties {n} points ahead of their rivals in "
+            "{N}.",
             "The {O} asked for a delay, saying the {w} left too many questions about funding open.",
             "{P} told reporters in {C} that the coalition would survive the dispute over the {w}.",
         ],
@@ -83,8 +87,10 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "s": [
             "{X} reported a {n} percent rise in quarterly {w}, beating the forecasts of analysts.",
             "The central bank of {N} left rates unchanged on {W}, citing uncertainty about {w}.",
-            "Shares in {X} fell {n} percent in early trading in {C} after the company cut its outlook.",
-            "{P}, chief economist at {X}, said {w} would stay under pressure for at least two quarters.",
+            "Shares in {X} fell {n} percent in early trading in {C} after the company cut its "
+            "outlook.",
+            "{P}, chief economist at {X}, said {w} would stay under pressure for at least two "
+            "quarters.",
             "Economists expect {w} in {N} to slow to {n} percent next year as demand cools.",
             "The {O} said small firms in {C} were struggling with higher {w} and weaker orders.",
         ],
@@ -92,11 +98,13 @@ DESKS: dict[str, dict[str, list[str]]] = {
     "sport": {
         "w": "match title league final season goal coach squad cup tournament race victory".split(),
         "s": [
-            "{P} scored twice as the home side won the {w} {n}-1 in front of a full stadium in {C}.",
+            "{P} scored twice as the home side won the {w} {n}-1 in front of a full stadium in "
+            "{C}.",
             "The {O} confirmed on {W} that its coach would stay on for another {w}.",
             "{P} finished {n} seconds ahead of the field to take the {w} in {C}.",
             "After the {w}, {P} said the squad had worked all week on defending set pieces.",
-            "The defeat leaves the club {n} points behind the leaders with six games of the {w} left.",
+            "The defeat leaves the club {n} points behind the leaders with six games of the {w} "
+            "left.",
             "Fans in {C} queued for hours for tickets to the {w} against the champions from {N}.",
         ],
     },
@@ -105,9 +113,12 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "screening doctors infections".split(),
         "s": [
             "The {O} recorded {n} new cases in {C} last week, the highest figure since the spring.",
-            "{P}, a doctor at the main hospital in {C}, said staff were treating more patients than ever.",
-            "Health officials in {N} urged parents to book the second vaccine dose before the winter.",
-            "Waiting lists for routine {w} in {C} grew by {n} percent over the year, the report found.",
+            "{P}, a doctor at the main hospital in {C}, said staff were treating more patients "
+            "than ever.",
+            "Health officials in {N} urged parents to book the second vaccine dose before the "
+            "winter.",
+            "Waiting lists for routine {w} in {C} grew by {n} percent over the year, the report "
+            "found.",
             "{P} said the new clinic would cut the time patients wait for {w} by several weeks.",
             "Nurses at the {O} voted on {W} to accept a pay offer after months of talks.",
         ],
@@ -116,11 +127,14 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "w": "emissions glacier river forest wildlife wetlands drought pollution recycling carbon "
         "habitat species".split(),
         "s": [
-            "Scientists measuring the glacier above {C} said it lost {n} metres of ice this summer.",
+            "Scientists measuring the glacier above {C} said it lost {n} metres of ice this "
+            "summer.",
             "The {O} plans to restore {n} hectares of wetlands along the river near {C}.",
-            "{P}, who leads the survey, said the number of nesting birds had fallen for a third year.",
+            "{P}, who leads the survey, said the number of nesting birds had fallen for a third "
+            "year.",
             "Campaigners in {N} want the government to cut {w} faster than the plan agreed in {C}.",
-            "Drought has left reservoirs around {C} at {n} percent of their usual level for the season.",
+            "Drought has left reservoirs around {C} at {n} percent of their usual level for the "
+            "season.",
             "{X} agreed to pay for the clean-up after {w} from its plant reached the river.",
         ],
     },
@@ -129,7 +143,8 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "jury appeal".split(),
         "s": [
             "A court in {C} sentenced {P} to {n} years in prison for a fraud worth millions.",
-            "Police in {N} arrested {n} people on {W} in raids linked to an investigation into {w}.",
+            "Police in {N} arrested {n} people on {W} in raids linked to an investigation into "
+            "{w}.",
             "Prosecutors said the group had used companies in {C} to move money out of {N}.",
             "{P}, the lawyer for the defence, said the verdict would be taken to appeal.",
             "The {O} said it was cooperating fully with the police investigation.",
@@ -149,12 +164,15 @@ DESKS: dict[str, dict[str, list[str]]] = {
         ],
     },
     "weather": {
-        "w": "storm snow rain gusts frost heatwave forecast flooding temperatures wind ice fog".split(),
+        "w": "storm snow rain gusts frost heatwave forecast flooding temperatures wind ice "
+        "fog".split(),
         "s": [
             "Forecasters warned of up to {n} centimetres of snow in the hills above {C} overnight.",
-            "Gusts of {n} kilometres an hour closed bridges and cancelled ferries around {C} on {W}.",
+            "Gusts of {n} kilometres an hour closed bridges and cancelled ferries around {C} on "
+            "{W}.",
             "The national weather service of {N} issued an orange warning for heavy rain.",
-            "{P}, a meteorologist, said temperatures would fall well below freezing by the weekend.",
+            "{P}, a meteorologist, said temperatures would fall well below freezing by the "
+            "weekend.",
             "Flooding closed several roads near {C}, and the {O} opened an emergency shelter.",
             "After the {w}, crews worked through the night to restore power to {n} homes.",
         ],
@@ -163,10 +181,12 @@ DESKS: dict[str, dict[str, list[str]]] = {
         "w": "satellite research battery telescope study experiment laboratory robot data "
         "software genome launch".split(),
         "s": [
-            "Researchers at the University of {C} said the new battery kept {n} percent of its charge.",
+            "Researchers at the University of {C} said the new battery kept {n} percent of its "
+            "charge.",
             "{P}, who led the study, said the results still had to be repeated by other groups.",
             "The satellite built in {C} will be launched next month to map sea ice around {N}.",
-            "{X} and the {O} will share the costs of the laboratory, expected to open in {n} years.",
+            "{X} and the {O} will share the costs of the laboratory, expected to open in {n} "
+            "years.",
             "The team used {w} from {n} stations to track how the ice sheet moved over a decade.",
             "Engineers in {C} tested the robot in tunnels before it was sent to work underground.",
         ],
@@ -196,7 +216,10 @@ APPEAL = (
     "becoming a supporter today: it takes a minute and keeps our journalism free for everyone."
 )
 NEWSLETTER = "Get the morning briefing: the stories that matter, in your inbox before breakfast."
-COOKIE = "We use cookies to run this site and to measure our audience. You can change your choice at any time."
+COOKIE = (
+    "We use cookies to run this site and to measure our audience. "
+    "You can change your choice at any time."
+)
 
 
 @dataclass
@@ -291,7 +314,8 @@ def furniture(page: Page, rng: random.Random) -> tuple[str, str, str]:
     blocks, a mega menu and a long footer (head, menu, footer)."""
     e = html.escape
     rules = "\n".join(
-        f".c{rng.randrange(10**5)} .x{i}{{margin:{i % 7}px {i % 5}px;color:#{rng.randrange(16**6):06x};"
+        f".c{rng.randrange(10**5)} "
+        f".x{i}{{margin:{i % 7}px {i % 5}px;color:#{rng.randrange(16**6):06x};"
         f"font-size:{12 + i % 9}px;line-height:1.{i % 9}}}"
         for i in range(rng.choice([40, 120, 300, 600]))
     )
@@ -320,7 +344,8 @@ def furniture(page: Page, rng: random.Random) -> tuple[str, str, str]:
     menu = "".join(
         f'<li class="menu-item"><a href="/{page.outlet}/{d}/">{d.title()}</a><ul class="sub">'
         + "".join(
-            f'<li><a href="/{page.outlet}/{d}/{rng.choice(CITIES).lower()}-{j}/">{rng.choice(CITIES)}</a></li>'
+            f'<li><a href="/{page.outlet}/{d}/{rng.choice(CITIES).lower()}-{j}/">'
+            f"{rng.choice(CITIES)}</a></li>"
             for j in range(rng.choice([0, 4, 8]))
         )
         + "</ul></li>"
@@ -399,7 +424,8 @@ def render(page: Page, site: str, layout: str, rng: random.Random) -> str:
     tail = (
         f'<aside class="appeal"><h3>Support us</h3><p>{e(APPEAL)}</p></aside>'
         if layout in ("wordpress", "magazine", "plain")
-        else f'<p class="wire-tail">Reporting by {e(page.author)}; editing by {e(Writer(rng).person())}</p>'
+        else f'<p class="wire-tail">Reporting by {e(page.author)}; '
+        f"editing by {e(Writer(rng).person())}</p>"
     )
     return f"""<!doctype html>
 <html lang="en">
@@ -409,22 +435,26 @@ def render(page: Page, site: str, layout: str, rng: random.Random) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="{e(page.paragraphs[0][:150])}">
 {head_meta}<link rel="canonical" href="{canonical}">
-<style>body{{font-family:serif;margin:0}}nav li{{display:inline;margin-right:8px}}.appeal{{background:#eee}}</style>
+<style>body{{font-family:serif;margin:0}}nav li{{display:inline;margin-right:8px}}
+.appeal{{background:#eee}}</style>
 {extra_head}
 {scripts}
 </head>
 <body>
 <div class="cookie-banner"><p>{e(COOKIE)}</p><button>Accept</button></div>
-<header><a class="logo" href="/{page.outlet}/">{e(site)}</a><nav class="mega"><ul>{mega_menu}</ul></nav></header>
+<header><a class="logo" href="/{page.outlet}/">{e(site)}</a>
+<nav class="mega"><ul>{mega_menu}</ul></nav></header>
 {article_open}
 <h1>{e(page.title)}</h1>
-<p class="byline">By <span class="author">{e(page.author)}</span> &middot; <time datetime="{iso}">{e(visible_date)}</time></p>
+<p class="byline">By <span class="author">{e(page.author)}</span> &middot;
+<time datetime="{iso}">{e(visible_date)}</time></p>
 {dateline}
 {body}
 {tail}
 {article_close}
 <aside class="related"><h2>More from {e(site)}</h2><ul>{links}</ul></aside>
-<footer><p>&copy; {page.published.year} {e(site)}. All rights reserved.</p><ul>{menu}</ul><ul>{footer_links}</ul></footer>
+<footer><p>&copy; {page.published.year} {e(site)}. All rights reserved.</p>
+<ul>{menu}</ul><ul>{footer_links}</ul></footer>
 </body>
 </html>
 """

@@ -17,6 +17,7 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   (and en_core_web_md alone when installed), with words/s of each, in one run.
   (eng.testb is an acceptance set: never read.)
 - wikiann-en/dev: Wikipedia sentences, the same entity scoring (a different domain).
+- wikiann-fr/dev: the same for French (the French pipeline alone is its baseline).
 Results go to benchmarks/results/eval_enrich.json.
 """
 
@@ -145,7 +146,7 @@ def plain_entities(texts: list[str], model: str) -> tuple[list[set], float]:
     return found, time.perf_counter() - started
 
 
-def score_entities(docs, model: str) -> dict:
+def score_entities(docs, model: str, baseline: str | None = BASELINE_MODEL) -> dict:
     """Ours (the configured pipeline + canonical names and label fixes) next to the same
     pipeline alone and en_core_web_sm alone, each with words/s, all in one run."""
     from newsetl.enrich.entities import extract_entities
@@ -164,7 +165,9 @@ def score_entities(docs, model: str) -> dict:
     report["ours"] = scored(ours, time.perf_counter() - started)
     if model != BASELINE_MODEL:
         report["our_model_alone"] = scored(*plain_entities(texts, model))
-    report["baseline_spacy_alone"] = scored(*plain_entities(texts, BASELINE_MODEL))
+    if baseline is None:  # another language: the pipeline alone is the baseline
+        return report
+    report["baseline_spacy_alone"] = scored(*plain_entities(texts, baseline))
     for name in OPTIONAL_MODELS:
         if name != model and importlib.util.find_spec(name):
             report[f"{name}_alone"] = scored(*plain_entities(texts, name))
@@ -308,6 +311,7 @@ def run(model: str | None = None, topics: bool = True) -> dict:
     """Every evaluation whose data is present; prints a table, writes JSON, returns the report.
     `topics=False` (command line `--entities`) runs the entity part only."""
     from newsetl.config import Settings
+    from newsetl.enrich import FRENCH_NER
 
     model = model or Settings().spacy_model
     base = data_folder()
@@ -321,6 +325,11 @@ def run(model: str | None = None, topics: bool = True) -> dict:
     ):
         if path.exists():
             report[name] = score_entities(reader(path), model)
+    french = base / "wikiann-fr" / "dev"
+    if french.exists():  # French articles' pipeline: ours (labels mapped, names merged) vs alone
+        report["entities_wikiann_fr_dev"] = score_entities(
+            read_wikiann(french), FRENCH_NER, baseline=None
+        )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / ("eval_enrich.json" if topics else "eval_entities.json")
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")

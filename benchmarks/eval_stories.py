@@ -17,6 +17,10 @@ it), `check` = topics 21-35 (never fitted on). Reported per split, same run:
 - newsetl (one run): the whole split as one batch;
 - newsetl (two runs): half the documents in a first run, the rest in a second run that sees
   the first through `known` members, as the warehouse hands them over;
+- newsetl (runs of 30): the documents in a fixed random order, 30 per run, each run seeing
+  all earlier ones as known stories (what scheduled runs every 30 minutes look like);
+- newsetl (lone batches of 30): the same chunks clustered alone, no history (a new
+  warehouse: few articles, poor document frequencies); pairs counted inside each chunk;
 - naive baseline: single-link over title+lead embedding cosine (the same WordLlama vectors),
   at the threshold best on `fit`, and at each split's own best threshold (an oracle);
 - previous method (v2 rules), for reference.
@@ -315,7 +319,8 @@ def main() -> int:
         r = results[s]
         print(
             f"{s}: {r['documents']} docs, {r['stories']} stories, {r['candidate_pairs']} candidate "
-            f"pairs of {r['all_pairs']} (blocking recall {r['blocking_recall']}), {r['stories_seconds']} s"
+            f"pairs of {r['all_pairs']} (blocking recall {r['blocking_recall']}), "
+            f"{r['stories_seconds']} s"
         )
     return 0
 

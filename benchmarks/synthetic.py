@@ -107,12 +107,17 @@ def build(
         insert into articles by name
         select article_id, source,
             'https://www.' || source || '.example/' || published_date || '/story-' || i as url,
-            'https://www.' || source || '.example/' || published_date || '/story-' || i as canonical_url,
-            array_to_string(list_transform(range(8), lambda j: ({vocab})[pick(i * 31 + j, {nv})]), ' ') as title,
+            'https://www.' || source || '.example/' || published_date || '/story-' || i
+                as canonical_url,
+            array_to_string(
+                list_transform(range(8), lambda j: ({vocab})[pick(i * 31 + j, {nv})]), ' '
+            ) as title,
             [({people})[pick(i * 7, {np_})]] as authors,
             published_date::timestamptz + to_seconds((hash(i) % 86400)::bigint) as published_at,
             published_date, 'meta' as date_source, 'en' as language,
-            array_to_string(list_transform(range(120), lambda j: ({vocab})[pick(i * 1009 + j, {nv})]), ' ') as text,
+            array_to_string(
+                list_transform(range(120), lambda j: ({vocab})[pick(i * 1009 + j, {nv})]), ' '
+            ) as text,
             120 as word_count, 0.6 as reading_minutes,
             ((hash(i * 3) % 2000)::double / 1000.0) - 1.0 as sentiment,
             'story-' || (i // 3) as story_id, 0 as removed_paragraphs,
@@ -125,7 +130,8 @@ def build(
     con.execute(
         f"""
         insert into article_topics by name
-        select article_id, published_date, ({topics})[t] as topic_code, ({labels})[t] as topic, score
+        select article_id, published_date, ({topics})[t] as topic_code, ({labels})[t] as topic,
+            score
         from (
             select article_id, published_date, pick(i, {nt}) as t, 0.8 as score from base
             union all
@@ -138,7 +144,9 @@ def build(
         f"""
         insert into article_entities by name
         select article_id, published_date,
-            ({people})[(case when k < 3 then pick(i * 13 + k, 300) else pick(i * 13 + k, {np_}) end)] as entity,
+            ({people})[
+                (case when k < 3 then pick(i * 13 + k, 300) else pick(i * 13 + k, {np_}) end)
+            ] as entity,
             case when k = 4 then 'ORG' else 'PERSON' end as label,
             (1 + hash(i + k) % 4)::integer as mentions, null as country_code
         from base, range(6) r(k)
@@ -168,14 +176,17 @@ def build(
         insert into pipeline.article_vectors by name
         select article_id, published_date, 'story-' || (i // 3) as story_id,
             [] :: varchar[] as entities,
-            list_transform(range(256), lambda j: ((hash(i * 257 + j) % 2001)::float / 1000.0 - 1.0)) as vector
+            list_transform(
+                range(256), lambda j: ((hash(i * 257 + j) % 2001)::float / 1000.0 - 1.0)
+            ) as vector
         from base
         """
     )
     con.execute(
         """
         insert into runs by name
-        select distinct run_id, 'ingest' as flow, fetched_at as started_at, fetched_at as finished_at,
+        select distinct run_id, 'ingest' as flow, fetched_at as started_at,
+            fetched_at as finished_at,
             'completed' as status, 0 as fetched, 0 as new_articles, 0 as duplicates, 0 as rejected,
             null as recovered_by, published_date as started_date
         from articles

@@ -226,22 +226,25 @@ def process_wave(
     progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
-    cleaned = clean_batch(documents, warehouse, drop_patterns)
-    if not cleaned.articles:
-        enriched = []
-    elif dask:
-        enriched = enrich_chunk.map(
-            chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
-        ).result()
-    else:
-        enriched = enrich_wave(cleaned.articles, settings)
-    progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
-    progress.update("enrich", advance=len(cleaned.articles), unit="articles")
-    processed = Processed(
-        articles=assign_stories([a for chunk in enriched for a in chunk], warehouse, settings),
-        rejects=extract_rejects + cleaned.rejects,
-        duplicates=cleaned.duplicates,
-    )
+    # One read-only connection answers the wave's questions about stored articles; it closes
+    # before the wave is committed.
+    with warehouse.view() as stored:
+        cleaned = clean_batch(documents, stored, drop_patterns)
+        if not cleaned.articles:
+            enriched = []
+        elif dask:
+            enriched = enrich_chunk.map(
+                chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
+            ).result()
+        else:
+            enriched = enrich_wave(cleaned.articles, settings)
+        progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
+        progress.update("enrich", advance=len(cleaned.articles), unit="articles")
+        processed = Processed(
+            articles=assign_stories([a for chunk in enriched for a in chunk], stored, settings),
+            rejects=extract_rejects + cleaned.rejects,
+            duplicates=cleaned.duplicates,
+        )
     get_run_logger().info(
         "%d pages: %d articles, %d rejected, %d duplicates",
         len(pages),

@@ -158,50 +158,48 @@ def _check_index(kit: Kit, con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
-    query = _query(kit, args.query)
+def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: list) -> int:
+    """Run one of the search-index macros and print its rows; a bad query is a usage error."""
     with Warehouse(kit.settings_for(args).warehouse).reader() as con:
         _check_index(kit, con)
         try:
-            relation = con.execute(
-                "select * from search_articles(?, from_date := ?, to_date := ?, "
-                "source_name := ?, topic_name := ?, language_code := ?, max_rows := ?)",
-                [
-                    query,
-                    args.date_from,
-                    args.date_to,
-                    args.source,
-                    args.topic,
-                    args.language,
-                    args.limit,
-                ],
-            )
+            relation = con.execute(sql, params)
             columns = [c[0] for c in relation.description]
             rows = relation.fetchall()
         except duckdb.Error as err:
             raise kit.usage_error(str(err).splitlines()[0]) from None
     print(kit.render(columns, rows, args.format))
     return 0
+
+
+def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
+    return _print_index_query(
+        kit,
+        args,
+        "select * from search_articles(?, from_date := ?, to_date := ?, "
+        "source_name := ?, topic_name := ?, language_code := ?, max_rows := ?)",
+        [
+            _query(kit, args.query),
+            args.date_from,
+            args.date_to,
+            args.source,
+            args.topic,
+            args.language,
+            args.limit,
+        ],
+    )
 
 
 def cmd_attention(kit: Kit, args: argparse.Namespace) -> int:
-    query = _query(kit, args.query)
     macro = {None: "attention", "source": "attention_by_source", "topic": "attention_by_topic"}[
         args.per
     ]
-    with Warehouse(kit.settings_for(args).warehouse).reader() as con:
-        _check_index(kit, con)
-        try:
-            relation = con.execute(
-                f"select * from {macro}(?, period_unit := ?, from_date := ?, to_date := ?)",
-                [query, args.by, args.date_from, args.date_to],
-            )
-            columns = [c[0] for c in relation.description]
-            rows = relation.fetchall()
-        except duckdb.Error as err:
-            raise kit.usage_error(str(err).splitlines()[0]) from None
-    print(kit.render(columns, rows, args.format))
-    return 0
+    return _print_index_query(
+        kit,
+        args,
+        f"select * from {macro}(?, period_unit := ?, from_date := ?, to_date := ?)",
+        [_query(kit, args.query), args.by, args.date_from, args.date_to],
+    )
 
 
 def cmd_report(kit: Kit, args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ from newsetl.sources import Source
 from newsetl.storage.raw import write_raw
 from newsetl.storage.rows import article_tables
 from newsetl.storage.state import ConditionalCache
-from newsetl.storage.warehouse import Warehouse, write_lake
+from newsetl.storage.warehouse import WarehouseView, write_lake
 from newsetl.transport import Fetcher
 from newsetl.urls import article_id
 
@@ -174,7 +174,7 @@ def drop_batch_duplicates(documents: list[Document]) -> tuple[list[Document], in
 
 def clean_batch(
     documents: list[Document],
-    warehouse: Warehouse,
+    stored: WarehouseView,
     drop_patterns: dict[str, list[str]] | None = None,
 ) -> Processed:
     """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the
@@ -186,7 +186,7 @@ def clean_batch(
     hashes = sorted(
         {paragraph_hash(t) for d in documents for p in d.paragraphs if (t := normalize_text(p))}
     )
-    prior = warehouse.paragraph_counts(
+    prior = stored.paragraph_counts(
         sorted({d.page.source for d in documents}), exclude=ids, hashes=hashes
     )
     articles, rejects = clean_documents(documents, prior, drop_patterns)
@@ -202,11 +202,11 @@ def enrich_batch(articles: list[Article], spacy_model: str) -> list[Article]:
 
 
 def assign_stories(
-    articles: list[Article], warehouse: Warehouse, settings: Settings
+    articles: list[Article], stored: WarehouseView, settings: Settings
 ) -> list[Article]:
     """Copies of a whole enriched batch with story ids, joining stories already in the
     warehouse."""
-    known = warehouse.recent_story_members(
+    known = stored.recent_story_members(
         [a.published_date for a in articles if a.published_date],
         settings.story_window_days,
         exclude=[a.article_id for a in articles],

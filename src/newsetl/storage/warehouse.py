@@ -550,39 +550,68 @@ class Warehouse:
             columns = [c[0] for c in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
+    @contextmanager
+    def view(self) -> Iterator[WarehouseView]:
+        """What a wave asks of the articles already loaded, over one read-only connection
+        (opened at the first question, closed with the view)."""
+        view = WarehouseView(self)
+        try:
+            yield view
+        finally:
+            view.close()
+
+
+class WarehouseView:
+    """Read-only questions about what is already loaded (`Warehouse.view()`): one connection for
+    all of them, opened at the first and closed with the view; an absent warehouse answers
+    empty."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self._warehouse = warehouse
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._opened = False
+
+    def _connection(self) -> duckdb.DuckDBPyConnection | None:
+        if not self._opened:
+            self._con = self._warehouse.read_if_exists()
+            self._opened = True
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+        self._con = None
+        self._opened = False
+
     def paragraph_counts(
         self, sources: list[str], exclude: list[str], hashes: list[str] | None = None
     ) -> dict[tuple[str, str], int]:
         """Articles per (source, paragraph hash) already loaded, other than `exclude`; only for
         `hashes` when given (a batch's own paragraphs)."""
-        con = self.read_if_exists()
+        con = self._connection()
         if con is None:
             return {}
-        with con:
-            if hashes is None:
-                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
-            else:
-                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
-                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
+        if hashes is None:
+            rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+        else:
+            con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+            rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
+            con.unregister("batch_hashes")
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(
         self, dates: list[date], window_days: int, exclude: list[str]
     ) -> list[StoryMember]:
         """Articles already loaded within `window_days` of the batch's dates, with their words."""
-        con = self.read_if_exists()
         dates = [d for d in dates if d]
+        con = self._connection() if dates else None
         if con is None or not dates:
             return []
         low, high = (
             min(dates) - timedelta(days=window_days),
             max(dates) + timedelta(days=window_days),
         )
-        with con:
-            rows = con.execute(
-                sql("recent_story_members"),
-                [low, high, exclude],
-            ).fetchall()
+        rows = con.execute(sql("recent_story_members"), [low, high, exclude]).fetchall()
         return [
             StoryMember(
                 article_id=a,

@@ -3,6 +3,7 @@ conditional GET, streamed size limits, and refusal of private-network targets.""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import math
 import random
@@ -11,6 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -166,13 +168,19 @@ class _Deadline:
 
 
 def _shut(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
-class _PinnedConnection:
+# The mixin below is only ever combined with urllib3's HTTPConnection; type-check it as one.
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+_E = TypeVar("_E", bound=BaseException)
+
+
+class _PinnedConnection(_ConnectionBase):
     """Mixin for urllib3 connections: connect to the addresses the fetcher checked for this
     request (pinned in a thread-local), so a second DNS answer can never redirect the socket;
     with no pin (a proxy, a new connection urllib3 opened on its own), resolve and check here.
@@ -212,7 +220,7 @@ class _PinnedConnection:
             raise ConnectTimeoutError(self, f"connection to {host} timed out") from error
         raise NewConnectionError(self, f"failed to connect to {host}: {error}") from error
 
-    def request(self, *args, **kwargs):
+    def request(self, *args: Any, **kwargs: Any) -> Any:
         deadline = getattr(_local, "deadline", None)
         if deadline is not None:  # a kept-alive connection is watched too
             deadline.watch(getattr(self, "sock", None))
@@ -593,7 +601,7 @@ def _literal_refused(host: str) -> bool:
         return host in ("localhost",) or host.endswith(".localhost")
 
 
-def _find(err: BaseException | None, kind: type) -> BaseException | None:
+def _find(err: BaseException | None, kind: type[_E]) -> _E | None:
     """The first exception of `kind` in an exception's chain (causes, contexts, reasons, args)."""
     seen: set[int] = set()
     todo = [err]
@@ -611,7 +619,7 @@ def _find(err: BaseException | None, kind: type) -> BaseException | None:
 
 def _is_timeout(err: Exception) -> bool:
     """requests reports a read timeout inside a body as a ConnectionError; find it."""
-    seen = err
+    seen: BaseException | None = err
     while seen is not None:
         if (
             isinstance(seen, (requests.Timeout, TimeoutError, socket.timeout))
