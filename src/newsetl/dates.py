@@ -8,7 +8,7 @@ Real feeds write RFC 822 dates with localised names ("Mo, 16 Nov 2026", "16 nove
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as date_parser
 
@@ -114,5 +114,71 @@ def parse_iso(value: str | None) -> datetime | None:
         match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
         if not match:
             return None
-        parsed = datetime.fromisoformat(match.group(1))
+        try:  # CMS placeholders such as "0000-00-00" are no date
+            parsed = datetime.fromisoformat(match.group(1))
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# Dates written on pages and in URLs (extract): English month names, day and month either way.
+_MONTH = "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True))
+ENGLISH_MONTH_NAMES = _MONTH  # a regex alternation of the English month names
+# "26 July, 03:40 PM", "July 26 2024 15:40": a day, a month, maybe a year, and a time.
+PARTIAL_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})\.?|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}}))"
+    rf"(?:\s*,\s*|\s+)(?:(?P<year>\d{{4}})\s*,?\s*)?"
+    rf"(?P<h>\d{{1,2}}):(?P<min>\d{{2}})\s*(?P<ampm>[ap]\.?m\.?)?",
+    re.IGNORECASE,
+)
+# "5 March 2024", "March 5th, 2024", "2024-03-05", "05.03.2024", each maybe with a time after it.
+FULL_DATE = re.compile(
+    rf"\b(\d{{1,2}}\.?\s+(?:{_MONTH})\.?,?\s+\d{{4}}"
+    rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})"
+    rf"(?:[^\n]{{0,25}}?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
+URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
+
+
+def url_date(path: str) -> datetime | None:
+    """The day a URL path names ('/2024/03/05/slug'), as midnight UTC."""
+    match = URL_DATE.search(path)
+    if not match:
+        return None
+    year, month, day = (int(group) for group in match.groups())
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def complete_partial_date(text: str, reference: datetime) -> datetime | None:
+    """'26 July, 03:40 PM' -> the latest such time not after `reference` (its year or the one
+    before; back to a leap year for 29 February)."""
+    match = PARTIAL_DATE.search(text)
+    if not match:
+        return None
+    day = int(match.group("d1") or match.group("d2"))
+    month = ENGLISH_MONTHS[(match.group("m1") or match.group("m2")).lower()]
+    hour, minute = int(match.group("h")), int(match.group("min"))
+    ampm = (match.group("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    zone = reference.tzinfo or UTC
+    years = (
+        [int(match.group("year"))] if match.group("year") else [reference.year, reference.year - 1]
+    )
+    if not match.group("year"):
+        years += [reference.year - y for y in range(2, 5)]  # 29 February: back to a leap year
+    for year in years:
+        try:
+            candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
+        except ValueError:
+            continue
+        if match.group("year") or candidate <= reference + timedelta(days=1):
+            return candidate
+    return None

@@ -12,68 +12,84 @@ from newsetl.urls import article_id, normalize_url
 
 SOURCE = "linden-gazette"
 DONATION = (
-    "The Linden Gazette is owned by nobody but its readers. If our reporting on the council, the courts "
+    "The Linden Gazette is owned by nobody but its readers. If our reporting on the council, the "
+    "courts "
     "and the schools matters to you, a small monthly contribution keeps it free for everyone."
 )
 NEWSLETTER = "Get the Morning Lamp, our weekday briefing, in your inbox before breakfast."
 FOLLOW = "Follow us on X and Facebook"
 # Recurs in every article but matches no generic rule: only recurrence learning can remove it.
-SIGNOFF = "The Linden Gazette is published by the Linden Media Cooperative from its offices on Harbour Street."
+SIGNOFF = (
+    "The Linden Gazette is published by the Linden Media Cooperative from its offices on Harbour "
+    "Street."
+)
 
 REPORTING = {
     "tram": [
         (
-            "Linden city council approved the eastern tram extension on Wednesday by 31 votes to 12 after a debate "
+            "Linden city council approved the eastern tram extension on Wednesday by 31 votes to "
+            "12 after a debate "
             "that lasted until nearly midnight."
         ),
         (
-            "The four-kilometre line will connect the rail station with the new hospital campus at Brookfield and "
+            "The four-kilometre line will connect the rail station with the new hospital campus at "
+            "Brookfield and "
             "is expected to carry 18,000 passengers a day."
         ),
         (
-            "Opponents argued that the 210 million euro budget would be better spent on buses, which can be "
+            "Opponents argued that the 210 million euro budget would be better spent on buses, "
+            "which can be "
             "rerouted as the city grows."
         ),
     ],
     "bakery": [
         (
-            "A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty years will close "
+            "A bakery on Mill Lane that has supplied bread to Linden's school canteens for forty "
+            "years will close "
             "at the end of the month, its owners said."
         ),
         (
-            "Marit and Olav Sande, who took over the business from Olav's father in 1991, said rising flour and "
+            "Marit and Olav Sande, who took over the business from Olav's father in 1991, said "
+            "rising flour and "
             "energy prices had made the contract impossible to keep."
         ),
         (
-            "The education office said a new supplier had been found and that pupils would not notice any change "
+            "The education office said a new supplier had been found and that pupils would not "
+            "notice any change "
             "in the lunch menu after the holidays."
         ),
     ],
     "choir": [
         (
-            "The Linden youth choir won first prize at the regional singing contest in Arnmouth on Saturday, beating "
+            "The Linden youth choir won first prize at the regional singing contest in Arnmouth on "
+            "Saturday, beating "
             "eleven other ensembles from across the province."
         ),
         (
-            "The jury praised the choir's performance of a folk song arranged by its conductor, Hedda Lund, who "
+            "The jury praised the choir's performance of a folk song arranged by its conductor, "
+            "Hedda Lund, who "
             "founded the group in a church hall nine years ago."
         ),
         (
-            "The singers will represent the region at the national finals in the capital next spring, and the "
+            "The singers will represent the region at the national finals in the capital next "
+            "spring, and the "
             "council has promised to pay for the bus."
         ),
     ],
     "bridge": [
         (
-            "The old swing bridge over the Linden canal will be closed to cars for six weeks from Monday while "
+            "The old swing bridge over the Linden canal will be closed to cars for six weeks from "
+            "Monday while "
             "engineers replace its worn bearings."
         ),
         (
-            "Cyclists and pedestrians can still cross during the day, but the bridge will be shut completely on "
+            "Cyclists and pedestrians can still cross during the day, but the bridge will be shut "
+            "completely on "
             "three nights when the new bearings are lifted into place."
         ),
         (
-            "Shopkeepers on Canal Street said they feared losing customers and asked the city for a temporary "
+            "Shopkeepers on Canal Street said they feared losing customers and asked the city for "
+            "a temporary "
             "footbridge closer to the market."
         ),
     ],
@@ -86,7 +102,8 @@ def url(name: str) -> str:
 
 @pytest.fixture
 def corpus(make_document):
-    """Four articles of one source, each with the source's shared appeal, newsletter and follow lines."""
+    """Four articles of one source, each with the source's shared appeal, newsletter and follow
+    lines."""
     docs = []
     for name, paragraphs in REPORTING.items():
         body = [paragraphs[0], NEWSLETTER, *paragraphs[1:], DONATION, FOLLOW]
@@ -138,7 +155,7 @@ def test_article_fields(corpus):
 
 
 def test_recurrence_is_learned_per_source(make_document):
-    # The same sign-off in three articles of three different sources is not boilerplate of any of them.
+    # The same sign-off in three articles of three different sources is boilerplate of none.
     docs = [
         make_document(url(name), [*paragraphs, SIGNOFF], source=f"outlet-{i}")
         for i, (name, paragraphs) in enumerate(list(REPORTING.items())[:3])
@@ -149,7 +166,10 @@ def test_recurrence_is_learned_per_source(make_document):
 
 
 def test_a_paragraph_in_two_articles_is_kept(make_document):
-    quote = '"We have waited long enough," said the mayor, Ines Brandt, at the opening of the council session.'
+    quote = (
+        '"We have waited long enough," said the mayor, Ines Brandt, at the opening of the council '
+        "session."
+    )
     docs = [
         make_document(url(name), [*REPORTING[name], quote], source=SOURCE)
         for name in ("tram", "bridge")
@@ -331,7 +351,8 @@ def test_a_long_article_that_mentions_subscribers_is_kept(make_document):
 
 def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_document):
     quote = (
-        '"We will keep supporting independent journalism in every town we serve," the foundation\'s '
+        '"We will keep supporting independent journalism in every town we serve," the '
+        "foundation's "
         "director, Ines Brandt, said at the launch."
     )
     articles, _ = clean_documents(
@@ -342,7 +363,8 @@ def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_docume
 
 def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):
     line = (
-        "At the final whistle the coach turned to the stand and shouted the line the club has printed on "
+        "At the final whistle the coach turned to the stand and shouted the line the club has "
+        "printed on "
         "its scarves for decades: this town needs you."
     )
     lines = [*REPORTING["tram"], line, "Tickets for the replay go on sale on Monday."]

@@ -17,7 +17,7 @@ from newsetl.extract.metadata import (
 )
 from newsetl.records import FeedItem, Reject
 
-# -- complete_partial_date --------------------------------------------------------------------------
+# -- complete_partial_date ----------------------------------------------------------------------
 
 
 def test_partial_date_takes_the_reference_year():
@@ -105,12 +105,15 @@ def test_parse_datetime(value, expected):
     assert parsed.utcoffset() == expected.utcoffset()
 
 
-@pytest.mark.parametrize("value", [None, "", "yesterday", "March 5", 20240305])
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "yesterday", "March 5", 20240305, "0000-00-00", "0000-00-00T00:00:00", "2020-13-45"],
+)
 def test_parse_datetime_none(value):
     assert parse_datetime(value) is None
 
 
-# -- authors, titles, canonical ---------------------------------------------------------------------
+# -- authors, titles, canonical ------------------------------------------------------------------
 
 
 def test_clean_authors_drops_by_and_role():
@@ -138,6 +141,21 @@ def test_clean_authors_keeps_two_names_separated_by_comma_and_particles():
 
 def test_clean_authors_drops_non_names():
     assert clean_authors(["the editorial board", "", "News Desk"]) == []
+
+
+def test_clean_authors_drops_a_date_run_into_the_byline():
+    # Seen on real pages (WCXB dev): bylines whose date came along as part of the name.
+    assert clean_authors(["Luke Kim December 3, 2025"]) == ["Luke Kim"]
+    assert clean_authors(["Jordana Cepelewicz December"]) == ["Jordana Cepelewicz"]
+    assert clean_authors(["Ann Lee Updated Feb 2, 2025"]) == ["Ann Lee"]
+    assert clean_authors(["Dec", "August", "Updated March 4", "Yucy3/4/2025Shares"]) == []
+    # A surname that is a month stays.
+    assert clean_authors(["Tom May"]) == ["Tom May"]
+
+
+def test_clean_authors_a_long_piece_after_a_comma_is_an_affiliation():
+    raw = ["Arlene Marturano, South Carolina Garden-based Learning Network"]
+    assert clean_authors(raw) == ["Arlene Marturano"]
 
 
 def test_strip_site_name():
@@ -194,25 +212,30 @@ def test_find_canonical_resolves_and_ignores_home_pages():
 URL = "https://velmora.example.org/2024/barrier?utm_source=rss"
 PARAGRAPHS = [
     (
-        "The river authority in Velmora opened its new flood barrier on Tuesday after four years of construction "
+        "The river authority in Velmora opened its new flood barrier on Tuesday after four years "
+        "of construction "
         "along the eastern bank of the Ostra."
     ),
     (
-        "Engineers said the steel gates can hold back water two metres above the highest level ever recorded in the "
+        "Engineers said the steel gates can hold back water two metres above the highest level "
+        "ever recorded in the "
         "town, set during the spring storms of the last decade."
     ),
     (
-        "Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, gathered on the "
+        "Residents of the low-lying Saltmarsh district, who were evacuated twice in five years, "
+        "gathered on the "
         "embankment to watch the first closing of the gates."
     ),
     (
-        "The project cost 140 million euros, most of it paid by the regional government, and the authority expects "
+        "The project cost 140 million euros, most of it paid by the regional government, and the "
+        "authority expects "
         "upkeep to cost about two million euros a year."
     ),
 ]
 JSON_LD = (
-    '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "WebSite", '
-    '"name": "Velmora Post"}, {"@type": "NewsArticle", "headline": "Velmora flood barrier opens", '
+    '<script type="application/ld+json">{"@context": "https://schema.org", '
+    '"@graph": [{"@type": "WebSite", "name": "Velmora Post"}, {"@type": "NewsArticle", '
+    '"headline": "Velmora flood barrier opens", '
     '"datePublished": "2024-05-20T08:00:00+02:00", "author": {"@type": "Person", '
     '"name": "By Mira Holt, River Correspondent"}}]}</script>'
 )
@@ -284,7 +307,10 @@ def test_document_fields(make_page):
         '<meta property="og:site_name" content="Velmora Post">'
         '<meta property="og:description" content="Four years of works end on the Ostra.">'
     )
-    figure = '<figure><img src="gates.jpg"><figcaption>The  gates seen from the EAST bank.</figcaption></figure>'
+    figure = (
+        '<figure><img src="gates.jpg"><figcaption>The  gates seen from the EAST bank.'
+        "</figcaption></figure>"
+    )
     doc = extract_document(make_page(URL, article_html(head, extra=figure)))
     assert isinstance(doc, Document)
     assert doc.site_name == "Velmora Post"
@@ -298,7 +324,8 @@ def test_document_fields(make_page):
 
 def test_page_of_linked_headlines_is_not_an_article(make_page):
     items = "".join(
-        f"<h2><a href='/2024/story-{i}'>Council debates budget item number {i} for the harbour</a></h2>"
+        f"<h2><a href='/2024/story-{i}'>Council debates budget item number {i} for the "
+        f"harbour</a></h2>"
         f"<p>Teaser {i}.</p>"
         for i in range(6)
     )
@@ -335,7 +362,10 @@ def test_empty_page_has_no_article_text(make_page):
 
 
 def test_plain_text_page(make_page):
-    body = "Night buses return\n\nThe first night bus ran on Friday.\n\n\nDrivers said the route was quiet."
+    body = (
+        "Night buses return\n\nThe first night bus ran on Friday.\n\n\nDrivers said the route was "
+        "quiet."
+    )
     item = FeedItem(published_at=datetime(2024, 4, 5, tzinfo=UTC), authors=["By Ann Lee"])
     doc = extract_document(
         make_page("file:///docs/b.txt", body, content_type="text/plain", item=item)

@@ -90,6 +90,26 @@ def test_the_time_zone_of_the_page_is_kept():
     assert value.date() == date(2025, 3, 14)  # in UTC it would be the 15th
 
 
+def test_one_instant_in_utc_and_in_local_time_is_one_witness_of_the_first_source():
+    # The JSON-LD writes the page's local time, the meta tag the same instant in UTC (a day
+    # earlier): they agree, and htmldate's day alone does not outvote them.
+    ld = {"datePublished": "2020-12-25T01:59:50+02:00"}
+    meta = {"article:published_time": "2020-12-24T23:59:50+00:00"}
+    value, source = find_published(_tree(), ld, meta, URL, None, "2020-12-24", FETCHED)
+    assert (value.date(), source) == (date(2020, 12, 25), "json-ld")
+    assert value.utcoffset() == timedelta(hours=2)
+
+
+def test_a_lone_source_is_outvoted_by_two_that_agree():
+    ld = {"datePublished": "2020-04-14T00:38:07Z"}
+    meta = {"article:published_time": "2020-04-13T16:38:07-04:00"}
+    value, source = find_published(_tree(), ld, meta, URL, None, "2020-04-13", FETCHED)
+    assert (value.date(), source) == (date(2020, 4, 13), "meta")
+    # One against one: the more trustworthy source stays.
+    value, source = find_published(_tree(), ld, meta, URL, None, None, FETCHED)
+    assert (value.date(), source) == (date(2020, 4, 14), "json-ld")
+
+
 def test_the_articles_own_date_wins_over_related_items():
     related = (
         "<aside><ul><li><time datetime='2025-12-30'>30 December 2025</time> Older story</li></ul>"
@@ -174,3 +194,25 @@ def test_an_article_without_markup_and_with_related_headlines_is_an_article(make
     doc = extract_document(make_page(URL, html))
     assert isinstance(doc, Document)
     assert STORY[1] in doc.paragraphs
+
+
+def test_recall_mode_that_missed_most_of_the_story_gives_way_to_the_default_mode(monkeypatch):
+    from newsetl.extract import page as extraction
+
+    story = " ".join(STORY)
+    outputs = {True: "Islanders had asked for a boat.", False: story}
+    calls = []
+
+    def fake(tree, url, favor_recall):
+        calls.append(favor_recall)
+        return extraction.ExtractedText(text=outputs[favor_recall])
+
+    monkeypatch.setattr(extraction, "_trafilatura", fake)
+    tree = lxml_html.fromstring(f"<html><body><p>{story}</p></body></html>")
+    assert extraction.main_text(tree, URL).text == story
+    assert calls == [True, False]
+    # Recall mode that kept the story: the default mode is not even asked.
+    outputs[True] = story
+    calls.clear()
+    assert extraction.main_text(tree, URL).text == story
+    assert calls == [True]

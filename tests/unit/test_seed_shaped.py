@@ -13,7 +13,8 @@ from newsetl.records import FeedItem, RawPage
 
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "seed_shaped.html"
 REPORTING = [
-    "Estonian Defence Minister Kaarel Vaher arrived in Helsinki on March 14, where he met his Finnish counterpart",
+    "Estonian Defence Minister Kaarel Vaher arrived in Helsinki on March 14, where he met his "
+    "Finnish counterpart",
     "move from shared plans to shared equipment",
     "Kivelä said Finland was ready to host a common training centre",
     "Our skies are one sky",

@@ -41,7 +41,8 @@ LINE_PATTERNS = [
 # Words that mark a reader appeal or a product promotion rather than reporting.
 APPEAL_CUES = re.compile(
     r"\b(support(ing)? (us|our|the)|donat\w*|subscri\w+|patreon|membership|become a member|"
-    r"per month|a month|monthly contribution|readers? like you|independent (journalism|reporting|press)|"
+    r"per month|a month|monthly contribution|readers? like you|"
+    r"independent (journalism|reporting|press)|"
     r"newsletter|sign up|inbox|contribut\w+|keep (our|the) \w+ free|paywall|fund(ing)? our|"
     r"reader-(supported|funded)|support (local|independent) journalism)\b",
     re.IGNORECASE,
@@ -62,13 +63,15 @@ def is_boilerplate_line(paragraph: str) -> bool:
 
 # An appeal asks (support, donate, subscribe...) and speaks of the outlet itself (we, our, us).
 APPEAL_ASK = re.compile(
-    r"\b(support|donat\w*|subscrib\w*|become a (member|supporter|subscriber)|sign up|join|contribut\w*|"
+    r"\b(support|donat\w*|subscrib\w*|become a (member|supporter|subscriber)|sign up|join|"
+    r"contribut\w*|"
     r"patreon|chip in|back)\b",
     re.IGNORECASE,
 )
 APPEAL_SELF = re.compile(
     r"\b(our (journalism|reporting|newsroom|readers|newsletter)|(we|us) (rely|depend)|"
-    r"support us|readers like you|reader-(supported|funded)|independent (journalism|reporting|press)|"
+    r"support us|readers like you|reader-(supported|funded)|"
+    r"independent (journalism|reporting|press)|"
     r"keep (our|the) \w+ (free|open|independent))\b",
     re.IGNORECASE,
 )
@@ -115,7 +118,8 @@ PAYWALL = re.compile(
     re.IGNORECASE,
 )
 COOKIE_WALL = re.compile(
-    r"\b(accept (all )?cookies|cookie (settings|preferences|policy)|we (and our partners )?use cookies|"
+    r"\b(accept (all )?cookies|cookie (settings|preferences|policy)|"
+    r"we (and our partners )?use cookies|"
     r"consent to (the use of )?cookies|manage (your )?(consent|choices))\b",
     re.IGNORECASE,
 )
