@@ -24,7 +24,7 @@ FLOWS = ("ingest", "backfill", "reprocess", "maintenance")
 
 class LocalServer:
     """Prefect's temporary API server for a run when no API is configured: the process Prefect
-    itself starts then (`SubprocessASGIServer`: the same uvicorn command, environment and
+    itself starts then (`SubprocessASGIServer`: the same uvicorn command, server settings and
     health check), started here without importing Prefect's server package into this process.
 
     That import alone costs this process about 4 s of CPU (FastAPI, SQLAlchemy, the server's
