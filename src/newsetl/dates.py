@@ -123,6 +123,7 @@ def parse_iso(value: str | None) -> datetime | None:
 
 # Dates written on pages and in URLs (extract): English month names, day and month either way.
 _MONTH = "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True))
+ENGLISH_MONTH_NAMES = _MONTH  # a regex alternation of the English month names
 # "26 July, 03:40 PM", "July 26 2024 15:40": a day, a month, maybe a year, and a time.
 PARTIAL_DATE = re.compile(
     rf"\b(?:(?P<d1>\d{{1,2}})\s+(?P<m1>{_MONTH})\.?|(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}}))"

@@ -143,6 +143,21 @@ def test_clean_authors_drops_non_names():
     assert clean_authors(["the editorial board", "", "News Desk"]) == []
 
 
+def test_clean_authors_drops_a_date_run_into_the_byline():
+    # Seen on real pages (WCXB dev): bylines whose date came along as part of the name.
+    assert clean_authors(["Luke Kim December 3, 2025"]) == ["Luke Kim"]
+    assert clean_authors(["Jordana Cepelewicz December"]) == ["Jordana Cepelewicz"]
+    assert clean_authors(["Ann Lee Updated Feb 2, 2025"]) == ["Ann Lee"]
+    assert clean_authors(["Dec", "August", "Updated March 4", "Yucy3/4/2025Shares"]) == []
+    # A surname that is a month stays.
+    assert clean_authors(["Tom May"]) == ["Tom May"]
+
+
+def test_clean_authors_a_long_piece_after_a_comma_is_an_affiliation():
+    raw = ["Arlene Marturano, South Carolina Garden-based Learning Network"]
+    assert clean_authors(raw) == ["Arlene Marturano"]
+
+
 def test_strip_site_name():
     assert strip_site_name("Headline | Outlet", "Outlet") == "Headline"
     assert strip_site_name("Ferry resumes - Velmora Post", "Velmora Post") == "Ferry resumes"

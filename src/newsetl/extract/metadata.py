@@ -13,7 +13,14 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from newsetl.dates import FULL_DATE, complete_partial_date, parse_feed_date, url_date
+from newsetl.dates import (
+    ENGLISH_MONTH_NAMES,
+    ENGLISH_MONTHS,
+    FULL_DATE,
+    complete_partial_date,
+    parse_feed_date,
+    url_date,
+)
 from newsetl.dates import parse_iso as parse_datetime
 
 META_DATE_KEYS = (
@@ -247,12 +254,16 @@ def clean_authors(raw: list[str]) -> list[str]:
             entry.strip(),
             flags=re.IGNORECASE,
         )
+        # A byline run into its date: "Luke Kim December 3, 2025", "Jo Lee Updated Feb 2".
+        entry = BYLINE_DATE.split(entry)[0]
         for part in re.split(r"\s*(?:;|&|\band\b|\|)\s*", entry):
             pieces = [p.strip() for p in part.split(",")]
             name = pieces[0]
             # "Name, Role" keeps the name; "Name One, Name Two" keeps both.
             extra = [
-                p for p in pieces[1:] if p and not ROLE_WORDS.search(p) and _looks_like_name(p)
+                p
+                for p in pieces[1:]
+                if len(p.split()) <= 3 and not ROLE_WORDS.search(p) and _looks_like_name(p)
             ]
             for candidate in [name, *extra]:
                 candidate = " ".join(candidate.split())
@@ -261,11 +272,21 @@ def clean_authors(raw: list[str]) -> list[str]:
     return names
 
 
+BYLINE_DATE = re.compile(
+    r"\s*\b(?:(?:last )?updated|posted|published)\b.*$"
+    rf"|\s+(?:{ENGLISH_MONTH_NAMES})\.?\s+\d.*$"
+    r"|\s+(?:january|february|march|july|september|october|november|december)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _looks_like_name(text: str) -> bool:
     words = text.split()
     return (
         1 <= len(words) <= 5
         and not ROLE_WORDS.search(text)
+        and not any(c.isdigit() for c in text)
+        and not (len(words) == 1 and text.lower().rstrip(".") in ENGLISH_MONTHS)
         and all(
             w[0].isupper()
             or w.lower() in {"de", "van", "von", "der", "da", "al", "bin", "la", "le"}
