@@ -6,6 +6,8 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   WordLlama, article vs one-line descriptions), plus the calibration of the top score (expected
   calibration error over five bands). English is also scored on the five desks of quality.md
   alone (health left out).
+- masakhane-news/history/: the held-out fifth of the English MasakhaNEWS train-split articles
+  recovered from that repository's git history (training/topics/DATA.md); never trained on.
 - ecbplus/ECB+/: the ECB+ topics the topic model holds out (training/topics/train.py), mapped
   to IPTC by event type (crime, sport, disaster, science and technology).
 - our own sample pages (examples/site/*/expected.json, in the repo): topic top-1 too; they fit
@@ -291,6 +293,10 @@ def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
         sets["topics_masakhane_eng_dev_five_desks"] = [
             d for d in sets["topics_masakhane_eng_dev"] if d[1] != health
         ]
+    if (base / "masakhane-news" / "history").is_dir():
+        from training.topics.train import read_history
+
+        sets["topics_masakhane_eng_history_held_out"] = read_history(True, base)
     if (base / "ecbplus" / "ECB+").is_dir():
         from training.topics.train import ECB, ECB_HELD_OUT, read_ecb_from
 

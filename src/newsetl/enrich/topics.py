@@ -33,7 +33,7 @@ import numpy as np
 from newsetl.enrich.embeddings import embed
 from newsetl.schema import IPTC_TOPICS
 
-METHOD = "linear-v2"
+METHOD = "linear-v3"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
@@ -45,41 +45,80 @@ BUCKETS = 1 << 16
 TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 DESCRIPTIONS: dict[str, str] = {
-    "medtop:01000000": "arts culture entertainment media: film cinema movie actor director music concert "
-    "album band singer festival theatre opera ballet museum exhibition gallery painting artist sculpture "
-    "novel author book literature television series broadcaster celebrity fashion heritage",
-    "medtop:02000000": "crime law justice: police arrest suspect charged court trial judge jury verdict "
-    "sentence prison convicted prosecutor lawyer fraud theft murder smuggling drugs investigation lawsuit",
-    "medtop:03000000": "disaster accident emergency: earthquake flood wildfire explosion crash collapse "
-    "injured killed casualties rescue teams evacuated damage aftershocks survivors emergency services",
-    "medtop:04000000": "economy business finance: inflation interest rates central bank markets shares "
-    "stocks investors profit revenue company earnings trade exports growth recession prices currency bonds",
-    "medtop:05000000": "education: school pupils students teachers university college classroom exams "
-    "curriculum tuition degree lessons headteacher education ministry learning",
-    "medtop:06000000": "environment: climate change emissions pollution conservation wildlife species "
-    "habitat biodiversity restoration ecosystem glacier forest river nature protection recycling carbon",
-    "medtop:07000000": "health: disease outbreak virus vaccine vaccination hospital patients doctors "
-    "nurses medicine illness infection cases epidemic treatment public health",
-    "medtop:08000000": "human interest: people community charity volunteers anniversary celebration "
-    "heartwarming personal story animals pets centenarian reunion",
-    "medtop:09000000": "labour: workers trade union strike walkout wages pay dispute employment jobs "
-    "unemployment working conditions collective bargaining dockworkers staff industrial action",
-    "medtop:10000000": "lifestyle leisure: travel tourism holiday food restaurant recipe cooking wine "
-    "hobby gardening shopping home design wellbeing fitness",
-    "medtop:11000000": "politics: government minister parliament election vote party president prime "
-    "minister legislation law bill opposition policy coalition cabinet diplomacy treaty",
-    "medtop:12000000": "religion: church pope bishop mosque imam temple faith worship believers clergy "
-    "religious holy prayer pilgrimage",
-    "medtop:13000000": "science technology: research scientists study laboratory experiment discovery "
-    "innovation engineering satellite space launch rocket battery software artificial intelligence",
-    "medtop:14000000": "society: social issues housing poverty inequality migration immigrants refugees "
-    "families welfare discrimination demographics communities rights",
-    "medtop:15000000": "sport: match game goal score win defeat coach team players league cup final "
-    "championship tournament season stadium fans race athlete football ski",
-    "medtop:16000000": "conflict war peace: military army troops soldiers defence forces attack missile "
-    "drone strike invasion ceasefire weapons combat frontline armed",
-    "medtop:17000000": "weather: forecast storm snow rain wind temperatures cold front heatwave frost "
-    "meteorologist weather service warning gusts snowfall",
+    "medtop:01000000": (
+        "arts culture entertainment media: film cinema movie actor director music concert album "
+        "band singer festival theatre opera ballet museum exhibition gallery painting artist "
+        "sculpture novel author book literature television series broadcaster celebrity fashion "
+        "heritage"
+    ),
+    "medtop:02000000": (
+        "crime law justice: police arrest suspect charged court trial judge jury verdict sentence "
+        "prison convicted prosecutor lawyer fraud theft murder smuggling drugs investigation "
+        "lawsuit"
+    ),
+    "medtop:03000000": (
+        "disaster accident emergency: earthquake flood wildfire explosion crash collapse injured "
+        "killed casualties rescue teams evacuated damage aftershocks survivors emergency services"
+    ),
+    "medtop:04000000": (
+        "economy business finance: inflation interest rates central bank markets shares stocks "
+        "investors profit revenue company earnings trade exports growth recession prices currency "
+        "bonds"
+    ),
+    "medtop:05000000": (
+        "education: school pupils students teachers university college classroom exams curriculum "
+        "tuition degree lessons headteacher education ministry learning"
+    ),
+    "medtop:06000000": (
+        "environment: climate change emissions pollution conservation wildlife species habitat "
+        "biodiversity restoration ecosystem glacier forest river nature protection recycling "
+        "carbon"
+    ),
+    "medtop:07000000": (
+        "health: disease outbreak virus vaccine vaccination hospital patients doctors nurses "
+        "medicine illness infection cases epidemic treatment public health"
+    ),
+    "medtop:08000000": (
+        "human interest: people community charity volunteers anniversary celebration heartwarming "
+        "personal story animals pets centenarian reunion"
+    ),
+    "medtop:09000000": (
+        "labour: workers trade union strike walkout wages pay dispute employment jobs "
+        "unemployment working conditions collective bargaining dockworkers staff industrial "
+        "action"
+    ),
+    "medtop:10000000": (
+        "lifestyle leisure: travel tourism holiday food restaurant recipe cooking wine hobby "
+        "gardening shopping home design wellbeing fitness"
+    ),
+    "medtop:11000000": (
+        "politics: government minister parliament election vote party president prime minister "
+        "legislation law bill opposition policy coalition cabinet diplomacy treaty"
+    ),
+    "medtop:12000000": (
+        "religion: church pope bishop mosque imam temple faith worship believers clergy religious "
+        "holy prayer pilgrimage"
+    ),
+    "medtop:13000000": (
+        "science technology: research scientists study laboratory experiment discovery innovation "
+        "engineering satellite space launch rocket battery software artificial intelligence"
+    ),
+    "medtop:14000000": (
+        "society: social issues housing poverty inequality migration immigrants refugees families "
+        "welfare discrimination demographics communities rights"
+    ),
+    "medtop:15000000": (
+        "sport: match game goal score win defeat coach team players league cup final championship "
+        "tournament season stadium fans race athlete football ski"
+    ),
+    "medtop:16000000": (
+        "conflict war peace: military army troops soldiers defence forces attack missile drone "
+        "strike invasion ceasefire weapons combat frontline armed"
+    ),
+    "medtop:17000000": (
+        "weather: forecast storm snow rain wind temperatures cold front heatwave frost "
+        "meteorologist weather service warning gusts snowfall"
+    ),
 }
 
 
@@ -114,13 +153,17 @@ def lead(text: str) -> str:
 # -- model ----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _model() -> dict:
-    with np.load(WEIGHTS) as data:
+def load_model(path: Path) -> dict:
+    with np.load(path) as data:
         model = {name: data[name] for name in data.files}
     model["classes"] = [str(c) for c in model["classes"]]
     model["hashed"] = model["hashed"].astype(np.float32)
     return model
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    return load_model(WEIGHTS)
 
 
 @lru_cache(maxsize=1)
@@ -183,9 +226,12 @@ def gate_opens(zero: np.ndarray, gated: list[int], gate: float) -> np.ndarray:
     return np.isin(zero.argmax(axis=1), gated) & (zero.max(axis=1) >= gate)
 
 
-def topic_probabilities(texts: list[str]) -> np.ndarray:
-    """Calibrated scores over the 17 IPTC topics (columns in IPTC_TOPICS order); rows sum to 1."""
-    model = _model()
+def topic_probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
+    """Calibrated scores over the 17 IPTC topics (columns in IPTC_TOPICS order); rows sum to 1.
+
+    `model`: weights as `load_model` returns them (default: the shipped ones).
+    """
+    model = model or _model()
     vectors = embed([lead(t) for t in texts])
     trained = softmax(linear_logits(texts, vectors, model) / float(model["temperature"]))
     codes = list(IPTC_TOPICS)

@@ -1,0 +1,62 @@
+"""training/topics/train.py: the MasakhaNEWS history reader never hands over held-out articles."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from training.topics import train
+
+HEADER = ["category", "headline", "text"]
+
+
+def write_tsv(path: Path, rows: list[list[str]], header: list[str] | None = HEADER) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t")
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+
+
+def make_data(base: Path) -> None:
+    news = base / "masakhane-news"
+    write_tsv(news / "eng" / "dev.tsv", [["sports", "Dev headline, kept out!", "dev text"]])
+    write_tsv(news / "eng" / "test.tsv", [["business", "Test headline", "test text"]])
+    write_tsv(
+        news / "few-shot" / "5_samples" / "eng" / "train.tsv",
+        [["politics", "Few-shot headline", "few-shot text"]],
+    )
+    fsl = [
+        ["sports", "dev headline kept out", "same as dev once normalised", "/x"],
+        ["politics", "Test headline", "same as test", "/y"],
+        ["politics", "few-shot headline", "already trained on", "/z"],
+        ["health", "Health article", "text", "/w"],
+    ] + [["technology", f"History article {i}", f"body {i}", f"/h{i}"] for i in range(40)]
+    write_tsv(news / "history" / "abc" / "data-fsl" / "eng" / "5sample" / "train.tsv", fsl, None)
+    export = base / "masakhane-news" / "history" / "def" / "raw_annotations" / "eng2.csv"
+    export.parent.mkdir(parents=True)
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "category"])
+        for annotator, label in enumerate(["business", "business", "politics"]):
+            writer.writerow([annotator, "Voted lead. \nFirst lines of it...", label])
+        for annotator, label in enumerate(["sports", "politics"]):
+            writer.writerow([10 + annotator, "Tied lead. \nNo majority...", label])
+        writer.writerow([20, "Uncategorised lead. \nLeft out...", "uncategorized"])
+
+
+def test_history_leaves_out_dev_test_and_few_shot_and_splits_by_headline(tmp_path):
+    make_data(tmp_path)
+    kept = train.read_history(held_out=False, data=tmp_path)
+    held = train.read_history(held_out=True, data=tmp_path)
+    texts = [t for t, _ in kept + held]
+    assert not any(
+        t.startswith(("dev headline", "Test headline", "few-shot headline")) for t in texts
+    )
+    assert {t for t, _ in kept}.isdisjoint({t for t, _ in held})
+    assert len(kept) + len(held) == 42  # 40 articles, the health one, the voted lead
+    assert 0 < len(held) < len(kept)  # a fifth, by headline hash
+    voted = [(t, c) for t, c in kept + held if t.startswith("Voted lead")]
+    assert voted == [("Voted lead\n\nFirst lines of it", train.MASAKHANE["business"])]
+    assert not any(t.startswith(("Tied lead", "Uncategorised")) for t in texts)
