@@ -197,7 +197,8 @@ def outvoted(found: dict[str, datetime], first: str) -> tuple[datetime, str]:
         value = found.get(key) or (found.get("json-ld-other") if key == "json-ld" else None)
         if value is not None:
             # The same instant in another time zone ("23:59Z", "01:59+02:00") agrees with it.
-            same = abs(value - found[first]) <= timedelta(minutes=1)
+            aware = value.tzinfo is not None and found[first].tzinfo is not None
+            same = aware and abs(value - found[first]) <= timedelta(minutes=1)
             days.setdefault(chosen if same else value.date(), []).append(key)
     best = max(days, key=lambda d: len(days[d]))
     if best != chosen and len(days[best]) >= 2 and len(days.get(chosen, [])) < len(days[best]):
