@@ -139,6 +139,7 @@ def find_published(
     found_date: str | None,
     fetched_at: datetime,
     ld_objects: list[dict] | None = None,
+    candidates: dict[str, datetime] | None = None,
 ) -> tuple[datetime | None, str]:
     """Publication time and where it came from, most trustworthy source first.
 
@@ -152,7 +153,10 @@ def find_published(
     htmldate's 1 January is a year without a day and is not trusted. No trustworthy date gives
     None and 'none': the fetch time is never a publication date.
     """
-    found = date_candidates(tree, ld, meta, url, ld_objects)
+    # The page's own sources, unless the caller has them already.
+    if candidates is None:
+        candidates = date_candidates(tree, ld, meta, url, ld_objects)
+    found = dict(candidates)
     if feed_date:
         found["feed"] = feed_date
     value = parse_datetime(found_date)
