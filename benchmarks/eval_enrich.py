@@ -6,8 +6,9 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   WordLlama, article vs one-line descriptions), plus the calibration of the top score (expected
   calibration error over five bands). English is also scored on the five desks of quality.md
   alone (health left out).
-- masakhane-news/history/: the held-out fifth of the English MasakhaNEWS train-split articles
-  recovered from that repository's git history (training/topics/DATA.md); never trained on.
+- masakhane-news/history/: the held-out fifth of the English and French MasakhaNEWS train-split
+  articles recovered from that repository's git history (training/topics/DATA.md); never
+  trained on.
 - ecbplus/ECB+/: the ECB+ topics the topic model holds out (training/topics/train.py), mapped
   to IPTC by event type (crime, sport, disaster, science and technology).
 - our own sample pages (examples/site/*/expected.json, in the repo): topic top-1 too; they fit
@@ -297,6 +298,7 @@ def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
         from training.topics.train import read_history
 
         sets["topics_masakhane_eng_history_held_out"] = read_history(True, base)
+        sets["topics_masakhane_fra_history_held_out"] = read_history(True, base, "fra")
     if (base / "ecbplus" / "ECB+").is_dir():
         from training.topics.train import ECB, ECB_HELD_OUT, read_ecb_from
 

@@ -288,6 +288,14 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("Sign up", True),
         ("Photo: Ruth Imsen", True),
         ("© 2024 Linden Gazette", True),
+        ("Table of Contents", True),
+        ("4 min read", True),
+        ("[ Also read: Tram works close Canal Street for a month ]", True),
+        ("You may also like", True),
+        ("Trending News", True),
+        ("Download chart image | Chart data", True),
+        ("The contents of the report were read to the council in four minutes.", False),
+        ("Trending downwards, the fares fell for a third month.", False),
         ("Officials will follow the recommendations of the panel on Monday.", False),
         (
             "Subscribers to the newsletter, the editor said, had doubled "

@@ -110,6 +110,13 @@ def test_a_lone_source_is_outvoted_by_two_that_agree():
     assert (value.date(), source) == (date(2020, 4, 14), "json-ld")
 
 
+def test_a_feed_date_without_time_zone_still_votes():
+    ld = {"datePublished": "2020-04-14T00:38:07Z"}
+    feed = datetime(2020, 4, 13, 16, 0)  # naive, as a hand-made source might give it
+    value, source = find_published(_tree(), ld, {}, URL, feed, "2020-04-13", FETCHED)
+    assert (value.date(), source) == (date(2020, 4, 13), "feed")
+
+
 def test_the_articles_own_date_wins_over_related_items():
     related = (
         "<aside><ul><li><time datetime='2025-12-30'>30 December 2025</time> Older story</li></ul>"

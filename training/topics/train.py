@@ -129,9 +129,9 @@ def norm_headline(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def held_headlines(data: Path = DATA) -> set[str]:
-    """Normalised headlines of MasakhaNEWS English dev and test (never trained on from history)."""
-    base = data / "masakhane-news" / "eng"
+def held_headlines(data: Path = DATA, language: str = "eng") -> set[str]:
+    """Normalised headlines of a MasakhaNEWS dev and test split (never trained on from history)."""
+    base = data / "masakhane-news" / language
     return {
         norm_headline(r["headline"])
         for split in ("dev", "test")
@@ -145,28 +145,28 @@ def in_history_holdout(headline: str) -> bool:
     return zlib.crc32(norm_headline(headline).encode("utf-8")) % 5 == 0
 
 
-def read_history(held_out: bool, data: Path = DATA) -> list[tuple[str, str]]:
-    """English articles of MasakhaNEWS's train split found in its git history (see DATA.md).
+def read_history(held_out: bool, data: Path = DATA, language: str = "eng") -> list[tuple[str, str]]:
+    """Articles of MasakhaNEWS's train split found in its git history (see DATA.md).
 
-    - history/<commit>/**/data-fsl/eng/<k>sample/train.tsv: earlier few-shot train samples
-      (no header: category, headline, text, url), full articles;
-    - history/<commit>/raw_annotations/eng2.csv: the annotation export (headline and the first
+    - history/<commit>/**/data-fsl/<language>/<k>sample/train.tsv: earlier few-shot train
+      samples (no header: category, headline, text, url), full articles;
+    - history/<commit>/raw_annotations/{eng2,fra}.csv: the annotation export (headline and the first
       lines of the article, one row per annotator): majority label, `uncategorized` and
       `religion` (too few) left out.
-    Headlines in the current English dev or test split or its few-shot samples are dropped; of
-    the rest, a fixed fifth
+    Headlines in the language's current dev or test split or its few-shot samples are dropped;
+    of the rest, a fixed fifth
     (`in_history_holdout`) is held out when `held_out`, else the other four fifths.
     """
     base = data / "masakhane-news" / "history"
     # dev/test, and the current few-shot samples (trained on already, so never in the held-out
     # fifth)
-    held = held_headlines(data) | {
+    held = held_headlines(data, language) | {
         norm_headline(r["headline"])
-        for path in (data / "masakhane-news").glob("few-shot/*_samples/eng/train.tsv")
+        for path in (data / "masakhane-news").glob(f"few-shot/*_samples/{language}/train.tsv")
         for r in read_tsv(path)
     }
     found: dict[str, tuple[str, str]] = {}
-    for path in sorted(base.glob("*/**/data-fsl/eng/*sample/train.tsv")):
+    for path in sorted(base.glob(f"*/**/data-fsl/{language}/*sample/train.tsv")):
         csv.field_size_limit(sys.maxsize)
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle, delimiter="\t"):
@@ -174,7 +174,8 @@ def read_history(held_out: bool, data: Path = DATA) -> list[tuple[str, str]]:
                     found.setdefault(norm_headline(row[1]), (f"{row[1]}\n\n{row[2]}", row[0]))
     votes: dict[str, Counter] = {}
     texts: dict[str, str] = {}
-    for path in sorted(base.glob("*/raw_annotations/eng2.csv")):
+    export = {"eng": "eng2.csv", "fra": "fra.csv"}[language]
+    for path in sorted(base.glob(f"*/raw_annotations/{export}")):
         csv.field_size_limit(sys.maxsize)
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
@@ -473,16 +474,19 @@ def held_out_figures(held: dict[str, list[tuple[str, str]]], previous: dict | No
 
 # Loss weight of one article of each source relative to the others of its class (the classes
 # are balanced after that, see `balanced`).
-SOURCE_WEIGHT = {"masakhane-eng-history-leads": 0.5}
+SOURCE_WEIGHT = {"masakhane-eng-history-leads": 0.5, "masakhane-fra-history-leads": 0.5}
+LEADS = set(SOURCE_WEIGHT)
 
 
 def training_sources() -> dict[str, list[tuple[str, str]]]:
     history = read_history(held_out=False)
-    full = [d for d in history if not is_lead(d[0])]
+    french = read_history(held_out=False, language="fra")
     return {
         "masakhane-eng-test": read_masakhane("eng", "test"),
-        "masakhane-eng-history": full,
+        "masakhane-eng-history": [d for d in history if not is_lead(d[0])],
         "masakhane-eng-history-leads": [d for d in history if is_lead(d[0])],
+        "masakhane-fra-history": [d for d in french if not is_lead(d[0])],
+        "masakhane-fra-history-leads": [d for d in french if is_lead(d[0])],
         "masakhane-fra-test": read_masakhane("fra", "test"),
         "masakhane-eng-few-shot": read_few_shot("eng"),
         "masakhane-fra-few-shot": read_few_shot("fra"),
@@ -503,6 +507,7 @@ def held_out_sets() -> dict[str, list[tuple[str, str]]]:
         "masakhane-eng-dev": eng_dev,
         "masakhane-eng-dev-five-desks": [d for d in eng_dev if d[1] != health],
         "masakhane-eng-history-held-out": read_history(held_out=True),
+        "masakhane-fra-history-held-out": read_history(held_out=True, language="fra"),
         "masakhane-fra-dev": read_masakhane("fra", "dev"),
         "masakhane-pcm-dev": read_masakhane("pcm", "dev"),
         "ecbplus-held-out-topics": read_ecb(True),
@@ -511,9 +516,7 @@ def held_out_sets() -> dict[str, list[tuple[str, str]]]:
 
 def whole_articles(sources: dict[str, list[tuple[str, str]]]) -> np.ndarray:
     """Per training article (sources in order): False for the cut annotation leads."""
-    return np.array(
-        [name != "masakhane-eng-history-leads" for name, docs in sources.items() for _ in docs]
-    )
+    return np.array([name not in LEADS for name, docs in sources.items() for _ in docs])
 
 
 def refit_gate(previous: Path | None = None) -> None:
@@ -618,16 +621,21 @@ def main() -> None:
                 "articles": len(sources["masakhane-eng-test"]) + len(sources["masakhane-fra-test"]),
             },
             {
-                "name": "MasakhaNEWS English train-split articles from the repository's git "
-                "history (earlier few-shot train samples, full text; the annotation export, "
-                "headline and first lines, majority label, loss weight "
-                f"{SOURCE_WEIGHT['masakhane-eng-history-leads']}), minus dev/test headlines "
-                "and minus a held-out fifth",
+                "name": "MasakhaNEWS English and French train-split articles from the "
+                "repository's git history (earlier few-shot train samples, full text; the "
+                "annotation export, headline and first lines, majority label, loss weight "
+                f"{SOURCE_WEIGHT['masakhane-eng-history-leads']}), minus dev/test/few-shot "
+                "headlines and minus a held-out fifth",
                 "origin": "github.com/masakhane-io/masakhane-news commits 1338cca, 0232b8d, "
-                "032f0b7 (data-fsl/eng/*/train.tsv), 448e173 (raw_annotations/eng2.csv)",
+                "032f0b7 (data-fsl/{eng,fra}/*/train.tsv), 448e173 "
+                "(raw_annotations/eng2.csv, fra.csv)",
                 "licence": "AFL-3.0",
-                "articles": len(sources["masakhane-eng-history"]),
-                "leads": len(sources["masakhane-eng-history-leads"]),
+                "articles": len(sources["masakhane-eng-history"])
+                + len(sources["masakhane-fra-history"]),
+                "leads": len(sources["masakhane-eng-history-leads"])
+                + len(sources["masakhane-fra-history-leads"]),
+                "english_articles": len(sources["masakhane-eng-history"]),
+                "english_leads": len(sources["masakhane-eng-history-leads"]),
             },
             {
                 "name": "MasakhaNEWS English and French few-shot train samples (union over 5, 10, "

@@ -35,6 +35,13 @@ LINE_PATTERNS = [
         r"^this (article|story|piece) (was |has been )?(originally|first) (published|appeared)\b",
         r"^(click|tap) here\b",
         r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
+        # Found on real pages (WCXB dev, benchmarks/clean_rules.py: each pays a little, none costs).
+        r"^(table of contents|contents|in this article|on this page)$",
+        r"^\d+\s*(min|mins|minute|minutes)\.?\s*read$",
+        r"^\[\s*(also read|read also|read more|related|see also)\b.*\]$",
+        r"^(you may also (like|check|enjoy|be interested in)|you might also like|"
+        r"trending( now| news)?|latest news|top stories|most popular|popular posts)\s*:?$",
+        r"^download chart image\b",
     )
 ]
 

@@ -139,6 +139,7 @@ def find_published(
     found_date: str | None,
     fetched_at: datetime,
     ld_objects: list[dict] | None = None,
+    candidates: dict[str, datetime] | None = None,
 ) -> tuple[datetime | None, str]:
     """Publication time and where it came from, most trustworthy source first.
 
@@ -152,7 +153,10 @@ def find_published(
     htmldate's 1 January is a year without a day and is not trusted. No trustworthy date gives
     None and 'none': the fetch time is never a publication date.
     """
-    found = date_candidates(tree, ld, meta, url, ld_objects)
+    # The page's own sources, unless the caller has them already.
+    if candidates is None:
+        candidates = date_candidates(tree, ld, meta, url, ld_objects)
+    found = dict(candidates)
     if feed_date:
         found["feed"] = feed_date
     value = parse_datetime(found_date)
@@ -197,7 +201,8 @@ def outvoted(found: dict[str, datetime], first: str) -> tuple[datetime, str]:
         value = found.get(key) or (found.get("json-ld-other") if key == "json-ld" else None)
         if value is not None:
             # The same instant in another time zone ("23:59Z", "01:59+02:00") agrees with it.
-            same = abs(value - found[first]) <= timedelta(minutes=1)
+            aware = value.tzinfo is not None and found[first].tzinfo is not None
+            same = aware and abs(value - found[first]) <= timedelta(minutes=1)
             days.setdefault(chosen if same else value.date(), []).append(key)
     best = max(days, key=lambda d: len(days[d]))
     if best != chosen and len(days[best]) >= 2 and len(days.get(chosen, [])) < len(days[best]):

@@ -82,11 +82,11 @@ def teaser_texts(tree: lxml_html.HtmlElement) -> tuple[int, set[str]]:
     return len(headlines), texts
 
 
-def _dated_by_itself(tree: lxml_html.HtmlElement, ld: dict, tags: dict[str, str], url: str) -> bool:
+def _dated_by_itself(tree: lxml_html.HtmlElement, candidates: dict[str, datetime]) -> bool:
     """Whether the page's own markup or text dates it (not a feed, not a date guessed from
-    teasers)."""
+    teasers); `candidates` are its date sources (metadata.date_candidates)."""
     own, _ = meta.find_published(
-        tree, ld, tags, url, None, None, datetime.now(UTC), meta.json_ld_objects(tree)
+        tree, {}, {}, "", None, None, datetime.now(UTC), candidates=candidates
     )
     return own is not None
 
@@ -135,6 +135,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     # trafilatura's sitename is sometimes the headline: the page's own markup and its host come
     # first.
     site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or result.sitename
+    candidates = meta.date_candidates(tree, ld, tags, page.final_url, meta.json_ld_objects(tree))
     published, date_source = meta.find_published(
         tree,
         ld,
@@ -143,14 +144,10 @@ def extract_document(page: RawPage) -> Document | Reject:
         page.item.published_at,
         result.date,
         page.fetched_at,
-        meta.json_ld_objects(tree),
+        candidates=candidates,
     )
     headlines, teasers = teaser_texts(tree)
-    if (
-        headlines >= LIST_PAGE_HEADLINES
-        and words
-        and not _dated_by_itself(tree, ld, tags, page.final_url)
-    ):
+    if headlines >= LIST_PAGE_HEADLINES and words and not _dated_by_itself(tree, candidates):
         teaser_words = sum(
             len(p.split())
             for p in paragraphs
