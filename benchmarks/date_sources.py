@@ -42,9 +42,7 @@ def candidates(page: LabelledPage) -> dict[str, str | None]:
         out[source] = value.date().isoformat()
     text = html.decode("utf-8", errors="replace")
     try:
-        out["htmldate-orig"] = find_date(
-            text, url=url, original_date=True, extensive_search=True
-        )
+        out["htmldate-orig"] = find_date(text, url=url, original_date=True, extensive_search=True)
         out["htmldate-default"] = find_date(text, url=url)
     except Exception:  # a page that breaks htmldate gives it no date
         out["htmldate-orig"] = out["htmldate-default"] = None
