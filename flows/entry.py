@@ -92,6 +92,13 @@ class LocalServer:
                 "PREFECT_UI_ENABLED": "0",
                 "PREFECT__SERVER_EPHEMERAL": "1",
                 "PREFECT__SERVER_FINAL": "1",
+                # Stopped at exit, its services log the events they were still writing as
+                # errors with tracebacks (hundreds of lines after a run of many sources) once
+                # the run's summary is printed; the run's own outcome is what the client
+                # reports. PREFECT_SERVER_LOGGING_LEVEL set in the environment wins.
+                "PREFECT_SERVER_LOGGING_LEVEL": os.environ.get(
+                    "PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL"
+                ),
             },
         )
 

@@ -166,3 +166,27 @@ def test_a_story_grows_across_runs(sample_site, prefect_harness, tmp_path):
     assert {r[0] for r in rows} == {"harbour-herald", "valley-courier"}
     assert len({r[2] for r in rows}) == 2  # two runs
     assert len({r[1] for r in rows}) == 1  # one story
+
+
+@pytest.mark.parametrize(("configured", "expected"), [(None, "CRITICAL"), ("DEBUG", "DEBUG")])
+def test_temporary_server_keeps_its_shutdown_errors_off_the_terminal(
+    monkeypatch, configured, expected
+):
+    """Stopped at exit, the temporary server's services log the events they were still writing
+    as tracebacks; they stay off the user's terminal unless the user asks for server logs."""
+    from newsetl_flows import entry
+
+    started: dict = {}
+
+    class Recorder:
+        def __init__(self, command, env):
+            started.update(command=command, env=env)
+
+    monkeypatch.setattr(entry.subprocess, "Popen", Recorder)
+    if configured is None:
+        monkeypatch.delenv("PREFECT_SERVER_LOGGING_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("PREFECT_SERVER_LOGGING_LEVEL", configured)
+    entry.LocalServer()._spawn()
+    assert started["env"]["PREFECT_SERVER_LOGGING_LEVEL"] == expected
+    assert "prefect.server.api.server:create_app" in started["command"]
