@@ -84,11 +84,13 @@ def test_deeply_nested_json_feed_is_a_reject():
 
 
 def test_bad_links_in_a_sitemap_are_rejects():
-    locs = "".join(f"<url><loc>{link}</loc></url>" for link in [*BAD_LINKS[:3], "https://e.com/x"])
+    locs = "".join(
+        f"<url><loc>{link}</loc></url>" for link in [*BAD_LINKS[:3], "https://example.com/x"]
+    )
     body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>'.encode()
     rejects: list = []
-    candidates, nested = parse_sitemap(body, "https://e.com/sitemap.xml", "s", rejects)
-    assert [c.url for c in candidates] == ["https://e.com/x"]
+    candidates, nested = parse_sitemap(body, "https://example.com/sitemap.xml", "s", rejects)
+    assert [c.url for c in candidates] == ["https://example.com/x"]
     assert [r.reason for r in rejects] == ["bad url"] * 3
 
 

@@ -114,9 +114,9 @@ def test_a_file_over_the_limit_is_a_reject_and_not_read(tmp_path):
     (tmp_path / "big.html").write_bytes(b"<html>" + b"x" * 2_000_000 + b"</html>")
     (tmp_path / "ok.html").write_bytes(b"<html><p>fine</p></html>")
     (tmp_path / "lines.jsonl").write_bytes(
-        b'{"url": "https://e.org/1", "text": "'
+        b'{"url": "https://example.org/1", "text": "'
         + b"y" * 2_000_000
-        + b'"}\n{"url": "https://e.org/2", "text": "short"}\n'
+        + b'"}\n{"url": "https://example.org/2", "text": "short"}\n'
     )
     settings = Settings(host_delay=0, max_body_bytes=1_000_000)
     found = discover(Source(name="inbox", kind="directory", path=tmp_path), Fetcher(settings))
