@@ -228,10 +228,17 @@ def runs(batch: list, size: int = RUN_SIZE, seed: int = 7, model=None) -> list[s
 def alone(batch: list, truth: list[str], size: int = RUN_SIZE, seed: int = 7, model=None):
     """Small batches with no history at all (a new warehouse): pairwise counts inside each."""
     order = np.random.default_rng(seed).permutation(len(batch))
+    parts = [[int(x) for x in order[start : start + size]] for start in range(0, len(order), size)]
+    return chunk_scores(
+        ((part, stories.cluster([batch[x] for x in part], 3, model=model)) for part in parts), truth
+    )
+
+
+def chunk_scores(chunks, truth: list[str]) -> dict:
+    """Pairwise precision / recall / F1 counted inside each chunk, given as (document indexes,
+    their cluster labels); pairs across chunks are not counted."""
     tp = fp = fn = 0
-    for start in range(0, len(order), size):
-        part = [int(x) for x in order[start : start + size]]
-        labels = stories.cluster([batch[x] for x in part], 3, model=model)
+    for part, labels in chunks:
         for (a, la), (b, lb) in combinations(zip(part, labels), 2):
             same = truth[a] == truth[b]
             tp += same and la == lb

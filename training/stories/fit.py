@@ -30,12 +30,19 @@ from __future__ import annotations
 
 import json
 import sys
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.eval_stories import RUN_SIZE, SPLITS, load, members, ner_entities, scores
+from benchmarks.eval_stories import (
+    RUN_SIZE,
+    SPLITS,
+    chunk_scores,
+    load,
+    members,
+    ner_entities,
+    scores,
+)
 from newsetl.enrich import stories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,17 +119,13 @@ def replay_runs(batch: list, runs_, threshold: float, cohesion: float) -> list[s
 
 
 def replay_lone(truth: list[str], lone, threshold: float, cohesion: float) -> dict:
-    tp = fp = fn = 0
-    for part, edges in lone:
-        labels = stories.average_link(len(part), edges, threshold, cohesion=cohesion)
-        for (a, la), (b, lb) in combinations(zip(part, labels), 2):
-            same = truth[a] == truth[b]
-            tp += same and la == lb
-            fp += la == lb and not same
-            fn += same and la != lb
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r), 3)}
+    return chunk_scores(
+        (
+            (part, stories.average_link(len(part), edges, threshold, cohesion=cohesion))
+            for part, edges in lone
+        ),
+        truth,
+    )
 
 
 def main() -> int:
