@@ -22,9 +22,10 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from benchmarks import corpus_gen, pipeline_runs, stages, synthetic
+from benchmarks import corpus_gen, pipeline_runs, synthetic
 from benchmarks.measure import ROOT, machine, real_pages
 from benchmarks.throughput import build_site, libraries_alone
+from newsetl.serve import serve_folder
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -52,9 +53,9 @@ def run(
         shutil.copytree(work / "wh-stored", work / "wh-stored-before")
     runs: dict = {}
     with (
-        stages.serve(big_site) as base_big,
-        stages.serve(small_site) as base_small,
-        stages.serve(new_site) as base_new,
+        serve_folder(big_site) as base_big,
+        serve_folder(small_site) as base_small,
+        serve_folder(new_site) as base_new,
     ):
         sources_big = build_site(big_site, generated, real, base_big)
         sources_small = build_site(small_site, small_gen, small_real, base_small)

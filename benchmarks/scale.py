@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks import corpus_gen, pipeline_runs, stages, synthetic
+from benchmarks import corpus_gen, pipeline_runs, synthetic
+from newsetl.serve import serve_folder
 
 QUERIES = {
     "topic_daily, one month": (
@@ -51,7 +52,7 @@ def run(work: Path, stored: int, new: int = 100, before: Path | None = None) -> 
     pages = corpus_gen.generate(new, seed=97, end=today, days=3)
     site = work / "site-new"
     site.mkdir(parents=True, exist_ok=True)
-    with stages.serve(site) as base:
+    with serve_folder(site) as base:
         sources = corpus_gen.write_site(site, pages, base)
         before_empty = state_reads(empty, pages)
         before_big = state_reads(big, pages)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from benchmarks import corpus_gen, pipeline_runs, scale, stages
 from benchmarks.measure import ROOT, machine, rate, real_pages
+from newsetl.serve import serve_folder
 
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -48,7 +49,7 @@ def part_stages(work: Path, n_pages: int, n_real: int) -> dict:
     real = real_pages(n_real)
     out: dict = {}
     site = work / "stage-site"
-    with stages.serve(_mk(site)) as base:
+    with serve_folder(_mk(site)) as base:
         sources = build_site(site, generated, real, base)
         rows, pages = stages.acquire_stages(sources)
     out["acquire"] = rows + [stages.archive_stage(pages)]
@@ -77,7 +78,7 @@ def part_pipeline(
     small_gen = generated[: n_pages // 5 - len(small_real)]
     out: dict = {"pages": n_pages, "real_pages": len(real)}
     big, small = _mk(work / "site-big"), _mk(work / "site-small")
-    with stages.serve(big) as base_big, stages.serve(small) as base_small:
+    with serve_folder(big) as base_big, serve_folder(small) as base_small:
         sources_big = build_site(big, generated, real, base_big)
         sources_small = build_site(small, small_gen, small_real, base_small)
         runs = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -23,10 +23,20 @@ class ServeError(RuntimeError):
 def serve_folder(root: Path, port: int = 0) -> Iterator[str]:
     """Yield the base URL of an HTTP server on 127.0.0.1 serving `root`."""
     handler = functools.partial(QuietHandler, directory=str(root))
+    with serve_handler(handler, port, what=str(root)) as base:
+        yield base
+
+
+@contextmanager
+def serve_handler(
+    handler: Callable[..., BaseHTTPRequestHandler], port: int = 0, what: str = "pages"
+) -> Iterator[str]:
+    """Yield the base URL of an HTTP server on 127.0.0.1 answering with `handler`, shut down
+    when the block ends."""
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as err:
-        raise ServeError(f"cannot serve {root} on 127.0.0.1:{port}: {err.strerror}") from None
+        raise ServeError(f"cannot serve {what} on 127.0.0.1:{port}: {err.strerror}") from None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
