@@ -143,15 +143,7 @@ def discover(
         found.rejects.append(Reject("discover", source.name, where, err.reason, err.detail))
     except (ValueError, RecursionError, OSError, etree.Error, UnicodeError) as err:
         # A document no parser foresaw: the source is rejected for this run, the run goes on.
-        found.rejects.append(
-            Reject(
-                "discover",
-                source.name,
-                where,
-                "unreadable source",
-                redact_text(f"{type(err).__name__}: {err}")[:300],
-            )
-        )
+        found.rejects.append(unreadable(source, where, err))
     return Discovery(
         candidates=list(_unique(found.candidates)),
         rejects=found.rejects,
@@ -176,15 +168,18 @@ def _guarded(
     try:
         yield from documents
     except (ValueError, RecursionError, OSError, UnicodeError) as err:
-        found.rejects.append(
-            Reject(
-                "discover",
-                source.name,
-                where,
-                "unreadable source",
-                redact_text(f"{type(err).__name__}: {err}")[:300],
-            )
-        )
+        found.rejects.append(unreadable(source, where, err))
+
+
+def unreadable(source: Source, where: str, err: BaseException) -> Reject:
+    """The reject of a source whose document no parser could read (type and message kept)."""
+    return Reject(
+        "discover",
+        source.name,
+        where,
+        "unreadable source",
+        redact_text(f"{type(err).__name__}: {err}")[:300],
+    )
 
 
 def plain_text(value: str | None) -> str | None:
