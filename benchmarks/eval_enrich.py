@@ -11,6 +11,12 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   trained on.
 - ecbplus/ECB+/: the ECB+ topics the topic model holds out (training/topics/train.py), mapped
   to IPTC by event type (crime, sport, disaster, science and technology).
+- keyphrases/500N-KPCrowd-v1.1/docsutf8/: 500N-KPCrowd (Marujo et al. 2012; LIAAD's
+  KeywordExtractor-Datasets; research and educational use, so scored only, never trained on):
+  US and world web news of 2011 from many outlets, filed by desk; the five desks of quality.md
+  (art_and_culture, business, politics_us + politics_world, sports, tech; files of at least 50
+  words, the others are titles only). Another outlet mix and era than MasakhaNEWS (BBC); its
+  desk labels are noisy (a fatty-liver study filed under sports).
 - our own sample pages (examples/site/*/expected.json, in the repo): topic top-1 too; they fit
   the zero-shot gate of the topic model, so this is not a held-out figure.
 - conll2003/eng.testa: 216 Reuters documents; document-level (name, PER/ORG/LOC) sets as
@@ -25,6 +31,7 @@ Results go to benchmarks/results/eval_enrich.json.
 from __future__ import annotations
 
 import csv
+import html
 import importlib.util
 import json
 import os
@@ -48,6 +55,15 @@ MASAKHANE = {
     "technology": "medtop:13000000",
 }
 
+KPCROWD = {
+    "art_and_culture": "medtop:01000000",
+    "business": "medtop:04000000",
+    "politics_us": "medtop:11000000",
+    "politics_world": "medtop:11000000",
+    "sports": "medtop:15000000",
+    "tech": "medtop:13000000",
+}
+
 
 def data_folder() -> Path:
     return Path(os.environ.get("NEWSETL_EVAL_DATA") or ROOT / "eval-data")
@@ -61,6 +77,21 @@ def read_masakhane(path: Path) -> list[tuple[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [(f"{r['headline']}\n\n{r['text']}", MASAKHANE[r["category"]]) for r in rows]
+
+
+def read_kpcrowd(folder: Path, min_words: int = 50) -> list[tuple[str, str]]:
+    """500N-KPCrowd articles of the five desks as ("title\n\nbody", IPTC code).
+
+    Files are `<desk>-<id>.txt`, title on the first line; desks outside KPCROWD (crime, fashion,
+    health, science) and files of fewer than `min_words` words (titles only) are left out."""
+    docs = []
+    for path in sorted(folder.glob("*.txt")):
+        desk = path.name.rsplit("-", 1)[0]
+        text = html.unescape(path.read_text(encoding="utf-8", errors="replace")).strip()
+        if desk in KPCROWD and len(text.split()) >= min_words:
+            title, _, body = text.partition("\n")
+            docs.append((f"{title.strip()}\n\n{body.strip()}", KPCROWD[desk]))
+    return docs
 
 
 def read_conll(path: Path) -> list[tuple[str, set[tuple[str, str]]]]:
@@ -254,6 +285,9 @@ def score_topics(docs) -> dict:
     right = [o[0][0] == t for o, t in zip(ours, truth)]
     zero_right = [z[0][0] == t for z, t in zip(zero, truth)]
     top = [o[0][1] for o in ours]
+    confusion: dict[str, Counter] = {}
+    for o, t in zip(ours, truth):
+        confusion.setdefault(t, Counter())[o[0][0]] += 1
     high = [r for r, s in zip(right, top) if s >= 0.8]
     return {
         "articles": len(docs),
@@ -266,7 +300,24 @@ def score_topics(docs) -> dict:
         "calibration_ours": calibration(top, right),
         "calibration_zero_shot": calibration([z[0][1] for z in zero], zero_right),
         "articles_per_s": round(len(docs) / seconds, 1),
+        "per_label": per_label(confusion),
     }
+
+
+def per_label(confusion: dict[str, Counter]) -> dict[str, dict]:
+    """Per true label: articles, share right, and where the others went (topic -> count)."""
+    from newsetl.schema import IPTC_TOPICS
+
+    out = {}
+    for code in sorted(confusion):
+        row = confusion[code]
+        total = sum(row.values())
+        out[IPTC_TOPICS.get(code, code)] = {
+            "articles": total,
+            "top1": round(row[code] / total, 4),
+            "taken_as": {IPTC_TOPICS.get(c, c): n for c, n in row.most_common() if c != code},
+        }
+    return out
 
 
 def read_sample() -> list[tuple[str, str]]:
@@ -305,6 +356,9 @@ def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
         sets["topics_ecbplus_held_out_topics"] = read_ecb_from(
             base / "ecbplus" / "ECB+", {n: c for n, c in ECB.items() if n in ECB_HELD_OUT}
         )
+    kpcrowd = base / "keyphrases" / "500N-KPCrowd-v1.1" / "docsutf8"
+    if kpcrowd.is_dir():
+        sets["topics_kpcrowd_five_desks"] = read_kpcrowd(kpcrowd)
     sets["topics_own_sample_not_held_out"] = read_sample()
     return sets
 
@@ -350,6 +404,13 @@ def table(report: dict) -> str:
                 f"{value['calibration_ours']['ece']:.3f} | zero-shot "
                 f"{value['calibration_zero_shot']['ece']:.3f}"
             )
+            if "five_desks" in name:
+                for label, row in value.get("per_label", {}).items():
+                    taken = ", ".join(f"{t} {n}" for t, n in list(row["taken_as"].items())[:4])
+                    lines.append(
+                        f"    {label[:32]:<32} {row['top1']:.3f} of {row['articles']}"
+                        + (f"; taken as {taken}" if taken else "")
+                    )
         elif name.startswith("entities_"):
             lines.append(f"  {name}: {value['documents']} docs, {value['words']} words")
             for key, score in value.items():
