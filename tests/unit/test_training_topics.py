@@ -60,3 +60,32 @@ def test_history_leaves_out_dev_test_and_few_shot_and_splits_by_headline(tmp_pat
     voted = [(t, c) for t, c in kept + held if t.startswith("Voted lead")]
     assert voted == [("Voted lead\n\nFirst lines of it", train.MASAKHANE["business"])]
     assert not any(t.startswith(("Tied lead", "Uncategorised")) for t in texts)
+
+
+STORY = (
+    "The energy support payment of six hundred pounds will arrive in households across "
+    "Northern Ireland before the end of January, the prime minister told MPs on Wednesday, "
+    "after weeks of delay blamed on the lack of a working executive at Stormont"
+)
+
+
+def test_articles_whose_text_overlaps_a_held_out_one_are_dropped_whatever_the_headline():
+    held = {"dev": [(f"Sunak promises update\n\n{STORY}.", "medtop:11000000")]}
+    sources = {
+        "test": [
+            # the same story under a rewritten headline, with a new last line
+            (f"Energy payments: NI to get £600\n\n{STORY}. More follows.", "medtop:11000000"),
+            ("Cup final tonight\n\nThe two sides meet at the national stadium.", "medtop:15000000"),
+        ],
+        # a lead (headline and first lines) whose text sits inside the held-out article
+        "leads": [("Payment date\n\n" + " ".join(STORY.split()[:20]), "medtop:11000000")],
+    }
+    kept = train.drop_overlaps(sources, held)
+    assert kept == {"test": [sources["test"][1]], "leads": []}
+
+
+def test_a_few_shared_words_are_not_an_overlap():
+    held = [("Minister speaks\n\n" + STORY, "medtop:11000000")]
+    other = "A report says the energy support payment of six hundred pounds will be late again"
+    assert train.overlapping([(other, "medtop:04000000")], held) == set()
+    assert train.overlapping([(STORY, "medtop:11000000")], held) == {0}
