@@ -363,9 +363,10 @@ def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
     return sets
 
 
-def run(model: str | None = None, topics: bool = True) -> dict:
+def run(model: str | None = None, topics: bool = True, entities: bool = True) -> dict:
     """Every evaluation whose data is present; prints a table, writes JSON, returns the report.
-    `topics=False` (command line `--entities`) runs the entity part only."""
+    `topics=False` (command line `--entities`) runs the entity part only, `entities=False`
+    (`--topics`) the topic part only."""
     from newsetl.config import Settings
     from newsetl.enrich import FRENCH_NER
 
@@ -379,15 +380,17 @@ def run(model: str | None = None, topics: bool = True) -> dict:
         ("entities_conll2003_testa", base / "conll2003" / "eng.testa", read_conll),
         ("entities_wikiann_en_dev", base / "wikiann-en" / "dev", read_wikiann),
     ):
-        if path.exists():
+        if entities and path.exists():
             report[name] = score_entities(reader(path), model)
     french = base / "wikiann-fr" / "dev"
-    if french.exists():  # French articles' pipeline: ours (labels mapped, names merged) vs alone
+    # French articles' pipeline: ours (labels mapped, names merged) vs alone
+    if entities and french.exists():
         report["entities_wikiann_fr_dev"] = score_entities(
             read_wikiann(french), FRENCH_NER, baseline=None
         )
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / ("eval_enrich.json" if topics else "eval_entities.json")
+    name = "eval_enrich" if topics and entities else "eval_topics" if topics else "eval_entities"
+    out = RESULTS / f"{name}.json"
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(table(report))
     return report
@@ -433,4 +436,8 @@ if __name__ == "__main__":
         print(json.dumps(rule_ablation(testa, name), indent=2))
     else:
         names = [a for a in sys.argv[1:] if not a.startswith("--")]
-        run(names[0] if names else None, topics="--entities" not in sys.argv)
+        run(
+            names[0] if names else None,
+            topics="--entities" not in sys.argv,
+            entities="--topics" not in sys.argv,
+        )
