@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
+
+from newsetl.schema import IPTC_TOPICS
 from training.topics import train
 
 HEADER = ["category", "headline", "text"]
@@ -89,3 +92,15 @@ def test_a_few_shared_words_are_not_an_overlap():
     other = "A report says the energy support payment of six hundred pounds will be late again"
     assert train.overlapping([(other, "medtop:04000000")], held) == set()
     assert train.overlapping([(STORY, "medtop:11000000")], held) == {0}
+
+
+def test_alpha_is_the_largest_share_that_costs_no_out_of_fold_article():
+    codes = list(IPTC_TOPICS)
+    trained = np.array([[0.9, 0.1], [0.55, 0.45]])
+    zero = np.full((2, len(codes)), 0.05 / (len(codes) - 1))
+    zero[:, 5] = 0.95  # an untrained topic the zero-shot method is sure of
+    alpha, table = train.choose_alpha(trained, zero, [0, 1], [codes[0], codes[0]])
+    # the uncertain article goes to the untrained topic from a share of about 0.37 on
+    assert alpha == 0.35
+    by_alpha = {row["alpha"]: row["out_of_fold_top1"] for row in table}
+    assert by_alpha[0.35] == 1.0 and by_alpha[0.4] == 0.5 and by_alpha[0.5] == 0.0

@@ -33,7 +33,7 @@ import numpy as np
 from newsetl.enrich.embeddings import embed
 from newsetl.schema import IPTC_TOPICS
 
-METHOD = "linear-v3"
+METHOD = "linear-v4"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
