@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from lxml import html as lxml_html
 
 from newsetl.clean import clean_documents
+from newsetl.dates import parse_feed_date
 from newsetl.extract import Document, extract_document
-from newsetl.extract.metadata import find_published, page_headline
+from newsetl.extract.metadata import date_candidates, find_published, page_headline, visible_date
 
 URL = "https://harbour.example.net/news/ferry-timetable"
 STORY = [
@@ -141,6 +142,33 @@ def test_a_first_of_january_guess_is_not_a_date_and_the_fetch_time_never_is():
     assert (value, source) == (None, "none")
     value, source = find_published(_tree(), {}, {}, URL, None, "2024-06-03", FETCHED)
     assert (value.date(), source) == (date(2024, 6, 3), "htmldate")
+
+
+def test_an_english_march_is_not_read_as_a_day_name():
+    # "mar" is also Tuesday in Spanish and French; with no other month it is the month.
+    assert parse_feed_date("Mar 13, 2026") == datetime(2026, 3, 13, tzinfo=UTC)
+    assert parse_feed_date("mar., 16 nov. 2026 10:00 +0100").date() == date(2026, 11, 16)
+
+
+def test_a_date_glued_to_the_word_before_it_is_still_found():
+    tree = _tree(
+        "<div class='dateline'><span>Local news</span><b>DECEMBER 22, 2022</b>"
+        "<span>Updated: JANUARY 02, 2026</span></div>"
+    )
+    assert visible_date(tree).date() == date(2022, 12, 22)  # not the updated day
+    tree = _tree("<div class='post-date'>March 5<sup>th</sup>, 2024</div>")
+    assert visible_date(tree).date() == date(2024, 3, 5)
+
+
+def test_day_and_month_either_way_round_follow_the_pages_machine_readable_date():
+    tree = _tree("<span class='date'>09.10.2024</span>")
+    ld = {"datePublished": "2024-09-10T08:00:00Z"}
+    assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
+    # Without such a date, or when the text cannot be read the other way, day first stays.
+    assert date_candidates(tree, {}, {}, URL)["page-text"].date() == date(2024, 10, 9)
+    tree = _tree("<span class='date'>10 September 2024</span>")
+    ld = {"datePublished": "2024-10-09T08:00:00Z"}
+    assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
 
 
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
