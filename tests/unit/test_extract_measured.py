@@ -251,3 +251,48 @@ def test_recall_mode_that_missed_most_of_the_story_gives_way_to_the_default_mode
     calls.clear()
     assert extraction.main_text(tree, URL).text == story
     assert calls == [True]
+
+
+SHORT_ITEM = (
+    "The night ferry to Kessel is cancelled on Sunday because of the storm warning; the "
+    "company will run two extra crossings on Monday morning instead."
+)  # 26 words
+MENU = "".join(f"<p><a href='/region/{i}'>Region number {i} news</a></p>" for i in range(40))
+DECLARED = (
+    '<meta property="og:type" content="article">'
+    '<meta property="article:published_time" content="2025-03-14T10:00:00+01:00">'
+)
+
+
+def short_page(head: str) -> str:
+    return (
+        f"<html><head><title>Night ferry cancelled</title>{head}</head><body><article>"
+        f"<h1>Night ferry cancelled on Sunday</h1>{MENU}<p>{SHORT_ITEM}</p>"
+        "</article></body></html>"
+    )
+
+
+def test_a_short_item_that_says_it_is_a_dated_article_is_one(make_page):
+    url = "https://harbour.example.com/news/night-ferry"
+    doc = extract_document(make_page(url, short_page(DECLARED)))
+    assert isinstance(doc, Document) and doc.declared_article
+    (article,), _ = clean_documents([doc])
+    assert SHORT_ITEM in article.text
+    assert (article.published_date, article.date_source) == (date(2025, 3, 14), "meta")
+    # Without its own date in the markup the same page is a list of links.
+    undated = short_page('<meta property="og:type" content="article">')
+    result = extract_document(make_page(url, undated))
+    assert not isinstance(result, Document) and result.reason == "not an article"
+
+
+def test_declared_articles_need_a_sentence_or_two_in_clean(make_document):
+    url = "https://harbour.example.com/news/night-ferry"
+    doc = make_document(url, [SHORT_ITEM])
+    articles, rejects = clean_documents([doc])
+    assert articles == [] and rejects[0].reason == "not an article"
+    doc.declared_article = True
+    articles, _ = clean_documents([doc])
+    assert [a.text for a in articles] == [SHORT_ITEM]
+    doc.paragraphs = ["Ferry cancelled on Sunday."]
+    articles, rejects = clean_documents([doc])
+    assert articles == [] and rejects[0].reason == "not an article"

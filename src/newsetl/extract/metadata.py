@@ -148,6 +148,17 @@ def confirmed_order(value: datetime, text: str, found: dict[str, datetime]) -> d
     return value
 
 
+# Date sources a page's own markup gives (not its URL, not its visible text).
+MARKUP_DATES = ("json-ld", "meta", "json-ld-other", "time-tag")
+
+
+def declared_article(ld: dict, meta: dict[str, str], candidates: dict[str, datetime]) -> bool:
+    """Whether the page says it is an article (a JSON-LD Article, NewsArticle, BlogPosting... or
+    og:type article) and gives its own publication date in its markup."""
+    says = bool(ld) or meta.get("og:type", "").strip().lower() == "article"
+    return says and any(key in candidates for key in MARKUP_DATES)
+
+
 def find_published(
     tree,
     ld: dict,
