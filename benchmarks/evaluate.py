@@ -314,6 +314,11 @@ def main() -> None:
 
     eval_enrich()
 
+    # Key phrases on public news with gold key phrases, when present (benchmarks/eval_keywords.py).
+    from benchmarks.eval_keywords import run as eval_keywords
+
+    eval_keywords()
+
 
 if __name__ == "__main__":
     main()

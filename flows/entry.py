@@ -9,98 +9,137 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
+import fcntl
+import hashlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from newsetl_flows.local_server import PORT_TAKEN
+
 FLOWS = ("ingest", "backfill", "reprocess", "maintenance")
 
 
-class LocalServer:
-    """Prefect's temporary API server for a run when no API is configured: the process Prefect
-    itself starts then (`SubprocessASGIServer`: the same uvicorn command, server settings and
-    health check), started here without importing Prefect's server package into this process.
+KEEP_MINUTES_SETTING = "NEWSETL_SERVER_KEEP_MINUTES"  # Settings.server_keep_minutes
+KEEPALIVE_SECONDS = 60.0  # a running command's sign of life to a kept server
 
-    That import alone costs this process about 4 s of CPU (FastAPI, SQLAlchemy, the server's
-    models) that it would spend while the server process imports the same; a run with nothing
-    new is mostly that fixed cost. The server is started before the flows are imported, so its
-    start-up overlaps theirs, and this process points Prefect at it (PREFECT_API_URL) until it
-    ends, when the server is stopped. The run is an ordinary flow run of that server, recorded
-    in Prefect's database as before (UI, artifacts, logs). With an API URL configured (a
+
+class LocalServer:
+    """Prefect's API server for a run when no API is configured: the application, settings and
+    health check Prefect uses for its own temporary server, started here without importing
+    Prefect's server package into this process.
+
+    That import alone costs about 4 s of CPU (FastAPI, SQLAlchemy, the server's models), and a
+    server takes 5-7 s to answer; a run with nothing new is mostly that fixed cost. So the
+    server outlives the command that started it (`newsetl_flows.local_server`): it ends itself
+    after NEWSETL_SERVER_KEEP_MINUTES (15) minutes without a request, and the next command in the
+    same Python environment and Prefect profile finds it through a note in
+    ~/.cache/newsetl/ (a lock keeps two commands from starting two). Set the minutes to 0 to
+    start and stop a server per command instead, as Prefect does. Either way the server is
+    started before the flows are imported, so its start-up overlaps theirs, and this process
+    points Prefect at it (PREFECT_API_URL). The run is an ordinary flow run of that server,
+    recorded in Prefect's database (UI, artifacts, logs). With an API URL configured (a
     deployment, `prefect server start`, Prefect Cloud, the test harness) nothing is started.
     """
 
     def __init__(self) -> None:
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | None = None  # started by this command
         self.port = 0
+        self.pid = 0  # the kept server's process, whoever started it
+        self.keep_minutes = keep_minutes()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
+    @property
+    def kept(self) -> bool:
+        return self.keep_minutes > 0
+
     def start(self) -> bool:
-        """Start the server process (without waiting for it); False when an API is configured
+        """Find or start the server (without waiting for it); False when an API is configured
         or Prefect's ephemeral mode is off.
 
         The process starts before Prefect's settings are read (their import takes seconds), and
         is stopped again if they name an API (a profile's PREFECT_API_URL)."""
         if os.environ.get("PREFECT_API_URL"):
             return False
-        self._spawn()
+        if self.kept:
+            self._find_or_spawn()
+        else:
+            self._spawn()
         from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
         if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
             self.stop()
             return False
         self._point_prefect_here()
-        atexit.register(self.stop)  # after Prefect has sent the run's last logs and events
+        if self.kept:
+            threading.Thread(target=self._keep_alive, name="newsetl-keepalive", daemon=True).start()
+        else:
+            atexit.register(self.stop)  # after Prefect has sent the run's last logs and events
         return True
 
-    def _spawn(self) -> None:
-        # Prefect's own command and environment for its temporary server; the settings Prefect
-        # adds from its profile are read by the server from the same profile.
-        spec = importlib.util.find_spec("prefect")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("prefect is not installed")
-        self.port = _free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(Path(spec.origin).parent.parent),
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-                "--lifespan",
-                "on",
-            ],
-            env={
-                **os.environ,
-                "PREFECT_UI_ENABLED": "0",
-                "PREFECT__SERVER_EPHEMERAL": "1",
-                "PREFECT__SERVER_FINAL": "1",
-                # Stopped at exit, its services log the events they were still writing as
-                # errors with tracebacks (hundreds of lines after a run of many sources) once
-                # the run's summary is printed; the run's own outcome is what the client
-                # reports. PREFECT_SERVER_LOGGING_LEVEL set in the environment wins.
-                "PREFECT_SERVER_LOGGING_LEVEL": os.environ.get(
-                    "PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL"
-                ),
-            },
+    def _find_or_spawn(self) -> None:
+        note = state_file()
+        note.parent.mkdir(parents=True, exist_ok=True)
+        with open(note.with_suffix(".lock"), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            known = _read_note(note)
+            if known and _is_local_server(known["pid"]):
+                self.pid, self.port = known["pid"], known["port"]
+                return
+            self._spawn()
+            _write_note(note, self.pid, self.port)
+        print(
+            f"newsetl: started Prefect's API at {self.api_url} for this and later commands; it"
+            f" stops after {self.keep_minutes:g} idle minutes ({KEEP_MINUTES_SETTING})",
+            file=sys.stderr,
         )
+
+    def _spawn(self) -> None:
+        self.port = _free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            # Stopped, its services log the events they were still writing as errors with
+            # tracebacks (hundreds of lines after a run of many sources); the run's own outcome
+            # is what the client reports. PREFECT_SERVER_LOGGING_LEVEL set by the user wins.
+            "PREFECT_SERVER_LOGGING_LEVEL": os.environ.get(
+                "PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL"
+            ),
+        }
+        idle = self.keep_minutes * 60 if self.kept else 365 * 86400.0
+        command = [
+            sys.executable,
+            "-m",
+            "newsetl_flows.local_server",
+            str(self.port),
+            str(idle),
+            str(state_file()),
+        ]
+        if self.kept:  # its own session, its output in a log beside the note: it outlives us
+            with open(state_file().with_suffix(".log"), "wb") as log:
+                self.process = subprocess.Popen(
+                    command,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        else:
+            self.process = subprocess.Popen(command, env=env)
+        self.pid = self.process.pid
 
     def _point_prefect_here(self) -> None:
         os.environ["PREFECT_API_URL"] = self.api_url
@@ -108,29 +147,43 @@ class LocalServer:
 
     def wait(self) -> None:
         """Until the server answers its health check (as Prefect waits for its own)."""
-        if self.process is None:
+        if not self.pid:
             return
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         while time.monotonic() < deadline:
-            code = self.process.poll()
-            if code == 3:  # its port was taken meanwhile: another one (as Prefect does)
-                self._spawn()
-                self._point_prefect_here()
+            code = self.process.poll() if self.process else None
+            if code == PORT_TAKEN:  # its port was taken meanwhile: another one (as Prefect does)
+                self._respawn()
                 continue
-            if code is not None:
-                raise RuntimeError(f"Prefect's temporary API server exited with code {code}")
-            health = f"{self.api_url}/health"
-            with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=5) as answer:
-                if answer.status == 200:
-                    return
+            if code is not None or (self.process is None and not _is_local_server(self.pid)):
+                if self.process is None and self.kept:  # the kept one ended meanwhile: ours now
+                    self._respawn()
+                    continue
+                raise RuntimeError(f"Prefect's local API server exited with code {code}")
+            if _healthy(self.api_url, timeout=5):
+                return
             time.sleep(0.1)
         raise RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server.")
 
+    def _respawn(self) -> None:
+        if self.kept:
+            self.process = None
+            self._find_or_spawn()
+        else:
+            self._spawn()
+        self._point_prefect_here()
+
+    def _keep_alive(self) -> None:
+        while True:
+            time.sleep(KEEPALIVE_SECONDS)
+            _healthy(self.api_url, timeout=5)
+
     def stop(self) -> None:
-        """End the server (as Prefect ends its own, at exit)."""
-        if self.process is not None:
+        """End the server this command started for itself (as Prefect ends its own, at exit);
+        a kept server ends itself when idle."""
+        if self.process is not None and not self.kept:
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
@@ -138,6 +191,64 @@ class LocalServer:
                 self.process.kill()
                 self.process.wait()
             self.process = None
+            self.pid = 0
+
+
+def keep_minutes() -> float:
+    from newsetl.config import Settings
+
+    return Settings().server_keep_minutes
+
+
+def state_file() -> Path:
+    """The note of the kept server for this Python, Prefect version and Prefect settings."""
+    from importlib.metadata import version
+
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("PREFECT_"))
+    key = repr(
+        (sys.executable, version("prefect"), [kv for kv in settings if kv[0] != "PREFECT_API_URL"])
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "newsetl" / f"prefect-server-{digest}.json"
+
+
+def _read_note(note: Path) -> dict | None:
+    try:
+        known = json.loads(note.read_text(encoding="utf-8"))
+        return {"pid": int(known["pid"]), "port": int(known["port"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_note(note: Path, pid: int, port: int) -> None:
+    staged = note.with_suffix(".tmp")
+    staged.write_text(json.dumps({"pid": pid, "port": port}), encoding="utf-8")
+    staged.replace(note)
+
+
+def _is_local_server(pid: int) -> bool:
+    """Whether `pid` is a running local server (not a process that got its number since)."""
+    if not Path("/proc/self").is_dir():  # no /proc to ask (macOS): whether it runs at all
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"newsetl_flows.local_server" in command
+
+
+def _healthy(api_url: str, timeout: float) -> bool:
+    with (
+        contextlib.suppress(OSError),
+        urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as answer,
+    ):
+        return answer.status == 200
+    return False
 
 
 def _free_port() -> int:
@@ -158,7 +269,7 @@ def run_flow(name: str, **parameters: Any) -> Any:
     if name not in FLOWS:
         raise ValueError(f"unknown flow {name!r}; known: {', '.join(FLOWS)}")
     global _server
-    if _server is None or _server.process is None:
+    if _server is None or not _server.pid:
         _server = LocalServer()
         _server.start()
     flow = _flow(name)  # imported while the server starts

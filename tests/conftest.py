@@ -14,6 +14,9 @@ SITE = ROOT / "examples" / "site"
 SAMPLE_SOURCES = ROOT / "examples" / "sources.toml"
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Commands the tests start stop their own Prefect server; tests/integration/test_kept_server.py
+# checks the server kept between commands.
+os.environ.setdefault("NEWSETL_SERVER_KEEP_MINUTES", "0")
 
 
 def _expected(key: str) -> list[dict]:

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     story_window_days: int = Field(
         3, ge=0, description="Days apart that two articles may be one story."
     )
+    server_keep_minutes: float = Field(
+        15.0,
+        ge=0,
+        description="Minutes the local Prefect API server a command starts stays up without "
+        "requests, for later commands (0: stopped with its command).",
+    )
 
 
 def settings_for_run(

@@ -1,5 +1,5 @@
 """CPU-bound stages across the machine's cores, in worker processes (the GIL keeps threads of
-trafilatura, spaCy, YAKE and VADER on one core).
+trafilatura, spaCy and VADER on one core).
 
 Workers come from a fork server that has imported the heavy libraries and loaded the enrichment
 models once (`newsetl.parallel_preload`), so every worker starts with them in memory (shared,

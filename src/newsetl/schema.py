@@ -215,7 +215,7 @@ TABLES: dict[str, Table] = {
             ARTICLE_KEYWORDS,
             key="article_id",
             partition="published_date",
-            comment="Key phrases of each article (YAKE).",
+            comment="Key phrases of each article: frequent words that are rare in the language.",
         ),
         Table(
             "article_paragraphs",
@@ -314,7 +314,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "mentions": "Times the entity is named in the article.",
     "country_code": "ISO 3166-1 alpha-2 country of a place; NULL for other entities.",
     "keyword": "Key phrase.",
-    "article_keywords.score": "Key phrase score, 1 / (1 + YAKE score): higher is better.",
+    "article_keywords.score": "Key phrase score in (0, 1], 1 for the article's best phrase.",
     "paragraph_hash": "Hash of a normalised paragraph.",
     "removed": "Whether cleaning removed the paragraph.",
     "entities": "Entity names the story matching compares.",

@@ -179,6 +179,8 @@ def test_temporary_server_keeps_its_shutdown_errors_off_the_terminal(
     started: dict = {}
 
     class Recorder:
+        pid = 1
+
         def __init__(self, command, env):
             started.update(command=command, env=env)
 
@@ -189,4 +191,4 @@ def test_temporary_server_keeps_its_shutdown_errors_off_the_terminal(
         monkeypatch.setenv("PREFECT_SERVER_LOGGING_LEVEL", configured)
     entry.LocalServer()._spawn()
     assert started["env"]["PREFECT_SERVER_LOGGING_LEVEL"] == expected
-    assert "prefect.server.api.server:create_app" in started["command"]
+    assert "newsetl_flows.local_server" in started["command"]
