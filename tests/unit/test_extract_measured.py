@@ -84,6 +84,20 @@ def test_a_date_in_the_url_path_comes_first():
     assert (value.date(), source) == (date(2025, 3, 14), "url")
 
 
+def test_htmldate_repeating_the_url_is_not_a_second_witness():
+    # htmldate answers with the URL's date when the URL has one: the URL's day has one witness,
+    # and the article's JSON-LD with the date on the page outvote it.
+    url = "https://harbour.example.com/2020/07/08/ferry-strike"
+    ld = {"datePublished": "2020-07-09T10:04:04Z"}
+    tree = _tree("<div class='article-date'>9 July 2020, 18:40</div>")
+    value, source = find_published(tree, ld, {}, url, None, "2020-07-08", FETCHED)
+    assert (value.date(), source) == (date(2020, 7, 9), "json-ld")
+    # htmldate's day still counts where the URL has no date.
+    meta = {"article:published_time": "2020-07-08T09:00:00Z"}
+    value, source = find_published(_tree(), ld, meta, URL, None, "2020-07-08", FETCHED)
+    assert (value.date(), source) == (date(2020, 7, 8), "meta")
+
+
 def test_the_time_zone_of_the_page_is_kept():
     ld = {"datePublished": "2025-03-14T23:30:00-05:00"}
     value, _ = find_published(_tree(), ld, {}, URL, None, None, FETCHED)
