@@ -117,13 +117,15 @@ def part_pipeline(
     return out
 
 
-def libraries_alone(bodies: list[bytes]) -> dict:
+def libraries_alone(bodies: list[bytes], model: str | None = None) -> dict:
+    """trafilatura's `extract` then a spaCy pipeline's NER (tok2vec + ner; default: newsetl's
+    configured one) over the same pages, one process."""
     import trafilatura
 
     from newsetl.config import Settings
     from newsetl.enrich.entities import load_model
 
-    nlp = load_model(Settings().spacy_model)
+    nlp = load_model(model or Settings().spacy_model)
     list(nlp.pipe(["warm up"]))
     started = time.perf_counter()
     texts = [trafilatura.extract(b) or "" for b in bodies]

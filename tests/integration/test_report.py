@@ -169,13 +169,25 @@ def test_report_refuses_a_bad_query_and_writes_nothing(sample_warehouse, tmp_pat
 def test_every_ingest_run_publishes_its_charts_to_prefect(sample_warehouse):
     """The sample run left a markdown artifact with the charts as PNG images."""
     import base64
+    from uuid import UUID
 
+    import duckdb
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
+    with duckdb.connect(str(sample_warehouse / "newsetl.duckdb"), read_only=True) as con:
+        run_ids = [UUID(r[0]) for r in con.execute("select run_id from runs").fetchall()]
+    # That run's own artifact: other runs of the session publish under the same key.
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["newsetl-ingest-charts"]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["newsetl-ingest-charts"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=run_ids),
+            )
         )
     assert artifacts and artifacts[0].type == "markdown" and artifacts[0].flow_run_id
     markdown = str(artifacts[0].data)
