@@ -43,11 +43,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 @contextmanager
 def serve_pages(pages: list[LabelledPage]) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering each page's path with its HTML, as text/html."""
-    files = {page.path: page for page in pages}
+    # Keyed by the unquoted path: the fetcher may write '%d8' as '%D8' (one MediaCloud page was
+    # a 404 in the pipeline run for that alone).
+    files = {unquote(page.path): page for page in pages}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            page = files.get(self.path.split("?")[0]) or files.get(unquote(self.path))
+            page = files.get(unquote(self.path.split("?")[0])) or files.get(unquote(self.path))
             if page is None:
                 self.send_error(404)
                 return

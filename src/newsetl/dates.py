@@ -89,17 +89,27 @@ def parse_feed_date(value: str | None) -> datetime | None:
     """A feed date in any of the common languages, as an aware datetime (UTC if no zone)."""
     if not value or not value.strip():
         return None
-    text = WEEKDAYS.sub(" ", value)
-    text = WORD.sub(lambda m: MONTH_NAMES.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
+    text = _english_names(WEEKDAYS.sub(" ", value))
+    if not _has_month(text):
+        # "Mar 13, 2026": what read as a day name ("mar", Spanish Tuesday) was the month.
+        text = _english_names(value)
     # A date needs a year and a month (by name, or in a numeric date): fuzzy parsing would
     # otherwise fill what is missing from today and invent a date out of "vor 2 Stunden".
-    if not YEAR.search(text) or not (ENGLISH_MONTH.search(text) or NUMERIC_DATE.search(text)):
+    if not YEAR.search(text) or not _has_month(text):
         return None
     try:
         parsed = date_parser.parse(text, fuzzy=True, dayfirst=True, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _english_names(text: str) -> str:
+    return WORD.sub(lambda m: MONTH_NAMES.get(m.group(0).rstrip(".").lower(), m.group(0)), text)
+
+
+def _has_month(text: str) -> bool:
+    return bool(ENGLISH_MONTH.search(text) or NUMERIC_DATE.search(text))
 
 
 def parse_iso(value: str | None) -> datetime | None:

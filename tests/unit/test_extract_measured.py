@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from lxml import html as lxml_html
 
 from newsetl.clean import clean_documents
+from newsetl.dates import parse_feed_date
 from newsetl.extract import Document, extract_document
-from newsetl.extract.metadata import find_published, page_headline
+from newsetl.extract.metadata import date_candidates, find_published, page_headline, visible_date
 
 URL = "https://harbour.example.net/news/ferry-timetable"
 STORY = [
@@ -83,6 +84,20 @@ def test_a_date_in_the_url_path_comes_first():
     assert (value.date(), source) == (date(2025, 3, 14), "url")
 
 
+def test_htmldate_repeating_the_url_is_not_a_second_witness():
+    # htmldate answers with the URL's date when the URL has one: the URL's day has one witness,
+    # and the article's JSON-LD with the date on the page outvote it.
+    url = "https://harbour.example.com/2020/07/08/ferry-strike"
+    ld = {"datePublished": "2020-07-09T10:04:04Z"}
+    tree = _tree("<div class='article-date'>9 July 2020, 18:40</div>")
+    value, source = find_published(tree, ld, {}, url, None, "2020-07-08", FETCHED)
+    assert (value.date(), source) == (date(2020, 7, 9), "json-ld")
+    # htmldate's day still counts where the URL has no date.
+    meta = {"article:published_time": "2020-07-08T09:00:00Z"}
+    value, source = find_published(_tree(), ld, meta, URL, None, "2020-07-08", FETCHED)
+    assert (value.date(), source) == (date(2020, 7, 8), "meta")
+
+
 def test_the_time_zone_of_the_page_is_kept():
     ld = {"datePublished": "2025-03-14T23:30:00-05:00"}
     value, _ = find_published(_tree(), ld, {}, URL, None, None, FETCHED)
@@ -141,6 +156,33 @@ def test_a_first_of_january_guess_is_not_a_date_and_the_fetch_time_never_is():
     assert (value, source) == (None, "none")
     value, source = find_published(_tree(), {}, {}, URL, None, "2024-06-03", FETCHED)
     assert (value.date(), source) == (date(2024, 6, 3), "htmldate")
+
+
+def test_an_english_march_is_not_read_as_a_day_name():
+    # "mar" is also Tuesday in Spanish and French; with no other month it is the month.
+    assert parse_feed_date("Mar 13, 2026") == datetime(2026, 3, 13, tzinfo=UTC)
+    assert parse_feed_date("mar., 16 nov. 2026 10:00 +0100").date() == date(2026, 11, 16)
+
+
+def test_a_date_glued_to_the_word_before_it_is_still_found():
+    tree = _tree(
+        "<div class='dateline'><span>Local news</span><b>DECEMBER 22, 2022</b>"
+        "<span>Updated: JANUARY 02, 2026</span></div>"
+    )
+    assert visible_date(tree).date() == date(2022, 12, 22)  # not the updated day
+    tree = _tree("<div class='post-date'>March 5<sup>th</sup>, 2024</div>")
+    assert visible_date(tree).date() == date(2024, 3, 5)
+
+
+def test_day_and_month_either_way_round_follow_the_pages_machine_readable_date():
+    tree = _tree("<span class='date'>09.10.2024</span>")
+    ld = {"datePublished": "2024-09-10T08:00:00Z"}
+    assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
+    # Without such a date, or when the text cannot be read the other way, day first stays.
+    assert date_candidates(tree, {}, {}, URL)["page-text"].date() == date(2024, 10, 9)
+    tree = _tree("<span class='date'>10 September 2024</span>")
+    ld = {"datePublished": "2024-10-09T08:00:00Z"}
+    assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
 
 
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
@@ -223,3 +265,48 @@ def test_recall_mode_that_missed_most_of_the_story_gives_way_to_the_default_mode
     calls.clear()
     assert extraction.main_text(tree, URL).text == story
     assert calls == [True]
+
+
+SHORT_ITEM = (
+    "The night ferry to Kessel is cancelled on Sunday because of the storm warning; the "
+    "company will run two extra crossings on Monday morning instead."
+)  # 26 words
+MENU = "".join(f"<p><a href='/region/{i}'>Region number {i} news</a></p>" for i in range(40))
+DECLARED = (
+    '<meta property="og:type" content="article">'
+    '<meta property="article:published_time" content="2025-03-14T10:00:00+01:00">'
+)
+
+
+def short_page(head: str) -> str:
+    return (
+        f"<html><head><title>Night ferry cancelled</title>{head}</head><body><article>"
+        f"<h1>Night ferry cancelled on Sunday</h1>{MENU}<p>{SHORT_ITEM}</p>"
+        "</article></body></html>"
+    )
+
+
+def test_a_short_item_that_says_it_is_a_dated_article_is_one(make_page):
+    url = "https://harbour.example.com/news/night-ferry"
+    doc = extract_document(make_page(url, short_page(DECLARED)))
+    assert isinstance(doc, Document) and doc.declared_article
+    (article,), _ = clean_documents([doc])
+    assert SHORT_ITEM in article.text
+    assert (article.published_date, article.date_source) == (date(2025, 3, 14), "meta")
+    # Without its own date in the markup the same page is a list of links.
+    undated = short_page('<meta property="og:type" content="article">')
+    result = extract_document(make_page(url, undated))
+    assert not isinstance(result, Document) and result.reason == "not an article"
+
+
+def test_declared_articles_need_a_sentence_or_two_in_clean(make_document):
+    url = "https://harbour.example.com/news/night-ferry"
+    doc = make_document(url, [SHORT_ITEM])
+    articles, rejects = clean_documents([doc])
+    assert articles == [] and rejects[0].reason == "not an article"
+    doc.declared_article = True
+    articles, _ = clean_documents([doc])
+    assert [a.text for a in articles] == [SHORT_ITEM]
+    doc.paragraphs = ["Ferry cancelled on Sunday."]
+    articles, rejects = clean_documents([doc])
+    assert articles == [] and rejects[0].reason == "not an article"

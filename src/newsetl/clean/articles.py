@@ -18,10 +18,13 @@ import ftfy
 
 from newsetl.clean import rules
 from newsetl.extract import Document
+from newsetl.extract.page import DECLARED_MIN_WORDS
 from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
 
 MIN_WORDS = 40
+# A page that says it is an article and dates itself is one from a sentence or two on
+# (newsetl.extract.page.DECLARED_MIN_WORDS, measured there).
 # A paragraph in at least this many distinct articles of one source is that source's boilerplate.
 RECURRENCE_THRESHOLD = 3
 # A paragraph seen before in the same article is a repeat (caption, pull quote) from this many
@@ -99,7 +102,7 @@ def clean_documents(
                 )
             )
             continue
-        if words < MIN_WORDS:
+        if words < (DECLARED_MIN_WORDS if doc.declared_article else MIN_WORDS):
             rejects.append(
                 Reject(
                     "clean",
