@@ -66,7 +66,8 @@ def run(
         def one(name: str, sources: Path, warehouse: str, with_before: bool = True) -> None:
             # This checkout, then the other one on the same pages: a change in the machine's
             # load hits both alike.
-            for label, code in [("", None)] + ([("before: ", before)] if with_before else []):
+            others = [("before: ", before)] if before and with_before else []
+            for label, code in [("", None), *others]:
                 target = work / (warehouse + ("-before" if label else ""))
                 run = pipeline_runs.newsetl_run(sources, target, workers=workers, code=code)
                 runs[label + name] = run
