@@ -38,10 +38,9 @@ def _ours(page: LabelledPage) -> dict:
     out: dict = {}
     tree = load_html(page.html())
     if tree is not None:
-        ld = meta.article_json_ld(tree)
-        found = meta.date_candidates(
-            tree, ld, meta.meta_tags(tree), url, meta.json_ld_objects(tree)
-        )
+        ld_objects = meta.json_ld_objects(tree)
+        ld = meta.article_json_ld(ld_objects)
+        found = meta.date_candidates(tree, ld, meta.meta_tags(tree), url, ld_objects)
         out["sources"] = {k: v.date().isoformat() for k, v in found.items()}
     seen: list = []
     vote = meta.find_published

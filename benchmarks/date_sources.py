@@ -32,13 +32,12 @@ def candidates(page: LabelledPage) -> dict[str, str | None]:
     tree = load_html(html)
     if tree is None:
         return {}
-    ld = meta.article_json_ld(tree)
+    ld_objects = meta.json_ld_objects(tree)
+    ld = meta.article_json_ld(ld_objects)
     tags = meta.meta_tags(tree)
     out: dict[str, str | None] = {}
 
-    for source, value in meta.date_candidates(
-        tree, ld, tags, url, meta.json_ld_objects(tree)
-    ).items():
+    for source, value in meta.date_candidates(tree, ld, tags, url, ld_objects).items():
         out[source] = value.date().isoformat()
     text = html.decode("utf-8", errors="replace")
     try:

@@ -54,6 +54,7 @@ class LocalServer:
         self.port = 0
         self.pid = 0  # the kept server's process, whoever started it
         self.keep_minutes = keep_minutes()
+        self.note = state_file()  # where the kept server is noted (and its log kept)
 
     @property
     def api_url(self) -> str:
@@ -78,7 +79,7 @@ class LocalServer:
         from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
         if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-            self.stop()
+            self.stop()  # a kept one is only let go: it ends itself when idle
             return False
         self._point_prefect_here()
         if self.kept:
@@ -88,16 +89,15 @@ class LocalServer:
         return True
 
     def _find_or_spawn(self) -> None:
-        note = state_file()
-        note.parent.mkdir(parents=True, exist_ok=True)
-        with open(note.with_suffix(".lock"), "a+b") as lock:
+        self.note.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.note.with_suffix(".lock"), "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            known = _read_note(note)
+            known = _read_note(self.note)
             if known and _is_local_server(known["pid"]):
                 self.pid, self.port = known["pid"], known["port"]
                 return
             self._spawn()
-            _write_note(note, self.pid, self.port)
+            _write_note(self.note, self.pid, self.port)
         print(
             f"newsetl: started Prefect's API at {self.api_url} for this and later commands; it"
             f" stops after {self.keep_minutes:g} idle minutes ({KEEP_MINUTES_SETTING})",
@@ -125,10 +125,10 @@ class LocalServer:
             "newsetl_flows.local_server",
             str(self.port),
             str(idle),
-            str(state_file()),
+            str(self.note),
         ]
         if self.kept:  # its own session, its output in a log beside the note: it outlives us
-            with open(state_file().with_suffix(".log"), "wb") as log:
+            with open(self.note.with_suffix(".log"), "wb") as log:
                 self.process = subprocess.Popen(
                     command,
                     env=env,
@@ -153,15 +153,17 @@ class LocalServer:
 
         deadline = time.monotonic() + PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         while time.monotonic() < deadline:
-            code = self.process.poll() if self.process else None
-            if code == PORT_TAKEN:  # its port was taken meanwhile: another one (as Prefect does)
-                self._respawn()
-                continue
-            if code is not None or (self.process is None and not _is_local_server(self.pid)):
-                if self.process is None and self.kept:  # the kept one ended meanwhile: ours now
+            if self.process is None:  # a kept server another command started
+                if not _is_local_server(self.pid):  # it ended meanwhile: one of ours instead
                     self._respawn()
                     continue
-                raise RuntimeError(f"Prefect's local API server exited with code {code}")
+            else:
+                code = self.process.poll()
+                if code == PORT_TAKEN:  # its port was taken meanwhile: another (as Prefect does)
+                    self._respawn()
+                    continue
+                if code is not None:
+                    raise RuntimeError(f"Prefect's local API server exited with code {code}")
             if _healthy(self.api_url, timeout=5):
                 return
             time.sleep(0.1)
@@ -182,7 +184,7 @@ class LocalServer:
 
     def stop(self) -> None:
         """End the server this command started for itself (as Prefect ends its own, at exit);
-        a kept server ends itself when idle."""
+        a kept server is only let go (it ends itself when idle)."""
         if self.process is not None and not self.kept:
             self.process.terminate()
             try:
@@ -190,8 +192,8 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-            self.process = None
-            self.pid = 0
+        self.process = None
+        self.pid = 0
 
 
 def keep_minutes() -> float:

@@ -63,8 +63,9 @@ def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
     return found
 
 
-def article_json_ld(tree: lxml_html.HtmlElement) -> dict:
-    for item in json_ld_objects(tree):
+def article_json_ld(objects: list[dict]) -> dict:
+    """The page's article object among its JSON-LD objects (`json_ld_objects`), or {}."""
+    for item in objects:
         kinds = item.get("@type", [])
         kinds = kinds if isinstance(kinds, list) else [kinds]
         if any(str(k).endswith(("Article", "BlogPosting", "Report")) for k in kinds):

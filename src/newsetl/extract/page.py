@@ -118,7 +118,8 @@ def extract_document(page: RawPage) -> Document | Reject:
     too_big = _too_big(tree)
     if too_big:
         return Reject("extract", page.source, page.url, "page too large", too_big)
-    ld = meta.article_json_ld(tree)
+    ld_objects = meta.json_ld_objects(tree)
+    ld = meta.article_json_ld(ld_objects)
     tags = meta.meta_tags(tree)
     captions = {_normal(c.text_content()) for c in tree.xpath(CAPTIONS)}
     captions.discard("")
@@ -133,7 +134,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     paragraphs = [p for p in paragraphs if p]
     words = sum(len(p.split()) for p in paragraphs)
     link_words = sum(len(p.split()) for p in paragraphs if _normal(p) in link_texts)
-    candidates = meta.date_candidates(tree, ld, tags, page.final_url, meta.json_ld_objects(tree))
+    candidates = meta.date_candidates(tree, ld, tags, page.final_url, ld_objects)
     declared = meta.declared_article(ld, tags, candidates)
     own_words = words - link_words
     if (
