@@ -159,7 +159,12 @@ def ir_research(root: Path) -> list[LabelledPage]:
         )  # fmt: skip
         if html_file is None:
             continue
-        lines = gold_file.read_bytes().decode("utf-8", errors="replace").strip().splitlines()
+        data = gold_file.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:  # some gold files were saved in Windows-1252
+            text = data.decode("cp1252", errors="replace")
+        lines = text.strip().splitlines()
         if len(lines) < 2:
             continue
         page_id = re.sub(r"[^a-z0-9]+", "-", f"{group} {gold_file.stem}".lower()).strip("-")
