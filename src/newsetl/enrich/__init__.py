@@ -27,7 +27,7 @@ def ner_models(spacy_model: str) -> dict[str, str]:
 
 
 def current_version(spacy_model: str) -> str:
-    return ENRICH_VERSION.format(model=spacy_model)
+    return ENRICH_VERSION.format(model=entities.model_label(spacy_model))
 
 
 def warm_up(spacy_model: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -40,6 +41,16 @@ ABBREVIATION = re.compile(
 # name or path is loaded by spaCy as usual (e.g. the official en_core_web_sm).
 OWN_MODEL = "newsetl_ner"
 OWN_MODEL_DIR = Path(__file__).resolve().parent / "data" / "ner"
+
+
+@lru_cache(maxsize=4)
+def model_label(name: str) -> str:
+    """How enrich_version names the pipeline: ours with its version ("newsetl_ner-2.0.0"), so
+    articles enriched by an older build of it count as stale; any other by its name."""
+    if name != OWN_MODEL:
+        return name
+    meta = json.loads((OWN_MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    return f"{name}-{meta['version']}"
 
 
 @lru_cache(maxsize=2)
