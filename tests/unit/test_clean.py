@@ -193,10 +193,11 @@ def test_caption_repeated_in_the_paragraphs_is_removed(make_document):
 
 
 def test_duplicated_paragraph_appears_once(make_document):
-    first, second, third = REPORTING["choir"]
-    doc = make_document(url("choir"), [first, second, second.upper(), third, second], source=SOURCE)
+    first, _, third = REPORTING["choir"]
+    long = " ".join(REPORTING["tram"][:2])  # a pull quote or caption of 30 words or more
+    doc = make_document(url("choir"), [first, long, long.upper(), third, long], source=SOURCE)
     (article,), _ = clean_documents([doc])
-    assert article.text == f"{first}\n\n{second}\n\n{third}"
+    assert article.text == f"{first}\n\n{long}\n\n{third}"
     assert article.removed_paragraphs == 2
 
 
@@ -378,3 +379,16 @@ def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_docu
     lines = [*REPORTING["tram"], line, "Tickets for the replay go on sale on Monday."]
     articles, _ = clean_documents([make_document(url("tram"), lines, source=SOURCE)])
     assert line in articles[0].text and articles[0].text.endswith("Monday.")
+
+
+def test_a_plan_repeating_a_short_step_keeps_it_but_text_given_twice_goes(make_document):
+    first, second, third = REPORTING["choir"]
+    step = "Warm up: ten minutes of easy jogging, then five short strides."
+    days = ["Monday: rest.", step, "Tuesday: intervals on the track.", step, "Thursday: long run."]
+    doc = make_document(url("plan"), [first, *days, second, third], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.count(step) == 2
+    # The same two paragraphs again in a row: the page gave the text twice.
+    doc = make_document(url("twice"), [first, second, third, second, third], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text == f"{first}\n\n{second}\n\n{third}"

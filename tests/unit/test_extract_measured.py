@@ -10,7 +10,14 @@ from lxml import html as lxml_html
 from newsetl.clean import clean_documents
 from newsetl.dates import parse_feed_date
 from newsetl.extract import Document, extract_document
-from newsetl.extract.metadata import date_candidates, find_published, page_headline, visible_date
+from newsetl.extract.metadata import (
+    article_json_ld,
+    date_candidates,
+    find_published,
+    json_ld_objects,
+    page_headline,
+    visible_date,
+)
 
 URL = "https://harbour.example.net/news/ferry-timetable"
 STORY = [
@@ -213,8 +220,10 @@ def test_a_quoted_social_post_is_kept(make_page):
 
 
 def test_short_repeated_subheadings_stay_long_repeats_go(make_document):
-    caption = (
-        "The smallest vessel of the fleet will run the new early crossing from December onwards."
+    caption = (  # a repeat of 30 words or more goes; a shorter lone repeat is the article's own
+        "The smallest vessel of the fleet will run the new early crossing from December onwards, "
+        "the company said, while its two larger ferries keep the old timetable until the regional "
+        "board reviews fares."
     )
     paragraphs = ["Pros:", STORY[0], caption, "Cons:", STORY[1], "Pros:", STORY[2], caption]
     paragraphs += ["Cons:", "Fares."]
@@ -310,3 +319,20 @@ def test_declared_articles_need_a_sentence_or_two_in_clean(make_document):
     doc.paragraphs = ["Ferry cancelled on Sunday."]
     articles, rejects = clean_documents([doc])
     assert articles == [] and rejects[0].reason == "not an article"
+
+
+def test_json_ld_as_real_pages_write_it_is_still_read():
+    # A raw line break inside a string, a second object glued after the first, a trailing comma:
+    # strict JSON refuses all three; on real pages such blocks held the article's own date.
+    script = (
+        '{"@type": "NewsArticle", "headline": "Ferry timetable\n changes",'
+        ' "datePublished": "2025-03-14T10:00:00+01:00"}\n'
+        '{"@type": "BreadcrumbList", "itemListElement": [],}'
+    )
+    tree = _tree(f"<script type='application/ld+json'>{script}</script>")
+    objects = json_ld_objects(tree)
+    assert [o["@type"] for o in objects] == ["NewsArticle", "BreadcrumbList"]
+    value, source = find_published(tree, article_json_ld(objects), {}, URL, None, None, FETCHED)
+    assert (value.date(), source) == (date(2025, 3, 14), "json-ld")
+    broken = _tree("<script type='application/ld+json'>{\"@type\": </script>")
+    assert json_ld_objects(broken) == []

