@@ -135,6 +135,56 @@ def htmldate_mediacloud(root: Path) -> list[LabelledPage]:
     return pages
 
 
+PAGE_URL = re.compile(
+    rb"""<(?:meta[^>]+property=["']og:url["'][^>]+content|link[^>]+rel=["']canonical["'][^>]+href)"""
+    rb"""=["'](https?://[^"'\s]+)["']""",
+    re.IGNORECASE,
+)
+
+
+def ir_research(root: Path) -> list[LabelledPage]:
+    """MSVCode/ir-research-data `Extraction/` (research use only): news pages of nine large
+    outlets in 2005, 2009, 2013 and 2017 (`big5-*`) and pages of about 240 sites found by news
+    queries in 2017 (`chaos-all`), each with the text a person marked as the article: its first
+    line is the headline, the rest the body. The page's own URL comes from its og:url or canonical
+    link where it has one, so pages of one outlet form one source as on the real site."""
+    folder = root / "ir-research-data" / "Extraction"
+    pages = []
+    for gold_file in sorted(folder.glob("*/gold/*.txt")):
+        group = gold_file.parent.parent.name
+        html_file = next(
+            (f for ext in (".htm", ".html") if (f := gold_file.parent.parent / "html" /
+             (gold_file.stem + ext)).exists()),
+            None,
+        )  # fmt: skip
+        if html_file is None:
+            continue
+        data = gold_file.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:  # some gold files were saved in Windows-1252
+            text = data.decode("cp1252", errors="replace")
+        lines = text.strip().splitlines()
+        if len(lines) < 2:
+            continue
+        page_id = re.sub(r"[^a-z0-9]+", "-", f"{group} {gold_file.stem}".lower()).strip("-")
+        found = PAGE_URL.search(html_file.read_bytes()[:300_000])
+        url = found.group(1).decode("ascii", "replace") if found else ""
+        # A page kept by the Wayback Machine names the page it keeps after its own address.
+        url = re.sub(r"^https?://[^/]*archive\.org/web/\d+\w*/", "", url)
+        pages.append(
+            LabelledPage(
+                corpus="irx",
+                page_id=page_id,
+                url=url or f"https://{page_id}.irx.example/",
+                html_file=html_file,
+                title=" ".join(lines[0].split()),
+                body="\n".join(line.strip() for line in lines[1:] if line.strip()),
+            )
+        )
+    return pages
+
+
 def load(split: str = "dev", root: Path | None = None) -> dict[str, list[LabelledPage]]:
     """Every present corpus for the split: 'dev' (development sets) or 'test' (held out)."""
     root = root or data_root()
@@ -142,6 +192,7 @@ def load(split: str = "dev", root: Path | None = None) -> dict[str, list[Labelle
     if split == "dev":
         found["wcxb-dev"] = wcxb(root, "dev")
         found["mediacloud"] = htmldate_mediacloud(root)
+        found["irx"] = ir_research(root)
     else:
         found["wcxb-test"] = wcxb(root, "test")
     return {name: pages for name, pages in found.items() if pages}
