@@ -14,7 +14,9 @@ from newsetl.extract.metadata import (
     article_json_ld,
     date_candidates,
     find_published,
+    find_title,
     json_ld_objects,
+    meta_tags,
     page_headline,
     visible_date,
 )
@@ -52,6 +54,30 @@ def test_a_short_h1_is_a_logo_and_metadata_gives_the_headline():
         "<body><h1>Harbour Herald</h1><p>Text.</p></body></html>"
     )
     assert page_headline(tree, {}, {}) is None
+
+
+def test_an_h1_that_is_the_sites_logo_link_is_not_the_headline():
+    # Older news pages wrap the site's name in an <h1> linking home or to a section index.
+    for logo in (
+        "<h1><a href='/'><font size='3'>Harbour Herald - Island News</font></a></h1>",
+        "<h1><a href='https://harbour.example.net/news/index.html'>Harbour Herald Daily</a></h1>",
+        "<h1 id='logo'><span>Harbour Herald Island Edition</span></h1>",
+    ):
+        tree = lxml_html.fromstring(
+            "<html><head><title>Harbour Herald: Ferry fares frozen until spring</title>"
+            "<meta name='Headline' content='Ferry fares frozen until spring'></head>"
+            f"<body>{logo}<h2>Ferry fares frozen until spring</h2><p>Text.</p></body></html>"
+        )
+        assert page_headline(tree, {}, {}) is None
+        assert find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald") == (
+            "Ferry fares frozen until spring"
+        )
+    # A headline that links to the article itself is still the headline.
+    tree = lxml_html.fromstring(
+        "<html><body><h1><a href='/news/ferry-fares-frozen'>Ferry fares frozen until spring</a>"
+        "</h1><p>Text.</p></body></html>"
+    )
+    assert page_headline(tree, {}, {}) == "Ferry fares frozen until spring"
 
 
 def test_of_several_h1_the_one_like_the_metadata_title_wins():

@@ -449,8 +449,9 @@ def find_title(
 ) -> str | None:
     """The headline as the page shows it: its <h1> where that is the headline, else metadata.
 
-    One <h1> of three words or more is the headline; of several, the one closest to the
-    metadata titles (og:title, JSON-LD headline, <title>) when it is close enough. Otherwise the
+    One <h1> of three words or more is the headline (not one that is the site's logo); of
+    several, the one closest to the metadata titles (JSON-LD headline, a `headline` meta tag,
+    og:title, <title>) when it is close enough. Otherwise the
     metadata title without the site's name, then the page's own title. Measured on real pages
     (benchmarks/real_eval.py): metadata titles often carry SEO wording or the site's name.
     """
@@ -458,12 +459,13 @@ def find_title(
     heading = page_headline(tree, ld, meta)
     if heading:
         return heading
-    for value in (ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")):
+    for value in (
+        ld.get("headline"), meta.get("headline"), meta.get("og:title"), meta.get("twitter:title")
+    ):
         if isinstance(value, str) and value.strip():
             return strip_site_name(" ".join(value.split()), site)
     page_title = " ".join((tree.findtext(".//title") or "").split())
-    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
-    headings = [h for h in headings if h]
+    headings = _headings(tree)
     for heading in headings:
         if heading in page_title:
             return heading
@@ -484,16 +486,41 @@ HEADLINE_MIN_WORDS = 3
 HEADLINE_MIN_LIKENESS = 0.5
 
 
+def _logo(heading) -> bool:
+    """An <h1> that is the site's name: marked as its logo, or all its text one link to the
+    home page or a section's index page (as many older news pages have it)."""
+    marks = [heading, *heading.iterdescendants()]
+    if any("logo" in f"{e.get('id', '')} {e.get('class', '')}".lower() for e in marks):
+        return True
+    links = heading.xpath(".//a[@href]")
+    if len(links) != 1 or links[0].text_content().split() != heading.text_content().split():
+        return False
+    # A page kept by the Wayback Machine links to the kept copy: read the page it keeps.
+    target = ARCHIVED.sub("", links[0].get("href", ""))
+    path = urlsplit(target).path
+    return path in ("", "/") or bool(INDEX_PAGE.search(path))
+
+
+ARCHIVED = re.compile(r"^(?:https?://[^/]*archive\.org)?/web/\d+\w*/")
+INDEX_PAGE = re.compile(r"/(?:index|default|home)\.\w+$", re.IGNORECASE)
+
+
+def _headings(tree) -> list[str]:
+    """The texts of the page's <h1> elements that are not its logo."""
+    found = (" ".join(h.text_content().split()) for h in tree.xpath("//body//h1") if not _logo(h))
+    return [h for h in found if h]
+
+
 def page_headline(tree, ld: dict, meta: dict[str, str]) -> str | None:
     """The page's <h1> that is its headline, if one is."""
-    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//body//h1")]
+    headings = _headings(tree)
     headings = [h for h in headings if len(h.split()) >= HEADLINE_MIN_WORDS]
     if len(headings) == 1:
         return headings[0]
     if not headings:
         return None
-    found = [ld.get("headline"), meta.get("og:title"), meta.get("twitter:title")]
-    found.append(tree.findtext(".//title"))
+    found = [ld.get("headline"), meta.get("headline"), meta.get("og:title")]
+    found += [meta.get("twitter:title"), tree.findtext(".//title")]
     titles = [" ".join(t.split()).lower() for t in found if isinstance(t, str) and t.strip()]
     if not titles:
         return None
