@@ -460,7 +460,10 @@ def find_title(
     if heading:
         return heading
     for value in (
-        ld.get("headline"), meta.get("headline"), meta.get("og:title"), meta.get("twitter:title")
+        ld.get("headline"),
+        meta.get("headline"),
+        meta.get("og:title"),
+        meta.get("twitter:title"),
     ):
         if isinstance(value, str) and value.strip():
             return strip_site_name(" ".join(value.split()), site)
