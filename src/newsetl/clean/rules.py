@@ -30,6 +30,11 @@ LINE_PATTERNS = [
         r"\((photo|image|picture|foto)\s*:[^)]*\)\s*$",
         r"^(copyright|©|\(c\))\s",
         r"^all rights reserved\b",
+        # A wire service's or the outlet's notice closing the story ("©2009 The Associated
+        # Press. All rights reserved. This material may not be published..."): on the news pages
+        # of ir-research-data 7 pages better and none worse, 1 better on WCXB dev.
+        r"^©\s*\d{4}\b",
+        r"\ball rights reserved\b.{0,200}$",
         r"^((additional )?reporting|writing|editing|compiled|produced) by\b.*$",
         r"^our standards\s*:",
         r"^this (article|story|piece) (was |has been )?(originally|first) (published|appeared)\b",
