@@ -66,11 +66,38 @@ APPEAL_HEADING = re.compile(
 )
 
 
+# A line that is only a time stamp: "Last updated: Thursday, 13 October 2005, 10:36 GMT",
+# "Updated 8:09 AM EDT, Wed September 4, 2013", "Published: 12 March 2024". In-process body F1 on
+# the development pages: 32 pages better, 3 worse (by 0.001-0.007), mean +0.0003.
+STAMP_START = re.compile(
+    r"^(last |first )?(updated|published|posted|modified)( on| at)?\s*:?\s+", re.IGNORECASE
+)
+STAMP_WORD = re.compile(
+    r"^(\W*\d[\d:/.,-]*\W*|(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?|"
+    r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?|"
+    r"(am|pm|a\.m\.|p\.m\.|gmt|utc|bst|cet|cest|et|est|edt|pt|pst|pdt|ct|cdt|uk|at|on|by|"
+    r"the|of|\||-|–|—)[,.]?)$",
+    re.IGNORECASE,
+)
+
+
+def is_stamp_line(paragraph: str) -> bool:
+    start = STAMP_START.match(paragraph)
+    if not start:
+        return False
+    rest = paragraph[start.end() :].split()
+    return (
+        bool(rest)
+        and any(c.isdigit() for c in paragraph)
+        and all(STAMP_WORD.match(w) for w in rest)
+    )
+
+
 def is_boilerplate_line(paragraph: str) -> bool:
     """A short paragraph that matches a known boilerplate shape."""
     if len(paragraph.split()) > SHORT_WORDS:
         return False
-    return any(p.search(paragraph) for p in LINE_PATTERNS)
+    return is_stamp_line(paragraph) or any(p.search(paragraph) for p in LINE_PATTERNS)
 
 
 # An appeal asks (support, donate, subscribe...) and speaks of the outlet itself (we, our, us).
