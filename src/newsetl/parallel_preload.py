@@ -5,6 +5,8 @@ them instead of loading them itself."""
 import contextlib
 import os
 
+import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
+
 import newsetl.enrich
 import newsetl.extract  # noqa: F401
 import newsetl.pipeline  # noqa: F401

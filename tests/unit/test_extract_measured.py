@@ -281,6 +281,8 @@ def test_an_article_without_markup_and_with_related_headlines_is_an_article(make
 
 
 def test_recall_mode_that_missed_most_of_the_story_gives_way_to_the_default_mode(monkeypatch):
+    from trafilatura.settings import Document as ExtractedText
+
     from newsetl.extract import page as extraction
 
     story = " ".join(STORY)
@@ -289,7 +291,7 @@ def test_recall_mode_that_missed_most_of_the_story_gives_way_to_the_default_mode
 
     def fake(tree, url, favor_recall):
         calls.append(favor_recall)
-        return extraction.ExtractedText(text=outputs[favor_recall])
+        return ExtractedText(text=outputs[favor_recall])
 
     monkeypatch.setattr(extraction, "_trafilatura", fake)
     tree = lxml_html.fromstring(f"<html><body><p>{story}</p></body></html>")

@@ -6,14 +6,19 @@ import copy
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import trafilatura
 from lxml import html as lxml_html
-from trafilatura.settings import Document as ExtractedText
-from trafilatura.utils import load_html
 
 from newsetl.extract import metadata as meta
 from newsetl.records import RawPage, Reject
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document as ExtractedText
+
+# trafilatura is imported where a page is extracted, not with this module: a run with nothing
+# new to extract (a scheduled run that found nothing) does not pay its import. The worker
+# processes import it before they fork (newsetl.parallel_preload).
 
 # Per-page bounds: extraction time grows with the number of elements (about a millisecond
 # each in the worst case), so a page past these is a reject, not a stuck run. The largest of
@@ -112,6 +117,8 @@ def extract_document(page: RawPage) -> Document | Reject:
             "page too large",
             f"{len(page.body)} bytes > {MAX_EXTRACT_BYTES}",
         )
+    from trafilatura.utils import load_html
+
     tree = load_html(page.body)
     if tree is None or not isinstance(tree, lxml_html.HtmlElement):
         return Reject("extract", page.source, page.url, "not html", page.content_type)
@@ -204,6 +211,9 @@ RECALL_MIN_SHARE = 0.5
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> ExtractedText | None:
+    import trafilatura
+    from trafilatura.settings import Document as ExtractedText
+
     result = trafilatura.bare_extraction(
         copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
         url=url,
