@@ -276,7 +276,15 @@ def run_flow(name: str, **parameters: Any) -> Any:
         _server.start()
     flow = _flow(name)  # imported while the server starts
     _server.wait()
-    return flow(**parameters, return_state=True)
+    if not _server.pid:  # an API the user configured: Prefect's settings as they are
+        return flow(**parameters, return_state=True)
+    # On the temporary local API, flow-run heartbeats have no reader (no automation watches for
+    # runs that stopped beating), and Prefect's heartbeat thread, which sleeps a second at a
+    # time, holds every run up to a second at its end.
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return flow(**parameters, return_state=True)
 
 
 _server: LocalServer | None = None  # one per process, as Prefect keeps its own

@@ -37,7 +37,9 @@ def serve_handler(
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as err:
         raise ServeError(f"cannot serve {what} on 127.0.0.1:{port}: {err.strerror}") from None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll: at the default half second, every run that
+    # serves its own pages ended up to half a second late.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
