@@ -6,7 +6,7 @@ actions the parser scores and checks at each token, and each encoder layer one w
 token. Its weights are copied from the trained one wherever they still fit: the four hash
 embeddings and their mixing layer, the first `--depth` encoder layers, the projection and the
 parser's hidden layer, and the output rows of the actions kept. `spacy train` then fine-tunes
-it (config_fast.cfg sources it).
+it (training/ner/config.cfg sources it).
 
     .venv/bin/python -m training.ner.shrink --depth 2
 """
