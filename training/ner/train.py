@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,7 @@ META = {
     "description": (
         "newsetl's English NER: spaCy en_core_web_sm 3.8's NER component (CNN tok2vec + "
         "transition-based NER) fine-tuned on CoNLL-2003 eng.train, then cut down for speed (its "
-        f"hash embeddings, width 96, and first {DEPTH} of 4 encoder layers kept; only the labels "
+        "hash embeddings, width 96, and first {depth} of 4 encoder layers kept; only the labels "
         "newsetl keeps) and fine-tuned again. Labels: PERSON, ORG, GPE, LOC from the CoNLL gold "
         "annotation; NORP, EVENT, FAC where en_core_web_sm names a CoNLL MISC span. Built by "
         "training/ner/ in the newsetl repository."
@@ -101,14 +102,18 @@ def main() -> None:
     if TARGET.exists():
         shutil.rmtree(TARGET)
     shutil.copytree(best, TARGET)
+    # The shipped copy needs nothing from training/: the lookups it copied are in its vocab.
+    config = (TARGET / "config.cfg").read_text(encoding="utf-8")
+    # What was trained says how deep it is (--skip-train installs whatever output/ holds).
+    encoder = config.split("[components.ner.model.tok2vec.encode]", 1)[1]
+    depth = re.search(r"^depth = (\d+)$", encoder, re.MULTILINE)
     meta = {
         **trained,
         **META,
+        "description": META["description"].format(depth=depth.group(1) if depth else "?"),
         "performance": trained.get("performance", {}),
         "dev_set": "5% of CoNLL-2003 eng.train documents (token-level span scores)",
     }
-    # The shipped copy needs nothing from training/: the lookups it copied are in its vocab.
-    config = (TARGET / "config.cfg").read_text(encoding="utf-8")
     config = config.replace(
         '[initialize.before_init]\n@callbacks = "newsetl.source_lookups.v1"\n', ""
     ).replace("after_init = null\n", "after_init = null\nbefore_init = null\n", 1)
