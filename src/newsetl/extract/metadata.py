@@ -456,7 +456,8 @@ def find_title(
     (benchmarks/real_eval.py): metadata titles often carry SEO wording or the site's name.
     """
     site = site_name
-    heading = page_headline(tree, ld, meta)
+    headings = _headings(tree)
+    heading = page_headline(tree, ld, meta, headings)
     if heading:
         return heading
     for value in (
@@ -468,7 +469,6 @@ def find_title(
         if isinstance(value, str) and value.strip():
             return strip_site_name(" ".join(value.split()), site)
     page_title = " ".join((tree.findtext(".//title") or "").split())
-    headings = _headings(tree)
     for heading in headings:
         if heading in page_title:
             return heading
@@ -514,9 +514,12 @@ def _headings(tree) -> list[str]:
     return [h for h in found if h]
 
 
-def page_headline(tree, ld: dict, meta: dict[str, str]) -> str | None:
-    """The page's <h1> that is its headline, if one is."""
-    headings = _headings(tree)
+def page_headline(
+    tree, ld: dict, meta: dict[str, str], headings: list[str] | None = None
+) -> str | None:
+    """The page's <h1> that is its headline, if one is (`headings`: `_headings(tree)`, when the
+    caller has them)."""
+    headings = _headings(tree) if headings is None else headings
     headings = [h for h in headings if len(h.split()) >= HEADLINE_MIN_WORDS]
     if len(headings) == 1:
         return headings[0]
