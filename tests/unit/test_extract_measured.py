@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from lxml import html as lxml_html
 
 from newsetl.clean import clean_documents
-from newsetl.dates import parse_feed_date
+from newsetl.dates import parse_feed_date, url_date
 from newsetl.extract import Document, extract_document
 from newsetl.extract.metadata import (
     article_json_ld,
@@ -216,6 +216,27 @@ def test_day_and_month_either_way_round_follow_the_pages_machine_readable_date()
     tree = _tree("<span class='date'>10 September 2024</span>")
     ld = {"datePublished": "2024-10-09T08:00:00Z"}
     assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
+
+
+def test_an_american_english_page_writes_numeric_dates_month_first():
+    def written(lang: str, text: str) -> date:
+        tree = lxml_html.fromstring(
+            f"<html lang='{lang}'><body><span class='date'>{text}</span><p>x</p></body></html>"
+        )
+        return visible_date(tree).date()
+
+    assert written("en-US", "3/4/2025") == date(2025, 3, 4)
+    assert written("en", "3/4/2025") == date(2025, 3, 4)
+    assert written("en-GB", "3/4/2025") == date(2025, 4, 3)
+    assert written("de", "03.04.2025") == date(2025, 4, 3)
+    assert written("en-US", "27/05/2024") == date(2024, 5, 27)  # only one reading exists
+
+
+def test_a_url_path_may_name_its_month():
+    assert url_date("/blog/2023/october/03/wine-styles").date() == date(2023, 10, 3)
+    assert url_date("/archive/2024/Sept/9/").date() == date(2024, 9, 9)
+    assert url_date("/2023/may/32/x") is None
+    assert url_date("/2023/mayday/3/x") is None
 
 
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
