@@ -282,6 +282,27 @@ def test_short_repeated_subheadings_stay_long_repeats_go(make_document):
     assert kept.count(caption) == 1
 
 
+def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does_not(
+    make_document,
+):
+    teasers = [
+        "- Harbour board approves new pier lights",
+        "- Island school opens a second classroom after record enrolment this autumn",
+        "- Weekend storm closes the coastal road",
+    ]
+    doc = make_document(URL, [*STORY, "Most read in News", *teasers], title="Winter ferry")
+    kept = clean_documents([doc])[0][0].text.split("\n\n")
+    assert kept == STORY
+    # The same heading inside the story, followed by more of the story, is not an ending.
+    more = [STORY[2] + " " + STORY[0]]
+    doc = make_document(URL, [*STORY, "Related", teasers[0], *more], title="Winter ferry")
+    kept = clean_documents([doc])[0][0].text.split("\n\n")
+    assert kept[-1] == more[0]
+    # Before the story has begun it is navigation, not the end of the article.
+    doc = make_document(URL, ["Most read", *teasers, *STORY], title="Winter ferry")
+    assert STORY[2] in clean_documents([doc])[0][0].text
+
+
 def test_the_offset_survives_into_the_article(make_page):
     meta = '<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">'
     doc = extract_document(make_page(URL, page(meta)))

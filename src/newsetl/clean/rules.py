@@ -149,6 +149,43 @@ def appeal_start(paragraphs: list[str]) -> int | None:
     return None
 
 
+# A heading that opens the page's other stories after the article: recommendations, most-read
+# lists, galleries of other news. Everything from it on goes, when what follows looks like
+# teasers (list items or short lines), not more of the story.
+TAIL_HEADING = re.compile(
+    r"^(recommended( for you| stories| reading)?|"
+    r"most (read|popular|viewed|shared|watched|commented)( in [\w&' -]{1,30}| stories| articles|"
+    r" now| today)?|"
+    r"more (from|in|on) \S+( \S+)?|more (stories|news|articles|top stories|headlines)|"
+    r"related( stories| articles| coverage| content| news| links| posts| reading)?|"
+    r"(you )?(may|might) also (like|enjoy|be interested in)|what to read next|read next|up next|"
+    r"don'?t miss|editor'?s'? picks|(from )?around the web|promoted (stories|content)|"
+    r"sponsored (stories|links)|we recommend|[\w&' -]{1,40} in pictures)\s*:?$",
+    re.IGNORECASE,
+)
+TAIL_MIN_WORDS = 80  # words of article before such a heading
+TEASER_WORDS = 20
+
+
+def _teaser(paragraph: str) -> bool:
+    return paragraph.startswith(("- ", "[", "•")) or len(paragraph.split()) <= TEASER_WORDS
+
+
+def tail_start(paragraphs: list[str]) -> int | None:
+    """Index of a heading that opens the page's other stories, once the article is there and
+    when the next paragraphs are teasers (an inline "Related" box inside the story is not)."""
+    words = 0
+    for index, paragraph in enumerate(paragraphs):
+        if (
+            words >= TAIL_MIN_WORDS
+            and TAIL_HEADING.match(paragraph.strip())
+            and all(_teaser(p.strip()) for p in paragraphs[index + 1 : index + 4])
+        ):
+            return index
+        words += len(paragraph.split())
+    return None
+
+
 # A page that stops to ask for a subscription or a cookie choice instead of giving the article.
 PAYWALL = re.compile(
     r"\b(subscribe|log in|sign in|register) to (continue|keep) reading|to continue reading|"
