@@ -32,6 +32,14 @@ STORY = [
 ]
 
 
+LATER = (
+    "Harbour staff will paint new markings on the slipway during the first week of the timetable, "
+    "and the booking office in the old customs house will open half an hour earlier so that "
+    "passengers for the early boat can buy tickets before boarding, the company said in a "
+    "statement that also thanked the islanders' association for its survey of travel times."
+)
+
+
 def page(head: str = "", body: str = "", h1: str = "Winter ferry timetable adds early crossing"):
     text = "".join(f"<p>{p}</p>" for p in STORY)
     return (
@@ -301,6 +309,20 @@ def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does
     # Before the story has begun it is navigation, not the end of the article.
     doc = make_document(URL, ["Most read", *teasers, *STORY], title="Winter ferry")
     assert STORY[2] in clean_documents([doc])[0][0].text
+
+
+def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_credit_lines(
+    make_document,
+):
+    bio = (
+        "Mara Lind has covered island transport for the Herald since 2015 and writes a weekly "
+        "column on ferries, harbours and the people who keep them running through the winter."
+    )
+    story = [*STORY, LATER]  # long enough not to be a cookie wall
+    paragraphs = [story[0], "Photo credit: Harbour Herald archive", *story[1:]]
+    paragraphs += ["We use cookies to give you the best experience.", "About the author", bio]
+    doc = make_document(URL, paragraphs, title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == story
 
 
 def test_the_offset_survives_into_the_article(make_page):
