@@ -36,7 +36,8 @@ LATER = (
     "Harbour staff will paint new markings on the slipway during the first week of the timetable, "
     "and the booking office in the old customs house will open half an hour earlier so that "
     "passengers for the early boat can buy tickets before boarding, the company said in a "
-    "statement that also thanked the islanders' association for its survey of travel times."
+    "statement that also thanked the islanders' association for its survey of travel times. "
+    "The survey had asked every household on the three islands how and when they travel."
 )
 
 
