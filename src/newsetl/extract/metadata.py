@@ -41,7 +41,7 @@ ROLE_WORDS = re.compile(
     r"producer|desk|bureau|news|agency|photographer|in\s+\w+)\b",
     re.IGNORECASE,
 )
-SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»•]\s+")
 
 
 def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
@@ -438,18 +438,33 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def strip_site_name(title: str, site_name: str | None) -> str:
+def _names_site(part: str, site: str, host_labels: set[str]) -> bool:
+    """Whether one end of a title names the site: it holds the site's name, is most of its start
+    ('Thrive Internet Marketing' of '... Agency'), or is a label of the page's host name
+    ('Vanguard' of investor.vanguard.com)."""
+    part = _squash(part)
+    if site and site in part:
+        return True
+    if len(part) < 4:
+        return False
+    return part in host_labels or (site.startswith(part) and len(part) >= 0.6 * len(site))
+
+
+def strip_site_name(title: str, site_name: str | None, url: str | None = None) -> str:
     """'Headline | Outlet' or 'Outlet - Headline' -> 'Headline', when that part names the site."""
     site = _squash(site_name or "")
-    if not site:
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = {_squash(label) for label in host.split(".")[:-1] if not label.isdigit()}
+    labels -= {"www", "com", "co", "org", "net", "news", "blog", "blogs"}
+    if not site and not labels:
         return title
     separators = list(SITE_SEPARATORS.finditer(title))
     if not separators:
         return title
     last, first = separators[-1], separators[0]
-    if site in _squash(title[last.end() :]):
+    if _names_site(title[last.end() :], site, labels):
         return title[: last.start()].strip()
-    if site in _squash(title[: first.start()]):
+    if _names_site(title[: first.start()], site, labels):
         return title[first.end() :].strip()
     return title
 
@@ -461,6 +476,7 @@ def find_title(
     found: str | None,
     feed_title: str | None,
     site_name: str | None,
+    url: str | None = None,
 ) -> str | None:
     """The headline as the page shows it: its <h1> where that is the headline, else metadata.
 
@@ -482,7 +498,7 @@ def find_title(
         meta.get("twitter:title"),
     ):
         if isinstance(value, str) and value.strip():
-            return strip_site_name(" ".join(value.split()), site)
+            return strip_site_name(" ".join(value.split()), site, url)
     page_title = " ".join((tree.findtext(".//title") or "").split())
     for heading in headings:
         if heading in page_title:
@@ -490,13 +506,13 @@ def find_title(
     if len(headings) == 1:
         return headings[0]
     if page_title:
-        stripped = strip_site_name(page_title, site)
+        stripped = strip_site_name(page_title, site, url)
         if stripped != page_title or not SITE_SEPARATORS.search(page_title):
             return stripped
         return _headline_part(tree, page_title)
     for value in (found, feed_title):
         if value and value.strip():
-            return strip_site_name(" ".join(value.split()), site)
+            return strip_site_name(" ".join(value.split()), site, url)
     return None
 
 
