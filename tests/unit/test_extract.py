@@ -184,6 +184,12 @@ def test_the_site_is_also_known_by_its_host_and_by_most_of_its_name():
     )
 
 
+def test_an_outlets_domain_before_the_headline_goes():
+    assert strip_site_name("Velmora.com: Ferry Resumes", None) == "Ferry Resumes"
+    assert strip_site_name("VelmoraPost.co.uk - Ferry Resumes", None) == "Ferry Resumes"
+    assert strip_site_name("Ferry Resumes: Velmora.com", None) == "Ferry Resumes: Velmora.com"
+
+
 def test_strip_site_name_leaves_other_titles_alone():
     assert strip_site_name("Ferry resumes", "Velmora Post") == "Ferry resumes"
     assert strip_site_name("Storm - what we know", None) == "Storm - what we know"
