@@ -341,6 +341,13 @@ def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_cr
     assert clean_documents([doc])[0][0].text.split("\n\n") == story
 
 
+def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
+    menu = ["| HOME |", "| LOCAL NEWS |", "| SPORTS |", "| Weather |"]
+    table = ["| Crossing | Departs | Arrives |", "| Early | 06:40 | 07:25 |"]
+    doc = make_document(URL, [*menu, *STORY, *table, "| Contact |"], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table, "| Contact |"]
+
+
 def test_the_offset_survives_into_the_article(make_page):
     meta = '<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">'
     doc = extract_document(make_page(URL, page(meta)))
