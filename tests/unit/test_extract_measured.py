@@ -263,6 +263,14 @@ def test_a_url_path_may_name_its_month():
     assert url_date("/2023/mayday/3/x") is None
 
 
+def test_a_markup_date_in_a_cms_format_is_read_with_its_zone():
+    ld = {"datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}
+    value = date_candidates(_tree(), ld, {}, URL)["json-ld"]
+    assert value == datetime(2020, 9, 15, 10, 1, 41, tzinfo=timezone(timedelta(hours=-4)))
+    assert parse_feed_date("Mon, 02 Mar 2026 23:30:00 PST").utcoffset() == timedelta(hours=-8)
+    assert date_candidates(_tree(), {"datePublished": "soon"}, {}, URL) == {}
+
+
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
     doc = extract_document(make_page(URL, page(), fetched_at=FETCHED))
     assert isinstance(doc, Document)
