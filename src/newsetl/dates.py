@@ -177,9 +177,7 @@ FULL_DATE = re.compile(
 )
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
 # "/2023/october/03/slug": the month by its English name.
-URL_NAMED_DATE = re.compile(
-    rf"/(20\d{{2}})/({_MONTH})/(\d{{1,2}})(?:/|$|[^\d])", re.IGNORECASE
-)
+URL_NAMED_DATE = re.compile(rf"/(20\d{{2}})/({_MONTH})/(\d{{1,2}})(?:/|$|[^\d])", re.IGNORECASE)
 
 
 def url_date(path: str) -> datetime | None:

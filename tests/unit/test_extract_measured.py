@@ -278,9 +278,7 @@ def test_a_date_written_by_the_headline_is_found_when_nothing_marks_one():
         "<h5 class='preheadline'>January 23, 2025</h5><h1>Winter ferry timetable</h1>"
         f"<p>{STORY[0]}</p></body></html>"
     )
-    value, source = find_published(
-        lxml_html.fromstring(html), {}, {}, URL, None, None, FETCHED
-    )
+    value, source = find_published(lxml_html.fromstring(html), {}, {}, URL, None, None, FETCHED)
     assert (value.date(), source) == (date(2025, 1, 23), "page-text")
     far = html.replace("<h5 class='preheadline'>January 23, 2025</h5>", "")
     far = far.replace("</body>", "<p>x</p>" * 40 + "<footer>June 2, 2021</footer></body>")
