@@ -52,7 +52,7 @@ def read_breakdowns(
     warehouse: Warehouse, run_id: str, enrich_version: str | None = None
 ) -> Breakdowns:
     """Articles of this run per source, day and top topic, read back from the warehouse."""
-    con = warehouse.read_if_exists()
+    con = warehouse.read_if_exists(search=False)
     if con is None:
         return Breakdowns()
     with con:

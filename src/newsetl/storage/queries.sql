@@ -6,7 +6,7 @@
 -- Warehouse: schema upgrades ------------------------------------------------------------------
 
 -- name: table_columns
-select column_name from information_schema.columns where table_schema = ? and table_name = ?;
+select table_schema, table_name, column_name from information_schema.columns;
 
 -- name: add_column
 alter table {table} add column {column} {type};
