@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from prefect import get_run_logger, task
@@ -25,7 +25,6 @@ from prefect.tasks import exponential_backoff
 from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
-from newsetl.extract import Document
 from newsetl.pipeline import (
     Acquired,
     Loaded,
@@ -46,6 +45,9 @@ from newsetl.storage.rows import reject_table, run_table
 from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
 from newsetl.transport import Fetcher
+
+if TYPE_CHECKING:
+    from newsetl.extract import Document
 
 
 def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
