@@ -100,7 +100,7 @@ def _run_ingest(
             fetched=fetched,
             recovered=recovered,
             warehouse=store.root,
-            breakdowns=breakdowns_of(store, run_id, settings),
+            breakdowns=breakdowns_of(store, run_id, settings, loaded),
         )
 
     try:

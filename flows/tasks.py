@@ -367,9 +367,17 @@ def record_run(
     )
 
 
-def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
-    """The run's articles per source, day and topic, and the warehouse's stale articles."""
-    return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
+def breakdowns_of(
+    warehouse: Warehouse, run_id: str, settings: Settings, loaded: Loaded | None = None
+):
+    """The run's articles per source, day and topic, and the warehouse's stale articles; with
+    `loaded` (what the run loaded), a run that loaded no article asks only for the latter."""
+    return read_breakdowns(
+        warehouse,
+        run_id,
+        current_version(settings.spacy_model),
+        loaded is None or bool(loaded.new_articles or loaded.updated_articles),
+    )
 
 
 _charts_warmed: threading.Thread | None = None

@@ -82,13 +82,15 @@ group by 1
 order by 1;
 
 -- name: run_articles_by_topic
+-- Only the run's own articles' topics are read, whatever the warehouse holds.
 with top as (
-    select article_id, arg_max(topic, score) as topic from article_topics group by 1
+    select article_id, arg_max(topic, score) as topic
+    from article_topics
+    where article_id in (select article_id from articles where run_id = ?)
+    group by 1
 )
 select topic, count(*)
-from articles
-join top using (article_id)
-where run_id = ?
+from top
 group by 1
 order by 2 desc, 1;
 
