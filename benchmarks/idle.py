@@ -11,20 +11,24 @@ what is left of the idle wall time is Prefect's flow and task engine with the fl
     python -m benchmarks.idle --before ../main    # another checkout too, alternating
 
 `--before` takes a checkout with pkgs/newsetl and pkgs/newsetl_flows links (as for
-benchmarks.throughput); it fills a warehouse of its own from the same site. Medians are
-printed; benchmarks/results/idle.json keeps every run.
+benchmarks.throughput); it fills a warehouse of its own from the same site, and each checkout
+keeps its own local API server (its own cache folder for the server's note), so each is served
+by its own code. Medians are printed; benchmarks/results/idle.json keeps every run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 from benchmarks import corpus_gen, pipeline_runs
 from benchmarks.measure import ROOT, machine, run_process
@@ -41,27 +45,33 @@ IMPORTS = {
 }
 
 
-def server_cpu_seconds() -> float | None:
-    """CPU seconds so far of the kept local Prefect API server this Python would use."""
+def server_pid(env: dict[str, str]) -> int | None:
+    """The kept local Prefect API server a command with `env` uses, if one runs."""
     from newsetl.cli import quiet_prefect
     from newsetl_flows.entry import _is_local_server, _read_note, state_file
 
     quiet_prefect()  # the Prefect settings the command runs with name its server's note
+    with mock.patch.dict(os.environ, env):
+        known = _read_note(state_file())
+    return known["pid"] if known and _is_local_server(known["pid"]) else None
 
-    known = _read_note(state_file())
-    if not known or not _is_local_server(known["pid"]):
+
+def server_cpu_seconds(env: dict[str, str]) -> float | None:
+    """CPU seconds so far of the kept local Prefect API server a command with `env` uses."""
+    pid = server_pid(env)
+    if pid is None:
         return None
     try:
-        fields = Path(f"/proc/{known['pid']}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
 
 
-def idle_run(sources: Path, warehouse: Path, code: Path | None) -> dict:
-    before = server_cpu_seconds()
-    run = pipeline_runs.newsetl_run(sources, warehouse, code=code)
-    after = server_cpu_seconds()
+def idle_run(sources: Path, warehouse: Path, code: Path | None, env: dict[str, str]) -> dict:
+    before = server_cpu_seconds(env)
+    run = pipeline_runs.newsetl_run(sources, warehouse, env=env, code=code)
+    after = server_cpu_seconds(env)
     if before is not None and after is not None:
         run["server_cpu_seconds"] = round(after - before, 2)
     if run["summary"].get("fetched") or run["summary"].get("new_articles"):
@@ -101,23 +111,42 @@ def summarize(runs: list[dict], imports: list[dict[str, float]]) -> dict:
 
 
 def run(work: Path, pages: int, repeats: int, before: Path | None) -> dict:
-    site = work / "site"
-    generated = corpus_gen.generate(pages, seed=23)
     checkouts: list[tuple[str, Path | None]] = [("this", None)]
     if before:
         checkouts.append(("before", before))
+    envs = {label: {"XDG_CACHE_HOME": str(work / f"cache-{label}")} for label, _ in checkouts}
+    try:
+        return _run(work, pages, repeats, checkouts, envs)
+    finally:  # the servers the bench's commands started (they would idle on for 15 minutes)
+        for env in envs.values():
+            pid = server_pid(env)
+            if pid is not None:
+                os.kill(pid, signal.SIGTERM)
+
+
+def _run(
+    work: Path,
+    pages: int,
+    repeats: int,
+    checkouts: list[tuple[str, Path | None]],
+    envs: dict[str, dict[str, str]],
+) -> dict:
+    site = work / "site"
+    generated = corpus_gen.generate(pages, seed=23)
     fills: dict = {}
     runs: dict[str, list[dict]] = {label: [] for label, _ in checkouts}
     imports: dict[str, list[dict]] = {label: [] for label, _ in checkouts}
     with serve_folder(site) as base:
         sources = corpus_gen.write_site(site, generated, base)
         for label, code in checkouts:
-            fills[label] = pipeline_runs.newsetl_run(sources, work / f"wh-{label}", code=code)
+            fills[label] = pipeline_runs.newsetl_run(
+                sources, work / f"wh-{label}", env=envs[label], code=code
+            )
             print(f"{label}: fill {fills[label]}", flush=True)
         # Alternating, so a change in the machine's load hits both alike.
         for i in range(repeats):
             for label, code in checkouts:
-                idle = idle_run(sources, work / f"wh-{label}", code)
+                idle = idle_run(sources, work / f"wh-{label}", code, envs[label])
                 runs[label].append(idle)
                 imports[label].append(import_seconds(code))
                 print(f"{label}: idle {i + 1} {idle} {imports[label][-1]}", flush=True)
