@@ -85,8 +85,11 @@ ENGLISH_MONTH = re.compile(
 NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 
-def parse_feed_date(value: str | None) -> datetime | None:
-    """A feed date in any of the common languages, as an aware datetime (UTC if no zone)."""
+def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None:
+    """A feed date in any of the common languages, as an aware datetime (UTC if no zone).
+
+    A numeric date that reads both ways ("03/04/2025") is day first unless `dayfirst` is False.
+    """
     if not value or not value.strip():
         return None
     text = _english_names(WEEKDAYS.sub(" ", value))
@@ -98,7 +101,9 @@ def parse_feed_date(value: str | None) -> datetime | None:
     if not YEAR.search(text) or not _has_month(text):
         return None
     try:
-        parsed = date_parser.parse(text, fuzzy=True, dayfirst=True, default=datetime(2000, 1, 1))
+        parsed = date_parser.parse(
+            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1)
+        )
     except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -150,14 +155,23 @@ FULL_DATE = re.compile(
     re.IGNORECASE,
 )
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
+# "/2023/october/03/slug": the month by its English name.
+URL_NAMED_DATE = re.compile(
+    rf"/(20\d{{2}})/({_MONTH})/(\d{{1,2}})(?:/|$|[^\d])", re.IGNORECASE
+)
 
 
 def url_date(path: str) -> datetime | None:
-    """The day a URL path names ('/2024/03/05/slug'), as midnight UTC."""
+    """The day a URL path names ('/2024/03/05/slug', '/2023/october/03/slug'), as midnight UTC."""
     match = URL_DATE.search(path)
-    if not match:
-        return None
-    year, month, day = (int(group) for group in match.groups())
+    if match:
+        year, month, day = (int(group) for group in match.groups())
+    else:
+        match = URL_NAMED_DATE.search(path)
+        if not match:
+            return None
+        year, day = int(match.group(1)), int(match.group(3))
+        month = ENGLISH_MONTHS[match.group(2).lower()]
     try:
         return datetime(year, month, day, tzinfo=UTC)
     except ValueError:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from lxml import html as lxml_html
 
 from newsetl.clean import clean_documents
-from newsetl.dates import parse_feed_date
+from newsetl.dates import parse_feed_date, url_date
 from newsetl.extract import Document, extract_document
 from newsetl.extract.metadata import (
     article_json_ld,
@@ -30,6 +30,15 @@ STORY = [
     "The company said the extra crossing would be run by its smallest vessel and that fares "
     "would not change before the spring, when the regional transport board reviews them.",
 ]
+
+
+LATER = (
+    "Harbour staff will paint new markings on the slipway during the first week of the timetable, "
+    "and the booking office in the old customs house will open half an hour earlier so that "
+    "passengers for the early boat can buy tickets before boarding, the company said in a "
+    "statement that also thanked the islanders' association for its survey of travel times. "
+    "The survey had asked every household on the three islands how and when they travel."
+)
 
 
 def page(head: str = "", body: str = "", h1: str = "Winter ferry timetable adds early crossing"):
@@ -218,6 +227,27 @@ def test_day_and_month_either_way_round_follow_the_pages_machine_readable_date()
     assert date_candidates(tree, ld, {}, URL)["page-text"].date() == date(2024, 9, 10)
 
 
+def test_an_american_english_page_writes_numeric_dates_month_first():
+    def written(lang: str, text: str) -> date:
+        tree = lxml_html.fromstring(
+            f"<html lang='{lang}'><body><span class='date'>{text}</span><p>x</p></body></html>"
+        )
+        return visible_date(tree).date()
+
+    assert written("en-US", "3/4/2025") == date(2025, 3, 4)
+    assert written("en", "3/4/2025") == date(2025, 3, 4)
+    assert written("en-GB", "3/4/2025") == date(2025, 4, 3)
+    assert written("de", "03.04.2025") == date(2025, 4, 3)
+    assert written("en-US", "27/05/2024") == date(2024, 5, 27)  # only one reading exists
+
+
+def test_a_url_path_may_name_its_month():
+    assert url_date("/blog/2023/october/03/wine-styles").date() == date(2023, 10, 3)
+    assert url_date("/archive/2024/Sept/9/").date() == date(2024, 9, 9)
+    assert url_date("/2023/may/32/x") is None
+    assert url_date("/2023/mayday/3/x") is None
+
+
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
     doc = extract_document(make_page(URL, page(), fetched_at=FETCHED))
     assert isinstance(doc, Document)
@@ -259,6 +289,41 @@ def test_short_repeated_subheadings_stay_long_repeats_go(make_document):
     kept = articles[0].text.split("\n\n")
     assert kept.count("Pros:") == 2 and kept.count("Cons:") == 2
     assert kept.count(caption) == 1
+
+
+def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does_not(
+    make_document,
+):
+    teasers = [
+        "- Harbour board approves new pier lights",
+        "- Island school opens a second classroom after record enrolment this autumn",
+        "- Weekend storm closes the coastal road",
+    ]
+    doc = make_document(URL, [*STORY, "Most read in News", *teasers], title="Winter ferry")
+    kept = clean_documents([doc])[0][0].text.split("\n\n")
+    assert kept == STORY
+    # The same heading inside the story, followed by more of the story, is not an ending.
+    more = [STORY[2] + " " + STORY[0]]
+    doc = make_document(URL, [*STORY, "Related", teasers[0], *more], title="Winter ferry")
+    kept = clean_documents([doc])[0][0].text.split("\n\n")
+    assert kept[-1] == more[0]
+    # Before the story has begun it is navigation, not the end of the article.
+    doc = make_document(URL, ["Most read", *teasers, *STORY], title="Winter ferry")
+    assert STORY[2] in clean_documents([doc])[0][0].text
+
+
+def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_credit_lines(
+    make_document,
+):
+    bio = (
+        "Mara Lind has covered island transport for the Herald since 2015 and writes a weekly "
+        "column on ferries, harbours and the people who keep them running through the winter."
+    )
+    story = [*STORY, LATER]  # long enough not to be a cookie wall
+    paragraphs = [story[0], "Photo credit: Harbour Herald archive", *story[1:]]
+    paragraphs += ["We use cookies to give you the best experience.", "About the author", bio]
+    doc = make_document(URL, paragraphs, title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == story
 
 
 def test_the_offset_survives_into_the_article(make_page):

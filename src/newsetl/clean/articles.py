@@ -99,7 +99,11 @@ def clean_documents(
         # The headline often comes back as the first paragraph; the title column holds it.
         headline = paragraph_hash(doc.title) if doc.title else None
         repeats = _repeats(paragraphs, hashes)
+        tail = rules.tail_start(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
+            if tail is not None and index >= tail:
+                keep.append(False)
+                continue
             recurring = prior_counts.get((source, h), 0) + len(batch_counts[(source, h)] - {aid})
             drop = (
                 any(p.search(paragraph) for p in compiled.get(source, []))

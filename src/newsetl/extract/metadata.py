@@ -291,8 +291,23 @@ def visible_date(tree: lxml_html.HtmlElement) -> datetime | None:
     return seen[0] if seen else None
 
 
+# English locales that write a numeric date day first; any other English page ("en", "en-US")
+# writes it month first. On the development pages, 4 of 5 English pages whose date read both
+# ways ("3/4/2025") meant month first, the fifth was a British site tagged plain "en".
+DAY_FIRST_ENGLISH = ("en-gb", "en-au", "en-nz", "en-ie", "en-in", "en-za")
+
+
+def month_first(tree: lxml_html.HtmlElement) -> bool:
+    """Whether the page's language writes numeric dates month first (English outside the
+    Commonwealth locales)."""
+    root = tree.getroottree().getroot()
+    lang = (root.get("lang") or root.get("xml:lang") or "").strip().lower().replace("_", "-")
+    return lang.startswith("en") and not lang.startswith(DAY_FIRST_ENGLISH)
+
+
 def visible_date_text(tree: lxml_html.HtmlElement) -> tuple[datetime, str] | None:
     """`visible_date` and the text it was read from."""
+    dayfirst = not month_first(tree)
     for node in tree.xpath(DATE_NODES)[:40]:
         text = _spaced_text(node)[:200]
         if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):
@@ -300,7 +315,7 @@ def visible_date_text(tree: lxml_html.HtmlElement) -> tuple[datetime, str] | Non
         text = re.split(r"\b(?:updated|last updated|modified)\b", text, flags=re.IGNORECASE)[0]
         match = FULL_DATE.search(text)
         if match:
-            value = parse_feed_date(match.group(0))
+            value = parse_feed_date(match.group(0), dayfirst=dayfirst)
             if value:
                 return value, match.group(0)
     return None
