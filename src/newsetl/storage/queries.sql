@@ -6,7 +6,8 @@
 -- Warehouse: schema upgrades ------------------------------------------------------------------
 
 -- name: table_columns
-select table_schema, table_name, column_name from information_schema.columns;
+-- duckdb_columns(), not information_schema.columns: a tenth of the time on a writer's open.
+select schema_name, table_name, column_name from duckdb_columns() where not internal;
 
 -- name: add_column
 alter table {table} add column {column} {type};

@@ -144,15 +144,14 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
 def move_pipeline_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses made before the `pipeline` schema kept its tables in `main`: move them."""
     con.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
+    in_main = {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main' and not internal"
+        ).fetchall()
+    }
     for name, table in TABLES.items():
-        if table.db_schema == "main":
-            continue
-        old = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main' and table_name = ? and table_type = 'BASE TABLE'",
-            [name],
-        ).fetchone()
-        if not old or not old[0]:
+        if table.db_schema == "main" or name not in in_main:
             continue
         con.execute("begin transaction")
         con.execute(create_table(name))
