@@ -4,8 +4,10 @@ A generated site is served on 127.0.0.1 and loaded once; then `newsetl run` is r
 nothing new, each in a fresh process as a scheduler would start it. For each idle rerun: wall
 seconds, the command's own CPU seconds, and the CPU the kept local Prefect API server spent
 meanwhile (the server outlives the command, see flows/entry.py). Then the fixed parts, each in
-a fresh process: Python alone, `import prefect`, the CLI's imports, and the flows' imports;
-what is left of the idle wall time is Prefect's flow and task engine with the flow's own work.
+a fresh process: Python's start and exit with nothing to do (wall), and the seconds spent
+inside the process on `import prefect`, the CLI's imports, and those with the flows' imports;
+what is left of the idle wall time is Prefect's flow and task engine, the flow's own work and
+the process's exit.
 
     python -m benchmarks.idle                     # 200 pages, 3 idle reruns
     python -m benchmarks.idle --before ../main    # another checkout too, alternating
@@ -36,13 +38,15 @@ from newsetl.serve import serve_folder
 
 RESULTS = ROOT / "benchmarks" / "results"
 
-# The fixed parts, each timed in a fresh process (wall seconds of the whole process).
+# The fixed parts, each timed inside a fresh process ("python alone": the wall seconds of a
+# process that does nothing, start to exit).
 IMPORTS = {
     "python alone": "pass",
     "import prefect": "import prefect",
     "CLI imports (newsetl.cli)": "import newsetl.cli",
     "CLI and ingest flow imports": "import newsetl.cli, newsetl_flows.ingest",
 }
+TIMED = "import time; _t = time.perf_counter(); {}; print('seconds', time.perf_counter() - _t)"
 
 
 def server_pid(env: dict[str, str]) -> int | None:
@@ -83,11 +87,14 @@ def import_seconds(code: Path | None) -> dict[str, float]:
     out = {}
     for name, statement in IMPORTS.items():
         result = run_process(
-            [sys.executable, "-c", statement], env=pipeline_runs.code_env(code), cwd=code or ROOT
+            [sys.executable, "-c", TIMED.format(statement)],
+            env=pipeline_runs.code_env(code),
+            cwd=code or ROOT,
         )
         if result["returncode"] != 0:
             raise RuntimeError(f"{statement!r} failed: {result['output'][-500:]}")
-        out[name] = round(result["seconds"], 3)
+        inside = float(result["output"].rsplit("seconds", 1)[1].split()[0])
+        out[name] = round(result["seconds"] if statement == "pass" else inside, 3)
     return out
 
 
@@ -102,7 +109,9 @@ def summarize(runs: list[dict], imports: list[dict[str, float]]) -> dict:
         "idle_wall_s": wall,
         "idle_cpu_s": median([r["cpu_seconds"] for r in runs]),
         "parts_wall_s": parts,
-        "flow_engine_and_work_s": round(wall - parts["CLI and ingest flow imports"], 3),
+        "flow_engine_and_work_s": round(
+            wall - parts["CLI and ingest flow imports"] - parts["python alone"], 3
+        ),
     }
     servers = [r["server_cpu_seconds"] for r in runs if "server_cpu_seconds" in r]
     if servers:
@@ -178,9 +187,9 @@ def table(report: dict) -> str:
         [medians[k].get("server_cpu_s", "-") for k in labels],
     )
     for name in IMPORTS:
-        row(f"{name}, wall s", [medians[k]["parts_wall_s"][name] for k in labels])
+        row(f"{name}, s", [medians[k]["parts_wall_s"][name] for k in labels])
     row(
-        "rest: Prefect's engine and the flow's work, wall s",
+        "rest: Prefect's engine, the flow's work and the exit, wall s",
         [medians[k]["flow_engine_and_work_s"] for k in labels],
     )
     row(
