@@ -168,6 +168,28 @@ def test_strip_site_name():
     )
 
 
+def test_the_site_is_also_known_by_its_host_and_by_most_of_its_name():
+    url = "https://markets.velmorapost.example/funds/index"
+    assert strip_site_name("Index funds | VelmoraPost", None, url) == "Index funds"
+    assert strip_site_name("Tide tables • Velmora Post", "Velmora Post") == "Tide tables"
+    assert (
+        strip_site_name("Harbour maps | Velmora Post Media", "Velmora Post Media Group")
+        == "Harbour maps"
+    )
+    # A short start of a long, wrong site name is not the site.
+    title = "Velmora - Ferry resumes - Islands"
+    assert strip_site_name(title, "Velmora - Ferry resumes after storm") == title
+    assert strip_site_name("Ferry resumes | Islands", None, "http://127.0.0.1:8000/a") == (
+        "Ferry resumes | Islands"
+    )
+
+
+def test_an_outlets_domain_before_the_headline_goes():
+    assert strip_site_name("Velmora.com: Ferry Resumes", None) == "Ferry Resumes"
+    assert strip_site_name("VelmoraPost.co.uk - Ferry Resumes", None) == "Ferry Resumes"
+    assert strip_site_name("Ferry Resumes: Velmora.com", None) == "Ferry Resumes: Velmora.com"
+
+
 def test_strip_site_name_leaves_other_titles_alone():
     assert strip_site_name("Ferry resumes", "Velmora Post") == "Ferry resumes"
     assert strip_site_name("Storm - what we know", None) == "Storm - what we know"

@@ -89,6 +89,21 @@ def test_an_h1_that_is_the_sites_logo_link_is_not_the_headline():
     assert page_headline(tree, {}, {}) == "Ferry fares frozen until spring"
 
 
+def test_a_page_without_h1_gives_the_headline_it_marks_as_such():
+    html = (
+        "<html><head><title>Harbour Herald Online Edition: Breaking News</title></head><body>"
+        "<span class='headline'>Winter ferry timetable adds early crossing</span>"
+        f"<p>{STORY[0]}</p><ul><li><a class='headline' href='/b'>Pier lights approved</a></li>"
+        "</ul></body></html>"
+    )
+    title = find_title(lxml_html.fromstring(html), {}, {}, None, None, None)
+    assert title == "Winter ferry timetable adds early crossing"
+    # Two different marked headlines (a list of teasers) say nothing.
+    html = html.replace("</ul>", "<li><span class='headline'>Storm closes road</span></li></ul>")
+    title = find_title(lxml_html.fromstring(html), {}, {}, None, None, None)
+    assert title != "Winter ferry timetable adds early crossing"
+
+
 def test_of_several_h1_the_one_like_the_metadata_title_wins():
     tree = lxml_html.fromstring(
         "<html><body><h1>Latest from the islands today</h1>"

@@ -41,7 +41,7 @@ ROLE_WORDS = re.compile(
     r"producer|desk|bureau|news|agency|photographer|in\s+\w+)\b",
     re.IGNORECASE,
 )
-SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»]\s+")
+SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»•]\s+")
 
 
 def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
@@ -438,18 +438,35 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def strip_site_name(title: str, site_name: str | None) -> str:
-    """'Headline | Outlet' or 'Outlet - Headline' -> 'Headline', when that part names the site."""
+def _names_site(part: str, site: str, host_labels: set[str]) -> bool:
+    """Whether one end of a title names the site: it holds the site's name, is most of its start
+    ('Thrive Internet Marketing' of '... Agency'), or is a label of the page's host name
+    ('Vanguard' of investor.vanguard.com)."""
+    part = _squash(part)
+    if site and site in part:
+        return True
+    if len(part) < 4:
+        return False
+    return part in host_labels or (site.startswith(part) and len(part) >= 0.6 * len(site))
+
+
+def strip_site_name(title: str, site_name: str | None, url: str | None = None) -> str:
+    """'Headline | Outlet' or 'Outlet - Headline' -> 'Headline', when that part names the site;
+    'Outlet.com: Headline' -> 'Headline' always."""
+    title = DOMAIN_PREFIX.sub("", title)
     site = _squash(site_name or "")
-    if not site:
+    host = (urlsplit(url).hostname or "") if url else ""
+    labels = {_squash(label) for label in host.split(".")[:-1] if not label.isdigit()}
+    labels -= {"www", "com", "co", "org", "net", "news", "blog", "blogs"}
+    if not site and not labels:
         return title
     separators = list(SITE_SEPARATORS.finditer(title))
     if not separators:
         return title
     last, first = separators[-1], separators[0]
-    if site in _squash(title[last.end() :]):
+    if _names_site(title[last.end() :], site, labels):
         return title[: last.start()].strip()
-    if site in _squash(title[: first.start()]):
+    if _names_site(title[: first.start()], site, labels):
         return title[first.end() :].strip()
     return title
 
@@ -461,14 +478,17 @@ def find_title(
     found: str | None,
     feed_title: str | None,
     site_name: str | None,
+    url: str | None = None,
 ) -> str | None:
     """The headline as the page shows it: its <h1> where that is the headline, else metadata.
 
     One <h1> of three words or more is the headline (not one that is the site's logo); of
     several, the one closest to the metadata titles (JSON-LD headline, a `headline` meta tag,
     og:title, <title>) when it is close enough. Otherwise the
-    metadata title without the site's name, then the page's own title. Measured on real pages
-    (benchmarks/real_eval.py): metadata titles often carry SEO wording or the site's name.
+    metadata title without the site's name, then the one text the page marks as its headline
+    (older pages' <span class="headline">), then the page's own title (without an
+    "Outlet.com:" prefix). Measured on real pages (benchmarks/real_eval.py): metadata titles
+    often carry SEO wording or the site's name.
     """
     site = site_name
     headings = _headings(tree)
@@ -482,22 +502,43 @@ def find_title(
         meta.get("twitter:title"),
     ):
         if isinstance(value, str) and value.strip():
-            return strip_site_name(" ".join(value.split()), site)
-    page_title = " ".join((tree.findtext(".//title") or "").split())
+            return strip_site_name(" ".join(value.split()), site, url)
+    marked = marked_headline(tree)
+    if marked:
+        return marked
+    page_title = DOMAIN_PREFIX.sub("", " ".join((tree.findtext(".//title") or "").split()))
     for heading in headings:
         if heading in page_title:
             return heading
     if len(headings) == 1:
         return headings[0]
     if page_title:
-        stripped = strip_site_name(page_title, site)
+        stripped = strip_site_name(page_title, site, url)
         if stripped != page_title or not SITE_SEPARATORS.search(page_title):
             return stripped
         return _headline_part(tree, page_title)
     for value in (found, feed_title):
         if value and value.strip():
-            return strip_site_name(" ".join(value.split()), site)
+            return strip_site_name(" ".join(value.split()), site, url)
     return None
+
+
+# An element the page marks as its headline, for pages without an <h1> (older news pages put the
+# headline in a <span class="headline">).
+MARKED_HEADLINE = (
+    '//body//*[contains(concat(" ", normalize-space(@class), " "), " headline ") '
+    'or @itemprop="headline"][not(ancestor-or-self::a)]'
+)
+# "Forbes.com: Headline", "FOXNews.com - Headline": the outlet's domain before the headline.
+DOMAIN_PREFIX = re.compile(r"^[A-Z][\w-]*\.(?:com|net|org|co\.uk)\s*[:|\-–—]\s+")
+
+
+def marked_headline(tree) -> str | None:
+    """The one text the page marks as a headline (class "headline" or itemprop="headline"), if
+    there is exactly one such text and it reads as a headline (3 to 30 words)."""
+    texts = {" ".join(e.text_content().split()) for e in tree.xpath(MARKED_HEADLINE)[:20]}
+    texts = {t for t in texts if HEADLINE_MIN_WORDS <= len(t.split()) <= 30}
+    return texts.pop() if len(texts) == 1 else None
 
 
 HEADLINE_MIN_WORDS = 3
