@@ -25,12 +25,18 @@ def test_plain_values_are_stored_as_prefect_stores_them():
     assert plain.serialize_parameters(dated) == {"a": "2026-11-30", "b": "x"}
 
 
-def test_the_ingest_flow_serializes_a_command_s_parameters_without_fastapi():
+def test_the_command_flows_serialize_a_command_s_parameters_without_fastapi():
     code = (
         "import sys\n"
         "from newsetl_flows.ingest import ingest\n"
-        "values = {'sources': 's.toml', 'warehouse': None, 'max_articles_per_source': 5}\n"
-        "assert ingest.serialize_parameters(values) == values\n"
+        "from newsetl_flows.maintenance import maintenance\n"
+        "from newsetl_flows.reprocess import reprocess\n"
+        "for flow, values in (\n"
+        "    (ingest, {'sources': 's.toml', 'warehouse': None, 'max_articles_per_source': 5}),\n"
+        "    (reprocess, {'warehouse': 'wh', 'sources': None}),\n"
+        "    (maintenance, {'warehouse': 'wh', 'raw_retention_days': 30}),\n"
+        "):\n"
+        "    assert flow.serialize_parameters(values) == values\n"
         "print('fastapi' in sys.modules)\n"
     )
     found = subprocess.run(
