@@ -263,6 +263,14 @@ def test_a_url_path_may_name_its_month():
     assert url_date("/2023/mayday/3/x") is None
 
 
+def test_a_markup_date_in_a_cms_format_is_read_with_its_zone():
+    ld = {"datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}
+    value = date_candidates(_tree(), ld, {}, URL)["json-ld"]
+    assert value == datetime(2020, 9, 15, 10, 1, 41, tzinfo=timezone(timedelta(hours=-4)))
+    assert parse_feed_date("Mon, 02 Mar 2026 23:30:00 PST").utcoffset() == timedelta(hours=-8)
+    assert date_candidates(_tree(), {"datePublished": "soon"}, {}, URL) == {}
+
+
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
     doc = extract_document(make_page(URL, page(), fetched_at=FETCHED))
     assert isinstance(doc, Document)
@@ -339,6 +347,13 @@ def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_cr
     paragraphs += ["We use cookies to give you the best experience.", "About the author", bio]
     doc = make_document(URL, paragraphs, title="Winter ferry")
     assert clean_documents([doc])[0][0].text.split("\n\n") == story
+
+
+def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
+    menu = ["| HOME |", "| LOCAL NEWS |", "| SPORTS |", "| Weather |"]
+    table = ["| Crossing | Departs | Arrives |", "| Early | 06:40 | 07:25 |"]
+    doc = make_document(URL, [*menu, *STORY, *table, "| Contact |"], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table, "| Contact |"]
 
 
 def test_the_offset_survives_into_the_article(make_page):

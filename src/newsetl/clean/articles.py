@@ -100,6 +100,7 @@ def clean_documents(
         headline = paragraph_hash(doc.title) if doc.title else None
         repeats = _repeats(paragraphs, hashes)
         tail = rules.tail_start(paragraphs)
+        menu = rules.menu_rows(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
             if tail is not None and index >= tail:
                 keep.append(False)
@@ -110,6 +111,7 @@ def clean_documents(
                 or recurring + 1 >= RECURRENCE_THRESHOLD
                 or paragraph.lower() in captions
                 or repeats[index]
+                or menu[index]
                 or (index == 0 and h == headline)
                 or rules.is_boilerplate_line(paragraph)
             )

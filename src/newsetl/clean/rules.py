@@ -197,6 +197,25 @@ def tail_start(paragraphs: list[str]) -> int | None:
     return None
 
 
+# A layout table's menu as trafilatura writes it: one short cell per row ("| HOME |"), row after
+# row. A data table has several cells a row and stays.
+MENU_CELL = re.compile(r"^\|\s*[^|]{0,40}?\s*\|$")
+MENU_RUN = 3
+
+
+def menu_rows(paragraphs: list[str]) -> list[bool]:
+    """Which paragraphs are rows of a one-column layout menu (runs of at least MENU_RUN)."""
+    cell = [bool(MENU_CELL.match(p.strip())) and len(p.split()) <= 6 for p in paragraphs]
+    marks = [False] * len(paragraphs)
+    start = 0
+    for index in range(len(cell) + 1):
+        if index == len(cell) or not cell[index]:
+            if index - start >= MENU_RUN:
+                marks[start:index] = [True] * (index - start)
+            start = index + 1
+    return marks
+
+
 # A page that stops to ask for a subscription or a cookie choice instead of giving the article.
 PAYWALL = re.compile(
     r"\b(subscribe|log in|sign in|register) to (continue|keep) reading|to continue reading|"

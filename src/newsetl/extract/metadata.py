@@ -21,7 +21,7 @@ from newsetl.dates import (
     parse_feed_date,
     url_date,
 )
-from newsetl.dates import parse_iso as parse_datetime
+from newsetl.dates import parse_machine_date as parse_datetime
 
 META_DATE_KEYS = (
     "article:published_time",
