@@ -304,16 +304,25 @@ class Pairs:
         names = sorted(self.names[i], key=lambda t: -self.idf.get(t, 0.0))[:k]
         return [f"w:{t}" for t, _ in words] + [f"n:{t}" for t in names]
 
-    def candidates(self, window_days: int | None) -> list[tuple[int, int]]:
+    def candidates(
+        self, window_days: int | None, fixed: dict[int, str] | None = None
+    ) -> list[tuple[int, int]]:
+        """Pairs sharing a blocking key (and within the window). With `fixed` (members that
+        already carry a story id), two fixed members of different stories are never paired:
+        their clusters can never merge (`average_link`), so such a pair could change no label,
+        and leaving it out keeps a run's cost in its new articles, not in the stored window."""
         n = len(self.members)
         limit = max(self.model.block_min_df, int(self.model.block_max_df * n))
         postings: dict[str, list[int]] = defaultdict(list)
         for i in range(n):
             for key in self.keys(i):
                 postings[key].append(i)
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for holders in postings.values():
             if len(holders) < 2 or len(holders) > limit:
+                continue
+            if fixed:
+                _add_pairs_across_stories(pairs, holders, fixed)
                 continue
             for x, i in enumerate(holders):
                 for j in holders[x + 1 :]:
@@ -355,6 +364,28 @@ class Pairs:
             return np.zeros(0)
         z = self.matrix(pairs) @ self.model.weights + self.model.bias
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def _add_pairs_across_stories(
+    pairs: set[tuple[int, int]], holders: list[int], fixed: dict[int, str]
+) -> None:
+    """The pairs of one posting list, less those of two fixed members of different stories."""
+    free = [i for i in holders if i not in fixed]
+    stories: dict[str, list[int]] = defaultdict(list)
+    for i in holders:
+        if i in fixed:
+            stories[fixed[i]].append(i)
+    groups = list(stories.values())
+    for x, i in enumerate(free):
+        for j in free[x + 1 :]:
+            pairs.add((i, j) if i < j else (j, i))
+        for group in groups:
+            for j in group:
+                pairs.add((i, j) if i < j else (j, i))
+    for group in groups:
+        for x, i in enumerate(group):
+            for j in group[x + 1 :]:
+                pairs.add((i, j) if i < j else (j, i))
 
 
 # -- clustering -----------------------------------------------------------------------------------
@@ -444,11 +475,15 @@ def average_link(
 
 
 def story_edges(
-    members: list[StoryMember], window_days: int | None, model: Model
+    members: list[StoryMember],
+    window_days: int | None,
+    model: Model,
+    fixed: dict[int, str] | None = None,
 ) -> dict[tuple[int, int], float]:
-    """Candidate pairs (blocking, date window) and the probability that each is one story."""
+    """Candidate pairs (blocking, date window) and the probability that each is one story;
+    with `fixed`, none between two members fixed to different stories (`Pairs.candidates`)."""
     pairs = Pairs(members, model)
-    candidates = pairs.candidates(window_days)
+    candidates = pairs.candidates(window_days, fixed)
     return dict(zip(candidates, pairs.probabilities(candidates).tolist()))
 
 
@@ -463,7 +498,7 @@ def cluster(
     model = model or load_model()
     return average_link(
         len(members),
-        story_edges(members, window_days, model),
+        story_edges(members, window_days, model, fixed),
         model.threshold if threshold is None else threshold,
         fixed,
         cohesion=model.cohesion,
