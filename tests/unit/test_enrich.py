@@ -16,6 +16,7 @@ from newsetl.enrich.sentiment import tone
 from newsetl.enrich.stories import (
     Pairs,
     StoryMember,
+    _terms,
     assign_stories,
     average_link,
     background,
@@ -482,6 +483,13 @@ def test_known_members_of_two_stories_are_not_compared_and_labels_stay_the_same(
         cohesion=model.cohesion,
     )
     assert cluster(members, 3, model=model, fixed=fixed) == full
+
+
+def test_terms_read_again_from_the_cache_are_the_same():
+    text = "Fires fired FIRING the 2024 a Harwick's"
+    first = _terms(text)
+    assert first == ["fire", "fir", "fir", "harwick"]
+    assert _terms(text) == first  # the second reading comes from the token cache
 
 
 def test_dates_further_apart_than_the_window_do_not_join():
