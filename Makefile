@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck eval train-topics train-ner bench bench-quick bench-accept schema server deploy worker clean chromium
+.PHONY: run test test-fast lint typecheck eval train-topics train-ner bench bench-quick bench-accept bench-idle schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -67,10 +67,15 @@ train-ner: $(STAMP)
 ## 1,000,000 stored articles; about 40 min here); JSON in benchmarks/results/, a table printed.
 ## bench-quick: the same on 200 pages and 20,000 stored articles (a few minutes).
 ## bench-accept: issue 13's four checks from outside in one run (about 15 min here).
+## bench-idle: where a run with nothing new spends its time (imports, engine, flow; ~2 min).
 bench: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.throughput
 	nice -n 10 $(BIN)/python -m benchmarks.search_index
 	nice -n 10 $(BIN)/python -m benchmarks.acceptance
+	nice -n 10 $(BIN)/python -m benchmarks.idle
+
+bench-idle: $(STAMP)
+	nice -n 10 $(BIN)/python -m benchmarks.idle
 
 bench-accept: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.acceptance

@@ -68,8 +68,8 @@ def timed(function: Callable, *args, **kwargs) -> Measured:
 def run_process(
     command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> dict:
-    """Run a command at lower priority; its wall seconds, peak memory (largest process of the
-    tree that was waited for) and output."""
+    """Run a command at lower priority; its wall seconds, CPU seconds and peak memory (the
+    process and the descendants it waited for; not a server it left running) and output."""
     started = time.perf_counter()
     process = subprocess.Popen(
         ["nice", "-n", "5", *command],
@@ -83,6 +83,7 @@ def run_process(
     process.returncode = os.waitstatus_to_exitcode(status)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "returncode": process.returncode,
         "output": output,

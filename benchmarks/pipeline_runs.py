@@ -24,7 +24,7 @@ def newsetl_run(
     env: dict | None = None,
     code: Path | None = None,
 ) -> dict:
-    """One `newsetl run`; wall seconds, peak memory, and what the summary said."""
+    """One `newsetl run`; wall and CPU seconds, peak memory, and what the summary said."""
     result = run_process(
         [
             sys.executable,
@@ -60,6 +60,7 @@ def newsetl_run(
         raise RuntimeError(f"newsetl run failed ({result['returncode']}):\n{tail}")
     return {
         "seconds": round(result["seconds"], 2),
+        "cpu_seconds": result["cpu_seconds"],
         "peak_rss_mb": result["peak_rss_mb"],
         "summary": summary,
     }

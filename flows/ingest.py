@@ -26,7 +26,13 @@ from newsetl.storage.raw import (
 from newsetl.storage.seen import SeenUrls
 from newsetl.storage.state import ConditionalCache, state_path
 from newsetl.storage.warehouse import Warehouse
-from newsetl_flows.parameters import DateRange, LimitParam, SourcesParam, WarehouseParam
+from newsetl_flows.parameters import (
+    DateRange,
+    LimitParam,
+    SourcesParam,
+    WarehouseParam,
+    plain_parameters_as_they_are,
+)
 from newsetl_flows.tasks import (
     acquire_all,
     breakdowns_of,
@@ -94,7 +100,7 @@ def _run_ingest(
             fetched=fetched,
             recovered=recovered,
             warehouse=store.root,
-            breakdowns=breakdowns_of(store, run_id, settings),
+            breakdowns=breakdowns_of(store, run_id, settings, loaded),
         )
 
     try:
@@ -150,6 +156,9 @@ def ingest(
         max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.
     """  # noqa: E501 - Prefect reads each Args line whole as a form description
     return run_ingest("ingest", sources, warehouse, max_articles_per_source)
+
+
+plain_parameters_as_they_are(ingest)
 
 
 @flow(name="backfill", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)

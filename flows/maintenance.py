@@ -15,7 +15,7 @@ from newsetl.config import settings_for_run
 from newsetl.storage.locks import run_lock
 from newsetl.storage.maintenance import maintain
 from newsetl.storage.warehouse import Warehouse
-from newsetl_flows.parameters import WarehouseParam
+from newsetl_flows.parameters import WarehouseParam, plain_parameters_as_they_are
 
 
 @flow(name="maintenance", log_prints=True, timeout_seconds=settings_for_run().run_timeout)
@@ -51,3 +51,6 @@ def maintenance(
     )
     print(text)
     return asdict(report)
+
+
+plain_parameters_as_they_are(maintenance)

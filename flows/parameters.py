@@ -4,9 +4,10 @@ reads them for the form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -35,3 +36,26 @@ class DateRange(BaseModel):
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         return self
+
+
+PLAIN = (str, int, float, bool, type(None))  # what JSON holds as it is
+F = TypeVar("F")
+
+
+def plain_parameters_as_they_are(flow: F) -> F:
+    """Store a run's parameters without FastAPI's encoder when they are plain JSON values.
+
+    Prefect's `Flow.serialize_parameters` imports FastAPI (0.2 s, most of it unrelated to the
+    run) to pass each value through `jsonable_encoder`, which returns a str, int, float, bool
+    or None as it is. A command-line run's parameters are all such values, so they are stored
+    unchanged; any other value (a backfill's date range, say) still goes through Prefect's.
+    """
+    general: Callable[[dict[str, Any]], dict[str, Any]] = flow.serialize_parameters  # type: ignore[attr-defined]
+
+    def serialize_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+        if all(type(value) in PLAIN for value in parameters.values()):
+            return dict(parameters)
+        return general(parameters)
+
+    flow.serialize_parameters = serialize_parameters  # type: ignore[attr-defined]
+    return flow

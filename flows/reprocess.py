@@ -17,7 +17,7 @@ from newsetl.storage.locks import run_lock
 from newsetl.storage.raw import count_raw_pages, raw_ids, read_raw
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.ingest import RUNNER, SETTINGS, current_run_id
-from newsetl_flows.parameters import SourcesParam, WarehouseParam
+from newsetl_flows.parameters import SourcesParam, WarehouseParam, plain_parameters_as_they_are
 from newsetl_flows.tasks import breakdowns_of, load_all, publish, record_run
 
 KEPT_HISTORY = ("runs", "rejects")  # what a rebuild carries over instead of recomputing
@@ -45,6 +45,9 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
         live.exclusive(),
     ):
         return rebuild(live, settings, drop_patterns)
+
+
+plain_parameters_as_they_are(reprocess)
 
 
 def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:

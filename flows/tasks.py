@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from prefect import get_run_logger, task
@@ -25,7 +25,6 @@ from prefect.tasks import exponential_backoff
 from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
-from newsetl.extract import Document
 from newsetl.pipeline import (
     Acquired,
     Loaded,
@@ -46,6 +45,9 @@ from newsetl.storage.rows import reject_table, run_table
 from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
 from newsetl.transport import Fetcher
+
+if TYPE_CHECKING:
+    from newsetl.extract import Document
 
 
 def cpu_task_runner(settings: Settings) -> TaskRunner[Any]:
@@ -365,9 +367,17 @@ def record_run(
     )
 
 
-def breakdowns_of(warehouse: Warehouse, run_id: str, settings: Settings):
-    """The run's articles per source, day and topic, and the warehouse's stale articles."""
-    return read_breakdowns(warehouse, run_id, current_version(settings.spacy_model))
+def breakdowns_of(
+    warehouse: Warehouse, run_id: str, settings: Settings, loaded: Loaded | None = None
+):
+    """The run's articles per source, day and topic, and the warehouse's stale articles; with
+    `loaded` (what the run loaded), a run that loaded no article asks only for the latter."""
+    return read_breakdowns(
+        warehouse,
+        run_id,
+        current_version(settings.spacy_model),
+        loaded is None or bool(loaded.new_articles or loaded.updated_articles),
+    )
 
 
 _charts_warmed: threading.Thread | None = None

@@ -1,5 +1,5 @@
-from newsetl.cli import main
+from newsetl.cli import run_command
 
 # Guarded: worker processes (newsetl.parallel) import the main module again under another name.
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_command())

@@ -85,6 +85,18 @@ ENGLISH_MONTH = re.compile(
 NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 
+# Zone abbreviations pages and feeds write, with one meaning each (IST, for one, has three and is
+# left out: such a time is taken as UTC).
+ZONES = {
+    name: int(hours * 3600)
+    for name, hours in {
+        "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+        "AKST": -9, "AKDT": -8, "HST": -10, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3,
+        "MSK": 3, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+    }.items()
+}  # fmt: skip
+
+
 def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None:
     """A feed date in any of the common languages, as an aware datetime (UTC if no zone).
 
@@ -102,7 +114,7 @@ def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None
         return None
     try:
         parsed = date_parser.parse(
-            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1)
+            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1), tzinfos=ZONES
         )
     except (ValueError, OverflowError):
         return None
@@ -136,6 +148,15 @@ def parse_iso(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def parse_machine_date(value: str | None) -> datetime | None:
+    """A date from a page's markup: ISO 8601, else what CMSs write instead
+    ("Tue, Sep 15 2020 10:01:41 EDT"), a numeric date month first as such fields are."""
+    parsed = parse_iso(value)
+    if parsed or not value or not isinstance(value, str):
+        return parsed
+    return parse_feed_date(value, dayfirst=False)
+
+
 # Dates written on pages and in URLs (extract): English month names, day and month either way.
 _MONTH = "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True))
 ENGLISH_MONTH_NAMES = _MONTH  # a regex alternation of the English month names
@@ -156,9 +177,7 @@ FULL_DATE = re.compile(
 )
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")
 # "/2023/october/03/slug": the month by its English name.
-URL_NAMED_DATE = re.compile(
-    rf"/(20\d{{2}})/({_MONTH})/(\d{{1,2}})(?:/|$|[^\d])", re.IGNORECASE
-)
+URL_NAMED_DATE = re.compile(rf"/(20\d{{2}})/({_MONTH})/(\d{{1,2}})(?:/|$|[^\d])", re.IGNORECASE)
 
 
 def url_date(path: str) -> datetime | None:

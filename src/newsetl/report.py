@@ -49,15 +49,21 @@ class Breakdowns:
 
 
 def read_breakdowns(
-    warehouse: Warehouse, run_id: str, enrich_version: str | None = None
+    warehouse: Warehouse,
+    run_id: str,
+    enrich_version: str | None = None,
+    loaded_articles: bool = True,
 ) -> Breakdowns:
-    """Articles of this run per source, day and top topic, read back from the warehouse."""
-    con = warehouse.read_if_exists()
+    """Articles of this run per source, day and top topic, read back from the warehouse; a run
+    that loaded no article (`loaded_articles` false) has none to look for."""
+    con = warehouse.read_if_exists(search=False)
     if con is None:
         return Breakdowns()
     with con:
 
         def pairs(name: str) -> dict[str, int]:
+            if not loaded_articles:
+                return {}
             return {str(k): int(v) for k, v in con.execute(sql(name), [run_id]).fetchall()}
 
         stale = 0

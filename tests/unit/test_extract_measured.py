@@ -263,6 +263,30 @@ def test_a_url_path_may_name_its_month():
     assert url_date("/2023/mayday/3/x") is None
 
 
+def test_a_markup_date_in_a_cms_format_is_read_with_its_zone():
+    ld = {"datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}
+    value = date_candidates(_tree(), ld, {}, URL)["json-ld"]
+    assert value == datetime(2020, 9, 15, 10, 1, 41, tzinfo=timezone(timedelta(hours=-4)))
+    assert parse_feed_date("Mon, 02 Mar 2026 23:30:00 PST").utcoffset() == timedelta(hours=-8)
+    assert date_candidates(_tree(), {"datePublished": "soon"}, {}, URL) == {}
+
+
+def test_a_date_written_by_the_headline_is_found_when_nothing_marks_one():
+    html = (
+        "<html lang='en-US'><body><header><p>Monday, 3/9/2019</p><nav><a href='/'>Home</a>"
+        "<a href='/n'>News</a><a href='/s'>Sport</a><a href='/w'>Weather</a></nav></header>"
+        "<h5 class='preheadline'>January 23, 2025</h5><h1>Winter ferry timetable</h1>"
+        f"<p>{STORY[0]}</p></body></html>"
+    )
+    value, source = find_published(lxml_html.fromstring(html), {}, {}, URL, None, None, FETCHED)
+    assert (value.date(), source) == (date(2025, 1, 23), "page-text")
+    far = html.replace("<h5 class='preheadline'>January 23, 2025</h5>", "")
+    far = far.replace("</body>", "<p>x</p>" * 40 + "<footer>June 2, 2021</footer></body>")
+    assert find_published(lxml_html.fromstring(far), {}, {}, URL, None, None, FETCHED)[1] == (
+        "none"
+    )
+
+
 def test_no_date_anywhere_is_null_not_the_fetch_time(make_page):
     doc = extract_document(make_page(URL, page(), fetched_at=FETCHED))
     assert isinstance(doc, Document)

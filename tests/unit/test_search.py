@@ -328,3 +328,25 @@ def test_a_file_of_a_newer_duckdb_storage_is_a_one_line_error(tmp_path):
     message = str(caught.value)
     assert "another DuckDB release" in message and "newsetl reprocess" in message
     assert "\n" not in message
+
+
+def _fts_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    found = con.execute(
+        "select loaded from duckdb_extensions() where extension_name = 'fts'"
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def test_only_connections_that_search_load_the_fts_extension(store):
+    """Loading fts costs about 0.1 s a connection: the pipeline's state reads and a writer that
+    neither makes the macros nor indexes go without; users' readers and indexing have it."""
+    with store.reader(search=False) as con:
+        assert not _fts_loaded(con)
+        assert con.execute("select count(*) from articles").fetchone() == (len(ARTICLES),)
+    with store.reader() as con:
+        assert _fts_loaded(con)
+    with store.writer() as con:  # macros current, index current: nothing needs the stemmer
+        assert not _fts_loaded(con)
+        store.load(con, rows([ARTICLES[1]], {"a2": "A flood hit Zanzibar."}))
+        assert _fts_loaded(con)
+    assert search(store, "zanzibar") == ["a2"]

@@ -21,7 +21,7 @@ from newsetl.dates import (
     parse_feed_date,
     url_date,
 )
-from newsetl.dates import parse_iso as parse_datetime
+from newsetl.dates import parse_machine_date as parse_datetime
 
 META_DATE_KEYS = (
     "article:published_time",
@@ -219,6 +219,9 @@ def find_published(
     for key in DATE_ORDER:
         if key in found:
             return outvoted(found, key)
+    value = date_by_headline(tree)
+    if value:
+        return value, "page-text"
     for node in tree.xpath(
         '//*[contains(@class, "date") or contains(@class, "time") or self::time]'
     ):
@@ -226,6 +229,31 @@ def find_published(
         if value:
             return value, "page-text-partial"
     return None, "none"
+
+
+BYLINE_TEXTS = 24  # text pieces after the headline read for its date
+KICKER_TEXTS = 3  # and before it (further up, a header's "today" date is no publication date)
+
+
+def date_by_headline(tree) -> datetime | None:
+    """A full date written just before or after the page's <h1> (its byline line), for pages
+    that mark their date nowhere else."""
+    for heading in tree.xpath("//body//h1")[:1]:
+        shown = "[not(ancestor::script or ancestor::style)]"
+        # After the headline first, then before it, nearest first.
+        pieces = heading.xpath(f"following::text(){shown}[position() <= {BYLINE_TEXTS}]")
+        before = heading.xpath(f"preceding::text(){shown}[position() <= {KICKER_TEXTS}]")
+        pieces += list(reversed(before))
+        for piece in pieces:
+            text = " ".join(str(piece).split())[:200]
+            if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):
+                continue
+            match = FULL_DATE.search(text)
+            if match:
+                value = parse_feed_date(match.group(0), dayfirst=not month_first(tree))
+                if value:
+                    return value
+    return None
 
 
 DATE_ORDER = (

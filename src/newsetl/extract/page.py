@@ -188,9 +188,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     return Document(
         page=page,
         canonical_url=canonical,
-        title=meta.find_title(
-            tree, ld, tags, result.title, page.item.title, site_name, canonical
-        ),
+        title=meta.find_title(tree, ld, tags, result.title, page.item.title, site_name, canonical),
         authors=meta.find_authors(ld, tags, result.author, page.item.authors, tree),
         published_at=published,
         date_source=date_source,

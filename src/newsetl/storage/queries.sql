@@ -6,7 +6,8 @@
 -- Warehouse: schema upgrades ------------------------------------------------------------------
 
 -- name: table_columns
-select column_name from information_schema.columns where table_schema = ? and table_name = ?;
+-- duckdb_columns(), not information_schema.columns: a tenth of the time on a writer's open.
+select schema_name, table_name, column_name from duckdb_columns() where not internal;
 
 -- name: add_column
 alter table {table} add column {column} {type};
@@ -82,13 +83,15 @@ group by 1
 order by 1;
 
 -- name: run_articles_by_topic
+-- Only the run's own articles' topics are read, whatever the warehouse holds.
 with top as (
-    select article_id, arg_max(topic, score) as topic from article_topics group by 1
+    select article_id, arg_max(topic, score) as topic
+    from article_topics
+    where article_id in (select article_id from articles where run_id = ?)
+    group by 1
 )
 select topic, count(*)
-from articles
-join top using (article_id)
-where run_id = ?
+from top
 group by 1
 order by 2 desc, 1;
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from newsetl.records import StoryMember
@@ -74,10 +73,13 @@ AFTER_LOAD = ("enable_external_access", "lock_configuration")
 
 
 def _connect(
-    path: Path, *, read_only: bool, config: dict | None = None
+    path: Path, *, read_only: bool, config: dict | None = None, fts: bool = True
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting while another process (a reader or a writer) holds it; the
-    fts extension (search macros) is loaded into every connection, then `config` is locked."""
+    """Open the database, waiting while another process (a reader or a writer) holds it; with
+    `fts` the fts extension (the search macros' stemmer) is loaded, then `config` is locked.
+
+    Loading the extension costs about 0.1 s per connection, so the pipeline's own state reads
+    and its writer (which loads it when the macros or the index need it) go without."""
     deadline = time.monotonic() + CONNECT_WAIT_SECONDS
     config = config or {}
     early = {k: v for k, v in config.items() if k not in AFTER_LOAD}
@@ -103,7 +105,8 @@ def _connect(
                 ) from None
             time.sleep(0.5)
     try:
-        load_fts(con)
+        if fts:
+            load_fts(con)
         for name in AFTER_LOAD:  # one-way switches: nothing can turn them back on
             if name in config:
                 con.execute(f"set {name} = {str(bool(config[name])).lower()}")
@@ -121,12 +124,13 @@ def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = Non
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Columns added to newsetl.schema since a warehouse was created are added to its tables."""
+    present: dict[tuple[str, str], set[str]] = {}
+    for schema, name, column in con.execute(sql("table_columns")).fetchall():
+        present.setdefault((schema, name), set()).add(column)
     for name, table in TABLES.items():
-        present = {
-            r[0] for r in con.execute(sql("table_columns"), [table.db_schema, name]).fetchall()
-        }
+        have = present.get((table.db_schema, name), set())
         for field in table.schema:
-            if field.name not in present:
+            if field.name not in have:
                 con.execute(
                     sql(
                         "add_column",
@@ -140,15 +144,14 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
 def move_pipeline_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses made before the `pipeline` schema kept its tables in `main`: move them."""
     con.execute(f"create schema if not exists {PIPELINE_SCHEMA}")
+    in_main = {
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main' and not internal"
+        ).fetchall()
+    }
     for name, table in TABLES.items():
-        if table.db_schema == "main":
-            continue
-        old = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main' and table_name = ? and table_type = 'BASE TABLE'",
-            [name],
-        ).fetchone()
-        if not old or not old[0]:
+        if table.db_schema == "main" or name not in in_main:
             continue
         con.execute("begin transaction")
         con.execute(create_table(name))
@@ -412,9 +415,11 @@ class Warehouse:
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single writing connection, serialised across processes by the lock file."""
+        """The single writing connection, serialised across processes by the lock file. The fts
+        extension is loaded into it when the search macros are (re)made or articles indexed;
+        call `load_fts(con)` before using the search macros on it otherwise."""
         with self.exclusive():
-            con = _connect(self.db_path, read_only=False)
+            con = _connect(self.db_path, read_only=False, fts=False)
             try:
                 move_pipeline_tables(con)
                 con.execute(ddl())
@@ -427,9 +432,10 @@ class Warehouse:
             finally:
                 con.close()
 
-    def reader(self, *, sandboxed: bool = False) -> duckdb.DuckDBPyConnection:
+    def reader(self, *, sandboxed: bool = False, search: bool = True) -> duckdb.DuckDBPyConnection:
         """A read-only connection; `sandboxed` also shuts out files, extensions and settings
-        (for SQL that users type)."""
+        (for SQL that users type); `search=False` for one that never calls the search macros
+        (the pipeline's own state reads: it opens about 0.1 s faster)."""
         try:
             exists = self.db_path.exists()
         except OSError as err:
@@ -438,10 +444,12 @@ class Warehouse:
             ) from None
         if not exists:
             raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
-        return _connect(self.db_path, read_only=True, config=SANDBOX if sandboxed else None)
+        return _connect(
+            self.db_path, read_only=True, config=SANDBOX if sandboxed else None, fts=search
+        )
 
-    def read_if_exists(self) -> duckdb.DuckDBPyConnection | None:
-        return self.reader() if self.db_path.exists() else None
+    def read_if_exists(self, *, search: bool = True) -> duckdb.DuckDBPyConnection | None:
+        return self.reader(search=search) if self.db_path.exists() else None
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -534,7 +542,7 @@ class Warehouse:
 
     def finished_runs(self) -> set[str]:
         """Run ids recorded as completed (their pages have all been processed)."""
-        con = self.read_if_exists()
+        con = self.read_if_exists(search=False)
         if con is None:
             return set()
         with con:
@@ -542,7 +550,7 @@ class Warehouse:
 
     def run_rows(self, run_ids: list[str]) -> list[dict]:
         """Stored rows of these runs (a run that crashed before recording itself has none)."""
-        con = self.read_if_exists()
+        con = self.read_if_exists(search=False)
         if con is None or not run_ids:
             return []
         with con:
@@ -573,7 +581,7 @@ class WarehouseView:
 
     def _connection(self) -> duckdb.DuckDBPyConnection | None:
         if not self._opened:
-            self._con = self._warehouse.read_if_exists()
+            self._con = self._warehouse.read_if_exists(search=False)
             self._opened = True
         return self._con
 
@@ -612,6 +620,8 @@ class WarehouseView:
             max(dates) + timedelta(days=window_days),
         )
         rows = con.execute(sql("recent_story_members"), [low, high, exclude]).fetchall()
+        import numpy as np  # only here: a run with nothing new never imports it
+
         return [
             StoryMember(
                 article_id=a,

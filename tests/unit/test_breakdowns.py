@@ -1,0 +1,67 @@
+"""A run's summary counts its own articles per source, day and top topic (read back from the
+warehouse), and a run that loaded none does not ask."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from newsetl.report import read_breakdowns
+from newsetl.schema import TABLES
+from newsetl.storage.warehouse import Warehouse
+
+# id, run, source, day, topics with scores (the top one counts)
+ARTICLES = [
+    ("a1", "run-1", "north", 16, {"politics": 0.9, "sport": 0.4}),
+    ("a2", "run-1", "south", 16, {"sport": 0.8}),
+    ("a3", "run-1", "north", 17, {"politics": 0.3, "health": 0.7}),
+    ("a4", "run-2", "north", 17, {"politics": 0.9}),
+    ("a5", "run-2", "south", 18, {"weather": 0.9}),
+]
+
+
+def filled(tmp_path) -> Warehouse:
+    warehouse = Warehouse(tmp_path / "wh")
+    articles = [
+        {
+            "article_id": a,
+            "run_id": run,
+            "source": source,
+            "url": f"https://{source}.example/{a}",
+            "title": a,
+            "published_at": datetime(2026, 11, day, 9, tzinfo=UTC),
+            "published_date": date(2026, 11, day),
+            "text": "Some words.",
+            "enrich_version": "old" if a == "a5" else "v1",
+        }
+        for a, run, source, day, _ in ARTICLES
+    ]
+    topics = [
+        {"article_id": a, "published_date": date(2026, 11, day), "topic": t, "score": s}
+        for a, _, _, day, scored in ARTICLES
+        for t, s in scored.items()
+    ]
+    with warehouse.writer() as con:
+        warehouse.load(
+            con,
+            {
+                "articles": TABLES["articles"].to_arrow(articles),
+                "article_topics": TABLES["article_topics"].to_arrow(topics),
+            },
+        )
+    return warehouse
+
+
+def test_a_run_s_own_articles_by_source_day_and_top_topic(tmp_path):
+    warehouse = filled(tmp_path)
+    found = read_breakdowns(warehouse, "run-1", "v1")
+    assert found.by_source == {"north": 2, "south": 1}
+    assert found.by_day == {"2026-11-16": 2, "2026-11-17": 1}
+    assert found.by_topic == {"health": 1, "politics": 1, "sport": 1}
+    assert found.stale_articles == 1
+    assert read_breakdowns(warehouse, "run-2", "v1").by_topic == {"politics": 1, "weather": 1}
+
+
+def test_a_run_that_loaded_nothing_only_counts_the_stale_articles(tmp_path):
+    found = read_breakdowns(filled(tmp_path), "run-1", "v1", loaded_articles=False)
+    assert (found.by_source, found.by_day, found.by_topic) == ({}, {}, {})
+    assert found.stale_articles == 1
