@@ -95,9 +95,8 @@ def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = No
     # An article has postings only if it has a document row (both are written and deleted
     # together), so a batch of new articles skips the delete from the postings, the largest
     # table of the warehouse (about a hundred rows an article), which it would scan whole.
-    indexed = ids_relation is None or bool(
-        con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()[0]
-    )
+    found = con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()
+    indexed = ids_relation is None or bool(found and found[0])
     for table in ("pipeline.search_postings", "pipeline.search_documents") if indexed else ():
         con.execute(f"delete from {table} {where}")
     con.execute(
