@@ -338,9 +338,12 @@ def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does
         "- Island school opens a second classroom after record enrolment this autumn",
         "- Weekend storm closes the coastal road",
     ]
-    doc = make_document(URL, [*STORY, "Most read in News", *teasers], title="Winter ferry")
-    kept = clean_documents([doc])[0][0].text.split("\n\n")
-    assert kept == STORY
+    for heading in ("Most read in News", "Related posts on the Harbour Herald"):
+        doc = make_document(URL, [*STORY, heading, *teasers], title="Winter ferry")
+        assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
+    lines = ["MORE: Harbour board approves new pier lights", "What do you think about this story?"]
+    doc = make_document(URL, [*STORY[:2], *lines, STORY[2]], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
     # The same heading inside the story, followed by more of the story, is not an ending.
     more = [STORY[2] + " " + STORY[0]]
     doc = make_document(URL, [*STORY, "Related", teasers[0], *more], title="Winter ferry")

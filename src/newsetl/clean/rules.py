@@ -49,6 +49,8 @@ LINE_PATTERNS = [
         r"^download chart image\b",
         r"^(we|this (web)?site|our (web)?site) uses? cookies\b",
         r"^(photo|image|picture|video|header image) credits?\s*:",
+        r"^more\s*:\s",
+        r"^what do you think (about|of) this (story|article)\b.{0,20}$",
     )
 ]
 
@@ -159,7 +161,8 @@ TAIL_HEADING = re.compile(
     r"most (read|popular|viewed|shared|watched|commented)( in [\w&' -]{1,30}| stories| articles|"
     r" now| today)?|"
     r"more (from|in|on) \S+( \S+)?|more (stories|news|articles|top stories|headlines)|"
-    r"related( stories| articles| coverage| content| news| links| posts| reading)?|"
+    r"related( stories| articles| coverage| content| news| links| posts| reading)?"
+    r"( (on|from|at) [\w&' .-]{1,30})?|"
     r"(you )?(may|might) also (like|enjoy|be interested in)|what to read next|read next|up next|"
     r"don'?t miss|editor'?s'? picks|(from )?around the web|promoted (stories|content)|"
     r"sponsored (stories|links)|we recommend|[\w&' -]{1,40} in pictures)\s*:?$",
