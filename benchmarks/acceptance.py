@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import tempfile
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from benchmarks import corpus_gen, pipeline_runs, synthetic
-from benchmarks.measure import ROOT, machine, real_pages
+from benchmarks.measure import ROOT, bench_run, real_pages
 from benchmarks.throughput import build_site, libraries_alone_each
 from newsetl.serve import serve_folder
 
@@ -142,13 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         "--before-big", action="store_true", help="--before also for the big and idle runs"
     )
     args = parser.parse_args(argv)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-accept-"))
-    work.mkdir(parents=True, exist_ok=True)
-    report = {
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-    }
-    try:
+    with bench_run(args.out, args.keep, "newsetl-accept-") as (work, report):
         report.update(
             run(
                 work,
@@ -161,12 +154,6 @@ def main(argv: list[str] | None = None) -> None:
                 args.before_big,
             )
         )
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(json.dumps(report["checks"], indent=2))
     print(f"results: {args.out}")
 

@@ -21,19 +21,15 @@ by its own code. Medians are printed; benchmarks/results/idle.json keeps every r
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from unittest import mock
 
 from benchmarks import corpus_gen, pipeline_runs
-from benchmarks.measure import ROOT, machine, run_process
+from benchmarks.measure import ROOT, bench_run, run_process
 from newsetl.serve import serve_folder
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -207,20 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "idle.json")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     args = parser.parse_args(argv)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="newsetl-idle-"))
-    work.mkdir(parents=True, exist_ok=True)
-    report: dict = {
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-    }
-    try:
+    with bench_run(args.out, args.keep, "newsetl-idle-") as (work, report):
         report.update(run(work, args.pages, args.repeats, args.before))
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     print(table(report))
     print(f"results: {args.out}")
 

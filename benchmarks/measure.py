@@ -8,12 +8,15 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -155,3 +158,23 @@ def real_pages(limit: int = 200) -> list[tuple[str, bytes]]:
         if path.is_file():
             pages.append((f"wcxb-{name}", gzip.decompress(path.read_bytes())))
     return pages
+
+
+@contextmanager
+def bench_run(out: Path, keep: Path | None, prefix: str) -> Iterator[tuple[Path, dict]]:
+    """A bench's work folder (`keep`, or a temporary one removed afterwards) and its report,
+    stamped with start, machine and end and written to `out` as JSON when the bench succeeds."""
+    work = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    report: dict = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    try:
+        yield work, report
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
