@@ -16,11 +16,14 @@ from newsetl.enrich.sentiment import tone
 from newsetl.enrich.stories import (
     Pairs,
     StoryMember,
+    _terms,
     assign_stories,
     average_link,
     background,
+    cluster,
     lead_text,
     load_model,
+    story_edges,
 )
 from newsetl.enrich.topics import classify_topics
 from newsetl.records import Entity
@@ -448,6 +451,45 @@ def test_two_known_stories_are_never_merged():
     assign_stories(batch, known, window_days=3)
     assert batch[0].story_id in {"s-k1", "s-k2"}
     assert [k.story_id for k in known] == ["s-k1", "s-k2"]
+
+
+def test_known_members_of_two_stories_are_not_compared_and_labels_stay_the_same():
+    # Two stored stories of the mill fire (an earlier run split them), each of two articles, and
+    # a stored look-alike: pairs across two stored stories could change no label, so they are
+    # not scored; pairs inside a stored story still are (its cohesion), and so are the new ones.
+    members = [
+        member("new", MILL_FIRE_2),
+        member("new-cup", CUP_FINAL),
+        member("k1", MILL_FIRE_1, story="s-k1"),
+        member("k1b", MILL_FIRE_2, story="s-k1"),
+        member("k2", MILL_FIRE_1, story="s-k2"),
+        member("k2b", MILL_FIRE_2, story="s-k2"),
+        member("depot", DEPOT_FIRE, story="s-depot"),
+    ]
+    fixed = {i: m.story_id for i, m in enumerate(members) if m.story_id}
+    model = load_model()
+    every = Pairs(members, model).candidates(window_days=3)
+    kept = Pairs(members, model).candidates(window_days=3, fixed=fixed)
+    across = {(i, j) for i, j in every if i in fixed and j in fixed and fixed[i] != fixed[j]}
+    assert across, "the example must have pairs across stored stories"
+    assert set(kept) == set(every) - across
+    assert (2, 3) in kept and (4, 5) in kept  # inside a stored story
+    assert {(0, j) for j in range(2, 6)} <= set(kept)
+    full = average_link(
+        len(members),
+        story_edges(members, 3, model),
+        model.threshold,
+        fixed,
+        cohesion=model.cohesion,
+    )
+    assert cluster(members, 3, model=model, fixed=fixed) == full
+
+
+def test_terms_read_again_from_the_cache_are_the_same():
+    text = "Fires fired FIRING the 2024 a Harwick's"
+    first = _terms(text)
+    assert first == ["fire", "fir", "fir", "harwick"]
+    assert _terms(text) == first  # the second reading comes from the token cache
 
 
 def test_dates_further_apart_than_the_window_do_not_join():

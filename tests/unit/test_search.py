@@ -213,6 +213,30 @@ def test_reloading_an_article_reindexes_it(store):
     assert docs == len(ARTICLES) and postings_of_a2 == 5  # parade, pyongyang, flood, hit, zanzibar
 
 
+def test_new_articles_are_indexed_and_the_stored_ones_keep_their_postings(store):
+    with store.reader() as con:
+        before = con.execute(
+            "select article_id, term, tf from pipeline.search_postings order by all"
+        ).fetchall()
+    new = ("a9", "south", 17, "en", "Ferry strike in Zanzibar", "Ferry crews struck.", "economy")
+    with store.writer() as con:
+        store.load(con, rows([new]))
+    assert search(store, "zanzibar") == ["a9"]
+    with store.reader() as con:
+        after = con.execute(
+            "select article_id, term, tf from pipeline.search_postings "
+            "where article_id <> 'a9' order by all"
+        ).fetchall()
+        docs = con.execute("select count(*) from pipeline.search_documents").fetchone()[0]
+    assert after == before and docs == len(ARTICLES) + 1
+    # A batch of one new and one reloaded article: the reloaded one's old words go.
+    newer = ("a10", "south", 17, "en", "Harbour reopens", "The harbour reopened.", "economy")
+    with store.writer() as con:
+        store.load(con, rows([newer, ARTICLES[1]], {"a2": "A flood hit Mombasa."}))
+    assert search(store, "mombasa") == ["a2"] and search(store, "harbour") == ["a10"]
+    assert search(store, "military") == []
+
+
 def test_rebuild_from_lake_indexes_everything(tmp_path):
     from newsetl.pipeline import write_lake
 

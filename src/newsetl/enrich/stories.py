@@ -28,14 +28,18 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from typing import Generic, TypeVar, cast
 
 import numpy as np
 
 from newsetl.records import STORY_LABELS as STORY_LABELS  # where the matcher looks
 from newsetl.records import StoryMember
+
+T = TypeVar("T")
 
 LEAD_WORDS = 120  # embedding input: title + this many words
 LEAD_TERMS = 60  # lexical "lead" feature: title + this many words
@@ -138,15 +142,32 @@ def _stem(word: str) -> str:
     return word
 
 
+def _term(token: str) -> str:
+    """The term a word token counts as ("" for none: a stopword, a number, one letter)."""
+    word = token.lower()
+    if word in STOPWORDS or word.isdigit():
+        return ""
+    stem = _stem(word)
+    return stem if len(stem) > 1 else ""
+
+
+# Token -> term, filled as articles are read: a window's stored articles repeat the same words,
+# so each is lower-cased and stemmed once (bounded: cleared when it grows past TERM_CACHE).
+_TERM_OF: dict[str, str] = {}
+TERM_CACHE = 500_000
+
+
 def _terms(text: str) -> list[str]:
+    cache = _TERM_OF
+    if len(cache) > TERM_CACHE:
+        cache.clear()
     out = []
-    for match in WORD.finditer(text):
-        word = match.group().lower()
-        if word in STOPWORDS or word.isdigit():
-            continue
-        stem = _stem(word)
-        if len(stem) > 1:
-            out.append(stem)
+    for token in WORD.findall(text):
+        term = cache.get(token)
+        if term is None:
+            term = cache[token] = _term(token)
+        if term:
+            out.append(term)
     return out
 
 
@@ -210,21 +231,40 @@ def _disjoint(a: set[str], b: set[str]) -> float:
 @dataclass
 class _Read:
     terms: Counter
-    lead: Counter
     names: Counter
     numbers: set[str]
 
 
 def _read(member: StoryMember) -> _Read:
-    words = member.text.split()[:MAX_WORDS]
-    body = " ".join(words)
-    lead = f"{member.title}\n" + " ".join(words[:LEAD_TERMS])
+    body = " ".join(member.text.split()[:MAX_WORDS])
     return _Read(
         terms=Counter(_terms(f"{member.title}\n{body}")),
-        lead=Counter(_terms(lead)),
         names=_names(body),
         numbers=_numbers(body),
     )
+
+
+def _lead_terms(member: StoryMember) -> Counter:
+    return Counter(_terms(f"{member.title}\n" + " ".join(member.text.split()[:LEAD_TERMS])))
+
+
+class _PerMember(Generic[T]):
+    """One value per member, worked out at its first use: only the members of a candidate pair
+    need their pair features, and most of a stored window's articles are in none."""
+
+    def __init__(self, count: int, make: Callable[[int], T]) -> None:
+        self._make = make
+        self._values: list[T | None] = [None] * count
+        self._done = [False] * count
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> T:
+        if not self._done[i]:
+            self._values[i] = self._make(i)
+            self._done[i] = True
+        return cast(T, self._values[i])
 
 
 def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
@@ -269,20 +309,28 @@ class Pairs:
             self.idf = {t: math.log(total / (c + prior.get(t, 0) + 0.5)) for t, c in df.items()}
         else:
             self.idf = {t: math.log((n + PRIOR_DOCS) / (c + 0.5)) for t, c in df.items()}
-        lowered = [f"{m.title}\n{m.text}".lower() for m in members]
-        leads = [f"{m.title}\n" + " ".join(m.text.split()[:LEAD_TERMS]) for m in members]
-        leads = [lead.lower() for lead in leads]
-        self.lowered = lowered
-        self.places = [_main_entities(m, PLACE_LABELS, lead) for m, lead in zip(members, leads)]
-        self.actors = [_main_entities(m, ACTOR_LABELS, lead) for m, lead in zip(members, leads)]
-        self.lead_numbers = [_numbers(lead) - YEARS for lead in leads]
-        self.titles = [_weighted(Counter(_terms(m.title)), self.idf) for m in members]
+        # What blocking needs is read for every member; the pair features only for members of
+        # a candidate pair, at their first use (the same values, whenever worked out).
         self.terms = [_weighted(r.terms, self.idf) for r in reads]
-        self.lead = [_weighted(r.lead, self.idf) for r in reads]
         self.names = [set(r.names) for r in reads]
-        self.salient = [self._salient(r.names) for r in reads]
         self.numbers = [r.numbers for r in reads]
         self.vectors = [m.vector for m in members]
+        leads = _PerMember(
+            n, lambda i: f"{members[i].title}\n{' '.join(members[i].text.split()[:LEAD_TERMS])}"
+        )
+        self.lowered = _PerMember(n, lambda i: f"{members[i].title}\n{members[i].text}".lower())
+        self.places = _PerMember(
+            n, lambda i: _main_entities(members[i], PLACE_LABELS, leads[i].lower())
+        )
+        self.actors = _PerMember(
+            n, lambda i: _main_entities(members[i], ACTOR_LABELS, leads[i].lower())
+        )
+        self.lead_numbers = _PerMember(n, lambda i: _numbers(leads[i].lower()) - YEARS)
+        self.titles = _PerMember(
+            n, lambda i: _weighted(Counter(_terms(members[i].title)), self.idf)
+        )
+        self.lead = _PerMember(n, lambda i: _weighted(_lead_terms(members[i]), self.idf))
+        self.salient = _PerMember(n, lambda i: self._salient(reads[i].names))
 
     def _salient(self, names: Counter, k: int = 3) -> list[str]:
         """The names an article is about: frequent in it, rare in the batch."""
@@ -304,16 +352,25 @@ class Pairs:
         names = sorted(self.names[i], key=lambda t: -self.idf.get(t, 0.0))[:k]
         return [f"w:{t}" for t, _ in words] + [f"n:{t}" for t in names]
 
-    def candidates(self, window_days: int | None) -> list[tuple[int, int]]:
+    def candidates(
+        self, window_days: int | None, fixed: dict[int, str] | None = None
+    ) -> list[tuple[int, int]]:
+        """Pairs sharing a blocking key (and within the window). With `fixed` (members that
+        already carry a story id), two fixed members of different stories are never paired:
+        their clusters can never merge (`average_link`), so such a pair could change no label,
+        and leaving it out keeps a run's cost in its new articles, not in the stored window."""
         n = len(self.members)
         limit = max(self.model.block_min_df, int(self.model.block_max_df * n))
         postings: dict[str, list[int]] = defaultdict(list)
         for i in range(n):
             for key in self.keys(i):
                 postings[key].append(i)
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for holders in postings.values():
             if len(holders) < 2 or len(holders) > limit:
+                continue
+            if fixed:
+                _add_pairs_across_stories(pairs, holders, fixed)
                 continue
             for x, i in enumerate(holders):
                 for j in holders[x + 1 :]:
@@ -355,6 +412,28 @@ class Pairs:
             return np.zeros(0)
         z = self.matrix(pairs) @ self.model.weights + self.model.bias
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def _add_pairs_across_stories(
+    pairs: set[tuple[int, int]], holders: list[int], fixed: dict[int, str]
+) -> None:
+    """The pairs of one posting list, less those of two fixed members of different stories."""
+    free = [i for i in holders if i not in fixed]
+    stories: dict[str, list[int]] = defaultdict(list)
+    for i in holders:
+        if i in fixed:
+            stories[fixed[i]].append(i)
+    groups = list(stories.values())
+    for x, i in enumerate(free):
+        for j in free[x + 1 :]:
+            pairs.add((i, j) if i < j else (j, i))
+        for group in groups:
+            for j in group:
+                pairs.add((i, j) if i < j else (j, i))
+    for group in groups:
+        for x, i in enumerate(group):
+            for j in group[x + 1 :]:
+                pairs.add((i, j) if i < j else (j, i))
 
 
 # -- clustering -----------------------------------------------------------------------------------
@@ -444,11 +523,15 @@ def average_link(
 
 
 def story_edges(
-    members: list[StoryMember], window_days: int | None, model: Model
+    members: list[StoryMember],
+    window_days: int | None,
+    model: Model,
+    fixed: dict[int, str] | None = None,
 ) -> dict[tuple[int, int], float]:
-    """Candidate pairs (blocking, date window) and the probability that each is one story."""
+    """Candidate pairs (blocking, date window) and the probability that each is one story;
+    with `fixed`, none between two members fixed to different stories (`Pairs.candidates`)."""
     pairs = Pairs(members, model)
-    candidates = pairs.candidates(window_days)
+    candidates = pairs.candidates(window_days, fixed)
     return dict(zip(candidates, pairs.probabilities(candidates).tolist()))
 
 
@@ -463,7 +546,7 @@ def cluster(
     model = model or load_model()
     return average_link(
         len(members),
-        story_edges(members, window_days, model),
+        story_edges(members, window_days, model, fixed),
         model.threshold if threshold is None else threshold,
         fixed,
         cohesion=model.cohesion,
