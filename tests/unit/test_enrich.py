@@ -396,6 +396,14 @@ def test_background_frequencies_weigh_common_news_words_down():
     assert pairs.idf["fire"] < pairs.idf["harwick"]
 
 
+def test_blocking_keys_do_not_depend_on_a_sets_order():
+    pairs = Pairs([member("a", MILL_FIRE_1), member("b", DEPOT_FIRE)], load_model())
+    names = {f"name{n:02d}" for n in range(40)}  # equal weight: none is in the batch's idf
+    pairs.names = [names, set()]
+    keys = [k for k in pairs.keys(0) if k.startswith("n:")]
+    assert keys == [f"n:name{n:02d}" for n in range(len(keys))]
+
+
 def test_lead_numbers_and_main_places_of_a_look_alike_conflict():
     pairs = Pairs(
         [member("a", MILL_FIRE_1), member("b", MILL_FIRE_2), member("c", DEPOT_FIRE)],

@@ -349,7 +349,8 @@ class Pairs:
         """The article's most distinctive words and names, its blocking keys."""
         k = self.model.block_keys
         words = sorted(self.terms[i].items(), key=lambda kv: -kv[1])[:k]
-        names = sorted(self.names[i], key=lambda t: -self.idf.get(t, 0.0))[:k]
+        # Names of equal weight in name order: a set's order changes from process to process.
+        names = sorted(self.names[i], key=lambda t: (-self.idf.get(t, 0.0), t))[:k]
         return [f"w:{t}" for t, _ in words] + [f"n:{t}" for t in names]
 
     def candidates(
