@@ -238,6 +238,7 @@ KICKER_TEXTS = 3  # and before it (further up, a header's "today" date is no pub
 def date_by_headline(tree) -> datetime | None:
     """A full date written just before or after the page's <h1> (its byline line), for pages
     that mark their date nowhere else."""
+    dayfirst = not month_first(tree)
     for heading in tree.xpath("//body//h1")[:1]:
         shown = "[not(ancestor::script or ancestor::style)]"
         # After the headline first, then before it, nearest first.
@@ -246,13 +247,11 @@ def date_by_headline(tree) -> datetime | None:
         pieces += list(reversed(before))
         for piece in pieces:
             text = " ".join(str(piece).split())[:200]
-            if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):
+            if not text or MODIFIED_START.match(text):
                 continue
-            match = FULL_DATE.search(text)
-            if match:
-                value = parse_feed_date(match.group(0), dayfirst=not month_first(tree))
-                if value:
-                    return value
+            found = written_date(text, dayfirst)
+            if found:
+                return found[0]
     return None
 
 
@@ -338,15 +337,27 @@ def visible_date_text(tree: lxml_html.HtmlElement) -> tuple[datetime, str] | Non
     dayfirst = not month_first(tree)
     for node in tree.xpath(DATE_NODES)[:40]:
         text = _spaced_text(node)[:200]
-        if not text or re.match(r"^(updated|last updated|modified)\b", text, re.IGNORECASE):
+        if not text or MODIFIED_START.match(text):
             continue
         text = re.split(r"\b(?:updated|last updated|modified)\b", text, flags=re.IGNORECASE)[0]
-        match = FULL_DATE.search(text)
-        if match:
-            value = parse_feed_date(match.group(0), dayfirst=dayfirst)
-            if value:
-                return value, match.group(0)
+        found = written_date(text, dayfirst)
+        if found:
+            return found
     return None
+
+
+# A text that gives the modified date, not the published one.
+MODIFIED_START = re.compile(r"^(updated|last updated|modified)\b", re.IGNORECASE)
+
+
+def written_date(text: str, dayfirst: bool) -> tuple[datetime, str] | None:
+    """The first full date written in `text` ("March 5, 2024", "05.03.2024 10:40") and the words
+    it was read from."""
+    match = FULL_DATE.search(text)
+    if not match:
+        return None
+    value = parse_feed_date(match.group(0), dayfirst=dayfirst)
+    return (value, match.group(0)) if value else None
 
 
 def _names(value) -> list[str]:
