@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,35 @@ def test_alpha_is_the_largest_share_that_costs_no_out_of_fold_article():
     assert alpha == 0.35
     by_alpha = {row["alpha"]: row["out_of_fold_top1"] for row in table}
     assert by_alpha[0.35] == 1.0 and by_alpha[0.4] == 0.5 and by_alpha[0.5] == 0.0
+
+
+def test_huffpost_reader_keeps_mapped_sections_once_per_link(tmp_path):
+    folder = tmp_path / "huffpost"
+    folder.mkdir()
+    items = [
+        {
+            "link": "/a",
+            "headline": "Senate passes bill",
+            "short_description": "Vote.",
+            "category": "POLITICS",
+        },
+        {"link": "/b", "headline": "A joke", "short_description": "", "category": "COMEDY"},
+        {"link": "/c", "headline": "New phone", "short_description": "", "category": "TECH"},
+        {"link": "/d", "headline": "", "short_description": "no headline", "category": "TECH"},
+    ]
+    (folder / "one.json").write_text(
+        "\n".join(json.dumps(i) for i in items) + "\n\n", encoding="utf-8"
+    )
+    # a second partial copy: the same link once more (another label), and one new item
+    again = [
+        dict(items[0], category="SPORTS"),
+        {"link": "/e", "headline": "Pope visits", "short_description": "", "category": "RELIGION"},
+    ]
+    (folder / "two.json").write_text("\n".join(json.dumps(i) for i in again), encoding="utf-8")
+    found = train.read_huffpost(train.HUFFPOST, data=tmp_path)
+    assert found == [
+        ("Senate passes bill\n\nVote.", "medtop:11000000"),
+        ("New phone", "medtop:13000000"),
+    ]
+    with_new = train.read_huffpost({**train.HUFFPOST, **train.HUFFPOST_NEW}, data=tmp_path)
+    assert ("Pope visits", "medtop:12000000") in with_new and len(with_new) == 3
