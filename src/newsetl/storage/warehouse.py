@@ -34,6 +34,7 @@ from newsetl.storage.search import (
     index_is_current,
     load_fts,
     search_macros,
+    sort_index,
 )
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
@@ -478,6 +479,14 @@ class Warehouse:
         yield
         self.lake_pending.unlink(missing_ok=True)
 
+    def sort_search_index(self) -> bool:
+        """Put the search postings back in term order when loads have appended enough since the
+        last time (`search.sort_index`); False when nothing was done or there is no database."""
+        if not self.db_path.exists():
+            return False
+        with self.writer() as con, transaction(con):
+            return sort_index(con)
+
     def checkpoint(self) -> bool:
         """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
         if not self.db_path.exists():
@@ -536,6 +545,7 @@ class Warehouse:
                 counts[name] = scalar(con, sql("count_rows", table=table.sql_name))
             if "articles" in names:
                 index_articles(con)
+                sort_index(con, force=True)
         return counts
 
     # -- state that later stages read ----------------------------------------------------------
