@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -321,6 +322,40 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
         ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})
     ]
     assert members[0].vector.shape == (4,)
+
+
+def test_story_members_carry_title_text_and_exact_float32_vectors(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    one = enriched(make_article, "a1")
+    one.vector = [0.1, -2.5, 3.25, 1e-7]
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([one, enriched(make_article, "a2")]))
+    with warehouse.view() as stored:
+        members = stored.recent_story_members([date(2024, 5, 21)], 3, exclude=[])
+    by_id = {m.article_id: m for m in members}
+    assert set(by_id) == {"a1", "a2"}
+    assert by_id["a1"].title == one.title and by_id["a1"].text == one.text
+    assert by_id["a1"].vector.dtype == np.float32
+    assert by_id["a1"].vector.tolist() == np.asarray(one.vector, dtype=np.float32).tolist()
+
+
+def test_float32_vectors_of_arrow_lists():
+    from newsetl.storage.warehouse import _float32_vectors
+
+    column = pa.chunked_array(
+        [
+            pa.array([[1.5, 2.0], None, []], pa.list_(pa.float32())),
+            pa.array([[0.25, -1.0, 3.0]], pa.list_(pa.float32())).slice(0),
+            pa.array([[9.0], [7.0, 8.0]], pa.list_(pa.float32())).slice(1),
+        ]
+    )
+    got = _float32_vectors(column)
+    expected = [[1.5, 2.0], None, [], [0.25, -1.0, 3.0], [7.0, 8.0]]
+    assert len(got) == len(expected)
+    for vector, values in zip(got, expected, strict=True):
+        want = np.asarray(values, dtype=np.float32)  # what the reader did before: asarray
+        assert vector.dtype == np.float32 and vector.shape == want.shape
+        assert np.array_equal(vector, want, equal_nan=True)
 
 
 def test_rebuild_from_lake(tmp_path, make_article):

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
@@ -619,21 +620,52 @@ class WarehouseView:
             min(dates) - timedelta(days=window_days),
             max(dates) + timedelta(days=window_days),
         )
-        rows = con.execute(sql("recent_story_members"), [low, high, exclude]).fetchall()
-        import numpy as np  # only here: a run with nothing new never imports it
-
+        table = con.execute(
+            sql("recent_story_members"), {"low": low, "high": high, "exclude": exclude}
+        ).to_arrow_table()
+        columns = {n: table.column(n).to_pylist() for n in table.column_names if n != "vector"}
+        vectors = _float32_vectors(table.column("vector"))
         return [
             StoryMember(
                 article_id=a,
                 published_date=d,
                 entities=set(e or []),
-                vector=np.asarray(v, dtype=np.float32),
+                vector=v,
                 story_id=s,
                 title=t or "",
                 text=x or "",
             )
-            for a, d, s, e, v, t, x in rows
+            for a, d, s, e, v, t, x in zip(
+                columns["article_id"],
+                columns["published_date"],
+                columns["story_id"],
+                columns["entities"],
+                vectors,
+                columns["title"],
+                columns["text"],
+                strict=True,
+            )
         ]
+
+
+def _float32_vectors(column: pa.ChunkedArray) -> list:
+    """Each row's list of floats as a float32 array, read from Arrow's buffer: not through a
+    Python float per value (eight times the vectors' own size, for a window of thousands)."""
+    import numpy as np  # only here: a run with nothing new never imports it
+
+    out: list = []
+    for chunk in column.chunks:
+        lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+        flat = pc.list_flatten(chunk).to_numpy(zero_copy_only=False)
+        flat = flat.astype(np.float32, copy=False)
+        ends = np.cumsum(lengths)
+        nulls = chunk.is_null().to_numpy(zero_copy_only=False)
+        for i, end in enumerate(ends.tolist()):
+            if nulls[i]:
+                out.append(np.asarray(None, dtype=np.float32))  # as np.asarray(None) always did
+            else:
+                out.append(flat[end - int(lengths[i]) : end])
+    return out
 
 
 if __name__ == "__main__":
