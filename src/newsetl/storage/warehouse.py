@@ -493,13 +493,16 @@ class Warehouse:
         Returns how many of the batch's articles were not in the warehouse before.
         """
         articles = tables.get("articles")
-        new = 0
+        new = known = 0
         with transaction(con):
             if articles is not None and articles.num_rows:
                 con.register("batch_ids", articles.select(["article_id"]))
                 known = scalar(con, sql("count_known_articles"))
                 new = articles.num_rows - known
-                for name in ARTICLE_TABLES:
+                # An article's child rows are loaded and deleted with it, in one transaction:
+                # a batch of articles none of which is stored has nothing to delete, and the
+                # deletes would scan the key column of every child table (millions of rows).
+                for name in ARTICLE_TABLES if known else ():
                     con.execute(sql("delete_batch_articles", table=TABLES[name].sql_name))
             for name, rows in tables.items():
                 if rows is None or rows.num_rows == 0:
@@ -512,7 +515,10 @@ class Warehouse:
                 con.execute(sql("insert_batch", table=TABLES[name].sql_name))
                 con.unregister("batch_rows")
             if articles is not None and articles.num_rows:
-                index_articles(con, "batch_ids")  # the search index, in the same transaction
+                # The search index, in the same transaction, from the batch's own text.
+                con.register("batch_text", articles.select(["article_id", "title", "text"]))
+                index_articles(con, "batch_ids", "batch_text", stored_before=bool(known))
+                con.unregister("batch_text")
                 con.unregister("batch_ids")
         return new
 
