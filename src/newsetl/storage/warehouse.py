@@ -288,14 +288,21 @@ def write_lake(
     articles = tables.get("articles")
     ids = articles.column("article_id").combine_chunks() if articles is not None else None
     written = 0
+    of_articles: set[str] | None = None  # the same answer for every article table: asked once
     for name, rows in tables.items():
         keys = ids if name in ARTICLE_TABLES and ids is not None else None
         spec = TABLES[name]
         holding = None
         if con is not None and spec.key:
-            lookup = "articles" if name in ARTICLE_TABLES else name
-            wanted = keys if keys is not None else rows.column(spec.key).combine_chunks()
-            holding = stored_partitions(con, TABLES[lookup], wanted)
+            if keys is not None:
+                if of_articles is None:
+                    of_articles = stored_partitions(con, TABLES["articles"], keys)
+                holding = of_articles
+            else:
+                lookup = "articles" if name in ARTICLE_TABLES else name
+                holding = stored_partitions(
+                    con, TABLES[lookup], rows.column(spec.key).combine_chunks()
+                )
         written += len(write_table(spec, rows, warehouse.lake, keys=keys, holding=holding))
     return written
 
