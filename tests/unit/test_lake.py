@@ -453,3 +453,38 @@ def test_clean_batch_learns_boilerplate_from_earlier_runs_through_the_batch_hash
         (article,) = clean_batch([doc], stored).articles
     assert signoff not in article.text  # two stored articles + this one: boilerplate
     assert article.text.startswith("The tram line between")
+
+
+def test_a_writer_folds_its_log_into_the_file_within_the_checkpoint_memory(tmp_path):
+    from newsetl.storage.warehouse import close_checkpointed
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table t (k varchar primary key, v varchar)")
+    con.execute("insert into t values ('a', 'x')")
+    default_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    other = duckdb.connect(str(path))  # the same database: it sees the settings the close left
+    close_checkpointed(con, path)
+    limit, threads = other.execute(
+        "select current_setting('memory_limit'), current_setting('threads')"
+    ).fetchone()
+    wal = path.with_name("w.duckdb.wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # folded in while `other` was open
+    other.close()
+    assert limit != default_limit and limit.startswith("61.0 MiB")  # 64 MB, as DuckDB prints it
+    assert threads == 1
+    assert duckdb.connect(str(path)).execute("select * from t").fetchall() == [("a", "x")]
+
+
+def test_a_checkpoint_refused_under_the_limit_falls_back_to_an_unlimited_close(
+    tmp_path, make_article, monkeypatch
+):
+    import newsetl.storage.warehouse as warehouse_module
+
+    monkeypatch.setattr(warehouse_module, "CHECKPOINT_MEMORY", "not a size")  # DuckDB refuses
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([enriched(make_article, "a1")]))
+    assert not (tmp_path / "wh" / "newsetl.duckdb.wal").exists()
+    with warehouse.reader() as con:
+        assert con.execute("select article_id from articles").fetchall() == [("a1",)]

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.storage.raw import SEEN, raw_files, scan
+from newsetl.storage.warehouse import close_checkpointed
 
 SCHEMA = """
 create table if not exists seen (url_key varchar primary key);
@@ -32,6 +33,7 @@ def catch_up(raw_dir: Path, path: Path) -> int:
     The caller serialises writers (the warehouse lock)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    closed = False
     try:
         con.execute(SCHEMA)
         done = {r[0] for r in con.execute("select file from indexed_files").fetchall()}
@@ -51,9 +53,12 @@ def catch_up(raw_dir: Path, path: Path) -> int:
             "insert or ignore into indexed_files values (?)", [[_name(f, root)] for f in todo]
         )
         con.execute("commit")
+        close_checkpointed(con, path)  # the seen table's key is a primary key too
+        closed = True
         return len(todo)
     finally:
-        con.close()
+        if not closed:
+            con.close()
 
 
 def _name(path: Path, root: Path) -> str:

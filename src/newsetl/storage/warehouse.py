@@ -43,6 +43,8 @@ STAGED_LAKE = "lake.rebuild"
 SWAP_MARKER = ".swap-in-progress"
 _LOCKS_GUARD = threading.Lock()
 CONNECT_WAIT_SECONDS = 120.0
+# DuckDB's memory while a writer's log is folded into the file, see close_checkpointed.
+CHECKPOINT_MEMORY = "64MB"
 
 
 class _Holder:
@@ -115,6 +117,29 @@ def _connect(
         con.close()
         raise WarehouseError(f"cannot load DuckDB's fts extension: {err}") from None
     return con
+
+
+def close_checkpointed(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Close a writing connection after folding its write-ahead log into the file with DuckDB
+    held to CHECKPOINT_MEMORY and one thread.
+
+    A table with a primary key (articles) takes appended rows into its last row group, and a
+    checkpoint rewrites that row group whole: up to 122,880 articles' text. With DuckDB's
+    defaults (memory limit 80 % of RAM, a thread per core) the checkpoint that closing a
+    connection runs held it all at once - measured, 100 appended to 100,000 stored articles of
+    ~1,800 words: +1,233 MB at the close; under the limit +43 MB, and no slower - and kept
+    every block earlier queries had read. Should the limit be too small (DuckDB then refuses
+    the checkpoint, and may refuse the connection until it is reopened), the log is intact:
+    a fresh connection's close folds it in with the defaults, as every close did before."""
+    try:
+        con.execute(f"set memory_limit = '{CHECKPOINT_MEMORY}'")
+        con.execute("set threads = 1")
+        con.execute("checkpoint")
+    except duckdb.Error:
+        con.close()
+        duckdb.connect(str(path)).close()
+        return
+    con.close()
 
 
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
@@ -428,6 +453,7 @@ class Warehouse:
         call `load_fts(con)` before using the search macros on it otherwise."""
         with self.exclusive():
             con = _connect(self.db_path, read_only=False, fts=False)
+            done = False
             try:
                 move_pipeline_tables(con)
                 con.execute(ddl())
@@ -437,8 +463,12 @@ class Warehouse:
                 if not index_is_current(con):  # a warehouse made before search, or a crash
                     index_articles(con)
                 yield con
+                done = True
             finally:
-                con.close()
+                if done:
+                    close_checkpointed(con, self.db_path)
+                else:
+                    con.close()
 
     def reader(self, *, sandboxed: bool = False, search: bool = True) -> duckdb.DuckDBPyConnection:
         """A read-only connection; `sandboxed` also shuts out files, extensions and settings
