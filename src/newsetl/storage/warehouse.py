@@ -614,9 +614,11 @@ class Warehouse:
 
 
 class WarehouseView:
-    """Read-only questions about what is already loaded (`Warehouse.view()`): one connection for
-    all of them, opened at the first and closed with the view; an absent warehouse answers
-    empty."""
+    """Read-only questions about what is already loaded (`Warehouse.view()`); an absent
+    warehouse answers empty. Each question opens a read-only connection and closes it with its
+    answer: DuckDB keeps the blocks a query read cached until its database closes, and the
+    paragraph counts read the paragraph hashes of every stored article (at 1,000,000 stored,
+    +110 MB held through the story matching that follows; a reopen costs about 20 ms)."""
 
     def __init__(self, warehouse: Warehouse) -> None:
         self._warehouse = warehouse
@@ -643,12 +645,15 @@ class WarehouseView:
         con = self._connection()
         if con is None:
             return {}
-        if hashes is None:
-            rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
-        else:
-            con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
-            rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
-            con.unregister("batch_hashes")
+        try:
+            if hashes is None:
+                rows = con.execute(sql("paragraph_counts"), [sources, exclude]).fetchall()
+            else:
+                con.register("batch_hashes", pa.table({"h": pa.array(hashes, pa.string())}))
+                rows = con.execute(sql("paragraph_counts_of_hashes"), [sources, exclude]).fetchall()
+                con.unregister("batch_hashes")
+        finally:
+            self.close()
         return {(s, h): n for s, h, n in rows}
 
     def recent_story_members(
@@ -663,9 +668,12 @@ class WarehouseView:
             min(dates) - timedelta(days=window_days),
             max(dates) + timedelta(days=window_days),
         )
-        table = con.execute(
-            sql("recent_story_members"), {"low": low, "high": high, "exclude": exclude}
-        ).to_arrow_table()
+        try:
+            table = con.execute(
+                sql("recent_story_members"), {"low": low, "high": high, "exclude": exclude}
+            ).to_arrow_table()
+        finally:
+            self.close()
         columns = {n: table.column(n).to_pylist() for n in table.column_names if n != "vector"}
         vectors = _float32_vectors(table.column("vector"))
         return [
