@@ -94,23 +94,40 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace macro search_macros_version() as '{digest}'")
 
 
-def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = None) -> None:
+def index_articles(
+    con: duckdb.DuckDBPyConnection,
+    ids_relation: str | None = None,
+    rows_relation: str | None = None,
+    stored_before: bool = True,
+) -> None:
     """(Re)index articles: those whose ids are in the registered relation `ids_relation`
-    (column article_id), or every article when None. Runs in the caller's transaction."""
+    (column article_id), or every article when None. Runs in the caller's transaction.
+
+    `rows_relation` (registered; article_id, title, text of exactly those articles, as just
+    loaded) is read instead of the articles table, whose text would otherwise be scanned whole
+    (its blocks then held in DuckDB's buffer pool: memory growing with the warehouse).
+    `stored_before=False` says none of them was stored before the load, so none is indexed."""
     load_fts(con)  # search_terms stems with it (a second load costs under a millisecond)
     where = f"where article_id in (select article_id from {ids_relation})" if ids_relation else ""
     # An article has postings only if it has a document row (both are written and deleted
     # together), so a batch of new articles skips the delete from the postings, the largest
     # table of the warehouse (about a hundred rows an article), which it would scan whole.
-    found = con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()
-    indexed = ids_relation is None or bool(found and found[0])
+    indexed = ids_relation is None
+    if not indexed and stored_before:
+        found = con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()
+        indexed = bool(found and found[0])
     for table in ("pipeline.search_postings", "pipeline.search_documents") if indexed else ():
         con.execute(f"delete from {table} {where}")
+    source = (
+        f"(select article_id, title, text from {rows_relation})"
+        if rows_relation
+        else f"articles {where}"
+    )
     con.execute(
         f"""
         create or replace temp table search_batch as
         select article_id, search_terms(search_text(title, text)) as terms
-        from articles {where}
+        from {source}
         """
     )
     con.execute(
@@ -125,7 +142,17 @@ def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = No
 
 
 def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every article is indexed (an older warehouse gets its index at the next load)."""
+    """Whether every article is indexed (an older warehouse gets its index at the next load).
+
+    Every writer asks this when it opens. An article and its document row are only ever written
+    and deleted together, so equal row counts (table metadata, no scan) say yes; the exact
+    question, two key columns hashed whole (memory growing with the warehouse), is asked only
+    when they differ."""
+    counts = con.execute(
+        "select (select count(*) from articles), (select count(*) from pipeline.search_documents)"
+    ).fetchone()
+    if counts and counts[0] == counts[1]:
+        return True
     missing = con.execute(
         "select count(*) from articles where article_id not in "
         "(select article_id from pipeline.search_documents)"
