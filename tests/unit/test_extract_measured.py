@@ -375,6 +375,19 @@ def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
     assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table, "| Contact |"]
 
 
+def test_a_footer_of_short_lines_after_the_story_goes_a_closing_list_stays(make_document):
+    footer = ["Harbour Herald Online", "Site map", "Privacy Policy |", "Terms of use", "Jobs"]
+    footer += ["Island Guides - Ferries - Walks", "Weather Desk", "Contact the newsroom"]
+    doc = make_document(URL, [*STORY, *footer], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
+    # Seven short lines are not a footer yet, and the story's own list is never one.
+    doc = make_document(URL, [*STORY, *footer[:7]], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *footer[:7]]
+    crossings = [f"- Crossing {i} from Kessel pier" for i in range(10)]
+    doc = make_document(URL, [*STORY, "Crossings this winter", *crossings], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n")[-10:] == crossings
+
+
 def test_the_offset_survives_into_the_article(make_page):
     meta = '<meta property="article:published_time" content="2025-03-14T23:30:00-05:00">'
     doc = extract_document(make_page(URL, page(meta)))

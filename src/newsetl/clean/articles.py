@@ -100,6 +100,9 @@ def clean_documents(
         headline = paragraph_hash(doc.title) if doc.title else None
         repeats = _repeats(paragraphs, hashes)
         tail = rules.tail_start(paragraphs)
+        footer = rules.footer_start(paragraphs)
+        if footer is not None and (tail is None or footer < tail):
+            tail = footer
         menu = rules.menu_rows(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
             if tail is not None and index >= tail:

@@ -219,6 +219,36 @@ def menu_rows(paragraphs: list[str]) -> list[bool]:
     return marks
 
 
+# A page's footer as the extractor leaves it after the story: a run of short lines that are no
+# sentences ("Privacy Policy", "Site map", "Forbes Lists - Award List") down to the end. List
+# items ("- ...") are the story's own lists and never count. On the development pages (in-process
+# body F1): WCXB dev 3 pages better, none worse; ir-research-data 19 better, none worse (runs of
+# 5 or 6 lines: 1 WCXB page worse; with list items counted: 3 WCXB pages worse).
+FOOTER_RUN = 8
+FOOTER_WORDS = 10
+SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]*$")
+
+
+def _footer_line(paragraph: str) -> bool:
+    text = paragraph.strip()
+    return (
+        len(text.split()) <= FOOTER_WORDS
+        and not SENTENCE_END.search(text)
+        and not text.startswith("- ")  # a list of the story's own (items, names, steps) stays
+    )
+
+
+def footer_start(paragraphs: list[str]) -> int | None:
+    """Index where a trailing run of at least FOOTER_RUN short, sentence-less lines begins, if
+    there is one and the story came before it."""
+    start = len(paragraphs)
+    while start > 0 and _footer_line(paragraphs[start - 1]):
+        start -= 1
+    if start == 0 or len(paragraphs) - start < FOOTER_RUN:
+        return None
+    return start
+
+
 # A page that stops to ask for a subscription or a cookie choice instead of giving the article.
 PAYWALL = re.compile(
     r"\b(subscribe|log in|sign in|register) to (continue|keep) reading|to continue reading|"
