@@ -301,6 +301,13 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("Last updated: Thursday, 13 October 2025, 10:36 GMT 11:36 UK", True),
         ("Updated 8:09 AM EDT, Wed September 4, 2025", True),
         ("Published: 12 March 2024", True),
+        (
+            "Home | City | Harbour | Courts | Schools | Weather | Arts & Culture | Sport | Jobs"
+            " | Letters to the editor | Contact us",
+            True,
+        ),
+        ("| Crossing | Early | Late | Night | Weekend |", False),  # a table row
+        ("Ferries | Buses | Trams: what changes in winter", False),
         ("Updated guidelines were published by the council on 4 May.", False),
         ("Posted on May 3, 2024 by Jo Lee", False),
         ("The contents of the report were read to the council in four minutes.", False),

@@ -97,8 +97,27 @@ def is_stamp_line(paragraph: str) -> bool:
     )
 
 
+# A navigation bar as one line: five or more links of a few words between " | " ("Home | Video |
+# World | Politics | Tech ..."). A table row, which starts with "|", is not one. On the development
+# pages: ir-research-data 10 pages better (2013 CNN), WCXB dev 1 better, none worse on either.
+NAV_ITEMS = 5
+NAV_ITEM_WORDS = 4
+
+
+def is_nav_line(paragraph: str) -> bool:
+    text = paragraph.strip()
+    if text.startswith("|"):
+        return False
+    items = [item.strip() for item in text.rstrip("|").split(" | ")]
+    return len(items) >= NAV_ITEMS and all(
+        1 <= len(item.split()) <= NAV_ITEM_WORDS for item in items
+    )
+
+
 def is_boilerplate_line(paragraph: str) -> bool:
     """A short paragraph that matches a known boilerplate shape."""
+    if is_nav_line(paragraph):
+        return True
     if len(paragraph.split()) > SHORT_WORDS:
         return False
     return is_stamp_line(paragraph) or any(p.search(paragraph) for p in LINE_PATTERNS)
