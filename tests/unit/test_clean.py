@@ -385,6 +385,18 @@ def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_docume
     assert articles[0].text.endswith(quote)
 
 
+def test_the_outlets_own_promotion_closing_a_story_goes(make_document):
+    promos = [
+        "For every update on the tram works, follow us on Mastodon @lindengazette.",
+        "Liked this story? Sign up for our free weekday newsletter and get it in your inbox.",
+    ]
+    byline = "Contact the reporter, Jo Lee, at jo.lee@linden.example.net or follow her on X."
+    quote = '"Follow us on the new line," the mayor told riders on the opening day.'
+    story = [*REPORTING["tram"], byline, quote]
+    articles, _ = clean_documents([make_document(url("tram"), [*story, *promos], source=SOURCE)])
+    assert articles[0].text.split("\n\n") == story
+
+
 def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):
     line = (
         "At the final whistle the coach turned to the stand and shouted the line the club has "

@@ -120,7 +120,11 @@ def clean_documents(
             )
             keep.append(not drop)
         kept = [p for p, k in zip(paragraphs, keep) if k]
-        kept = [p for i, p in enumerate(kept) if not (i >= len(kept) - 3 and rules.is_appeal(p))]
+        kept = [
+            p
+            for i, p in enumerate(kept)
+            if not (i >= len(kept) - 3 and (rules.is_appeal(p) or rules.is_promo(p)))
+        ]
         cut = rules.appeal_start(kept)
         if cut is not None:
             kept = kept[:cut]
