@@ -307,6 +307,24 @@ def test_trailing_reader_appeal_is_cut(make_document):
             True,
         ),
         ("| Crossing | Early | Late | Night | Weekend |", False),  # a table row
+        (
+            "Copyright © 2025 Linden Wire Service. All rights reserved. What the Linden Wire"
+            " reports may not be published, broadcast, rewritten or passed on in any form, in whole"
+            " or in part, without the written permission of Linden Wire Service Ltd.",
+            True,
+        ),
+        (
+            "THE LINDEN GAZETTE is a registered trademark of Linden Media Cooperative. The names"
+            " lindengazette.example.net and gazette.example.net are trademarks of the cooperative"
+            " and may not be used without its written consent in any advertising of any kind.",
+            True,
+        ),
+        (
+            "Copyright law was at the heart of the case: the court said the council had copied the"
+            " architect's drawings for the new tram depot without asking, and ordered it to pay"
+            " damages to the firm within a month.",
+            False,
+        ),
         ("Ferries | Buses | Trams: what changes in winter", False),
         ("Updated guidelines were published by the council on 4 May.", False),
         ("Posted on May 3, 2024 by Jo Lee", False),
