@@ -63,13 +63,14 @@ train-ner: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.ner.build_data
 	nice -n 10 $(BIN)/python -m training.ner.train
 
-## bench: speed per stage, whole pipeline, workers, idle run, warehouse scale (1,000 pages,
-## 1,000,000 stored articles; about 40 min here); JSON in benchmarks/results/, a table printed.
+## bench: speed per stage, whole pipeline, workers (local processes and a local Dask cluster),
+## idle run, warehouse scale (1,000 pages, 1,000,000 stored articles; about an hour here); JSON in
+## benchmarks/results/, a table printed.
 ## bench-quick: the same on 200 pages and 20,000 stored articles (a few minutes).
 ## bench-accept: issue 13's four checks from outside in one run (about 15 min here).
 ## bench-idle: where a run with nothing new spends its time (imports, engine, flow; ~2 min).
 bench: $(STAMP)
-	nice -n 10 $(BIN)/python -m benchmarks.throughput
+	nice -n 10 $(BIN)/python -m benchmarks.throughput --dask
 	nice -n 10 $(BIN)/python -m benchmarks.search_index
 	nice -n 10 $(BIN)/python -m benchmarks.acceptance
 	nice -n 10 $(BIN)/python -m benchmarks.idle

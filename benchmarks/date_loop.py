@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
     for name, group in corpora.items():
         n = len(group)
+        if not n:  # a corpus with no gold dates (ir-research-data)
+            continue
 
         def share(found: dict, key: str = "date", group: list = group) -> float:
             return sum(found[p.path].get(key) == p.date for p in group) / len(group)

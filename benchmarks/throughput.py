@@ -67,10 +67,15 @@ def _mk(folder: Path) -> Path:
 
 
 def part_pipeline(
-    work: Path, n_pages: int, n_real_share: float = 0.2, before: Path | None = None
+    work: Path,
+    n_pages: int,
+    n_real_share: float = 0.2,
+    before: Path | None = None,
+    dask: bool = False,
 ) -> dict:
     """`newsetl run` from outside: N pages (a fifth real when present) on 2 and 1 workers,
-    an idle rerun, N/5 pages; and the libraries alone on the same pages."""
+    an idle rerun, N/5 pages; and the libraries alone on the same pages. With `dask`, the N
+    pages also on a local Dask cluster of 2 and of 1 worker (NEWSETL_TASK_RUNNER=dask)."""
     n_real = int(n_pages * n_real_share)
     real = real_pages(n_real)
     generated = corpus_gen.generate(n_pages - len(real), seed=23)
@@ -83,16 +88,22 @@ def part_pipeline(
         sources_small = build_site(small, small_gen, small_real, base_small)
         runs = {}
         # After and before alternate, so a change in the machine's load hits both alike.
-        plan = [
-            ("full_2_workers", sources_big, "wh-2", 2, n_pages),
-            ("idle_rerun", sources_big, "wh-2", 2, None),
-            ("full_1_worker", sources_big, "wh-1", 1, n_pages),
-            ("fifth_2_workers", sources_small, "wh-s", 2, len(small_gen) + len(small_real)),
+        plan: list[tuple[str, Path, str, int, int | None, dict | None]] = [
+            ("full_2_workers", sources_big, "wh-2", 2, n_pages, None),
+            ("idle_rerun", sources_big, "wh-2", 2, None, None),
+            ("full_1_worker", sources_big, "wh-1", 1, n_pages, None),
+            ("fifth_2_workers", sources_small, "wh-s", 2, len(small_gen) + len(small_real), None),
         ]
-        for name, sources, folder, workers, count in plan:
+        if dask:
+            on_dask = {"NEWSETL_TASK_RUNNER": "dask"}
+            plan += [
+                ("dask_2_workers", sources_big, "wh-d2", 2, n_pages, on_dask),
+                ("dask_1_worker", sources_big, "wh-d1", 1, n_pages, on_dask),
+            ]
+        for name, sources, folder, workers, count, env in plan:
             for label, code in [("", None)] + ([("before: ", before)] if before else []):
                 target = work / (folder + ("-before" if code else ""))
-                run = pipeline_runs.newsetl_run(sources, target, workers=workers, code=code)
+                run = pipeline_runs.newsetl_run(sources, target, workers, env, code)
                 runs[label + name] = pipeline_runs.with_rate(run, count) if count else run
     out["runs"] = runs
     # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
@@ -105,6 +116,10 @@ def part_pipeline(
         "full_vs_fifth_time": round(full / runs["fifth_2_workers"]["seconds"], 3),
         "idle_vs_full": round(runs["idle_rerun"]["seconds"] / full, 4),
     }
+    if dask:
+        out["ratios"]["dask_speedup_2_vs_1_workers"] = round(
+            runs["dask_1_worker"]["seconds"] / runs["dask_2_workers"]["seconds"], 3
+        )
     if before:
         b = runs["before: full_2_workers"]["seconds"]
         out["ratios_before"] = {
@@ -247,6 +262,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parts", default="stages,pipeline,scale")
     parser.add_argument("--pages", type=int, help="pages of the pipeline runs (default 1000)")
     parser.add_argument("--warehouse-articles", type=int, help="synthetic warehouse size")
+    parser.add_argument(
+        "--dask", action="store_true", help="the pipeline part also on a local Dask cluster"
+    )
+    parser.add_argument(
+        "--warehouse-from",
+        type=Path,
+        help="copy this synthetic warehouse (python -m benchmarks.synthetic DIR, ending today) "
+        "instead of generating one",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "throughput.json")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
     parser.add_argument(
@@ -276,10 +300,12 @@ def main(argv: list[str] | None = None) -> None:
             report["stages"] = part_stages(work, pages, max(1, pages // 5))
             save()
         if "pipeline" in parts:
-            report["pipeline"] = part_pipeline(work, pages, before=args.before)
+            report["pipeline"] = part_pipeline(work, pages, before=args.before, dask=args.dask)
             save()
         if "scale" in parts:
-            report["scale"] = scale.run(work, stored, new=100, before=args.before)
+            report["scale"] = scale.run(
+                work, stored, new=100, before=args.before, prebuilt=args.warehouse_from
+            )
             save()
     finally:
         if not args.keep:
