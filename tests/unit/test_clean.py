@@ -320,6 +320,19 @@ def test_trailing_reader_appeal_is_cut(make_document):
             True,
         ),
         (
+            "This website uses cookies to improve your experience while you move through the"
+            " website. Of these, the cookies that are needed are stored in your browser, as they"
+            " are essential for the site's basic functions to work.",
+            True,
+        ),
+        (
+            "Disclosure: some links in this guide are affiliate links, and the Gazette may earn a"
+            " small commission when you buy through them, at no extra cost to you. It never"
+            " changes which ferries, walks or cafés we recommend.",
+            True,
+        ),
+        ("Disclosure: the author sits on the board of the tram users' association.", False),
+        (
             "Copyright law was at the heart of the case: the court said the council had copied the"
             " architect's drawings for the new tram depot without asking, and ordered it to pay"
             " damages to the firm within a month.",
