@@ -301,6 +301,10 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("Last updated: Thursday, 13 October 2025, 10:36 GMT 11:36 UK", True),
         ("Updated 8:09 AM EDT, Wed September 4, 2025", True),
         ("Published: 12 March 2024", True),
+        ("Related: Night buses return to the harbour line", True),
+        ("Also read: How the tram depot was financed", True),
+        ("Don't miss: the ferry timetable for winter", True),
+        ("Related talks between the unions and the city ended on Friday.", False),
         (
             "Home | City | Harbour | Courts | Schools | Weather | Arts & Culture | Sport | Jobs"
             " | Letters to the editor | Contact us",

@@ -50,6 +50,13 @@ LINE_PATTERNS = [
         r"^(we|this (web)?site|our (web)?site) uses? cookies\b",
         r"^(photo|image|picture|video|header image) credits?\s*:",
         r"^more\s*:\s",
+        # A linked headline of another story inside this one ("Related: ...", "Also read: ...",
+        # "Don't miss: ..."): on the development pages ir-research-data 16 lines, none gold, 11
+        # pages better and none worse; WCXB dev 11 pages better, 6 worse (sites whose gold keeps
+        # its "Also read" links; each under 0.01 F1), body 0.9466 -> 0.9468.
+        r"^[-–•>\s]{0,3}(related( stories| articles| content| coverage| reading)?|also (read|see)|"
+        r"trending( now)?|up next|recommended( reading)?|editor'?s'? picks?|must read|"
+        r"don'?t miss|top stories)\s*:\s*\S",
         r"^what do you think (about|of) this (story|article)\b.{0,20}$",
     )
 ]
