@@ -50,6 +50,12 @@ LINE_PATTERNS = [
         r"^(we|this (web)?site|our (web)?site) uses? cookies\b",
         r"^(photo|image|picture|video|header image) credits?\s*:",
         r"^more\s*:\s",
+        # A newsletter sign-up box anywhere in the text ("Sign up for our newsletter for the best
+        # of the city", "Thanks for subscribing! Look out for your first newsletter"): WCXB dev 18
+        # lines not gold and 2 gold, 10 pages better and none worse; ir-research-data 10 lines
+        # not gold and 1 gold, 10 pages better and 1 worse.
+        r"\b(sign up|subscribe)\b[^.]{0,40}\bnewsletters?\b|"
+        r"\bnewsletters?\b[^.]{0,80}\b(inbox|sign up)\b|\b(thanks|thank you) for subscribing\b",
         # A linked headline of another story inside this one ("Related: ...", "Also read: ...",
         # "Don't miss: ..."): on the development pages ir-research-data 16 lines, none gold, 11
         # pages better and none worse; WCXB dev 11 pages better, 6 worse (sites whose gold keeps
