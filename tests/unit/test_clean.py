@@ -440,6 +440,13 @@ def test_the_outlets_own_promotion_closing_a_story_goes(make_document):
     assert articles[0].text.split("\n\n") == story
 
 
+def test_the_headline_repeated_near_the_start_goes_but_not_later(make_document):
+    title = "Tram extension approved after long debate"
+    body = ["City", "Share this story", title, *REPORTING["tram"], title]
+    articles, _ = clean_documents([make_document(url("tram"), body, source=SOURCE, title=title)])
+    assert articles[0].text.split("\n\n") == ["City", *REPORTING["tram"], title]
+
+
 def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):
     line = (
         "At the final whistle the coach turned to the stand and shouted the line the club has "
