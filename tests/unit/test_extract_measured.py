@@ -338,7 +338,13 @@ def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does
         "- Island school opens a second classroom after record enrolment this autumn",
         "- Weekend storm closes the coastal road",
     ]
-    for heading in ("Most read in News", "Related posts on the Harbour Herald"):
+    for heading in (
+        "Most read in News",
+        "Related posts on the Harbour Herald",
+        "Read this next",
+        "Last 5 posts by Mara Lind",
+        "Part of complete coverage on",
+    ):
         doc = make_document(URL, [*STORY, heading, *teasers], title="Winter ferry")
         assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
     lines = ["MORE: Harbour board approves new pier lights", "What do you think about this story?"]

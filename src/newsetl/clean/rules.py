@@ -271,14 +271,18 @@ def appeal_start(paragraphs: list[str]) -> int | None:
 # A heading that opens the page's other stories after the article: recommendations, most-read
 # lists, galleries of other news. Everything from it on goes, when what follows looks like
 # teasers (list items or short lines), not more of the story.
+# "Read this next", "Explore more", "Last 5 posts by <author>", "Part of complete coverage on"
+# were added later: WCXB dev 1 page better, ir-research-data 3, none worse.
 TAIL_HEADING = re.compile(
     r"^(recommended( for you| stories| reading)?|"
     r"most (read|popular|viewed|shared|watched|commented)( in [\w&' -]{1,30}| stories| articles|"
     r" now| today)?|"
     r"more (from|in|on) \S+( \S+)?|more (stories|news|articles|top stories|headlines)|"
+    r"(last|latest|recent) (\d+ )?(posts|stories|articles) (by|from) [\w .'-]{1,40}|"
     r"related( stories| articles| coverage| content| news| links| posts| reading)?"
     r"( (on|from|at) [\w&' .-]{1,30})?|"
-    r"(you )?(may|might) also (like|enjoy|be interested in)|what to read next|read next|up next|"
+    r"(you )?(may|might) also (like|enjoy|be interested in)|what to read next|"
+    r"read (this )?next|up next|explore more|part of complete coverage on|"
     r"don'?t miss|editor'?s'? picks|(from )?around the web|promoted (stories|content)|"
     r"sponsored (stories|links)|we recommend|[\w&' -]{1,40} in pictures)\s*:?$",
     re.IGNORECASE,
