@@ -307,6 +307,11 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("- Posted: 8:43 AM, April 19, 2025", True),
         ("12 March 2025", False),
         ("Related: Night buses return to the harbour line", True),
+        (
+            "The author writes for the Gazette. The opinions expressed are those of the writer.",
+            True,
+        ),
+        ("The views expressed by residents were noted by the council.", False),
         ("Love trams? Our Rail Week newsletter is delivered to your inbox every Friday.", True),
         ("Thanks for subscribing! Look out for your first letter soon.", True),
         ("The council's newsletter to residents explained the detour on Friday.", False),
