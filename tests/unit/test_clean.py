@@ -307,6 +307,8 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("- Posted: 8:43 AM, April 19, 2025", True),
         ("12 March 2025", False),
         ("Related: Night buses return to the harbour line", True),
+        ("Got a tip? Email the newsroom at tips@linden.example.net", True),
+        ("Sign up now to get every tram update first.", True),
         (
             "The author writes for the Gazette. The opinions expressed are those of the writer.",
             True,

@@ -55,6 +55,10 @@ LINE_PATTERNS = [
         # WCXB dev unchanged.
         r"\b(opinions|views) expressed (in this [\w ]{1,30} )?are (solely |entirely )?"
         r"(those|the views|the opinions) of the (writer|author|contributor)s?\b",
+        # A call to sign up or send tips ("Sign up now to get ...", "Got a tip? Email ..."):
+        # 4 lines on the development pages, none gold; WCXB dev 3 pages better, irx 1, none worse.
+        r"^[|\s]*(got|have) a (news |story )?tip\b|"
+        r"^[|\s]*(subscribe|register|sign up) (now|today)\b",
         # A newsletter sign-up box anywhere in the text ("Sign up for our newsletter for the best
         # of the city", "Thanks for subscribing! Look out for your first newsletter"): WCXB dev 18
         # lines not gold and 2 gold, 10 pages better and none worse; ir-research-data 10 lines
