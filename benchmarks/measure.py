@@ -10,6 +10,7 @@ import platform
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -68,27 +69,49 @@ def timed(function: Callable, *args, **kwargs) -> Measured:
     return measured
 
 
+# Runs the command and writes its resource usage as JSON to argv[1]. A child's ru_maxrss starts
+# at its parent's peak (Linux hands the parent's high-water mark to a process it forks or
+# vfork-execs), so a bench that built a warehouse in-process used to see every later run's
+# peak raised to its own; this launcher, a fresh small process, is the parent instead.
+LAUNCHER = """
+import json, os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w", encoding="ascii") as f:
+    json.dump({"returncode": os.waitstatus_to_exitcode(status), "maxrss": usage.ru_maxrss,
+               "cpu": usage.ru_utime + usage.ru_stime}, f)
+"""
+
+
 def run_process(
     command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> dict:
     """Run a command at lower priority; its wall seconds, CPU seconds and peak memory (the
-    process and the descendants it waited for; not a server it left running) and output."""
+    largest of the process and the descendants it waited for; not a server it left running,
+    nor worker processes it did not wait for) and output. The peak is the command's own,
+    whatever this process's (see LAUNCHER)."""
     started = time.perf_counter()
-    process = subprocess.Popen(
-        ["nice", "-n", "5", *command],
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    output = process.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryDirectory(prefix="newsetl-usage-") as folder:
+        usage_file = Path(folder) / "usage.json"
+        process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, str(usage_file), "nice", "-n", "5", *command],
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        assert process.stdout is not None
+        output = process.stdout.read().decode("utf-8", "replace")
+        launcher_code = process.wait()
+        try:
+            usage = json.loads(usage_file.read_text(encoding="ascii"))
+        except (OSError, ValueError):  # the launcher itself failed: say so through the code
+            usage = {"returncode": launcher_code or 1, "maxrss": 0, "cpu": 0.0}
     return {
         "seconds": time.perf_counter() - started,
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "returncode": process.returncode,
+        "cpu_seconds": round(usage["cpu"], 2),
+        "peak_rss_mb": round(usage["maxrss"] / 1024, 1),
+        "returncode": usage["returncode"],
         "output": output,
     }
 

@@ -41,7 +41,8 @@ def maintenance(
     text = (
         f"compacted {report.compacted_partitions} partitions "
         f"({report.files_before} -> {report.files_after} "
-        f"files), expired {len(report.expired_raw_days)} raw days, "
+        f"files), expired {len(report.expired_raw_days)} raw days, search index "
+        f"{'sorted' if report.search_index_sorted else 'left as it was'}, "
         f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}"
     )
     create_markdown_artifact(

@@ -257,8 +257,8 @@ def process_wave(
     progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
-    # One read-only connection answers the wave's questions about stored articles; it closes
-    # before the wave is committed.
+    # The wave's questions about stored articles, each on a read-only connection closed with
+    # its answer (so none is open when the wave is committed).
     with warehouse.view() as stored:
         cleaned = clean_batch(documents, stored, drop_patterns)
         if not cleaned.articles:

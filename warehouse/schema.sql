@@ -140,6 +140,10 @@ create table if not exists pipeline.search_documents (
     article_id VARCHAR NOT NULL,
     terms INTEGER NOT NULL
 );
+create table if not exists pipeline.search_sorted (
+    postings BIGINT NOT NULL,
+    sorted_at TIMESTAMPTZ NOT NULL
+);
 
 -- Full-text search and attention over time, as SQL macros (created after the tables).
 --

@@ -297,7 +297,8 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
     print(
         f"maintenance: compacted {report['compacted_partitions']} partitions "
         f"({report['files_before']} -> {report['files_after']} files), expired "
-        f"{len(report['expired_raw_days'])} raw days, DuckDB "
+        f"{len(report['expired_raw_days'])} raw days, search index "
+        f"{'sorted' if report['search_index_sorted'] else 'left as it was'}, DuckDB "
         f"{'checkpointed' if report['checkpointed'] else 'absent'}\n"
         f"  warehouse: {store.root.resolve()}"
     )

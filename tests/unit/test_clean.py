@@ -301,6 +301,63 @@ def test_trailing_reader_appeal_is_cut(make_document):
         ("Last updated: Thursday, 13 October 2025, 10:36 GMT 11:36 UK", True),
         ("Updated 8:09 AM EDT, Wed September 4, 2025", True),
         ("Published: 12 March 2024", True),
+        ("| Page last updated at 02:18 GMT, Tuesday, 10 March 2025 |", True),
+        ("30 May 2025 Last updated at 16:09 ET", True),
+        ("PUBLISHED: March 21, 2025 at 9:41 pm | UPDATED: March 21, 2025 at 9:51 pm", True),
+        ("- Posted: 8:43 AM, April 19, 2025", True),
+        ("12 March 2025", False),
+        ("Related: Night buses return to the harbour line", True),
+        ("Got a tip? Email the newsroom at tips@linden.example.net", True),
+        ("Sign up now to get every tram update first.", True),
+        (
+            "The author writes for the Gazette. The opinions expressed are those of the writer.",
+            True,
+        ),
+        ("The views expressed by residents were noted by the council.", False),
+        ("Love trams? Our Rail Week newsletter is delivered to your inbox every Friday.", True),
+        ("Thanks for subscribing! Look out for your first letter soon.", True),
+        ("The council's newsletter to residents explained the detour on Friday.", False),
+        ("Also read: How the tram depot was financed", True),
+        ("Don't miss: the ferry timetable for winter", True),
+        ("Related talks between the unions and the city ended on Friday.", False),
+        (
+            "Home | City | Harbour | Courts | Schools | Weather | Arts & Culture | Sport | Jobs"
+            " | Letters to the editor | Contact us",
+            True,
+        ),
+        ("| Crossing | Early | Late | Night | Weekend |", False),  # a table row
+        (
+            "Copyright © 2025 Linden Wire Service. All rights reserved. What the Linden Wire"
+            " reports may not be published, broadcast, rewritten or passed on in any form, in whole"
+            " or in part, without the written permission of Linden Wire Service Ltd.",
+            True,
+        ),
+        (
+            "THE LINDEN GAZETTE is a registered trademark of Linden Media Cooperative. The names"
+            " lindengazette.example.net and gazette.example.net are trademarks of the cooperative"
+            " and may not be used without its written consent in any advertising of any kind.",
+            True,
+        ),
+        (
+            "This website uses cookies to improve your experience while you move through the"
+            " website. Of these, the cookies that are needed are stored in your browser, as they"
+            " are essential for the site's basic functions to work.",
+            True,
+        ),
+        (
+            "Disclosure: some links in this guide are affiliate links, and the Gazette may earn a"
+            " small commission when you buy through them, at no extra cost to you. It never"
+            " changes which ferries, walks or cafés we recommend.",
+            True,
+        ),
+        ("Disclosure: the author sits on the board of the tram users' association.", False),
+        (
+            "Copyright law was at the heart of the case: the court said the council had copied the"
+            " architect's drawings for the new tram depot without asking, and ordered it to pay"
+            " damages to the firm within a month.",
+            False,
+        ),
+        ("Ferries | Buses | Trams: what changes in winter", False),
         ("Updated guidelines were published by the council on 4 May.", False),
         ("Posted on May 3, 2024 by Jo Lee", False),
         ("The contents of the report were read to the council in four minutes.", False),
@@ -376,6 +433,25 @@ def test_a_quote_about_supporting_journalism_at_the_end_is_reporting(make_docume
         [make_document(url("tram"), [*REPORTING["tram"], quote], source=SOURCE)]
     )
     assert articles[0].text.endswith(quote)
+
+
+def test_the_outlets_own_promotion_closing_a_story_goes(make_document):
+    promos = [
+        "For every update on the tram works, follow us on Mastodon @lindengazette.",
+        "Liked this story? Sign up for our free weekday newsletter and get it in your inbox.",
+    ]
+    byline = "Contact the reporter, Jo Lee, at jo.lee@linden.example.net or follow her on X."
+    quote = '"Follow us on the new line," the mayor told riders on the opening day.'
+    story = [*REPORTING["tram"], byline, quote]
+    articles, _ = clean_documents([make_document(url("tram"), [*story, *promos], source=SOURCE)])
+    assert articles[0].text.split("\n\n") == story
+
+
+def test_the_headline_repeated_near_the_start_goes_but_not_later(make_document):
+    title = "Tram extension approved after long debate"
+    body = ["City", "Share this story", title, *REPORTING["tram"], title]
+    articles, _ = clean_documents([make_document(url("tram"), body, source=SOURCE, title=title)])
+    assert articles[0].text.split("\n\n") == ["City", *REPORTING["tram"], title]
 
 
 def test_a_long_paragraph_ending_in_needs_you_does_not_start_an_appeal(make_document):

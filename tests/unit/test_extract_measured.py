@@ -338,7 +338,13 @@ def test_the_pages_other_stories_after_the_article_go_an_inline_related_box_does
         "- Island school opens a second classroom after record enrolment this autumn",
         "- Weekend storm closes the coastal road",
     ]
-    for heading in ("Most read in News", "Related posts on the Harbour Herald"):
+    for heading in (
+        "Most read in News",
+        "Related posts on the Harbour Herald",
+        "Read this next",
+        "Last 5 posts by Mara Lind",
+        "Part of complete coverage on",
+    ):
         doc = make_document(URL, [*STORY, heading, *teasers], title="Winter ferry")
         assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
     lines = ["MORE: Harbour board approves new pier lights", "What do you think about this story?"]
@@ -373,6 +379,19 @@ def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
     table = ["| Crossing | Departs | Arrives |", "| Early | 06:40 | 07:25 |"]
     doc = make_document(URL, [*menu, *STORY, *table, "| Contact |"], title="Winter ferry")
     assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table, "| Contact |"]
+
+
+def test_a_footer_of_short_lines_after_the_story_goes_a_closing_list_stays(make_document):
+    footer = ["Harbour Herald Online", "Site map", "Privacy Policy |", "Terms of use", "Jobs"]
+    footer += ["Island Guides - Ferries - Walks", "Weather Desk", "Contact the newsroom"]
+    doc = make_document(URL, [*STORY, *footer], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == STORY
+    # Seven short lines are not a footer yet, and the story's own list is never one.
+    doc = make_document(URL, [*STORY, *footer[:7]], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *footer[:7]]
+    crossings = [f"- Crossing {i} from Kessel pier" for i in range(10)]
+    doc = make_document(URL, [*STORY, "Crossings this winter", *crossings], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n")[-10:] == crossings
 
 
 def test_the_offset_survives_into_the_article(make_page):

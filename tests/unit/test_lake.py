@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -312,15 +313,48 @@ def test_paragraph_counts_and_recent_story_members(tmp_path, make_article):
         )
     with warehouse.view() as stored:
         counts = stored.paragraph_counts(["velmora-post"], exclude=["a3"])
+        assert stored._con is None  # closed with its answer: DuckDB's cached blocks go with it
         members = stored.recent_story_members([date(2024, 5, 21)], 3, exclude=["a2"])
-        # both answers came through one connection, closed with the view
-        assert stored._con is not None
-    assert stored._con is None
+        assert stored._con is None
     assert counts == {("velmora-post", "h1"): 2, ("velmora-post", "h2"): 2}
     assert [(m.article_id, m.story_id, m.entities) for m in members] == [
         ("a1", "s-a1", {"PERSON:Ines Brandt", "GPE:Linden"})
     ]
     assert members[0].vector.shape == (4,)
+
+
+def test_story_members_carry_title_text_and_exact_float32_vectors(tmp_path, make_article):
+    warehouse = Warehouse(tmp_path / "wh")
+    one = enriched(make_article, "a1")
+    one.vector = [0.1, -2.5, 3.25, 1e-7]
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([one, enriched(make_article, "a2")]))
+    with warehouse.view() as stored:
+        members = stored.recent_story_members([date(2024, 5, 21)], 3, exclude=[])
+    by_id = {m.article_id: m for m in members}
+    assert set(by_id) == {"a1", "a2"}
+    assert by_id["a1"].title == one.title and by_id["a1"].text == one.text
+    assert by_id["a1"].vector.dtype == np.float32
+    assert by_id["a1"].vector.tolist() == np.asarray(one.vector, dtype=np.float32).tolist()
+
+
+def test_float32_vectors_of_arrow_lists():
+    from newsetl.storage.warehouse import _float32_vectors
+
+    column = pa.chunked_array(
+        [
+            pa.array([[1.5, 2.0], None, []], pa.list_(pa.float32())),
+            pa.array([[0.25, -1.0, 3.0]], pa.list_(pa.float32())).slice(0),
+            pa.array([[9.0], [7.0, 8.0]], pa.list_(pa.float32())).slice(1),
+        ]
+    )
+    got = _float32_vectors(column)
+    expected = [[1.5, 2.0], None, [], [0.25, -1.0, 3.0], [7.0, 8.0]]
+    assert len(got) == len(expected)
+    for vector, values in zip(got, expected, strict=True):
+        want = np.asarray(values, dtype=np.float32)  # what the reader did before: asarray
+        assert vector.dtype == np.float32 and vector.shape == want.shape
+        assert np.array_equal(vector, want, equal_nan=True)
 
 
 def test_rebuild_from_lake(tmp_path, make_article):
@@ -418,3 +452,38 @@ def test_clean_batch_learns_boilerplate_from_earlier_runs_through_the_batch_hash
         (article,) = clean_batch([doc], stored).articles
     assert signoff not in article.text  # two stored articles + this one: boilerplate
     assert article.text.startswith("The tram line between")
+
+
+def test_a_writer_folds_its_log_into_the_file_within_the_checkpoint_memory(tmp_path):
+    from newsetl.storage.warehouse import close_checkpointed
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table t (k varchar primary key, v varchar)")
+    con.execute("insert into t values ('a', 'x')")
+    default_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    other = duckdb.connect(str(path))  # the same database: it sees the settings the close left
+    close_checkpointed(con, path)
+    limit, threads = other.execute(
+        "select current_setting('memory_limit'), current_setting('threads')"
+    ).fetchone()
+    wal = path.with_name("w.duckdb.wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # folded in while `other` was open
+    other.close()
+    assert limit != default_limit and limit.startswith("61.0 MiB")  # 64 MB, as DuckDB prints it
+    assert threads == 1
+    assert duckdb.connect(str(path)).execute("select * from t").fetchall() == [("a", "x")]
+
+
+def test_a_checkpoint_refused_under_the_limit_falls_back_to_an_unlimited_close(
+    tmp_path, make_article, monkeypatch
+):
+    import newsetl.storage.warehouse as warehouse_module
+
+    monkeypatch.setattr(warehouse_module, "CHECKPOINT_MEMORY", "not a size")  # DuckDB refuses
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(con, article_tables([enriched(make_article, "a1")]))
+    assert not (tmp_path / "wh" / "newsetl.duckdb.wal").exists()
+    with warehouse.reader() as con:
+        assert con.execute("select article_id from articles").fetchall() == [("a1",)]

@@ -247,6 +247,62 @@ def test_rebuild_from_lake_indexes_everything(tmp_path):
     assert set(search(store, "pyongyang")) == {"a1", "a2"}
 
 
+def _postings_in_storage_order(store: Warehouse) -> list[tuple]:
+    with store.reader() as con:
+        con.execute("set threads = 1")  # one thread reads the row groups in storage order
+        return con.execute("select term, article_id, tf from pipeline.search_postings").fetchall()
+
+
+def _ranked(store: Warehouse, query: str) -> list[tuple]:
+    with store.reader() as con:
+        return con.execute(
+            "select article_id, score from search_articles(?, max_rows := 100)", [query]
+        ).fetchall()
+
+
+def test_sorting_the_index_keeps_every_posting_and_every_score(store):
+    queries = ["shoigu OR pyongyang", "central bank", '"central bank"', "NOT pyongyang"]
+    before = sorted(_postings_in_storage_order(store))
+    scores = [_ranked(store, q) for q in queries]
+    assert _postings_in_storage_order(store) != before  # loads leave them in article order
+
+    assert store.sort_search_index()  # never sorted: all of it is new
+
+    assert _postings_in_storage_order(store) == before  # term order now, nothing lost
+    assert [_ranked(store, q) for q in queries] == scores
+    with store.reader() as con:
+        state = con.execute("select postings from pipeline.search_sorted").fetchall()
+    assert state == [(len(before),)]
+
+
+def test_the_index_is_sorted_again_only_once_enough_was_appended(store):
+    assert store.sort_search_index()
+    assert not store.sort_search_index()  # nothing new
+    text = "Ferry crews struck over pay, night shifts and safety in the old harbour."
+    new = ("a9", "south", 17, "en", "Ferry strike in Zanzibar", text, "economy")
+    with store.writer() as con:  # 11 postings on the 49 sorted: above a tenth
+        store.load(con, rows([new]))
+    with store.writer() as con:
+        from newsetl.storage.search import SORT_AGAIN_SHARE, unsorted_postings
+
+        fresh, total = unsorted_postings(con)
+    assert fresh == 11 and fresh >= SORT_AGAIN_SHARE * total
+    assert store.sort_search_index()
+    assert _postings_in_storage_order(store) == sorted(_postings_in_storage_order(store))
+    assert search(store, "zanzibar") == ["a9"]
+
+
+def test_a_rebuilt_index_is_in_term_order(tmp_path):
+    from newsetl.pipeline import write_lake
+
+    store = Warehouse(tmp_path / "wh")
+    write_lake(rows(), store)
+    with store.writer() as con:
+        store.rebuild_from_lake(con)
+    postings = _postings_in_storage_order(store)
+    assert postings == sorted(postings) and not store.sort_search_index()
+
+
 def test_a_warehouse_without_an_index_gets_one_from_the_next_writer(store):
     with store.writer() as con:  # as a warehouse made before search looks
         con.execute("delete from pipeline.search_postings")

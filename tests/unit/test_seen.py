@@ -54,3 +54,20 @@ def test_no_archive_means_nothing_seen_and_no_index(tmp_path):
     with SeenUrls.open(tmp_path / "raw", tmp_path) as seen:
         assert "https://a.example/1" not in seen
     assert not index_path(tmp_path).exists()
+
+
+def test_an_index_built_a_few_files_at_a_time_holds_every_file_and_key(
+    tmp_path, make_page, monkeypatch
+):
+    import newsetl.storage.seen as seen_module
+
+    monkeypatch.setattr(seen_module, "FILES_PER_STEP", 2)
+    raw = tmp_path / "raw"
+    urls = [f"https://a.example/{i}" for i in range(5)]
+    for url in urls:  # one archive file each
+        write_raw([make_page(url)], raw)
+    write_raw([make_page(urls[0])], raw)  # a key in two files of different groups
+    assert catch_up(raw, index_path(tmp_path)) == 6
+    assert catch_up(raw, index_path(tmp_path)) == 0  # every file recorded
+    with SeenUrls.open(raw, tmp_path) as seen:
+        assert all(u in seen for u in urls) and "https://a.example/9" not in seen

@@ -1,4 +1,5 @@
-"""Housekeeping: fewer, larger Parquet files; a checkpointed DuckDB; expired raw data gone."""
+"""Housekeeping: fewer, larger Parquet files; the search index in term order; a checkpointed
+DuckDB; expired raw data gone."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class MaintenanceReport:
     files_after: int = 0
     expired_raw_days: list[str] = field(default_factory=list)
     checkpointed: bool = False
+    search_index_sorted: bool = False
 
 
 def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") -> None:
@@ -86,5 +88,6 @@ def _maintain(warehouse: Warehouse, retention_days: int | None, today: date) -> 
             for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
                 spec = TABLES.get(table_dir.name)
                 compact_folder(table_dir, report, spec.key if spec else "")
+    report.search_index_sorted = warehouse.sort_search_index()
     report.checkpointed = warehouse.checkpoint()
     return report

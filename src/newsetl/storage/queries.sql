@@ -65,10 +65,15 @@ where source in (select unnest(?)) and article_id not in (select unnest(?))
 group by all;
 
 -- name: recent_story_members
+-- An article's rows carry one published_date in every table (storage.rows), so the articles
+-- are read for the window's dates only: the text of the whole table is never scanned (its
+-- blocks would stay in DuckDB's buffer pool, memory that grew with the warehouse).
 select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
 from pipeline.article_vectors as v
-left join articles as a using (article_id)
-where v.published_date between ? and ? and v.article_id not in (select unnest(?));
+left join (
+    select article_id, title, text from articles where published_date between $low and $high
+) as a using (article_id)
+where v.published_date between $low and $high and v.article_id not in (select unnest($exclude));
 
 -- Run summaries --------------------------------------------------------------------------------
 

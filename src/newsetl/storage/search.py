@@ -17,16 +17,21 @@ from pathlib import Path
 
 import duckdb
 
-INDEX_DDL = """
-create schema if not exists pipeline;
-create table if not exists pipeline.search_postings (
+POSTINGS_COLUMNS = """(
     article_id VARCHAR NOT NULL,
     term VARCHAR NOT NULL,
     tf INTEGER NOT NULL
-);
+)"""
+INDEX_DDL = f"""
+create schema if not exists pipeline;
+create table if not exists pipeline.search_postings {POSTINGS_COLUMNS};
 create table if not exists pipeline.search_documents (
     article_id VARCHAR NOT NULL,
     terms INTEGER NOT NULL
+);
+create table if not exists pipeline.search_sorted (
+    postings BIGINT NOT NULL,
+    sorted_at TIMESTAMPTZ NOT NULL
 );
 """
 
@@ -34,6 +39,8 @@ INDEX_COMMENTS = {
     "pipeline.search_postings": "Full-text index: how often each stemmed term occurs in an "
     "article (title and text).",
     "pipeline.search_documents": "Full-text index: indexed terms per article (BM25 length).",
+    "pipeline.search_sorted": "Full-text index: when maintenance last put the postings in term "
+    "order, and how many there were.",
 }
 
 
@@ -87,23 +94,40 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create or replace macro search_macros_version() as '{digest}'")
 
 
-def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = None) -> None:
+def index_articles(
+    con: duckdb.DuckDBPyConnection,
+    ids_relation: str | None = None,
+    rows_relation: str | None = None,
+    stored_before: bool = True,
+) -> None:
     """(Re)index articles: those whose ids are in the registered relation `ids_relation`
-    (column article_id), or every article when None. Runs in the caller's transaction."""
+    (column article_id), or every article when None. Runs in the caller's transaction.
+
+    `rows_relation` (registered; article_id, title, text of exactly those articles, as just
+    loaded) is read instead of the articles table, whose text would otherwise be scanned whole
+    (its blocks then held in DuckDB's buffer pool: memory growing with the warehouse).
+    `stored_before=False` says none of them was stored before the load, so none is indexed."""
     load_fts(con)  # search_terms stems with it (a second load costs under a millisecond)
     where = f"where article_id in (select article_id from {ids_relation})" if ids_relation else ""
     # An article has postings only if it has a document row (both are written and deleted
     # together), so a batch of new articles skips the delete from the postings, the largest
     # table of the warehouse (about a hundred rows an article), which it would scan whole.
-    found = con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()
-    indexed = ids_relation is None or bool(found and found[0])
+    indexed = ids_relation is None
+    if not indexed and stored_before:
+        found = con.execute(f"select count(*) from pipeline.search_documents {where}").fetchone()
+        indexed = bool(found and found[0])
     for table in ("pipeline.search_postings", "pipeline.search_documents") if indexed else ():
         con.execute(f"delete from {table} {where}")
+    source = (
+        f"(select article_id, title, text from {rows_relation})"
+        if rows_relation
+        else f"articles {where}"
+    )
     con.execute(
         f"""
         create or replace temp table search_batch as
         select article_id, search_terms(search_text(title, text)) as terms
-        from articles {where}
+        from {source}
         """
     )
     con.execute(
@@ -118,9 +142,55 @@ def index_articles(con: duckdb.DuckDBPyConnection, ids_relation: str | None = No
 
 
 def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every article is indexed (an older warehouse gets its index at the next load)."""
+    """Whether every article is indexed (an older warehouse gets its index at the next load).
+
+    Every writer asks this when it opens. An article and its document row are only ever written
+    and deleted together, so equal row counts (table metadata, no scan) say yes; the exact
+    question, two key columns hashed whole (memory growing with the warehouse), is asked only
+    when they differ."""
+    counts = con.execute(
+        "select (select count(*) from articles), (select count(*) from pipeline.search_documents)"
+    ).fetchone()
+    if counts and counts[0] == counts[1]:
+        return True
     missing = con.execute(
         "select count(*) from articles where article_id not in "
         "(select article_id from pipeline.search_documents)"
     ).fetchone()
     return not missing or missing[0] == 0
+
+
+# Postings in term order let a search read only its terms' row groups (DuckDB skips the others
+# by their min/max). On the synthetic warehouse of 1,000,000 articles (100 million postings) a
+# search took 11-19 s with the postings in load order and 0.9-2.0 s sorted; counting one term's
+# postings, 0.75 s against 0.01 s. Loads append unsorted rows; maintenance sorts the table again
+# once those are this share of it, so its cost follows the new rows, not the warehouse's size.
+SORT_AGAIN_SHARE = 0.1
+SORT_STATE = "pipeline.search_sorted"
+
+
+def unsorted_postings(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Postings appended since the index was last sorted (an estimate after deletes), and all."""
+    total, done = con.execute(
+        "select (select count(*) from pipeline.search_postings), "
+        f"(select coalesce(max(postings), 0) from {SORT_STATE})"
+    ).fetchone() or (0, 0)
+    return max(0, total - done), total
+
+
+def sort_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+    """Rewrite the postings in term order when the unsorted ones are `SORT_AGAIN_SHARE` of the
+    table or more (or with `force`); True when it did. Runs in the caller's transaction."""
+    fresh, total = unsorted_postings(con)
+    if not total or (not force and fresh < SORT_AGAIN_SHARE * total):
+        return False
+    con.execute(f"create table pipeline.search_postings_sorted {POSTINGS_COLUMNS}")
+    con.execute(
+        "insert into pipeline.search_postings_sorted "
+        "select * from pipeline.search_postings order by term, article_id"
+    )
+    con.execute("drop table pipeline.search_postings")
+    con.execute("alter table pipeline.search_postings_sorted rename to search_postings")
+    con.execute(f"delete from {SORT_STATE}")
+    con.execute(f"insert into {SORT_STATE} values ({total}, now())")
+    return True

@@ -16,11 +16,15 @@ from pathlib import Path
 import duckdb
 
 from newsetl.storage.raw import SEEN, raw_files, scan
+from newsetl.storage.warehouse import close_checkpointed
 
 SCHEMA = """
 create table if not exists seen (url_key varchar primary key);
 create table if not exists indexed_files (file varchar primary key);
 """
+
+
+FILES_PER_STEP = 32  # archive files read per transaction when the index catches up
 
 
 def index_path(root: Path) -> Path:
@@ -32,6 +36,7 @@ def catch_up(raw_dir: Path, path: Path) -> int:
     The caller serialises writers (the warehouse lock)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    closed = False
     try:
         con.execute(SCHEMA)
         done = {r[0] for r in con.execute("select file from indexed_files").fetchall()}
@@ -39,21 +44,30 @@ def catch_up(raw_dir: Path, path: Path) -> int:
         todo = [f for f in raw_files(raw_dir) if _name(f, root) not in done]
         if not todo:
             return 0
-        con.execute("begin transaction")
-        for batch in scan(todo, "distinct url_key", SEEN):
-            con.register("batch_keys", batch)
-            con.execute(
-                "insert or ignore into seen "
-                "select url_key from batch_keys where url_key is not null"
+        # A few files at a time, each group in a transaction of its own with the record of its
+        # files: the distinct keys and the transaction's pending rows stay as small as a group
+        # (an index built over a whole archive held them all at once).
+        for start in range(0, len(todo), FILES_PER_STEP):
+            group = todo[start : start + FILES_PER_STEP]
+            con.execute("begin transaction")
+            for batch in scan(group, "distinct url_key", SEEN):
+                con.register("batch_keys", batch)
+                con.execute(
+                    "insert or ignore into seen "
+                    "select url_key from batch_keys where url_key is not null"
+                )
+                con.unregister("batch_keys")
+            con.executemany(
+                "insert or ignore into indexed_files values (?)",
+                [[_name(f, root)] for f in group],
             )
-            con.unregister("batch_keys")
-        con.executemany(
-            "insert or ignore into indexed_files values (?)", [[_name(f, root)] for f in todo]
-        )
-        con.execute("commit")
+            con.execute("commit")
+        close_checkpointed(con, path)  # the seen table's key is a primary key too
+        closed = True
         return len(todo)
     finally:
-        con.close()
+        if not closed:
+            con.close()
 
 
 def _name(path: Path, root: Path) -> str:
