@@ -1,4 +1,5 @@
-"""The maintenance flow: compact Parquet files, checkpoint DuckDB, expire old raw data."""
+"""The maintenance flow: compact Parquet files, sort the search index, checkpoint DuckDB, expire old
+raw data."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def maintenance(
     warehouse: WarehouseParam = None,
     raw_retention_days: Annotated[int | None, Field(gt=0)] = None,
 ) -> dict:
-    """Daily housekeeping: compact Parquet files, checkpoint DuckDB, expire old raw responses.
+    """Daily housekeeping: compact Parquet files, sort the search index when loads appended a tenth
+    of it, checkpoint DuckDB, expire old raw responses.
 
     Args:
         warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.

@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--warehouse", type=Path, help=warehouse_help)
 
     maintenance = command(
-        "maintenance", help="compaction, checkpoint, raw retention (the deployment's flow)"
+        "maintenance",
+        help="compaction, search index order, checkpoint, raw retention (the deployment's flow)",
     )
     maintenance.add_argument("--warehouse", type=Path, help=warehouse_help)
     maintenance.add_argument(

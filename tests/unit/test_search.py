@@ -430,3 +430,12 @@ def test_only_connections_that_search_load_the_fts_extension(store):
         store.load(con, rows([ARTICLES[1]], {"a2": "A flood hit Zanzibar."}))
         assert _fts_loaded(con)
     assert search(store, "zanzibar") == ["a2"]
+
+
+def test_connections_draw_no_duckdb_progress_bar(store):
+    """A long query (a search or a sort on a big warehouse) must not draw DuckDB's bar into a
+    command's output."""
+    with store.reader() as con:
+        assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
+    with store.writer() as con:
+        assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)

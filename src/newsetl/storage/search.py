@@ -167,6 +167,7 @@ def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
 # once those are this share of it, so its cost follows the new rows, not the warehouse's size.
 SORT_AGAIN_SHARE = 0.1
 SORT_STATE = "pipeline.search_sorted"
+SORT_MEMORY = "1GB"
 
 
 def unsorted_postings(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -185,10 +186,15 @@ def sort_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
     if not total or (not force and fresh < SORT_AGAIN_SHARE * total):
         return False
     con.execute(f"create table pipeline.search_postings_sorted {POSTINGS_COLUMNS}")
-    con.execute(
-        "insert into pipeline.search_postings_sorted "
-        "select * from pipeline.search_postings order by term, article_id"
-    )
+    # The sort spills to disk past this (DuckDB's default is 80 % of the machine's memory).
+    con.execute(f"set memory_limit = '{SORT_MEMORY}'")
+    try:
+        con.execute(
+            "insert into pipeline.search_postings_sorted "
+            "select * from pipeline.search_postings order by term, article_id"
+        )
+    finally:
+        con.execute("reset memory_limit")
     con.execute("drop table pipeline.search_postings")
     con.execute("alter table pipeline.search_postings_sorted rename to search_postings")
     con.execute(f"delete from {SORT_STATE}")

@@ -109,6 +109,8 @@ def _connect(
                 ) from None
             time.sleep(0.5)
     try:
+        # DuckDB draws a progress bar on stdout for a query past 2 s; a command's output is ours.
+        con.execute("set enable_progress_bar = false")
         if fts:
             load_fts(con)
         for name in AFTER_LOAD:  # one-way switches: nothing can turn them back on
