@@ -71,7 +71,7 @@ def build(
 ) -> dict:
     """Generate the warehouse under `root` (emptied first); returns counts, sizes and seconds."""
     from newsetl.schema import RAW, TABLES
-    from newsetl.storage.search import create_macros, index_articles, load_fts
+    from newsetl.storage.search import create_macros, index_articles, load_fts, sort_index
     from newsetl.storage.warehouse import ddl
 
     started = time.perf_counter()
@@ -81,7 +81,7 @@ def build(
         shutil.rmtree(root)
     (root / "lake").mkdir(parents=True)
     (root / "raw").mkdir(parents=True)
-    con = duckdb.connect(str(root / "newsetl.duckdb"))
+    con = duckdb.connect(str(root / "newsetl.duckdb"), config={"enable_progress_bar": False})
     con.execute(f"set memory_limit = '{memory}'; set preserve_insertion_order = false")
     con.execute(f"set threads = {os.cpu_count() or 2}")
     con.execute(ddl())
@@ -192,10 +192,12 @@ def build(
         from articles
         """
     )
-    # The search index, as every load keeps it (else the first writer would build it whole).
+    # The search index, as every load keeps it (else the first writer would build it whole),
+    # in term order, as maintenance keeps it.
     load_fts(con)
     create_macros(con)
     index_articles(con)
+    sort_index(con, force=True)
     generated = time.perf_counter() - started
     # The lake: the same rows, hive-partitioned by date, as the pipeline's merges leave them.
     for table in (

@@ -247,8 +247,8 @@ def print_table(report: dict) -> None:
             row(
                 name,
                 q["warehouse_s"],
-                q["unsorted_s"],
-                q["ratio"],
+                q.get("unsorted_s", "-"),
+                q.get("ratio", "-"),
                 q.get("lake_s", "-"),
                 q.get("lake_unsorted_s", "-"),
             )
