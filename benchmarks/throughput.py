@@ -10,6 +10,7 @@ an unsorted, unpartitioned copy of the same data.
     python -m benchmarks.throughput                # full: 1,000 pages, 1,000,000-article warehouse
     python -m benchmarks.throughput --quick        # 200 pages, 20,000-article warehouse
     python -m benchmarks.throughput --parts stages # stages | pipeline | scale (comma-separated)
+    python -m benchmarks.throughput --parts dask   # N pages on Dask (2 and 1 workers) only
 
 Writes benchmarks/results/throughput.json and prints a table. Real pages come from the eval
 data folder ($NEWSETL_EVAL_DATA, default eval-data/): WCXB's development split, articles only.
@@ -72,10 +73,13 @@ def part_pipeline(
     n_real_share: float = 0.2,
     before: Path | None = None,
     dask: bool = False,
+    only_dask: bool = False,
 ) -> dict:
     """`newsetl run` from outside: N pages (a fifth real when present) on 2 and 1 workers,
     an idle rerun, N/5 pages; and the libraries alone on the same pages. With `dask`, the N
-    pages also on a local Dask cluster of 2 and of 1 worker (NEWSETL_TASK_RUNNER=dask)."""
+    pages also on a local Dask cluster of 2 and of 1 worker (NEWSETL_TASK_RUNNER=dask); with
+    `only_dask`, those two runs and the 2-worker run on local processes only."""
+    dask = dask or only_dask
     n_real = int(n_pages * n_real_share)
     real = real_pages(n_real)
     generated = corpus_gen.generate(n_pages - len(real), seed=23)
@@ -94,6 +98,8 @@ def part_pipeline(
             ("full_1_worker", sources_big, "wh-1", 1, n_pages, None),
             ("fifth_2_workers", sources_small, "wh-s", 2, len(small_gen) + len(small_real), None),
         ]
+        if only_dask:
+            plan = plan[:1]
         if dask:
             on_dask = {"NEWSETL_TASK_RUNNER": "dask"}
             plan += [
@@ -106,20 +112,24 @@ def part_pipeline(
                 run = pipeline_runs.newsetl_run(sources, target, workers, env, code)
                 runs[label + name] = pipeline_runs.with_rate(run, count) if count else run
     out["runs"] = runs
+    full = runs["full_2_workers"]["seconds"]
+    if dask:
+        dask_2 = runs["dask_2_workers"]["seconds"]
+        out["ratios"] = {
+            "dask_speedup_2_vs_1_workers": round(runs["dask_1_worker"]["seconds"] / dask_2, 3),
+            "dask_vs_local_processes_2_workers": round(full / dask_2, 3),
+        }
+    if only_dask:
+        return out
     # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
     bodies = [p.html.encode() for p in generated] + [b for _, b in real]
     out["libraries_alone"] = libraries_alone(bodies)
-    full = runs["full_2_workers"]["seconds"]
-    out["ratios"] = {
+    out["ratios"] = out.get("ratios", {}) | {
         "pipeline_vs_trafilatura_plus_ner": round(out["libraries_alone"]["seconds"] / full, 3),
         "speedup_2_vs_1_workers": round(runs["full_1_worker"]["seconds"] / full, 3),
         "full_vs_fifth_time": round(full / runs["fifth_2_workers"]["seconds"], 3),
         "idle_vs_full": round(runs["idle_rerun"]["seconds"] / full, 4),
     }
-    if dask:
-        out["ratios"]["dask_speedup_2_vs_1_workers"] = round(
-            runs["dask_1_worker"]["seconds"] / runs["dask_2_workers"]["seconds"], 3
-        )
     if before:
         b = runs["before: full_2_workers"]["seconds"]
         out["ratios_before"] = {
@@ -223,8 +233,9 @@ def print_table(report: dict) -> None:
                 r["peak_rss_mb"],
                 json.dumps(r["summary"]),
             )
-        a = pl["libraries_alone"]
-        row("trafilatura + spaCy NER alone, 1 process", a["seconds"], a["articles_per_s"], "-", "-")
+        a = pl.get("libraries_alone")
+        if a:
+            row("trafilatura + spaCy NER alone, 1 process", a["seconds"], a["articles_per_s"], "-")
         lines.append(f"pipeline ratios: {json.dumps(pl['ratios'])}")
         if "ratios_before" in pl:
             lines.append(f"pipeline ratios before: {json.dumps(pl['ratios_before'])}")
@@ -301,6 +312,9 @@ def main(argv: list[str] | None = None) -> None:
             save()
         if "pipeline" in parts:
             report["pipeline"] = part_pipeline(work, pages, before=args.before, dask=args.dask)
+            save()
+        elif "dask" in parts:
+            report["pipeline"] = part_pipeline(work, pages, only_dask=True)
             save()
         if "scale" in parts:
             report["scale"] = scale.run(
