@@ -71,6 +71,15 @@ def articles(corpus: list[tuple[str, str]], start: int, count: int) -> pa.Table:
     return TABLES["articles"].to_arrow(rows)
 
 
+SEARCH = "select count(*) from search_articles('election OR market', max_rows := 20)"
+
+
+def seconds(step) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     from newsetl.storage.search import index_articles, sort_index
     from newsetl.storage.warehouse import Warehouse
@@ -97,26 +106,17 @@ def main() -> None:
                 index_articles(con, "batch_ids")
                 ours_s = time.perf_counter() - started
                 con.unregister("batch_ids")
-                started = time.perf_counter()
-                con.execute(
-                    r"pragma create_fts_index('articles', 'article_id', 'title', 'text', "
-                    r"stemmer = 'porter', stopwords = 'english', "
-                    r"ignore = '[^\p{L}\p{N}]+', overwrite = 1)"
+                rebuild_s = seconds(
+                    lambda: con.execute(
+                        r"pragma create_fts_index('articles', 'article_id', 'title', 'text', "
+                        r"stemmer = 'porter', stopwords = 'english', "
+                        r"ignore = '[^\p{L}\p{N}]+', overwrite = 1)"
+                    )
                 )
-                rebuild_s = time.perf_counter() - started
-                started = time.perf_counter()
-                con.execute(
-                    "select count(*) from search_articles('election OR market', max_rows := 20)"
-                ).fetchall()
-                query_s = time.perf_counter() - started
-                started = time.perf_counter()
-                sort_index(con, force=True)  # as maintenance does once loads added a tenth
-                sort_s = time.perf_counter() - started
-                started = time.perf_counter()
-                con.execute(
-                    "select count(*) from search_articles('election OR market', max_rows := 20)"
-                ).fetchall()
-                sorted_query_s = time.perf_counter() - started
+                query_s = seconds(lambda: con.execute(SEARCH).fetchall())
+                # As maintenance does once loads appended a tenth of the postings.
+                sort_s = seconds(lambda: sort_index(con, force=True))
+                sorted_query_s = seconds(lambda: con.execute(SEARCH).fetchall())
                 row = {
                     "articles_in_warehouse": loaded,
                     "batch": BATCH,
