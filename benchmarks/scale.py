@@ -42,7 +42,6 @@ QUERIES = {
     ),
 }
 QUERY_TABLES = ("articles", "article_topics", "article_entities")
-QUIET = {"enable_progress_bar": False}  # DuckDB's bar would fill the bench's output
 SEARCHES = {
     "search_articles, one word, top 20": "select * from search_articles('glacier')",
     "search_articles, two words, top 20": "select * from search_articles('glacier budget')",
@@ -133,7 +132,7 @@ def copy_prebuilt(prebuilt: Path, big: Path) -> dict:
     started = time.perf_counter()
     shutil.rmtree(big, ignore_errors=True)
     shutil.copytree(prebuilt, big)
-    con = duckdb.connect(str(big / "newsetl.duckdb"), read_only=True, config=QUIET)
+    con = duckdb.connect(str(big / "newsetl.duckdb"), read_only=True)
     articles, first, last = con.execute(
         "select count(*), min(published_date), max(published_date) from articles"
     ).fetchone()
@@ -206,7 +205,8 @@ def queries(big: Path, folder: Path, month: tuple[date, date]) -> dict:
 
     folder.mkdir(parents=True, exist_ok=True)
     copy_db = folder / "unsorted.duckdb"
-    con = duckdb.connect(str(copy_db), config=QUIET)
+    con = duckdb.connect(str(copy_db))
+    con.execute("set enable_progress_bar = false")
     con.execute(f"attach '{big / 'newsetl.duckdb'}' as big (read_only)")
     for table in QUERY_TABLES:
         con.execute(f"create table {table} as select * from big.{table} order by random()")
@@ -218,10 +218,10 @@ def queries(big: Path, folder: Path, month: tuple[date, date]) -> dict:
     con.execute(views)
     con.close()
     params = {"lo": month[0], "hi": month[1], "q": "%glacier%"}
-    sorted_con = duckdb.connect(str(big / "newsetl.duckdb"), read_only=True, config=QUIET)
-    unsorted_con = duckdb.connect(str(copy_db), read_only=True, config=QUIET)
-    lake_con = duckdb.connect(config=QUIET)
-    flat_con = duckdb.connect(config=QUIET)
+    sorted_con = duckdb.connect(str(big / "newsetl.duckdb"), read_only=True)
+    unsorted_con = duckdb.connect(str(copy_db), read_only=True)
+    lake_con = duckdb.connect()
+    flat_con = duckdb.connect()
     for table in QUERY_TABLES:
         lake_con.execute(
             f"create view {table} as select * from "
@@ -234,6 +234,8 @@ def queries(big: Path, folder: Path, month: tuple[date, date]) -> dict:
     lake_con.execute(views)
     flat_con.execute(views)
     out = {}
+    for c in (sorted_con, unsorted_con, lake_con, flat_con):
+        c.execute("set enable_progress_bar = false")  # DuckDB's bar would fill the output
     for name, sql in QUERIES.items():
         used = {k: v for k, v in params.items() if f"${k}" in sql}
         a = _time(sorted_con, sql, used)
