@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.storage.raw import SEEN, raw_files, scan
-from newsetl.storage.warehouse import close_checkpointed
+from newsetl.storage.warehouse import closed_checkpointed
 
 SCHEMA = """
 create table if not exists seen (url_key varchar primary key);
@@ -35,9 +35,8 @@ def catch_up(raw_dir: Path, path: Path) -> int:
     """Add the keys of archive files the index has not read yet; returns how many files.
     The caller serialises writers (the warehouse lock)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    closed = False
-    try:
+    # The seen table's key is a primary key too: its writer closes checkpointed.
+    with closed_checkpointed(duckdb.connect(str(path)), path) as con:
         con.execute(SCHEMA)
         done = {r[0] for r in con.execute("select file from indexed_files").fetchall()}
         root = raw_dir.resolve()
@@ -62,12 +61,7 @@ def catch_up(raw_dir: Path, path: Path) -> int:
                 [[_name(f, root)] for f in group],
             )
             con.execute("commit")
-        close_checkpointed(con, path)  # the seen table's key is a primary key too
-        closed = True
         return len(todo)
-    finally:
-        if not closed:
-            con.close()
 
 
 def _name(path: Path, root: Path) -> str:

@@ -145,6 +145,20 @@ def close_checkpointed(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.close()
 
 
+@contextmanager
+def closed_checkpointed(
+    con: duckdb.DuckDBPyConnection, path: Path
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection for a block: closed through `close_checkpointed` when the block
+    ends, plainly when it raises (whatever it left uncommitted is rolled back)."""
+    try:
+        yield con
+    except BaseException:
+        con.close()
+        raise
+    close_checkpointed(con, path)
+
+
 def scalar(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> Any:
     """The one value a query returns (a count, say)."""
     row = con.execute(query, params or []).fetchone()
@@ -456,8 +470,7 @@ class Warehouse:
         call `load_fts(con)` before using the search macros on it otherwise."""
         with self.exclusive():
             con = _connect(self.db_path, read_only=False, fts=False)
-            done = False
-            try:
+            with closed_checkpointed(con, self.db_path):
                 move_pipeline_tables(con)
                 con.execute(ddl())
                 create_macros(con)
@@ -466,12 +479,6 @@ class Warehouse:
                 if not index_is_current(con):  # a warehouse made before search, or a crash
                     index_articles(con)
                 yield con
-                done = True
-            finally:
-                if done:
-                    close_checkpointed(con, self.db_path)
-                else:
-                    con.close()
 
     def reader(self, *, sandboxed: bool = False, search: bool = True) -> duckdb.DuckDBPyConnection:
         """A read-only connection; `sandboxed` also shuts out files, extensions and settings
