@@ -34,7 +34,6 @@ from newsetl.pipeline import (
     clean_batch,
     enrich_batch,
     extract_each,
-    extract_pages,
     split_extracted,
     to_tables,
 )
@@ -162,9 +161,12 @@ def acquire_all(
 
 def _pool_starter(settings: Settings) -> Callable[[], None] | None:
     """Called after each page fetched: once the run has fetched enough pages to process them
-    on worker processes, the workers start (and load their models) while fetching goes on."""
-    if settings.task_runner == "dask" or settings.cpu_workers <= 1:
+    on worker processes, the workers start (and load their models) while fetching goes on: the
+    local pool's, or the Dask cluster's (see `dask_prestart`)."""
+    dask = settings.task_runner == "dask"
+    if not dask and settings.cpu_workers <= 1:
         return None
+    runner = _flow_task_runner() if dask else None
     lock = threading.Lock()
     count = [0]
 
@@ -173,7 +175,10 @@ def _pool_starter(settings: Settings) -> Callable[[], None] | None:
             count[0] += 1
             if count[0] != parallel.MIN_PARALLEL_ITEMS:
                 return
-        parallel.prestart(settings.cpu_workers, settings.spacy_model)
+        if dask:
+            dask_prestart(runner, settings.spacy_model)
+        else:
+            parallel.prestart(settings.cpu_workers, settings.spacy_model)
 
     return on_page
 
@@ -205,15 +210,86 @@ def _result_or_timeout(future, source: Source, settings: Settings) -> Acquired:
 
 
 @task(name="extract-chunk", cache_policy=NO_CACHE)
-def extract_chunk(pages: list[RawPage]):
-    """Main text and metadata of a chunk of pages."""
-    return extract_pages(pages)
+def extract_chunk(pages: list[RawPage]) -> list:
+    """Main text and metadata of a chunk of pages: a document or a reject for each page."""
+    return extract_each(pages)
 
 
 @task(name="enrich-chunk", cache_policy=NO_CACHE)
 def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
     """Language, entities, topics, keywords, tone and vectors of a chunk, as new articles."""
     return enrich_batch(articles, spacy_model)
+
+
+def _flow_task_runner() -> TaskRunner[Any] | None:
+    """The task runner the current flow run entered (None outside a flow run)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return context.task_runner if context is not None else None
+
+
+class _DaskStart:
+    """The Dask cluster started (and its workers warmed) in the background while the run
+    fetches; `wait` before submitting to it (the runner creates its client on first use)."""
+
+    def __init__(self, runner: TaskRunner[Any], spacy_model: str) -> None:
+        self.runner = runner
+        self.warming: list[Any] = []  # the warm-up futures: Dask drops a task nobody holds
+        self.thread = threading.Thread(
+            target=self._start, args=(spacy_model,), name="newsetl-dask-start", daemon=True
+        )
+        self.thread.start()
+
+    def _start(self, spacy_model: str) -> None:
+        try:
+            client = self.runner.client  # type: ignore[attr-defined]
+            self.warming = [
+                client.submit(parallel.warm_worker, spacy_model, workers=[address], pure=False)
+                for address in client.nthreads()
+            ]
+        except Exception:  # the first chunk starts it again, and says what is wrong
+            return
+
+    def wait(self) -> None:
+        self.thread.join()
+
+
+_dask_start: _DaskStart | None = None
+
+
+def dask_prestart(runner: TaskRunner[Any] | None, spacy_model: str) -> None:
+    """Start the flow's Dask cluster now, in the background, and load the models on each of
+    its workers (one warm-up task pinned to each), so the run's first chunks find them ready
+    instead of waiting for the workers to start, import and load."""
+    global _dask_start
+    if runner is None or not hasattr(runner, "client"):
+        return
+    if _dask_start is None or _dask_start.runner is not runner:
+        _dask_start = _DaskStart(runner, spacy_model)
+
+
+def _dask_slots(settings: Settings) -> int:
+    """Tasks the flow's Dask cluster runs at once (its workers' threads), once it has started
+    (a `dask_prestart` of this run is waited for); else the configured workers."""
+    runner = _flow_task_runner()
+    if _dask_start is not None and _dask_start.runner is runner:
+        _dask_start.wait()
+    try:
+        client = runner.client  # type: ignore[union-attr]
+        return max(1, sum(client.nthreads().values()))
+    except Exception:  # not started, or not a Dask runner: chunks as for the local workers
+        return settings.cpu_workers
+
+
+def dask_map(task_: Any, items: list, workers: int, largest: int, **kwargs: Any) -> list:
+    """A chunk task (one result per item) over every item on the flow's Dask runner, each
+    chunk a task run; the items dealt to the chunks as for the local workers
+    (`parallel.dealt_chunks`), the results in the items' order."""
+    dealt = parallel.dealt_chunks(items, workers, largest)
+    if not dealt:
+        return []
+    return parallel.undeal(task_.map(dealt, **kwargs).result(), dealt)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -246,14 +322,16 @@ def process_wave(
     """Extract and enrich in parallel chunks; clean and match stories over the whole wave.
 
     On the local runner the chunks go to worker processes (threads would share one core under
-    the GIL); on Dask each chunk is a task of its own.
+    the GIL); on Dask each chunk is a task of its own. Either way the items are dealt to the
+    chunks in turn (`parallel.dealt_chunks`), at least four chunks per worker.
     """
     dask = settings.task_runner == "dask"
-    extracted: list[tuple[list[Document], list[Reject]]] = (
-        extract_chunk.map(chunked(pages, settings.chunk_size)).result()  # type: ignore[assignment]
-        if dask
-        else extract_wave(pages, settings)
-    )
+    slots = _dask_slots(settings) if dask else settings.cpu_workers
+    extracted: list[tuple[list[Document], list[Reject]]]
+    if dask:
+        extracted = [split_extracted(dask_map(extract_chunk, pages, slots, settings.chunk_size))]
+    else:
+        extracted = extract_wave(pages, settings)  # type: ignore[assignment]
     progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
@@ -264,9 +342,15 @@ def process_wave(
         if not cleaned.articles:
             enriched = []
         elif dask:
-            enriched = enrich_chunk.map(
-                chunked(cleaned.articles, settings.chunk_size), spacy_model=settings.spacy_model
-            ).result()
+            enriched = [
+                dask_map(
+                    enrich_chunk,
+                    cleaned.articles,
+                    slots,
+                    settings.chunk_size,
+                    spacy_model=settings.spacy_model,
+                )
+            ]
         else:
             enriched = enrich_wave(cleaned.articles, settings)
         progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
@@ -481,7 +565,3 @@ def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
         + [{"metric": f"rejected: {k}", "value": v} for k, v in summary.rejects_by_reason.items()],
         description=f"newsetl {summary.flow} counts",
     )
-
-
-def chunked(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]

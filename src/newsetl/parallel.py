@@ -47,6 +47,15 @@ def warm(spacy_model: str) -> None:
         warm_up(spacy_model)
 
 
+def warm_worker(spacy_model: str) -> None:
+    """In a worker that was not forked from the preloaded fork server (a Dask worker): import
+    what extraction needs and load what enrichment needs, once per process (later tasks in the
+    same process find them loaded)."""
+    import newsetl.extract  # noqa: F401
+
+    warm(spacy_model)
+
+
 def pool(workers: int, spacy_model: str) -> ProcessPoolExecutor:
     """The process's pool of `workers` processes (created on first use, then reused)."""
     global _pool, _pool_key
@@ -121,6 +130,29 @@ def map_chunks(
     return list(executor.map(function, chunks))
 
 
+def dealt_chunks(items: Sequence[T], workers: int, largest: int) -> list[list[T]]:
+    """The items in as many chunks as `chunks_for` makes, dealt to the chunks in turn, not in
+    runs: a run of heavy items (one source's long articles) is spread over every chunk instead
+    of making one chunk, and one worker, finish long after the others. `undeal` puts per-item
+    results back in the items' order."""
+    count = len(chunks_for(items, workers, largest))
+    if count <= 1:
+        return [list(items)] if items else []
+    return [list(items[i::count]) for i in range(count)]
+
+
+def undeal(results: Sequence[Sequence[R]], dealt: Sequence[Sequence[object]]) -> list[R]:
+    """Per-chunk results (one per item, in each chunk's order) of `dealt_chunks`'s chunks, back
+    in the order of the items they were dealt from."""
+    count = len(dealt)
+    out: list[R] = [None] * sum(len(c) for c in dealt)  # type: ignore[list-item]
+    for i, chunk in enumerate(results):
+        if len(chunk) != len(dealt[i]):
+            raise ValueError("each chunk needs one result per item")
+        out[i::count] = chunk
+    return out
+
+
 def map_items(
     function: Callable[[list[T]], list[R]],
     items: Sequence[T],
@@ -128,21 +160,12 @@ def map_items(
     spacy_model: str,
     largest: int,
 ) -> list[R]:
-    """`function` (one result per item, in order) over every item, in chunks as `chunks_for`
-    sizes them; results in the items' order. Items are dealt to the chunks in turn, not in runs,
-    so that a run of heavy items (one source's long articles) is spread over every chunk instead
-    of making one chunk, and one worker, finish long after the others."""
-    count = len(chunks_for(items, workers, largest))
-    if count <= 1:
-        return map_chunks(function, [list(items)], workers, spacy_model)[0] if items else []
-    dealt = [list(items[i::count]) for i in range(count)]
-    results = map_chunks(function, dealt, workers, spacy_model)
-    out: list[R] = [None] * len(items)  # type: ignore[list-item]
-    for i, chunk in enumerate(results):
-        if len(chunk) != len(dealt[i]):
-            raise ValueError("map_items needs one result per item")
-        out[i::count] = chunk
-    return out
+    """`function` (one result per item, in order) over every item, in chunks as `dealt_chunks`
+    deals them; results in the items' order."""
+    dealt = dealt_chunks(items, workers, largest)
+    if len(dealt) <= 1:
+        return map_chunks(function, dealt, workers, spacy_model)[0] if items else []
+    return undeal(map_chunks(function, dealt, workers, spacy_model), dealt)
 
 
 def available_cores() -> int:

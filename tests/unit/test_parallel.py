@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from newsetl import parallel
 
 
@@ -60,3 +62,20 @@ def test_items_are_dealt_across_chunks_and_come_back_in_order():
     assert [first for _, first, _ in there][:10] == [0, 1, 2, 3, 4, 5, 6, 7, 0, 1]
     assert parallel.map_items(pid_and_square_each, [], 2, "", largest=200) == []
     assert [s for _, _, s in parallel.map_items(pid_and_square_each, [3], 2, "", 200)] == [9]
+
+
+def test_dealt_chunks_spread_a_run_of_heavy_items_and_undeal_restores_the_order():
+    """The Dask runner's chunks (flows/tasks.py dask_map): a run of heavy items at the end (a
+    source of long real articles) lands in every chunk, not in one; results come back in
+    the items' order whatever order the chunks were dealt in."""
+    items = [("light", i) for i in range(800)] + [("heavy", i) for i in range(200)]
+    dealt = parallel.dealt_chunks(items, workers=2, largest=200)
+    assert len(dealt) == 8  # at least four per worker
+    heavy = [sum(kind == "heavy" for kind, _ in chunk) for chunk in dealt]
+    assert max(heavy) - min(heavy) <= 1
+    results = [[f"{kind}{i}" for kind, i in chunk] for chunk in dealt]
+    assert parallel.undeal(results, dealt) == [f"{kind}{i}" for kind, i in items]
+    assert parallel.dealt_chunks([], 2, 200) == []
+    assert parallel.dealt_chunks([1, 2], 2, 200) == [[1, 2]]
+    with pytest.raises(ValueError, match="one result per item"):
+        parallel.undeal([["a"], []], [[1], [2]])
