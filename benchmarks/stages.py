@@ -5,7 +5,9 @@ run. Used by benchmarks/throughput.py."""
 from __future__ import annotations
 
 import functools
+import os
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,10 +86,11 @@ def processing_stages(pages: list, label: str, workers_check: bool = False) -> d
     )
     from newsetl.enrich import stories as stories_module
     from newsetl.enrich.embeddings import embed
-    from newsetl.pipeline import Processed, extract_pages, to_tables
+    from newsetl.pipeline import Processed, enrich_batch, extract_each, extract_pages, to_tables
     from newsetl.storage.warehouse import Warehouse
 
     settings = Settings()
+    enrich_work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
     nbytes = sum(len(p.body) for p in pages)
     rows: list[dict] = []
     out: dict = {"corpus": label, "pages": len(pages), "mb": round(nbytes / 2**20, 2)}
@@ -172,6 +175,9 @@ def processing_stages(pages: list, label: str, workers_check: bool = False) -> d
     }
     if workers_check:
         out["workers"] = enrich_workers(articles, settings)
+        out["dask_workers"] = dask_workers(
+            [("extract", extract_each, pages), ("enrich", enrich_work, articles)], settings
+        )
     return out
 
 
@@ -226,3 +232,73 @@ def enrich_workers(articles: list, settings) -> dict:
     if parallel is not None:
         parallel.shutdown()
     return result
+
+
+# 1 and 2 workers alternate (1, 2, 2, 1): on a shared machine a load that rises or falls
+# during the check weighs on both alike.
+DASK_ORDER = (1, 2, 2, 1)
+
+
+def dask_workers(
+    stages: list[tuple[str, Callable[[list], list], list]],
+    settings,
+    order: tuple[int, ...] = DASK_ORDER,
+) -> dict:
+    """Each (name, chunk function, items) stage on a local Dask cluster (distributed's
+    LocalCluster: worker processes, one thread each) of 1 and of 2 workers, the items dealt to
+    chunks as the flow's Dask runner deals them (newsetl.parallel.dealt_chunks), the chunks
+    sent from here and the results gathered back (the pickling counts, as in a run); every
+    worker imports the libraries and loads the models before the timing (once per worker, as
+    in a run whose cluster starts while it fetches)."""
+    import warnings
+
+    from distributed import Client, LocalCluster
+
+    from newsetl import parallel
+
+    seconds: dict[int, dict[str, list[float]]] = {}
+    load_at_start = os.getloadavg()
+    for workers in order:
+        with (
+            warnings.catch_warnings(),
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            warnings.simplefilter("ignore", UserWarning)  # "Sending large graph": the pages
+            client.run(parallel.warm_worker, settings.spacy_model)
+            for name, function, items in stages:
+                dealt = parallel.dealt_chunks(items, workers, settings.chunk_size)
+                with watch() as m:
+                    results = client.gather(client.map(function, dealt, pure=False))
+                parallel.undeal(results, dealt)  # one result per item, or it fails here
+                seconds.setdefault(workers, {}).setdefault(name, []).append(m.seconds)
+    out = scaling(seconds, {name: len(items) for name, _, items in stages})
+    out["how"] = "local Dask cluster (distributed.LocalCluster, processes, 1 thread each)"
+    out["order"] = list(order)
+    out["load_average"] = {"start": load_at_start, "end": os.getloadavg()}
+    return out
+
+
+def scaling(seconds: dict[int, dict[str, list[float]]], items: dict[str, int]) -> dict:
+    """Items/s on 1 and 2 workers per stage and for all the stages together (their mean times
+    added, per item of the first stage), with the 2-vs-1 speed-up; `seconds` holds each
+    stage's times per worker count."""
+    out: dict = {}
+    together = "+".join(items)
+    names = list(items) + ([together] if len(items) > 1 else [])
+    for name in names:
+        row: dict = {"items": items[next(iter(items))] if name == together else items[name]}
+        for workers in (1, 2):
+            times = seconds[workers]
+            mean = (
+                sum(sum(t) / len(t) for t in times.values())
+                if name == together
+                else sum(times[name]) / len(times[name])
+            )
+            row[f"{workers}_workers_s"] = round(mean, 2)
+            row[f"{workers}_workers_per_s"] = round(row["items"] / mean, 1)
+        row["speedup_2_vs_1"] = round(row["1_workers_s"] / row["2_workers_s"], 3)
+        out[name] = row
+    return out

@@ -220,6 +220,18 @@ def print_table(report: dict) -> None:
                 lines.append(f"{key}: ratios {json.dumps(st[key]['ratios'])}")
         if "workers" in st.get("generated", {}):
             lines.append(f"enrich workers: {json.dumps(st['generated']['workers'])}")
+        dask = st.get("generated", {}).get("dask_workers")
+        if dask:
+            row("on a local Dask cluster", "items", "1 worker /s", "2 workers /s", "2 vs 1")
+            row(*["---"] * 5)
+            for name, r in dask.items():
+                if isinstance(r, dict) and "speedup_2_vs_1" in r:
+                    per_s = (r["1_workers_per_s"], r["2_workers_per_s"])
+                    row(name, r["items"], *per_s, r["speedup_2_vs_1"])
+            lines.append(
+                f"dask: {dask['how']}, runs in the order {dask['order']} workers, "
+                f"load average {dask['load_average']}"
+            )
     pl = report.get("pipeline")
     if pl:
         lines.append("")
