@@ -78,7 +78,8 @@ def part_pipeline(
     """`newsetl run` from outside: N pages (a fifth real when present) on 2 and 1 workers,
     an idle rerun, N/5 pages; and the libraries alone on the same pages. With `dask`, the N
     pages also on a local Dask cluster of 2 and of 1 worker (NEWSETL_TASK_RUNNER=dask); with
-    `only_dask`, those two runs and the 2-worker run on local processes only."""
+    `only_dask`, those two runs and the 2-worker run on local processes only (and with `before`,
+    the other checkout's Dask pair, each run after this checkout's)."""
     dask = dask or only_dask
     n_real = int(n_pages * n_real_share)
     real = real_pages(n_real)
@@ -107,7 +108,9 @@ def part_pipeline(
                 ("dask_1_worker", sources_big, "wh-d1", 1, n_pages, on_dask),
             ]
         for name, sources, folder, workers, count, env in plan:
-            for label, code in [("", None)] + ([("before: ", before)] if before else []):
+            # With only_dask, the other checkout runs the Dask pair only.
+            twice = before and not (only_dask and env is None)
+            for label, code in [("", None)] + ([("before: ", before)] if twice else []):
                 target = work / (folder + ("-before" if code else ""))
                 run = pipeline_runs.newsetl_run(sources, target, workers, env, code)
                 runs[label + name] = pipeline_runs.with_rate(run, count) if count else run
@@ -119,6 +122,14 @@ def part_pipeline(
             "dask_speedup_2_vs_1_workers": round(runs["dask_1_worker"]["seconds"] / dask_2, 3),
             "dask_vs_local_processes_2_workers": round(full / dask_2, 3),
         }
+        if before:
+            dask_2_before = runs["before: dask_2_workers"]["seconds"]
+            out["ratios_before"] = {
+                "dask_speedup_2_vs_1_workers": round(
+                    runs["before: dask_1_worker"]["seconds"] / dask_2_before, 3
+                ),
+                "dask_after_speedup_2_workers": round(dask_2_before / dask_2, 3),
+            }
     if only_dask:
         return out
     # The libraries alone, one process, same pages: trafilatura's extract, then spaCy NER.
@@ -132,7 +143,7 @@ def part_pipeline(
     }
     if before:
         b = runs["before: full_2_workers"]["seconds"]
-        out["ratios_before"] = {
+        out["ratios_before"] = out.get("ratios_before", {}) | {
             "pipeline_vs_trafilatura_plus_ner": round(out["libraries_alone"]["seconds"] / b, 3),
             "speedup_2_vs_1_workers": round(runs["before: full_1_worker"]["seconds"] / b, 3),
             "full_vs_fifth_time": round(b / runs["before: fifth_2_workers"]["seconds"], 3),
@@ -326,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
             report["pipeline"] = part_pipeline(work, pages, before=args.before, dask=args.dask)
             save()
         elif "dask" in parts:
-            report["pipeline"] = part_pipeline(work, pages, only_dask=True)
+            report["pipeline"] = part_pipeline(work, pages, before=args.before, only_dask=True)
             save()
         if "scale" in parts:
             report["scale"] = scale.run(
