@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -255,17 +255,16 @@ class _PerMember(Generic[T]):
 
     def __init__(self, count: int, make: Callable[[int], T]) -> None:
         self._make = make
-        self._values: list[T | None] = [None] * count
-        self._done = [False] * count
+        self._values: list[T | None] = [None] * count  # no value is None
 
     def __len__(self) -> int:
         return len(self._values)
 
     def __getitem__(self, i: int) -> T:
-        if not self._done[i]:
-            self._values[i] = self._make(i)
-            self._done[i] = True
-        return cast(T, self._values[i])
+        value = self._values[i]
+        if value is None:
+            value = self._values[i] = self._make(i)
+        return value
 
 
 def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
@@ -275,18 +274,18 @@ def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b[t] for t, v in a.items() if t in b)
+    # The shared terms only (a set operation in C); fsum, so the result does not depend on the
+    # set's order, which changes from process to process.
+    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
-def _overlap(a: set[str], b: set[str], idf: dict[str, float]) -> float:
-    """IDF-weighted Jaccard: how much of what the two name, they name in common."""
-    union = a | b
-    if not union:
+def _overlap(a: set[str], b: set[str], idf: dict[str, float], total: float) -> float:
+    """IDF-weighted Jaccard: how much of what the two name, they name in common (`total`: the
+    idf sums of a and of b added, worked out once per member)."""
+    if not (a or b):
         return 0.0
     shared = sum(idf.get(t, 0.0) for t in a & b)
-    return shared / (sum(idf.get(t, 0.0) for t in union) or 1.0)
+    return shared / ((total - shared) or 1.0)
 
 
 class Pairs:
@@ -332,6 +331,11 @@ class Pairs:
         )
         self.lead = _PerMember(n, lambda i: _weighted(_lead_terms(members[i]), self.idf))
         self.salient = _PerMember(n, lambda i: self._salient(reads[i].names))
+        self.name_mass = _PerMember(n, lambda i: self._mass(self.names[i]))
+        self.number_mass = _PerMember(n, lambda i: self._mass(self.numbers[i]))
+
+    def _mass(self, keys: set[str]) -> float:
+        return sum(self.idf.get(t, 0.0) for t in keys)
 
     def _salient(self, names: Counter, k: int = 3) -> list[str]:
         """The names an article is about: frequent in it, rare in the batch."""
@@ -431,8 +435,15 @@ class Pairs:
             "text": _cosine(self.terms[i], self.terms[j]),
             "lead": _cosine(self.lead[i], self.lead[j]),
             "embedding": self._embedding(i, j),
-            "names": _overlap(self.names[i], self.names[j], self.idf),
-            "numbers": _overlap(self.numbers[i], self.numbers[j], self.idf),
+            "names": _overlap(
+                self.names[i], self.names[j], self.idf, self.name_mass[i] + self.name_mass[j]
+            ),
+            "numbers": _overlap(
+                self.numbers[i],
+                self.numbers[j],
+                self.idf,
+                self.number_mass[i] + self.number_mass[j],
+            ),
             "missing": min(self._missing(i, j), self._missing(j, i)),
             "places": _conflict(self.places[i], self.places[j], self.lowered[i], self.lowered[j]),
             "actors": _conflict(self.actors[i], self.actors[j], self.lowered[i], self.lowered[j]),
