@@ -52,7 +52,6 @@ ACTOR_LABELS = ("PERSON", "ORG")
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
-SENTENCE_END = re.compile(r"[.!?:;\"“”]$")
 
 # Short English function words; other languages rely on IDF alone.
 STOPWORDS = frozenset(
@@ -172,28 +171,26 @@ def _terms(text: str) -> list[str]:
     return out
 
 
+NAME_STRIP = "\"'“”‘’()[],.;:!?"
+SENTENCE_ENDERS = frozenset('.!?:;"“”')
+
+
 def _names(text: str) -> Counter:
-    """Capitalised words that do not open a sentence: people, places, organisations."""
+    """Capitalised words that do not open a sentence (the word before does not end with one of
+    `SENTENCE_ENDERS`): people, places, organisations."""
     names: Counter = Counter()
-    previous = ""
-    for match in re.finditer(r"\S+", text):
-        token = match.group()
-        word = token.strip("\"'“”‘’()[],.;:!?")
-        opens = not previous or bool(SENTENCE_END.search(previous))
-        if word[:1].isupper() and not opens and len(word) > 1:
+    tokens = text.split()
+    for i in range(1, len(tokens)):
+        word = tokens[i].strip(NAME_STRIP)
+        if len(word) > 1 and word[0].isupper() and tokens[i - 1][-1] not in SENTENCE_ENDERS:
             lower = word.lower()
             if lower not in STOPWORDS:
                 names[_stem(lower)] += 1
-        previous = token
     return names
 
 
 def _numbers(text: str) -> set[str]:
-    return {m.group().replace(",", "").rstrip(".") for m in NUMBER.finditer(text)} - {
-        "0",
-        "1",
-        "2",
-    }
+    return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)} - {"0", "1", "2"}
 
 
 def document_keys(text: str) -> set[str]:
