@@ -203,20 +203,18 @@ def clean_batch(
 ) -> Processed:
     """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the
     warehouse."""
-    from newsetl.clean import clean_documents
-    from newsetl.clean.articles import normalize_text, paragraph_hash
+    from newsetl.clean.articles import clean_prepared, prepare_documents
 
     documents, duplicates = drop_batch_duplicates(documents)
-    ids = [article_id(d.canonical_url) for d in documents]
+    prepared = prepare_documents(documents)
     # Only the batch's own paragraphs are looked up: the answer is as small as the batch,
     # whatever the warehouse holds.
-    hashes = sorted(
-        {paragraph_hash(t) for d in documents for p in d.paragraphs if (t := normalize_text(p))}
-    )
     prior = stored.paragraph_counts(
-        sorted({d.page.source for d in documents}), exclude=ids, hashes=hashes
+        sorted({d.page.source for d in documents}),
+        exclude=[p.article_id for p in prepared],
+        hashes=sorted({h for p in prepared for h in p.hashes}),
     )
-    articles, rejects = clean_documents(documents, prior, drop_patterns)
+    articles, rejects = clean_prepared(prepared, prior, drop_patterns)
     return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
 
 
