@@ -8,8 +8,11 @@ import os
 import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
 
 import newsetl.enrich
-import newsetl.extract  # noqa: F401
+import newsetl.extract
 import newsetl.pipeline  # noqa: F401
+
+with contextlib.suppress(Exception):  # a worker then pays it on its first page, as before
+    newsetl.extract.warm_up()
 
 _model = os.environ.get("NEWSETL_PRELOAD_SPACY_MODEL")
 if _model:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -203,20 +203,18 @@ def clean_batch(
 ) -> Processed:
     """Documents of a whole batch -> clean articles; boilerplate learned from the batch and the
     warehouse."""
-    from newsetl.clean import clean_documents
-    from newsetl.clean.articles import normalize_text, paragraph_hash
+    from newsetl.clean.articles import clean_prepared, prepare_documents
 
     documents, duplicates = drop_batch_duplicates(documents)
-    ids = [article_id(d.canonical_url) for d in documents]
+    prepared = prepare_documents(documents)
     # Only the batch's own paragraphs are looked up: the answer is as small as the batch,
     # whatever the warehouse holds.
-    hashes = sorted(
-        {paragraph_hash(t) for d in documents for p in d.paragraphs if (t := normalize_text(p))}
-    )
     prior = stored.paragraph_counts(
-        sorted({d.page.source for d in documents}), exclude=ids, hashes=hashes
+        sorted({d.page.source for d in documents}),
+        exclude=[p.article_id for p in prepared],
+        hashes=sorted({h for p in prepared for h in p.hashes}),
     )
-    articles, rejects = clean_documents(documents, prior, drop_patterns)
+    articles, rejects = clean_prepared(prepared, prior, drop_patterns)
     return Processed(articles=articles, rejects=rejects, duplicates=duplicates)
 
 
@@ -230,21 +228,60 @@ def enrich_batch(articles: list[Article], spacy_model: str) -> list[Article]:
     return copies
 
 
+# A batch whose dates span more days than this (a backfill of a month or a year) is matched in
+# slices of this many days, each against the warehouse's articles of its own window: one read
+# of the whole range held every stored article in it (a 60-day batch into a dense warehouse:
+# 56,000 articles, about 440 MB).
+STORY_SLICE_DAYS = 14
+
+
 def assign_stories(
     articles: list[Article], stored: WarehouseView, settings: Settings
 ) -> list[Article]:
     """Copies of a whole enriched batch with story ids, joining stories already in the
-    warehouse."""
-    from newsetl.enrich import assign_story_ids
+    warehouse.
 
-    known = stored.recent_story_members(
-        [a.published_date for a in articles if a.published_date],
-        settings.story_window_days,
-        exclude=[a.article_id for a in articles],
-    )
+    A batch spanning more than `STORY_SLICE_DAYS` is matched slice by slice in date order; each
+    slice also sees the batch's articles of the slices before it, with the ids they were given
+    (as a second run would see the first), and the undated articles come with the last."""
+    from newsetl.enrich import assign_story_ids, story_member
+
+    window = settings.story_window_days
+    exclude = [a.article_id for a in articles]
     copies = [replace(a) for a in articles]
-    assign_story_ids(copies, known, settings.story_window_days)
+    done: list[Article] = []
+    for part in date_slices(copies, STORY_SLICE_DAYS):
+        dates = [a.published_date for a in part if a.published_date]
+        known = stored.recent_story_members(dates, window, exclude=exclude)
+        if done and dates:  # slices: each holds dated articles
+            low, high = min(dates) - timedelta(days=window), max(dates) + timedelta(days=window)
+            known += [
+                story_member(a)
+                for a in done
+                if a.published_date is None or low <= a.published_date <= high
+            ]
+        assign_story_ids(part, known, window)
+        done += part
     return copies
+
+
+def date_slices(articles: list[Article], days: int) -> list[list[Article]]:
+    """The articles in one list when their dates span at most `days`; else in date order, cut
+    into slices of at most `days` days each, the undated ones with the last slice."""
+    dated = sorted(
+        ((a.published_date, a) for a in articles if a.published_date), key=lambda da: da[0]
+    )
+    if not dated or (dated[-1][0] - dated[0][0]).days < days:
+        return [articles]
+    slices: list[list[Article]] = []
+    start = dated[0][0]
+    for day, article in dated:
+        if not slices or (day - start).days >= days:
+            slices.append([])
+            start = day
+        slices[-1].append(article)
+    slices[-1] += [a for a in articles if not a.published_date]
+    return slices
 
 
 @dataclass(frozen=True)

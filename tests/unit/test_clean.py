@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import unicodedata
+
+import ftfy
 import pytest
 
 from newsetl.clean import clean_documents, paragraph_hash
@@ -383,6 +387,27 @@ def test_appeal_start_needs_a_heading_in_the_second_half():
 def test_normalize_text():
     assert normalize_text("  caf\u00c3\u00a9 &amp;\tbar\n") == "café & bar"
     assert normalize_text("e\u0301") == "\u00e9"  # NFC
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII, two  spaces\tand a tab.",
+        "x &amp;amp; y",  # an entity left after one unescape
+        "red\x1b[31m text",  # a terminal escape
+        "nul\x00 and del\x7f",
+        "line\rbreak\u2028here",
+        "caf\u00c3\u00a9 mojibake",
+        "the \ufb01nancial \ufb02oor",  # Latin ligatures
+        "\uff2c\uff2f\uff35\uff24\u3000\uff2e\uff2f\uff29\uff33\uff25",  # full width
+        "\uff73\uff80\uff70\uff9d",  # half-width katakana
+        "It\u2019s \u201cquoted\u201d \u2014 na\u00efve",
+        "\u00e2\u20ac\u2122 lost quote",  # mojibake of a curly quote
+    ],
+)
+def test_normalize_text_shortcuts_give_ftfys_full_result(text):
+    full = unicodedata.normalize("NFC", ftfy.fix_text(html.unescape(text), uncurl_quotes=False))
+    assert normalize_text(text) == " ".join(full.split())
 
 
 @pytest.mark.parametrize(

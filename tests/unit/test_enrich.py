@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from newsetl.enrich import enrich_articles
+from newsetl.enrich import stories as stories_module
 from newsetl.enrich.embeddings import embed
 from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention
 from newsetl.enrich.language import detect_language
@@ -491,6 +492,28 @@ def test_known_members_of_two_stories_are_not_compared_and_labels_stay_the_same(
         cohesion=model.cohesion,
     )
     assert cluster(members, 3, model=model, fixed=fixed) == full
+
+
+def test_a_new_article_is_scored_against_its_nearest_known_stories_only(monkeypatch):
+    # A dense window hands a new article many known stories sharing a word with it: only the
+    # nearest (by embedding) are scored, each whole, and a known story no new article may join
+    # loses its inner pairs too (they could change no label).
+    monkeypatch.setattr(stories_module, "STORY_CANDIDATES", 1)
+    members = [
+        member("new", MILL_FIRE_2),
+        member("a1", MILL_FIRE_1, story="s-a"),
+        member("a2", MILL_FIRE_1, story="s-a"),
+        member("b1", DEPOT_FIRE, story="s-b"),
+        member("b2", DEPOT_FIRE, story="s-b"),
+        member("c1", CUP_FINAL, story="s-c"),
+        member("c2", CUP_FINAL, story="s-c"),
+    ]
+    fixed = {i: m.story_id for i, m in enumerate(members) if m.story_id}
+    every = {(0, j) for j in range(1, 7)} | {(1, 2), (3, 4), (5, 6)}
+    kept = Pairs(members, load_model())._nearest_stories(every, fixed)
+    assert kept == {(0, 1), (0, 2), (1, 2)}
+    monkeypatch.setattr(stories_module, "STORY_CANDIDATES", 3)
+    assert Pairs(members, load_model())._nearest_stories(every, fixed) == every
 
 
 def test_terms_read_again_from_the_cache_are_the_same():

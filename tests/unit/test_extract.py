@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -402,3 +404,16 @@ def test_plain_text_page(make_page):
         "feed",
         ["Ann Lee"],
     )
+
+
+def test_warm_up_compiles_every_locale_of_the_fallback_date_parser_in_a_fresh_process():
+    # The worker pool's fork server runs it so that no worker compiles them on its first page.
+    code = (
+        "import dateparser.languages.dictionary as d, newsetl.extract as e;"
+        "before = sum(map(len, d.Dictionary._split_regex_cache.values()));"
+        "e.warm_up();"
+        "print(before, sum(map(len, d.Dictionary._split_regex_cache.values())))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = map(int, out.stdout.split())
+    assert before == 0 and after > 150

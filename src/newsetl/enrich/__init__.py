@@ -6,6 +6,8 @@ whole batch and the warehouse's recent articles at once.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from newsetl.enrich import entities, keywords, language, sentiment, stories, topics
 from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
@@ -65,19 +67,22 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         article.enrich_version = current_version(spacy_model)
 
 
+def story_member(article: Article) -> StoryMember:
+    """What story matching reads of an enriched article (with its story id, if it has one)."""
+    return StoryMember(
+        article_id=article.article_id,
+        published_date=article.published_date,
+        entities=story_entities(article),
+        vector=stories.as_vector(article.vector),
+        story_id=article.story_id,
+        title=article.title or "",
+        text=article.text or "",
+    )
+
+
 def assign_story_ids(articles: list[Article], known: list[StoryMember], window_days: int) -> None:
     """Story ids for a whole enriched batch; `known` are recent articles already loaded."""
-    members = [
-        StoryMember(
-            article_id=a.article_id,
-            published_date=a.published_date,
-            entities=story_entities(a),
-            vector=stories.as_vector(a.vector),
-            title=a.title or "",
-            text=a.text or "",
-        )
-        for a in articles
-    ]
+    members = [replace(story_member(a), story_id=None) for a in articles]
     stories.assign_stories(members, known, window_days)
     for article, member in zip(articles, members):
         article.story_id = member.story_id

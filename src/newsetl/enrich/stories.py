@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -45,13 +45,13 @@ LEAD_WORDS = 120  # embedding input: title + this many words
 LEAD_TERMS = 60  # lexical "lead" feature: title + this many words
 MAX_WORDS = 2000  # words read per article for the lexical features
 PRIOR_DOCS = 50  # document-frequency smoothing without a background table, see Pairs
+STORY_CANDIDATES = 25  # known stories a new article is scored against, see Pairs.candidates
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 YEARS = frozenset(str(y) for y in range(1900, 2100))
 ACTOR_LABELS = ("PERSON", "ORG")
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 NUMBER = re.compile(r"(?<![\w.,])\d[\d,.]*\d(?![\w])|(?<![\w.,])\d(?![\w.,])")
-SENTENCE_END = re.compile(r"[.!?:;\"“”]$")
 
 # Short English function words; other languages rely on IDF alone.
 STOPWORDS = frozenset(
@@ -171,28 +171,26 @@ def _terms(text: str) -> list[str]:
     return out
 
 
+NAME_STRIP = "\"'“”‘’()[],.;:!?"
+SENTENCE_ENDERS = frozenset('.!?:;"“”')
+
+
 def _names(text: str) -> Counter:
-    """Capitalised words that do not open a sentence: people, places, organisations."""
+    """Capitalised words that do not open a sentence (the word before does not end with one of
+    `SENTENCE_ENDERS`): people, places, organisations."""
     names: Counter = Counter()
-    previous = ""
-    for match in re.finditer(r"\S+", text):
-        token = match.group()
-        word = token.strip("\"'“”‘’()[],.;:!?")
-        opens = not previous or bool(SENTENCE_END.search(previous))
-        if word[:1].isupper() and not opens and len(word) > 1:
+    tokens = text.split()
+    for i in range(1, len(tokens)):
+        word = tokens[i].strip(NAME_STRIP)
+        if len(word) > 1 and word[0].isupper() and tokens[i - 1][-1] not in SENTENCE_ENDERS:
             lower = word.lower()
             if lower not in STOPWORDS:
                 names[_stem(lower)] += 1
-        previous = token
     return names
 
 
 def _numbers(text: str) -> set[str]:
-    return {m.group().replace(",", "").rstrip(".") for m in NUMBER.finditer(text)} - {
-        "0",
-        "1",
-        "2",
-    }
+    return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)} - {"0", "1", "2"}
 
 
 def document_keys(text: str) -> set[str]:
@@ -254,17 +252,16 @@ class _PerMember(Generic[T]):
 
     def __init__(self, count: int, make: Callable[[int], T]) -> None:
         self._make = make
-        self._values: list[T | None] = [None] * count
-        self._done = [False] * count
+        self._values: list[T | None] = [None] * count  # no value is None
 
     def __len__(self) -> int:
         return len(self._values)
 
     def __getitem__(self, i: int) -> T:
-        if not self._done[i]:
-            self._values[i] = self._make(i)
-            self._done[i] = True
-        return cast(T, self._values[i])
+        value = self._values[i]
+        if value is None:
+            value = self._values[i] = self._make(i)
+        return value
 
 
 def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
@@ -274,18 +271,18 @@ def _weighted(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b[t] for t, v in a.items() if t in b)
+    # The shared terms only (a set operation in C); fsum, so the result does not depend on the
+    # set's order, which changes from process to process.
+    return math.fsum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
-def _overlap(a: set[str], b: set[str], idf: dict[str, float]) -> float:
-    """IDF-weighted Jaccard: how much of what the two name, they name in common."""
-    union = a | b
-    if not union:
+def _overlap(a: set[str], b: set[str], idf: dict[str, float], total: float) -> float:
+    """IDF-weighted Jaccard: how much of what the two name, they name in common (`total`: the
+    idf sums of a and of b added, worked out once per member)."""
+    if not (a or b):
         return 0.0
     shared = sum(idf.get(t, 0.0) for t in a & b)
-    return shared / (sum(idf.get(t, 0.0) for t in union) or 1.0)
+    return shared / ((total - shared) or 1.0)
 
 
 class Pairs:
@@ -331,6 +328,11 @@ class Pairs:
         )
         self.lead = _PerMember(n, lambda i: _weighted(_lead_terms(members[i]), self.idf))
         self.salient = _PerMember(n, lambda i: self._salient(reads[i].names))
+        self.name_mass = _PerMember(n, lambda i: self._mass(self.names[i]))
+        self.number_mass = _PerMember(n, lambda i: self._mass(self.numbers[i]))
+
+    def _mass(self, keys: set[str]) -> float:
+        return sum(self.idf.get(t, 0.0) for t in keys)
 
     def _salient(self, names: Counter, k: int = 3) -> list[str]:
         """The names an article is about: frequent in it, rare in the batch."""
@@ -378,21 +380,67 @@ class Pairs:
                     pairs.add((i, j) if i < j else (j, i))
         if window_days is not None:
             pairs = {(i, j) for i, j in pairs if self.within(i, j, window_days)}
+        if fixed:
+            pairs = self._nearest_stories(pairs, fixed)
         return sorted(pairs)
+
+    def _nearest_stories(
+        self, pairs: set[tuple[int, int]], fixed: dict[int, str]
+    ) -> set[tuple[int, int]]:
+        """The candidate pairs of each free member with the members of its `STORY_CANDIDATES`
+        nearest known stories only (by the best embedding cosine with any of their candidate
+        members), and the pairs inside a known story only when some free member may join it.
+
+        A dense window (thousands of stored articles a few days wide) hands each new article
+        hundreds of known stories that share a blocking key with it; scoring them all made a
+        run's cost follow the window, not its new articles. A known story no free member is
+        paired with can never merge (two known stories never do), so its inner pairs change no
+        label. Stories are kept whole: an average over a story counts every member."""
+        kept: set[tuple[int, int]] = set()
+        inner: list[tuple[int, int]] = []
+        stories_of: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for i, j in pairs:
+            if i in fixed and j in fixed:
+                inner.append((i, j))  # one story: pairs across known stories are never made
+            elif i in fixed or j in fixed:
+                free, member = (j, i) if i in fixed else (i, j)
+                stories_of[free][fixed[member]].append(member)
+            else:
+                kept.add((i, j))
+        joinable: set[str] = set()
+        for free, members in stories_of.items():
+            nearest = sorted(
+                members,
+                key=lambda story: (-max(self._embedding(free, m) for m in members[story]), story),
+            )[:STORY_CANDIDATES]
+            joinable.update(nearest)
+            for story in nearest:
+                kept.update((free, m) if free < m else (m, free) for m in members[story])
+        kept.update(pair for pair in inner if fixed[pair[0]] in joinable)
+        return kept
+
+    def _embedding(self, i: int, j: int) -> float:
+        vi, vj = self.vectors[i], self.vectors[j]
+        return float(vi @ vj) if vi.size and vi.shape == vj.shape else 0.0
 
     def within(self, i: int, j: int, window_days: int) -> bool:
         a, b = self.members[i].published_date, self.members[j].published_date
         return not (a and b and abs((a - b).days) > window_days)
 
     def features(self, i: int, j: int) -> dict[str, float]:
-        vi, vj = self.vectors[i], self.vectors[j]
-        embedding = float(vi @ vj) if vi.size and vi.shape == vj.shape else 0.0
         return {
             "text": _cosine(self.terms[i], self.terms[j]),
             "lead": _cosine(self.lead[i], self.lead[j]),
-            "embedding": embedding,
-            "names": _overlap(self.names[i], self.names[j], self.idf),
-            "numbers": _overlap(self.numbers[i], self.numbers[j], self.idf),
+            "embedding": self._embedding(i, j),
+            "names": _overlap(
+                self.names[i], self.names[j], self.idf, self.name_mass[i] + self.name_mass[j]
+            ),
+            "numbers": _overlap(
+                self.numbers[i],
+                self.numbers[j],
+                self.idf,
+                self.number_mass[i] + self.number_mass[j],
+            ),
             "missing": min(self._missing(i, j), self._missing(j, i)),
             "places": _conflict(self.places[i], self.places[j], self.lowered[i], self.lowered[j]),
             "actors": _conflict(self.actors[i], self.actors[j], self.lowered[i], self.lowered[j]),
