@@ -13,6 +13,7 @@ its chunks; with one worker it runs them here, in order.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -51,8 +52,10 @@ def warm_worker(spacy_model: str) -> None:
     """In a worker that was not forked from the preloaded fork server (a Dask worker): import
     what extraction needs and load what enrichment needs, once per process (later tasks in the
     same process find them loaded)."""
-    import newsetl.extract  # noqa: F401
+    import newsetl.extract
 
+    with contextlib.suppress(Exception):  # a chunk then pays it on its first page
+        newsetl.extract.warm_up()
     warm(spacy_model)
 
 
