@@ -99,8 +99,9 @@ def score(
     return topics.combine(trained, zero, columns, alpha, gate, gated)
 
 
-def main(variant: str) -> None:
-    started = time.perf_counter()
+def recipe() -> tuple[dict, list, np.ndarray, list[str], np.ndarray, list[int], dict]:
+    """The shipped recipe's data: held-out sets, training articles (overlaps dropped), their
+    source weights, classes, labels, the classes' topic columns, and the shipped model."""
     held = T.held_out_sets()
     sources = T.drop_overlaps(T.training_sources(), held)
     docs = [doc for group in sources.values() for doc in group]
@@ -108,9 +109,19 @@ def main(variant: str) -> None:
     classes = sorted({c for _, c in docs})
     y = np.array([classes.index(c) for _, c in docs])
     columns = [CODES.index(c) for c in classes]
-    shipped = topics.load_model(topics.WEIGHTS)
-    gate, gated = float(shipped["gate"]), [CODES.index(str(c)) for c in shipped["gated"]]
-    alpha = float(shipped["alpha"])
+    return held, docs, raw, classes, y, columns, topics.load_model(topics.WEIGHTS)
+
+
+def shipped_gates(shipped: dict) -> tuple[float, float, list[int]]:
+    """The shipped zero-shot share, gate and gated topics' columns."""
+    gated = [CODES.index(str(c)) for c in shipped["gated"]]
+    return float(shipped["alpha"]), float(shipped["gate"]), gated
+
+
+def main(variant: str) -> None:
+    started = time.perf_counter()
+    held, docs, raw, classes, y, columns, shipped = recipe()
+    alpha, gate, gated = shipped_gates(shipped)
     power = {"idf": 1.0, "idf0.5": 0.5}.get(variant)
     idf = None
     scale = 2.0 if variant == "scale2" else 1.0
@@ -150,6 +161,79 @@ def main(variant: str) -> None:
     print(f"took {time.perf_counter() - started:.0f} s")
 
 
+def fold0(
+    x: T.Features, y: np.ndarray, n_classes: int, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Fit on folds 1-4, then fold 0's rows, their logits and the temperature best on them."""
+    fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
+    train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
+    w = T.fit(x.subset(train), y[train], n_classes, 1e-4, 1.0, weights[train])
+    logits = T.logits_of(x.subset(test), *w, 1.0)
+    temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
+    return test, logits, float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
+
+
+def held_features(held: dict) -> dict:
+    """Features and labels of every non-empty held-out set."""
+    return {
+        name: (T.Features([t for t, _ in group]), [c for _, c in group])
+        for name, group in held.items()
+        if group
+    }
+
+
+def held_out_figures(name: str, scores: np.ndarray, truth: list[str]) -> list[str]:
+    """Top-1 and ECE on one held-out set; per desk too on the English and KPCrowd five desks."""
+    top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
+    out = [f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})"]
+    if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
+        best = scores.argmax(axis=1)
+        desks = {
+            c[7:9]: round(float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3)
+            for c in sorted(set(truth))
+        }
+        out.append(f"  per desk {desks}")
+    return out
+
+
+def fit_and_score(
+    label: str,
+    unit: str,
+    docs: list,
+    raw: np.ndarray,
+    extra: list,
+    keep: list[int],
+    weight: float,
+    x_all: T.Features,
+    held_x: dict,
+    shipped: tuple[float, float, list[int]],
+) -> None:
+    """Train on the shipped recipe's articles plus the `keep` items of `extra` (each at `weight`),
+    then print fold-0 accuracy on the recipe's own articles and top-1 and ECE on every held-out
+    set (per desk on the English and KPCrowd five desks)."""
+    alpha, gate, gated = shipped
+    rows = np.concatenate([np.arange(len(docs)), len(docs) + np.array(keep, dtype=int)])
+    labels = [c for _, c in docs] + [extra[i][1] for i in keep]
+    weights_raw = np.concatenate([raw, np.full(len(keep), weight)])
+    classes = sorted(set(labels))
+    y = np.array([classes.index(c) for c in labels])
+    x = x_all.subset(rows)
+    columns = [CODES.index(c) for c in classes]
+    test, logits, temperature = fold0(x, y, len(classes), weights_raw)
+    original = test[test < len(docs)]  # fold-0 accuracy on the shipped recipe's articles
+    on_base = (logits.argmax(1) == y[test])[test < len(docs)].mean()
+    w = T.fit(x, y, len(classes), 1e-4, 1.0, weights_raw)
+    line = []
+    for name, (hx, truth) in held_x.items():
+        scores = score(hx, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
+        line += held_out_figures(name, scores, truth)
+    print(
+        f"{label} ({len(keep)} {unit}, weight {weight}, T={temperature:.3f}, "
+        f"fold-0 on the shipped articles {on_base:.4f} of {len(original)}): " + ", ".join(line),
+        flush=True,
+    )
+
+
 def huffpost_variants() -> None:
     """The shipped recipe next to recipes with HuffPost items added, one run, same features.
 
@@ -171,10 +255,7 @@ def huffpost_variants() -> None:
     print(f"{len(docs)} training articles, {len(extra)} HuffPost items")
     print(dict(sorted(Counter(c for _, c in extra).items())))
     x_all = T.Features([t for t, _ in docs] + [t for t, _ in extra])
-    shipped = topics.load_model(topics.WEIGHTS)
-    gate = float(shipped["gate"])
-    gated = [CODES.index(str(c)) for c in shipped["gated"]]
-    alpha = float(shipped["alpha"])
+    alpha, gate, gated = shipped_gates(topics.load_model(topics.WEIGHTS))
     old_codes = set(T.HUFFPOST.values())
     new_codes = old_codes | set(T.HUFFPOST_NEW.values())
     weak = {T.HUFFPOST[s] for s in ("BUSINESS", "MONEY", "TECH", "SCIENCE")}
@@ -195,13 +276,8 @@ def huffpost_variants() -> None:
         ("huffpost 0.5 new topics only", new_topics, 0.5, 10**6),
         ("huffpost 0.25 new topics only", new_topics, 0.25, 10**6),
     ]
-    if len(sys.argv) > 2:
-        variants = [v for v in variants if v[0] in sys.argv[2:]]
-    held_x = {
-        name: (T.Features([t for t, _ in group]), [c for _, c in group])
-        for name, group in held.items()
-        if group
-    }
+    variants = [v for v in variants if len(sys.argv) < 3 or v[0] in sys.argv[2:]]
+    held_x = held_features(held)
     for name, group in held.items():
         if group:
             zero = topics.zero_shot_scores(held_x[name][0].dense)
@@ -216,40 +292,8 @@ def huffpost_variants() -> None:
                 taken[code] += 1
                 keep.append(int(i))
         keep.sort()
-        rows = np.concatenate([np.arange(len(docs)), len(docs) + np.array(keep, dtype=int)])
-        labels = [c for _, c in docs] + [extra[i][1] for i in keep]
-        weights_raw = np.concatenate([raw, np.full(len(keep), weight)])
-        classes = sorted(set(labels))
-        y = np.array([classes.index(c) for c in labels])
-        x = x_all.subset(rows)
-        columns = [CODES.index(c) for c in classes]
-        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
-        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
-        w = T.fit(x.subset(train), y[train], len(classes), 1e-4, 1.0, weights_raw[train])
-        logits = T.logits_of(x.subset(test), *w, 1.0)
-        temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
-        temperature = float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
-        original = test[test < len(docs)]  # fold-0 accuracy on the shipped recipe's articles
-        on_base = (logits.argmax(1) == y[test])[test < len(docs)].mean()
-        w = T.fit(x, y, len(classes), 1e-4, 1.0, weights_raw)
-        line = []
-        for name, (hx, truth) in held_x.items():
-            scores = score(hx, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
-            top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
-            line.append(f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})")
-            if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
-                best = scores.argmax(axis=1)
-                desks = {
-                    c[7:9]: round(
-                        float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3
-                    )
-                    for c in sorted(set(truth))
-                }
-                line.append(f"  per desk {desks}")
-        print(
-            f"{label} ({len(keep)} items, weight {weight}, T={temperature:.3f}, "
-            f"fold-0 on the shipped articles {on_base:.4f} of {len(original)}): " + ", ".join(line),
-            flush=True,
+        fit_and_score(
+            label, "items", docs, raw, extra, keep, weight, x_all, held_x, (alpha, gate, gated)
         )
     print(f"took {time.perf_counter() - started:.0f} s")
 
@@ -335,17 +379,8 @@ def with_static(x: T.Features, parts: dict, name: str) -> T.Features:
 def static_variants() -> None:
     """The shipped recipe next to recipes with static word vectors beside WordLlama, one run."""
     started = time.perf_counter()
-    held = T.held_out_sets()
-    sources = T.drop_overlaps(T.training_sources(), held)
-    docs = [doc for group in sources.values() for doc in group]
-    raw = np.array([T.SOURCE_WEIGHT.get(n, 1.0) for n, group in sources.items() for _ in group])
-    classes = sorted({c for _, c in docs})
-    y = np.array([classes.index(c) for _, c in docs])
-    columns = [CODES.index(c) for c in classes]
-    shipped = topics.load_model(topics.WEIGHTS)
-    gate = float(shipped["gate"])
-    gated = [CODES.index(str(c)) for c in shipped["gated"]]
-    alpha = float(shipped["alpha"])
+    held, docs, raw, classes, y, columns, shipped = recipe()
+    alpha, gate, gated = shipped_gates(shipped)
     texts = [t for t, _ in docs]
     x = T.Features(texts)
     parts = static_parts(texts)
@@ -380,12 +415,7 @@ def static_variants() -> None:
     names = ["shipped recipe"] + [n for n in STATIC if len(sys.argv) < 3 or n in sys.argv[2:]]
     for label in names:
         fx = x if label == "shipped recipe" else with_static(x, parts, label)
-        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
-        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
-        w = T.fit(fx.subset(train), y[train], len(classes), 1e-4, 1.0, raw[train])
-        logits = T.logits_of(fx.subset(test), *w, 1.0)
-        temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
-        temperature = float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
+        test, logits, temperature = fold0(fx, y, len(classes), raw)
         fold_top1 = (logits.argmax(1) == y[test]).mean()
         w = T.fit(fx, y, len(classes), 1e-4, 1.0, raw)
         line = []
@@ -393,17 +423,7 @@ def static_variants() -> None:
             hf = hx if label == "shipped recipe" else with_static(hx, hparts, label)
             # zero-shot share and gate from the WordLlama lead embedding, as shipped
             scores = score(hf, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
-            top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
-            line.append(f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})")
-            if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
-                best = scores.argmax(axis=1)
-                desks = {
-                    c[7:9]: round(
-                        float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3
-                    )
-                    for c in sorted(set(truth))
-                }
-                line.append(f"  per desk {desks}")
+            line += held_out_figures(name, scores, truth)
         print(
             f"{label} (T={temperature:.3f}, fold-0 {fold_top1:.4f}): " + ", ".join(line),
             flush=True,
@@ -422,10 +442,7 @@ def uci_variants() -> None:
     print(f"{len(docs)} training articles, {len(extra)} UCI headlines (one per story)")
     print(dict(sorted(Counter(c for _, c in extra).items())))
     x_all = T.Features([t for t, _ in docs] + [t for t, _ in extra])
-    shipped = topics.load_model(topics.WEIGHTS)
-    gate = float(shipped["gate"])
-    gated = [CODES.index(str(c)) for c in shipped["gated"]]
-    alpha = float(shipped["alpha"])
+    alpha, gate, gated = shipped_gates(topics.load_model(topics.WEIGHTS))
     tech, econ = T.UCI["t"], T.UCI["b"]
     every = set(T.UCI.values())
     # (label, topics taken, loss weight of one headline). The classes are balanced, so at 0.25
@@ -437,48 +454,12 @@ def uci_variants() -> None:
         ("uci tech+economy 0.1", {tech, econ}, 0.1),
         ("uci all 0.05", every, 0.05),
     ]
-    if len(sys.argv) > 2:
-        variants = [v for v in variants if v[0] in sys.argv[2:]]
-    held_x = {
-        name: (T.Features([t for t, _ in group]), [c for _, c in group])
-        for name, group in held.items()
-        if group
-    }
+    variants = [v for v in variants if len(sys.argv) < 3 or v[0] in sys.argv[2:]]
+    held_x = held_features(held)
     for label, codes, weight in variants:
         keep = [i for i, d in enumerate(extra) if d[1] in codes]
-        rows = np.concatenate([np.arange(len(docs)), len(docs) + np.array(keep, dtype=int)])
-        labels = [c for _, c in docs] + [extra[i][1] for i in keep]
-        weights_raw = np.concatenate([raw, np.full(len(keep), weight)])
-        classes = sorted(set(labels))
-        y = np.array([classes.index(c) for c in labels])
-        x = x_all.subset(rows)
-        columns = [CODES.index(c) for c in classes]
-        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
-        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
-        w = T.fit(x.subset(train), y[train], len(classes), 1e-4, 1.0, weights_raw[train])
-        logits = T.logits_of(x.subset(test), *w, 1.0)
-        temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
-        temperature = float(min(temps, key=lambda t: T.nll(logits, y[test], t)))
-        on_base = (logits.argmax(1) == y[test])[test < len(docs)].mean()
-        w = T.fit(x, y, len(classes), 1e-4, 1.0, weights_raw)
-        line = []
-        for name, (hx, truth) in held_x.items():
-            scores = score(hx, hx.dense, w, 1.0, temperature, alpha, gate, gated, columns)
-            top1, ece = T.accuracy(scores, truth), T.calibration(scores, truth)["ece"]
-            line.append(f"{name.removeprefix('masakhane-')} {top1:.3f} (ECE {ece:.3f})")
-            if name in ("masakhane-eng-dev-five-desks", "kpcrowd-five-desks"):
-                best = scores.argmax(axis=1)
-                desks = {
-                    c[7:9]: round(
-                        float(np.mean([CODES[b] == t for b, t in zip(best, truth) if t == c])), 3
-                    )
-                    for c in sorted(set(truth))
-                }
-                line.append(f"  per desk {desks}")
-        print(
-            f"{label} ({len(keep)} headlines, weight {weight}, T={temperature:.3f}, "
-            f"fold-0 on the shipped articles {on_base:.4f}): " + ", ".join(line),
-            flush=True,
+        fit_and_score(
+            label, "headlines", docs, raw, extra, keep, weight, x_all, held_x, (alpha, gate, gated)
         )
     print(f"took {time.perf_counter() - started:.0f} s")
 
