@@ -343,7 +343,7 @@ def process_wave(
     if dask:
         extracted = [split_extracted(dask_map(extract_chunk, pages, slots, settings.chunk_size))]
     else:
-        extracted = extract_wave(pages, settings)  # type: ignore[assignment]
+        extracted = extract_wave(untraversed(pages), settings)  # type: ignore[assignment]
     progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
