@@ -14,7 +14,7 @@ from pydantic import Field
 
 from newsetl.config import settings_for_run
 from newsetl.storage.locks import run_lock
-from newsetl.storage.maintenance import maintain
+from newsetl.storage.maintenance import maintain, summary_line
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.parameters import WarehouseParam, plain_parameters_as_they_are
 
@@ -40,13 +40,7 @@ def maintenance(
         report = maintain(
             store, raw_retention_days or settings.raw_retention_days, datetime.now(UTC).date()
         )
-    text = (
-        f"compacted {report.compacted_partitions} partitions "
-        f"({report.files_before} -> {report.files_after} "
-        f"files), expired {len(report.expired_raw_days)} raw days, search index "
-        f"{'sorted' if report.search_index_sorted else 'left as it was'}, "
-        f"DuckDB {'checkpointed' if report.checkpointed else 'absent'}"
-    )
+    text = summary_line(asdict(report))
     create_markdown_artifact(
         key="newsetl-maintenance-summary",
         markdown=f"# newsetl maintenance\n\n{text}\n",

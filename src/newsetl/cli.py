@@ -30,6 +30,7 @@ from newsetl.console import (
 from newsetl.report import RunSummary, format_summary
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.locks import RunLockBusy
+from newsetl.storage.maintenance import summary_line
 from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError, scalar
 
@@ -295,14 +296,7 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
         print(f"newsetl: maintenance failed: {state.message}", file=sys.stderr)
         return 1
     report = state.result()
-    print(
-        f"maintenance: compacted {report['compacted_partitions']} partitions "
-        f"({report['files_before']} -> {report['files_after']} files), expired "
-        f"{len(report['expired_raw_days'])} raw days, search index "
-        f"{'sorted' if report['search_index_sorted'] else 'left as it was'}, DuckDB "
-        f"{'checkpointed' if report['checkpointed'] else 'absent'}\n"
-        f"  warehouse: {store.root.resolve()}"
-    )
+    print(f"maintenance: {summary_line(report)}\n  warehouse: {store.root.resolve()}")
     return 0
 
 

@@ -7,15 +7,11 @@ import os
 
 import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
 
-import newsetl.enrich
-import newsetl.extract
+import newsetl.enrich  # noqa: F401
+import newsetl.extract  # noqa: F401
 import newsetl.pipeline  # noqa: F401
+from newsetl import parallel
 
-with contextlib.suppress(Exception):  # a worker then pays it on its first page, as before
-    newsetl.extract.warm_up()
-
-_model = os.environ.get("NEWSETL_PRELOAD_SPACY_MODEL")
-if _model:
-    # A model that fails here fails again in the worker's own warm-up, which reports it.
-    with contextlib.suppress(Exception):
-        newsetl.enrich.warm_up(_model)
+# A model that fails here fails again in the worker's own warm-up, which reports it.
+with contextlib.suppress(Exception):
+    parallel.warm_worker(os.environ.get(parallel.PRELOAD_MODEL, ""))

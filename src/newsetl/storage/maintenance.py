@@ -26,6 +26,18 @@ class MaintenanceReport:
     search_index_sorted: bool = False
 
 
+def summary_line(report: dict) -> str:
+    """What a maintenance run did, in one line (the flow's artifact and log, the CLI's output);
+    `report` is a `MaintenanceReport` as a dict (what the flow returns)."""
+    return (
+        f"compacted {report['compacted_partitions']} partitions "
+        f"({report['files_before']} -> {report['files_after']} files), expired "
+        f"{len(report['expired_raw_days'])} raw days, search index "
+        f"{'sorted' if report['search_index_sorted'] else 'left as it was'}, DuckDB "
+        f"{'checkpointed' if report['checkpointed'] else 'absent'}"
+    )
+
+
 def compact_folder(table_dir: Path, report: MaintenanceReport, key: str = "") -> None:
     """Rewrite each partition's files as one file per tag (a raw file keeps its run id in its
     name); atomic: the new file first, then the old ones go. A keyed table's partition is
