@@ -501,3 +501,39 @@ def test_a_plan_repeating_a_short_step_keeps_it_but_text_given_twice_goes(make_d
     doc = make_document(url("twice"), [first, second, third, second, third], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text == f"{first}\n\n{second}\n\n{third}"
+
+
+def test_a_photo_gallery_of_numbered_slides_goes(make_document):
+    slides = []
+    for n in range(1, 5):
+        slides += [f"{n}/4", f"{n} October 2017", f"Crowds gather by the harbour on day {n}", "AFP"]
+    story = [*REPORTING["tram"], *REPORTING["choir"]]
+    doc = make_document(url("tram"), [*story[:2], *slides, *story[2:]], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == story
+    # Two counters are no gallery; ratings ("4/5", "5/5") are not counters of one.
+    scores = ["Ease of use", "4/5", "Price", "5/5", "Support", "3/5"]
+    doc = make_document(url("tram"), [*story, *scores], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == [*story, *scores]
+
+
+def test_a_dated_list_of_other_stories_after_the_article_goes(make_document):
+    story = [*REPORTING["tram"], *REPORTING["choir"]]
+    teasers = [
+        "- Harbour ferry fares rise for the summer - April 8, 2017",
+        "- New bakery opens on Mill Street - April 7, 2017",
+        "- Council delays the library vote posted Mar 15, 2009",
+    ]
+    doc = make_document(url("tram"), [*story, *teasers, "View All Posts"], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == story
+    # A timeline whose items start with their dates is the story's own, and so is a dated list
+    # with more of the story after it.
+    timeline = ["- April 8, 2017: the line closes", "- May 2, 2017: work starts"]
+    doc = make_document(url("tram"), [*story, *timeline], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == [*story, *timeline]
+    doc = make_document(url("tram"), [*story[:4], *teasers, *story[4:]], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == [*story[:4], *teasers, *story[4:]]

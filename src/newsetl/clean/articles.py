@@ -156,7 +156,11 @@ def clean_prepared(
         footer = rules.footer_start(paragraphs)
         if footer is not None and (tail is None or footer < tail):
             tail = footer
+        dated = rules.dated_teasers_start(paragraphs)
+        if dated is not None and (tail is None or dated < tail):
+            tail = dated
         menu = rules.menu_rows(paragraphs)
+        gallery = rules.gallery_slides(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
             if tail is not None and index >= tail:
                 keep.append(False)
@@ -168,6 +172,7 @@ def clean_prepared(
                 or paragraph.lower() in captions
                 or repeats[index]
                 or menu[index]
+                or gallery[index]
                 or (index < HEADLINE_WITHIN and h == headline)
                 or rules.is_boilerplate_line(paragraph)
             )

@@ -403,3 +403,78 @@ def wall_kind(paragraphs: list[str], words: int) -> str | None:
     if COOKIE_WALL.search(text):
         return "cookie wall"
     return None
+
+
+# A photo gallery left in the text: slide counters "1/31", "2/31", ... each with its caption,
+# credit and date between them. A run of at least GALLERY_SLIDES counters of one gallery (same
+# total, each one more than the last) marks it; the slides between the first and last counter go,
+# and after the last counter as many paragraphs as the shortest slide has besides its counter.
+GALLERY_COUNTER = re.compile(r"^(\d{1,3})\s*(?:/|of)\s*(\d{1,3})$")
+GALLERY_SLIDES = 3
+
+
+def gallery_slides(paragraphs: list[str]) -> list[bool]:
+    """Which paragraphs belong to a photo gallery's slides (see GALLERY_COUNTER)."""
+    marks = [False] * len(paragraphs)
+    counters = []
+    for index, paragraph in enumerate(paragraphs):
+        found = GALLERY_COUNTER.match(paragraph.strip())
+        if found and 0 < int(found.group(1)) <= int(found.group(2)):
+            counters.append((index, int(found.group(1)), int(found.group(2))))
+    runs: list[list[tuple[int, int, int]]] = []
+    for counter in counters:
+        last = runs[-1][-1] if runs else None
+        if last is not None and counter[2] == last[2] and counter[1] == last[1] + 1:
+            runs[-1].append(counter)
+        else:
+            runs.append([counter])
+    for run in runs:
+        if len(run) < GALLERY_SLIDES:
+            continue
+        gap = min(b[0] - a[0] for a, b in zip(run, run[1:]))
+        end = min(run[-1][0] + gap, len(paragraphs))
+        marks[run[0][0] : end] = [True] * (end - run[0][0])
+    return marks
+
+
+# The page's other stories as a dated list after the article: "- Wonder Woman To Have Great ...
+# Opening Weekend - April 8, 2017", "- Obama vows support for free markets posted Mar 15, 2009".
+# A run of at least DATED_TEASERS such list items, with only short lines after it ("View All
+# Posts"), ends the article once TAIL_MIN_WORDS of story came before it. A timeline inside a
+# story starts its items with the date and stays.
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATED_TEASER = re.compile(
+    r"^[-•]\s.{8,200}?(?:\s[-–—|]\s|\sposted\s)"
+    r"(?:" + MONTH + r"\s\d{1,2},?\s\d{4}|\d{1,2}\s" + MONTH + r"\s\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|"
+    r"\d+\s?(?:hr|hour|min|minute|day|week)s?\b.*\bago|\d+\s?hr\(s\).*)$",
+    re.IGNORECASE,
+)
+DATED_TEASERS = 3
+DATED_AFTER = 3  # lines after the list that are no sentences (a footer)
+
+
+def dated_teasers_start(paragraphs: list[str]) -> int | None:
+    """Index where a list of dated teasers near the end begins (see DATED_TEASER), or None."""
+    dated = [bool(DATED_TEASER.match(p.strip())) for p in paragraphs]
+    end = len(paragraphs)
+    # What may follow the list: short lines ("View All Posts"), rights notices and the like, and a
+    # few footer lines that are no sentences ("Advertise on ... (PDF)").
+    while (
+        end > 0
+        and not dated[end - 1]
+        and (len(paragraphs[end - 1].split()) <= 4 or is_boilerplate_line(paragraphs[end - 1]))
+    ):
+        end -= 1
+    for after in range(DATED_AFTER + 1):
+        if end - after > 0 and dated[end - after - 1]:
+            if not any(SENTENCE_END.search(p.strip()) for p in paragraphs[end - after : end]):
+                end -= after
+            break
+    start = end
+    while start > 0 and dated[start - 1]:
+        start -= 1
+    if end - start < DATED_TEASERS:
+        return None
+    if sum(len(p.split()) for p in paragraphs[:start]) < TAIL_MIN_WORDS:
+        return None
+    return start
