@@ -10,7 +10,7 @@ import pytest
 
 from newsetl.clean import clean_documents, paragraph_hash
 from newsetl.clean.articles import normalize_text
-from newsetl.clean.rules import appeal_start, is_boilerplate_line
+from newsetl.clean.rules import appeal_start, is_boilerplate_line, is_date_line
 from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
 
@@ -537,3 +537,21 @@ def test_a_dated_list_of_other_stories_after_the_article_goes(make_document):
     doc = make_document(url("tram"), [*story[:4], *teasers, *story[4:]], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text.split("\n\n") == [*story[:4], *teasers, *story[4:]]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("March 12, 2009", True),
+        ("- 28 March 2017", True),
+        ("1/30/09 at 6:00 PM", True),
+        ("Tuesday, May 22, 2007", True),
+        ("2017", False),  # a timeline's year heading
+        ("May the best team win", False),
+        ("| 1/1/2013 | +13.1% |", False),  # a table row's data
+        ("June 17, 2025 by", False),
+        ("The council met on March 12, 2009.", False),
+    ],
+)
+def test_a_line_that_is_only_a_date(line, expected):
+    assert is_date_line(line) is expected

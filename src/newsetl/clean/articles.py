@@ -175,6 +175,7 @@ def clean_prepared(
                 or gallery[index]
                 or (index < HEADLINE_WITHIN and h == headline)
                 or rules.is_boilerplate_line(paragraph)
+                or rules.is_date_line(paragraph)
             )
             keep.append(not drop)
         kept = [p for p, k in zip(paragraphs, keep) if k]
