@@ -10,7 +10,7 @@ import pytest
 
 from newsetl.clean import clean_documents, paragraph_hash
 from newsetl.clean.articles import normalize_text
-from newsetl.clean.rules import appeal_start, is_boilerplate_line, is_date_line
+from newsetl.clean.rules import appeal_start, is_boilerplate_line, is_byline_line, is_date_line
 from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
 
@@ -555,3 +555,20 @@ def test_a_dated_list_of_other_stories_after_the_article_goes(make_document):
 )
 def test_a_line_that_is_only_a_date(line, expected):
     assert is_date_line(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("By MIRA HOLT", True),
+        ("By Mira Holt - Mar 21, 2017 - Last updated at Mar 21, 2017", True),
+        ("1:25pm PT by Mira Holt", True),
+        ("Published on April 8th, 2017 | by Guest Contributor", True),
+        ("Stand by Me", False),
+        ("Photo by Mira Holt", False),
+        ("The bill was passed by Congress", False),
+        ("By the way, the tram runs late on Sundays", False),
+    ],
+)
+def test_a_line_that_only_names_the_writer(line, expected):
+    assert is_byline_line(line) is expected

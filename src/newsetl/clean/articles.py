@@ -176,6 +176,7 @@ def clean_prepared(
                 or (index < HEADLINE_WITHIN and h == headline)
                 or rules.is_boilerplate_line(paragraph)
                 or rules.is_date_line(paragraph)
+                or rules.is_byline_line(paragraph)
             )
             keep.append(not drop)
         kept = [p for p, k in zip(paragraphs, keep) if k]
