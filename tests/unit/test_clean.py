@@ -572,3 +572,22 @@ def test_a_line_that_is_only_a_date(line, expected):
 )
 def test_a_line_that_only_names_the_writer(line, expected):
     assert is_byline_line(line) is expected
+
+
+def test_a_box_of_other_stories_inside_the_article_goes_and_the_story_after_it_stays(
+    make_document,
+):
+    story = [*REPORTING["tram"], *REPORTING["choir"]]
+    box = [
+        "RELATED:",
+        "Harbour ferry fares rise for the summer",
+        "New bakery opens on Mill Street",
+        "- Library vote delayed again",
+    ]
+    doc = make_document(url("tram"), [*story[:4], *box, *story[4:]], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == story
+    # Teasers down to the end: the box ends the article.
+    doc = make_document(url("tram"), [*story, *box, "Library vote delayed"], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == story

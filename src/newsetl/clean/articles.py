@@ -153,6 +153,13 @@ def clean_prepared(
         headline = paragraph_hash(doc.title) if doc.title else None
         repeats = _repeats(paragraphs, hashes)
         tail = rules.tail_start(paragraphs)
+        box = range(0)  # a box of other stories inside the article, the story after it kept
+        if tail is not None:
+            resume = rules.story_resumes(paragraphs, tail)
+            if resume is not None:
+                box = range(tail, resume)
+                later = rules.tail_start(paragraphs[resume:])
+                tail = None if later is None else resume + later
         footer = rules.footer_start(paragraphs)
         if footer is not None and (tail is None or footer < tail):
             tail = footer
@@ -162,7 +169,7 @@ def clean_prepared(
         menu = rules.menu_rows(paragraphs)
         gallery = rules.gallery_slides(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
-            if tail is not None and index >= tail:
+            if (tail is not None and index >= tail) or index in box:
                 keep.append(False)
                 continue
             recurring = prior_counts.get((source, h), 0) + len(batch_counts[(source, h)] - {aid})

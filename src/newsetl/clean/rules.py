@@ -384,6 +384,36 @@ def tail_start(paragraphs: list[str]) -> int | None:
     return None
 
 
+# A box of other stories inside the article ("RELATED:", "MOST READ IN NEWS" and their linked
+# headlines) is found by the same heading; when the story comes back after its teasers (at least
+# RESUME_RUN paragraphs of RESUME_WORDS words or more that end as sentences), what follows is kept.
+RESUME_RUN = 2
+RESUME_WORDS = 10
+
+
+def _story(paragraph: str) -> bool:
+    text = paragraph.strip()
+    return (
+        not text.startswith(("- ", "[", "•", "|"))
+        and len(text.split()) >= RESUME_WORDS
+        and SENTENCE_END.search(text) is not None
+    )
+
+
+def story_resumes(paragraphs: list[str], heading: int) -> int | None:
+    """After a TAIL_HEADING at `heading`: the index where the story comes back after the box's
+    teasers (linked headlines, which end as no sentence, and short lines), or None."""
+    if END_HEADING.match(paragraphs[heading].strip()):
+        return None
+    for index in range(heading + 1, len(paragraphs) - RESUME_RUN + 1):
+        if all(_story(p) for p in paragraphs[index : index + RESUME_RUN]):
+            return index if index > heading + 1 else None
+        text = paragraphs[index].strip()
+        if not (_teaser(text) or SENTENCE_END.search(text) is None):
+            return None
+    return None
+
+
 # A layout table's menu as trafilatura writes it: one short cell per row ("| HOME |"), row after
 # row. A data table has several cells a row and stays.
 MENU_CELL = re.compile(r"^\|\s*[^|]{0,40}?\s*\|$")
