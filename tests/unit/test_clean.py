@@ -591,3 +591,11 @@ def test_a_box_of_other_stories_inside_the_article_goes_and_the_story_after_it_s
     doc = make_document(url("tram"), [*story, *box, "Library vote delayed"], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text.split("\n\n") == story
+
+
+def test_label_lines_before_the_story_go_but_a_subheading_and_highlights_stay(make_document):
+    story = [*REPORTING["tram"], *REPORTING["choir"]]
+    lead = ["Politics", "AP Photo", "Story highlights", "- The vote was 31 to 12"]
+    doc = make_document(url("tram"), [*lead, "Introduction", *story], source=SOURCE)
+    (article,), _ = clean_documents([doc])
+    assert article.text.split("\n\n") == [*lead[2:], "Introduction", *story]

@@ -195,6 +195,7 @@ def clean_prepared(
         cut = rules.appeal_start(kept)
         if cut is not None:
             kept = kept[:cut]
+        kept = rules.drop_lead_lines(kept)
         text = "\n\n".join(kept)
         words = len(WORD.findall(text))
         wall = rules.wall_kind(paragraphs, words)
