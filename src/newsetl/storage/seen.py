@@ -58,9 +58,9 @@ def catch_up(raw_dir: Path, path: Path) -> int:
                     "select url_key from batch_keys where url_key is not null"
                 )
                 con.unregister("batch_keys")
-            con.executemany(
-                "insert or ignore into indexed_files values (?)",
-                [[_name(f, root)] for f in group],
+            con.execute(  # one statement: executemany costs one per file
+                "insert or ignore into indexed_files select unnest($1::varchar[])",
+                [[_name(f, root) for f in group]],
             )
             con.execute("commit")
         return len(todo)
