@@ -524,6 +524,7 @@ def test_a_dated_list_of_other_stories_after_the_article_goes(make_document):
         "- Harbour ferry fares rise for the summer - April 8, 2017",
         "- New bakery opens on Mill Street - April 7, 2017",
         "- Council delays the library vote posted Mar 15, 2009",
+        "- Bridge reopens posted 15min(s)",
     ]
     doc = make_document(url("tram"), [*story, *teasers, "View All Posts"], source=SOURCE)
     (article,), _ = clean_documents([doc])
@@ -599,3 +600,10 @@ def test_label_lines_before_the_story_go_but_a_subheading_and_highlights_stay(ma
     doc = make_document(url("tram"), [*lead, "Introduction", *story], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text.split("\n\n") == [*lead[2:], "Introduction", *story]
+
+
+def test_also_heading_with_linked_headlines_ends_the_article(make_document):
+    story = [*REPORTING["tram"], *REPORTING["choir"]]
+    also = ["ALSO", "Harbour ferry fares rise", "New bakery opens on Mill Street", "Library vote"]
+    (article,), _ = clean_documents([make_document(url("tram"), [*story, *also], source=SOURCE)])
+    assert article.text.split("\n\n") == story
