@@ -607,3 +607,17 @@ def test_also_heading_with_linked_headlines_ends_the_article(make_document):
     also = ["ALSO", "Harbour ferry fares rise", "New bakery opens on Mill Street", "Library vote"]
     (article,), _ = clean_documents([make_document(url("tram"), [*story, *also], source=SOURCE)])
     assert article.text.split("\n\n") == story
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Have you been affected by the closures? Email us.", True),
+        ("We pay for your stories! Do you have a story for the news team?", True),
+        ("Send your photos, videos and stories to the newsroom", True),
+        ("Please include a number if you are willing to speak to a Gazette journalist.", True),
+        ("Riders affected by the closures can take the replacement bus.", False),
+    ],
+)
+def test_a_call_for_readers_stories_goes(line, expected):
+    assert is_boilerplate_line(line) is expected

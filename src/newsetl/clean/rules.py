@@ -73,6 +73,12 @@ LINE_PATTERNS = [
         r"trending( now)?|up next|recommended( reading)?|editor'?s'? picks?|must read|"
         r"don'?t miss|top stories)\s*:\s*\S",
         r"^what do you think (about|of) this (story|article)\b.{0,20}$",
+        # The outlet asking readers for their own stories or pictures ("Have you been affected by
+        # this? ... willing to speak to a BBC journalist", "We pay for your stories! Do you have a
+        # story for ...", "Send your photos, videos and stories to ...").
+        r"\b(have you been affected by|do you have a story for|we pay for your stories|"
+        r"send (us )?your (photos|pictures|videos|stories)\b|"
+        r"willing to speak to an? [\w ]{0,30}journalist)",
     )
 ]
 
