@@ -621,3 +621,17 @@ def test_also_heading_with_linked_headlines_ends_the_article(make_document):
 )
 def test_a_call_for_readers_stories_goes(line, expected):
     assert is_boilerplate_line(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Subscribe to get the latest posts sent to your email.", True),
+        ("Awesome, you're subscribed!", True),
+        ("Keep up with this story and more by subscribing now", True),
+        ("Subscribe & Save discounts make it cheaper.", False),
+        ("Subscribers to the paper got the supplement free.", False),
+    ],
+)
+def test_a_subscription_box_line_goes(line, expected):
+    assert is_boilerplate_line(line) is expected

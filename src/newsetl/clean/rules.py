@@ -79,6 +79,12 @@ LINE_PATTERNS = [
         r"\b(have you been affected by|do you have a story for|we pay for your stories|"
         r"send (us )?your (photos|pictures|videos|stories)\b|"
         r"willing to speak to an? [\w ]{0,30}journalist)",
+        # A subscription box ("Subscribe to get the latest posts sent to your email", "Awesome,
+        # you're subscribed!", "Keep up with this story and more by subscribing now").
+        r"^(subscribe|sign up)( below| now| today| here)? (to|for|and) "
+        r"(get|stay|receive|the latest|our latest|access|updates|future)\b|"
+        r"\byou'?re (now )?subscribed\b|"
+        r"\bby subscribing (now|today)\b",
     )
 ]
 
