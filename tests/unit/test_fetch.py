@@ -14,6 +14,8 @@ from newsetl.config import Settings
 from newsetl.fetch.pages import fetch_pages, raw_id
 from newsetl.records import Candidate, FeedItem
 from newsetl.sources import Source
+from newsetl.storage.raw import write_raw
+from newsetl.storage.seen import SeenUrls
 from newsetl.transport.http import (
     MAX_REDIRECTS,
     Fetcher,
@@ -324,6 +326,36 @@ def test_fetch_pages_skips_seen_keys_and_rejects_failures(server, fetcher):
     assert page.item is item
     assert json.loads(page.headers)["content-type"] == "text/html; charset=utf-8"
     assert normalize_url(server.url("/a")) in seen  # fetched keys are remembered
+
+
+def test_fetch_pages_asks_the_seen_index_a_read_ahead_at_a_time(
+    server, fetcher, tmp_path, make_page, monkeypatch
+):
+    import newsetl.fetch.pages as pages_module
+
+    monkeypatch.setattr(pages_module, "READ_AHEAD", 2)  # candidates in read-aheads of two
+    for path in ("/a", "/c", "/e"):
+        server.add(path, body="<p>page</p>")
+    write_raw([make_page(server.url("/b")), make_page(server.url("/d"))], tmp_path / "raw")
+    source = Source(name="s", kind="urls", urls=[server.url("/a")], allow_private_network=True)
+    paths = ["/a", "/b", "/c", "/a", "/d", "/e", "/c"]  # /a and /c again in later read-aheads
+    with SeenUrls.open(tmp_path / "raw", tmp_path) as seen:
+        asked: list[list[str]] = []
+        look_up = seen.look_up
+        monkeypatch.setattr(seen, "look_up", lambda keys, ask=look_up: ask(_record(asked, keys)))
+        result = fetch_pages(
+            source, [Candidate("s", server.url(p)) for p in paths], fetcher, "r", seen
+        )
+    assert [p.url for p in result.pages] == [server.url(p) for p in ("/a", "/c", "/e")]
+    assert result.skipped == 4  # /b and /d from the archive, /a and /c taken earlier this run
+    assert [server.hits[p] for p in ("/a", "/b", "/c", "/d", "/e")] == [1, 0, 1, 0, 1]
+    assert [len(keys) for keys in asked] == [2, 2, 2, 1]
+
+
+def _record(asked: list[list[str]], keys) -> list[str]:
+    keys = list(keys)
+    asked.append(keys)
+    return keys
 
 
 def test_fetch_pages_uses_bodies_discovery_already_has(server, fetcher):

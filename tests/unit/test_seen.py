@@ -71,3 +71,22 @@ def test_an_index_built_a_few_files_at_a_time_holds_every_file_and_key(
     assert catch_up(raw, index_path(tmp_path)) == 0  # every file recorded
     with SeenUrls.open(raw, tmp_path) as seen:
         assert all(u in seen for u in urls) and "https://a.example/9" not in seen
+
+
+def test_look_up_answers_many_keys_like_point_queries_in_one_query(tmp_path, make_page):
+    raw = tmp_path / "raw"
+    write_raw([make_page(f"https://a.example/{i}") for i in range(0, 10, 2)], raw)
+    asked = [f"https://a.example/{i}" for i in range(10)]
+    with SeenUrls.open(raw, tmp_path) as one_by_one:
+        expected = {k: k in one_by_one for k in asked}
+    with SeenUrls.open(raw, tmp_path) as seen:
+        seen.look_up(asked + asked[:3])  # repeated keys are asked once
+        cursor = seen._cursor()
+        seen._local.cursor = None  # a further query would need (and open) another cursor
+        answers = {k: k in seen for k in asked}
+        assert seen._local.cursor is None
+        seen._local.cursor = cursor
+        seen.add("https://a.example/1")  # taken by this run after the look-up
+        assert "https://a.example/1" in seen
+    assert answers == expected
+    assert [k for k, hit in answers.items() if hit] == asked[::2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +11,7 @@ from pathlib import Path
 from newsetl.records import Candidate, FeedItem, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
 from newsetl.storage.raw import headers_json
+from newsetl.storage.seen import SeenUrls
 from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import normalize_url
 
@@ -76,6 +77,25 @@ def raw_page(
 
 
 FLUSH_BYTES = 64_000_000  # held bodies past this go to the archive, whatever their number
+# Candidates read ahead so that the seen-URL index answers their keys in one query. A document
+# discovery already holds (directory, WARC) ends a read-ahead: its body is not held for it.
+READ_AHEAD = 1000
+
+
+def _keyed(candidates: Iterable[Candidate], seen: SeenKeys) -> Iterator[tuple[Candidate, str]]:
+    """Each candidate with its URL key, the index asked about a read-ahead's keys at once."""
+    if not isinstance(seen, SeenUrls):
+        yield from ((candidate, normalize_url(candidate.url)) for candidate in candidates)
+        return
+    ahead: list[tuple[Candidate, str]] = []
+    for candidate in candidates:
+        ahead.append((candidate, normalize_url(candidate.url)))
+        if len(ahead) >= READ_AHEAD or candidate.body is not None:
+            seen.look_up(key for _, key in ahead)
+            yield from ahead
+            ahead = []
+    seen.look_up(key for _, key in ahead)
+    yield from ahead
 
 
 def fetch_pages(
@@ -103,8 +123,7 @@ def fetch_pages(
     todo: list[Candidate] = []
     skipped = taken = held_bytes = 0
     result = FetchResult()
-    for candidate in candidates:
-        key = normalize_url(candidate.url)
+    for candidate, key in _keyed(candidates, seen):
         if key in seen or (source.max_articles is not None and taken >= source.max_articles):
             skipped += 1
             continue

@@ -11,9 +11,11 @@ archive's size.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from newsetl.storage.raw import SEEN, raw_files, scan
 from newsetl.storage.warehouse import closed_checkpointed
@@ -56,9 +58,9 @@ def catch_up(raw_dir: Path, path: Path) -> int:
                     "select url_key from batch_keys where url_key is not null"
                 )
                 con.unregister("batch_keys")
-            con.executemany(
-                "insert or ignore into indexed_files values (?)",
-                [[_name(f, root)] for f in group],
+            con.execute(  # one statement: executemany costs one per file
+                "insert or ignore into indexed_files select unnest($1::varchar[])",
+                [[_name(f, root) for f in group]],
             )
             con.execute("commit")
         return len(todo)
@@ -70,12 +72,14 @@ def _name(path: Path, root: Path) -> str:
 
 class SeenUrls:
     """Set-like view of the seen URL keys: `key in seen` asks the index (then remembers the
-    answer); `seen.add(key)` marks a key taken by this run."""
+    answer); `seen.add(key)` marks a key taken by this run. `look_up(keys)` asks for many keys
+    in one query, so that `in` has nothing left to ask for them."""
 
     def __init__(self, path: Path | None) -> None:
         self._con = duckdb.connect(str(path), read_only=True) if path is not None else None
         self._lock = threading.Lock()
         self._known: set[str] = set()
+        self._absent: set[str] = set()  # asked by look_up and not in the index
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
 
@@ -100,7 +104,7 @@ class SeenUrls:
     def __contains__(self, key: object) -> bool:
         if key in self._known:
             return True
-        if self._con is None or not isinstance(key, str):
+        if self._con is None or not isinstance(key, str) or key in self._absent:
             return False
         found = (
             self._cursor().execute("select 1 from seen where url_key = ?", [key]).fetchone()
@@ -110,6 +114,30 @@ class SeenUrls:
             with self._lock:
                 self._known.add(key)
         return found
+
+    def look_up(self, keys: Iterable[str]) -> None:
+        """Answer `keys` in one join with the index. One point query costs a statement (about
+        1.5 ms with a million keys stored); a join of a thousand keys costs one scan of the key
+        column (about 75 ms there), and much less in a small archive."""
+        if self._con is None:
+            return
+        asked = list({k for k in keys if k not in self._known and k not in self._absent})
+        if not asked:
+            return
+        cursor = self._cursor()
+        cursor.register("asked_keys", pa.table({"url_key": pa.array(asked, pa.string())}))
+        try:
+            found = {
+                row[0]
+                for row in cursor.execute(
+                    "select url_key from seen semi join asked_keys using (url_key)"
+                ).fetchall()
+            }
+        finally:
+            cursor.unregister("asked_keys")
+        with self._lock:
+            self._known |= found
+            self._absent.update(k for k in asked if k not in found)
 
     def add(self, key: str) -> None:
         with self._lock:
