@@ -97,6 +97,17 @@ ZONES = {
 }  # fmt: skip
 
 
+def _zone(name: str | None, offset: int | None) -> int | None:
+    """The UTC offset (seconds) dateutil gives a parsed time: a known name's, else the written
+    offset, else none (taken as UTC). Asked this way, dateutil does not warn about a name it
+    does not know ("IST", "ET", "PHT"), once per name and process, on the run's console."""
+    if name in ZONES:
+        return ZONES[name]
+    if offset is not None:
+        return offset
+    return 0 if name in ("UTC", "GMT", "Z") else None
+
+
 def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None:
     """A feed date in any of the common languages, as an aware datetime (UTC if no zone).
 
@@ -114,7 +125,7 @@ def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None
         return None
     try:
         parsed = date_parser.parse(
-            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1), tzinfos=ZONES
+            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1), tzinfos=_zone
         )
     except (ValueError, OverflowError):
         return None

@@ -117,6 +117,24 @@ def all_rejects(acquired: list[Acquired], loaded: Loaded) -> list[Reject]:
     return [r for a in acquired for r in a.rejects] + loaded.rejects
 
 
+SHOWN_DAYS = 14  # a backfill or a list of old pages spans years: the summary shows the latest
+
+
+def latest_days(by_day: dict[str, int], shown: int = SHOWN_DAYS) -> dict[str, int]:
+    """The latest `shown` days of a run's articles per day (days sort as ISO dates), the earlier
+    ones summed on one line, and the undated ("unknown") last as they come."""
+    dated = {k: v for k, v in by_day.items() if k != "unknown"}
+    if len(dated) <= shown:
+        return by_day
+    days = sorted(dated)
+    earlier = days[:-shown]
+    table = {f"{len(earlier)} earlier days": sum(dated[d] for d in earlier)}
+    table.update((d, dated[d]) for d in days[-shown:])
+    if "unknown" in by_day:
+        table["unknown"] = by_day["unknown"]
+    return table
+
+
 def format_summary(summary: RunSummary) -> str:
     """A short plain-text report of a run."""
     if summary.flow == "reprocess":
@@ -138,7 +156,7 @@ def format_summary(summary: RunSummary) -> str:
     for title, table in (
         ("rejected by reason", summary.rejects_by_reason),
         ("articles by source", summary.by_source),
-        ("articles by day", summary.by_day),
+        ("articles by day", latest_days(summary.by_day)),
         ("articles by topic", summary.by_topic),
     ):
         if table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from newsetl.report import read_breakdowns
+from newsetl.report import RunSummary, format_summary, read_breakdowns
 from newsetl.schema import TABLES
 from newsetl.storage.warehouse import Warehouse
 
@@ -65,3 +65,16 @@ def test_a_run_that_loaded_nothing_only_counts_the_stale_articles(tmp_path):
     found = read_breakdowns(filled(tmp_path), "run-1", "v1", loaded_articles=False)
     assert (found.by_source, found.by_day, found.by_topic) == ({}, {}, {})
     assert found.stale_articles == 1
+
+
+def test_the_printed_summary_shows_the_latest_days_and_sums_the_earlier_ones():
+    by_day = {f"2026-10-{d:02d}": d for d in range(1, 21)} | {"unknown": 4}
+    text = format_summary(RunSummary("r1", "ingest", "completed", by_day=by_day))
+    days = text.split("articles by day:\n")[1].splitlines()
+    assert [line.split()[0] for line in days] == ["6"] + [
+        f"2026-10-{d:02d}" for d in range(7, 21)
+    ] + ["unknown"]
+    assert days[0].split()[-1] == str(sum(range(1, 7)))  # the six earlier days, 21 articles
+    assert days[-1].split()[-1] == "4"
+    few = format_summary(RunSummary("r2", "ingest", "completed", by_day={"2026-10-01": 2}))
+    assert few.splitlines()[-1].split() == ["2026-10-01", "2"]

@@ -142,6 +142,13 @@ def test_parse_feed_date(value, expected):
     assert parsed.utcoffset() == expected.utcoffset()
 
 
+def test_a_zone_name_with_several_meanings_is_taken_as_utc_without_a_warning(recwarn):
+    assert parse_feed_date("Tue, 3 Nov 2026 10:00:00 IST") == datetime(
+        2026, 11, 3, 10, 0, tzinfo=UTC
+    )
+    assert [str(w.message) for w in recwarn] == []
+
+
 @pytest.mark.parametrize("value", [None, "", "   ", "garbage"])
 def test_parse_feed_date_without_a_date(value):
     assert parse_feed_date(value) is None

@@ -275,6 +275,31 @@ def test_views_count_articles_per_day(tmp_path, make_article):
         ).fetchall() == [("Ines Brandt", "PERSON", 2), ("Linden", "GPE", 2)]
 
 
+def test_a_story_shows_its_earliest_title_and_the_same_one_on_a_tie(tmp_path, make_article):
+    same_time = datetime(2024, 5, 20, 8, 0, tzinfo=UTC)
+    members = [
+        ("a3", "Third on the tie", same_time, "s1"),
+        ("a1", "First on the tie", same_time, "s1"),
+        ("a2", "Later", datetime(2024, 5, 21, 8, 0, tzinfo=UTC), "s1"),
+        ("b2", "Undated, second id", None, "s2"),
+        ("b1", "Undated, first id", None, "s2"),
+    ]
+    warehouse = Warehouse(tmp_path / "wh")
+    with warehouse.writer() as con:
+        warehouse.load(
+            con,
+            article_tables(
+                [
+                    enriched(make_article, aid, title=title, published_at=when, story_id=story)
+                    for aid, title, when, story in members
+                ]
+            ),
+        )
+        assert con.execute(
+            "select story_id, articles, first_title from stories order by story_id"
+        ).fetchall() == [("s1", 3, "First on the tie"), ("s2", 2, "Undated, first id")]
+
+
 def test_reader_sees_what_the_writer_loaded(tmp_path, make_article):
     warehouse = Warehouse(tmp_path / "wh")
     with warehouse.writer() as con:
