@@ -126,7 +126,9 @@ select
     count(distinct source) as outlets,
     min(published_at) as first_published_at,
     max(published_at) as last_published_at,
-    arg_min(title, published_at) as first_title
+    -- the earliest member's title; on a tie (or no dates) the first article id's, so the same
+    -- data always shows the same title
+    first(title order by published_at nulls last, article_id) as first_title
 from members
 group by story_id;
 
