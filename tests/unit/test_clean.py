@@ -516,6 +516,15 @@ def test_a_photo_gallery_of_numbered_slides_goes(make_document):
     doc = make_document(url("tram"), [*story, *scores], source=SOURCE)
     (article,), _ = clean_documents([doc])
     assert article.text.split("\n\n") == [*story, *scores]
+    # A page whose extracted text is only a gallery keeps it: the captions are all the text
+    # there is, and an empty page would be rejected with its title and date.
+    long_slides = []
+    for n in range(1, 7):
+        caption = f"Crowds gather by the harbour on day {n} as the new tram line opens to riders"
+        long_slides += [f"{n}/6", caption, "AFP"]
+    doc = make_document(url("tram"), long_slides, source=SOURCE)
+    (article,), rejects = clean_documents([doc])
+    assert rejects == [] and "on day 6 as the new tram line" in article.text
 
 
 def test_a_dated_list_of_other_stories_after_the_article_goes(make_document):

@@ -168,6 +168,10 @@ def clean_prepared(
             tail = dated
         menu = rules.menu_rows(paragraphs)
         gallery = rules.gallery_slides(paragraphs)
+        if sum(len(p.split()) for p, g in zip(paragraphs, gallery) if not g) < MIN_WORDS:
+            # The extractor took a gallery instead of the story: its captions are all the text
+            # there is, and a page left empty would lose its title and date too.
+            gallery = [False] * len(paragraphs)
         for index, (paragraph, h) in enumerate(zip(paragraphs, hashes)):
             if (tail is not None and index >= tail) or index in box:
                 keep.append(False)
