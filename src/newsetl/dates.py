@@ -97,6 +97,12 @@ ZONES = {
 }  # fmt: skip
 
 
+# "GMT+0200", "UTC+2", "UTC-05:00": the zone ahead of or behind UTC, as JavaScript's dates and
+# people write it. dateutil reads a name followed by an offset the POSIX way round ("my time +2
+# is GMT"), so the name goes and the offset is read as written.
+NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?=[+-]\d)")
+
+
 def _zone(name: str | None, offset: int | None) -> int | None:
     """The UTC offset (seconds) dateutil gives a parsed time: a known name's, else the written
     offset, else none (taken as UTC). Asked this way, dateutil does not warn about a name it
@@ -125,7 +131,11 @@ def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None
         return None
     try:
         parsed = date_parser.parse(
-            text, fuzzy=True, dayfirst=dayfirst, default=datetime(2000, 1, 1), tzinfos=_zone
+            NAMED_OFFSET.sub("", text),
+            fuzzy=True,
+            dayfirst=dayfirst,
+            default=datetime(2000, 1, 1),
+            tzinfos=_zone,
         )
     except (ValueError, OverflowError):
         return None

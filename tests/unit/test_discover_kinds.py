@@ -149,6 +149,22 @@ def test_a_zone_name_with_several_meanings_is_taken_as_utc_without_a_warning(rec
     assert [str(w.message) for w in recwarn] == []
 
 
+@pytest.mark.parametrize(
+    ("value", "hours"),
+    [
+        ("Tue Nov 03 2026 10:00:00 GMT+0200 (Central European Standard Time)", 2),
+        ("3 November 2026, 10:00 UTC+2", 2),
+        ("3 November 2026, 10:00 UTC+05:30", 5.5),
+        ("3 November 2026, 10:00 GMT-5", -5),
+        ("Tue, 3 Nov 2026 10:00:00 +0200", 2),
+    ],
+)
+def test_a_zone_written_as_gmt_or_utc_with_an_offset_reads_as_written(value, hours):
+    zone = timezone(timedelta(hours=hours))
+    assert parse_feed_date(value) == datetime(2026, 11, 3, 10, 0, tzinfo=zone)
+    assert parse_feed_date(value).utcoffset() == timedelta(hours=hours)
+
+
 @pytest.mark.parametrize("value", [None, "", "   ", "garbage"])
 def test_parse_feed_date_without_a_date(value):
     assert parse_feed_date(value) is None
