@@ -376,13 +376,9 @@ def static_parts(texts: list[str]) -> dict[tuple[str, bool], np.ndarray]:
 
 def with_static(x: T.Features, parts: dict, name: str) -> T.Features:
     kind, sif, weight = STATIC[name]
-    out = object.__new__(T.Features)
-    out.__dict__.update(x.__dict__)
     if weight < 0:
-        out.dense = np.hstack([x.dense, parts[kind, sif]]) / np.sqrt(2.0)
-    else:
-        out.dense = np.hstack([x.dense, weight * parts[kind, sif]])
-    return out
+        return with_dense(x, np.hstack([x.dense, parts[kind, sif]]) / np.sqrt(2.0))
+    return with_dense(x, np.hstack([x.dense, weight * parts[kind, sif]]))
 
 
 def static_variants() -> None:
@@ -496,8 +492,6 @@ def chunk_mean(texts: list[str]) -> np.ndarray:
 
 def reweighted(x: T.Features, texts: list[str], mode: str) -> T.Features:
     """The same rows with the hashed values as binary or raw term counts (L2-normalised)."""
-    out = object.__new__(T.Features)
-    out.__dict__.update(x.__dict__)
     values = []
     for text in texts:
         words = topics.tokens(text)
@@ -506,15 +500,19 @@ def reweighted(x: T.Features, texts: list[str], mode: str) -> T.Features:
         _, counts = np.unique(np.array(buckets, dtype=np.int64), return_counts=True)
         v = np.ones(len(counts)) if mode == "binary" else counts.astype(np.float64)
         values.append(v / np.linalg.norm(v))
-    out.values = np.concatenate(values).astype(np.float32)
+    return replaced(x, values=np.concatenate(values).astype(np.float32))
+
+
+def replaced(x: T.Features, **parts: np.ndarray) -> T.Features:
+    """A copy of the features with some of their arrays replaced (the rows stay as they are)."""
+    out = object.__new__(T.Features)
+    out.__dict__.update(x.__dict__)
+    out.__dict__.update(parts)
     return out
 
 
 def with_dense(x: T.Features, dense: np.ndarray) -> T.Features:
-    out = object.__new__(T.Features)
-    out.__dict__.update(x.__dict__)
-    out.dense = dense
-    return out
+    return replaced(x, dense=dense)
 
 
 def centroids(dense: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
