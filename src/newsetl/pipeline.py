@@ -120,6 +120,8 @@ def acquire(
         keep=documents,
         on_outcome=lambda: _fetched_one(on_page),
     )
+    if cache is not None and result.asked_again:
+        cache.forget([d.url for d in found.documents])
     return Acquired(
         source=source.name,
         candidates=counts["found"],

@@ -100,9 +100,11 @@ class Context:
             if err.response is not None:
                 found.documents.append(DiscoveredDocument(kind, err.response))
             raise
+        unchanged = False
         if self.cache:
-            self.cache.remember(url, fetched.status, fetched.headers)
-        if fetched.not_modified:
+            unchanged = not fetched.not_modified and self.cache.unchanged(url, fetched.body)
+            self.cache.remember(url, fetched.status, fetched.headers, fetched.body)
+        if fetched.not_modified or unchanged:  # the earlier copy is in the archive already
             found.not_modified += 1
             return None
         found.documents.append(DiscoveredDocument(kind, fetched))

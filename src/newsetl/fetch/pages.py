@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newsetl.records import Candidate, FeedItem, RawPage, Reject, SeenKeys
 from newsetl.sources import Source
-from newsetl.storage.raw import headers_json
+from newsetl.storage.raw import asked_again, headers_json
 from newsetl.storage.seen import SeenUrls
 from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import normalize_url
@@ -28,6 +28,8 @@ class FetchResult:
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
+    # Failed pages the next run asks for again (timeouts, 5xx): their feed must be read again too.
+    asked_again: int = 0
     # Once flushed to the archive: how many pages, and the files that hold them.
     fetched: int = 0
     archived: list[Path] = field(default_factory=list)
@@ -148,6 +150,8 @@ def fetch_pages(
             else:
                 reject, kept = outcome
                 result.rejects.append(reject)
+                if asked_again(kept):
+                    result = replace(result, asked_again=result.asked_again + 1)
                 if kept is not None:
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:

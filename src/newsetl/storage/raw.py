@@ -55,9 +55,18 @@ PAGES = "coalesce(kind, 'page') = 'page' and status < 400"
 # Pages not fetched again: those archived with a usable response, those gone for good (404,
 # 410), and those refused for what they are (not HTML, too large). Timeouts and 5xx are
 # retried by the next run.
-SEEN = (
-    f"({PAGES}) or (coalesce(kind, 'page') = 'page' and status in (404, 410)) or kind = 'refused'"
-)
+GONE = (404, 410)
+SEEN = f"({PAGES}) or (coalesce(kind, 'page') = 'page' and status in {GONE}) or kind = 'refused'"
+
+
+def asked_again(failed: RawPage | None) -> bool:
+    """Whether the next run asks again for a page whose fetch failed (`failed` is what the
+    archive keeps of it, if anything): the archive's SEEN rule, for one page in hand."""
+    if failed is None:
+        return True  # no answer at all: a timeout, a refused connection
+    return failed.kind == "page" and failed.status >= 400 and failed.status not in GONE
+
+
 ANY = "true"
 
 

@@ -1,5 +1,10 @@
 """Validators (ETag, Last-Modified) of feeds and sitemaps, for conditional GET next run.
 
+Besides the validators, the digest of the body: a server that sends no validators (or ignores
+them) and serves a feed again byte for byte gets the same answer as a 304, without the feed
+being parsed again. A feed some of whose pages failed in a way the next run asks again
+(timeouts, 5xx) is forgotten, so that the next run reads it whole and finds those pages.
+
 A small JSON file inside the raw archive it vouches for (DIR/raw/conditional-get.json): a
 cache, not a record - losing it costs one full fetch; deleting the archive deletes it too, so a
 fresh archive is never told "not modified" about documents it does not hold.
@@ -7,6 +12,7 @@ fresh archive is never told "not modified" about documents it does not hold.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -14,6 +20,7 @@ import uuid
 from pathlib import Path
 
 STATE_NAME = "conditional-get.json"
+DIGEST = "sha256"  # the key of the body's digest, beside the validators
 
 
 def state_path(raw_dir: Path) -> Path:
@@ -37,14 +44,30 @@ class ConditionalCache:
             self._entries = {}
 
     def validators(self, url: str) -> dict[str, str] | None:
-        return self._entries.get(url)
+        kept = {k: v for k, v in self._entries.get(url, {}).items() if k != DIGEST}
+        return kept or None
 
-    def remember(self, url: str, status: int, headers: dict[str, str]) -> None:
+    def unchanged(self, url: str, body: bytes) -> bool:
+        """Whether `body` is byte for byte what an earlier run got from `url` and vouched for."""
+        digest = self._entries.get(url, {}).get(DIGEST)
+        return digest is not None and digest == _digest(body)
+
+    def remember(
+        self, url: str, status: int, headers: dict[str, str], body: bytes | None = None
+    ) -> None:
         if status == 304:
             return  # unchanged: the validators we sent still hold
         kept = {k: headers[k] for k in ("etag", "last-modified") if headers.get(k)}
+        if body:
+            kept[DIGEST] = _digest(body)
         with self._lock:
             self._pending[url] = kept or None
+
+    def forget(self, urls: list[str]) -> None:
+        """Vouch for none of `urls` once saved: the next run asks for them whole."""
+        with self._lock:
+            for url in urls:
+                self._pending[url] = None
 
     def save(self) -> None:
         with self._lock:
@@ -59,3 +82,7 @@ class ConditionalCache:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

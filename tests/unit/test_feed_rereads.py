@@ -1,0 +1,115 @@
+"""When a feed is read again: served again byte for byte it counts as not modified (whatever
+the server says about validators), and a feed some of whose pages failed in a way the next run
+retries (a 503, a timeout) is read whole by the next run, so those pages are not lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsetl.config import Settings
+from newsetl.discover import discover
+from newsetl.pipeline import acquire
+from newsetl.sources import Source
+from newsetl.storage.seen import SeenUrls
+from newsetl.storage.state import ConditionalCache, state_path
+from newsetl.transport.http import Fetcher
+
+RSS = "application/rss+xml"
+PAGE = "<html><head><title>{0}</title></head><body><p>{0} story text.</p></body></html>"
+
+
+def fetcher() -> Fetcher:
+    return Fetcher(Settings(host_delay=0, retries=0, connect_timeout=2, read_timeout=2))
+
+
+def feed_source(url: str) -> Source:
+    return Source(name="quay", kind="feed", url=url, allow_private_network=True, robots=False)
+
+
+def rss(server, paths: list[str]) -> bytes:
+    entries = "".join(
+        f"<item><title>{p}</title><link>{server.url(p)}</link>"
+        "<pubDate>Mon, 16 Nov 2026 10:00:00 GMT</pubDate></item>"
+        for p in paths
+    )
+    return f'<rss version="2.0"><channel><title>Quay</title>{entries}</channel></rss>'.encode()
+
+
+def test_feed_served_again_byte_for_byte_counts_as_not_modified(server, tmp_path):
+    """No ETag, no Last-Modified: only the body tells that nothing changed."""
+    body = rss(server, ["/a", "/b"])
+    server.add("/feed", body=body, content_type=RSS)
+    state = tmp_path / "conditional-get.json"
+    cache = ConditionalCache(state)
+    first = discover(feed_source(server.url("/feed")), fetcher(), cache=cache)
+    assert len(first.candidates) == 2 and first.not_modified == 0
+    cache.save()
+
+    second = discover(feed_source(server.url("/feed")), fetcher(), cache=ConditionalCache(state))
+    assert server.hits["/feed"] == 2  # still asked: nothing to send a conditional GET with
+    assert "If-None-Match" not in server.last_headers["/feed"]
+    assert (second.not_modified, second.candidates, second.documents) == (1, [], [])
+
+    server.add("/feed", body=rss(server, ["/a", "/b", "/c"]), content_type=RSS)
+    third = discover(feed_source(server.url("/feed")), fetcher(), cache=ConditionalCache(state))
+    assert third.not_modified == 0
+    assert [c.url for c in third.candidates] == [server.url(p) for p in ("/a", "/b", "/c")]
+
+
+def test_the_digest_is_never_sent_as_a_validator(server, tmp_path):
+    server.add("/feed", body=rss(server, ["/a"]), content_type=RSS, headers={"ETag": '"f1"'})
+    cache = ConditionalCache(tmp_path / "state.json")
+    discover(feed_source(server.url("/feed")), fetcher(), cache=cache)
+    cache.save()
+    assert ConditionalCache(tmp_path / "state.json").validators(server.url("/feed")) == {
+        "etag": '"f1"'
+    }
+
+
+def run(server, raw: Path) -> tuple[list[str], int]:
+    """One run's acquisition of the feed: the rejects' reasons and the feeds not modified."""
+    cache = ConditionalCache(state_path(raw))
+    with SeenUrls.open(raw, raw.parent) as seen:
+        got = acquire(feed_source(server.url("/feed")), fetcher(), "run", seen, cache, raw)
+    cache.save()
+    return [r.reason for r in got.rejects], got.not_modified
+
+
+def test_a_page_that_failed_for_now_makes_the_next_run_read_its_feed_again(server, tmp_path):
+    raw = tmp_path / "warehouse" / "raw"
+    server.add("/feed", body=rss(server, ["/a", "/b"]), content_type=RSS, headers={"ETag": '"f1"'})
+    server.add("/a", body=PAGE.format("Alpha"))
+    server.add_sequence(
+        "/b",
+        [
+            (503, {"Content-Type": "text/plain", "Content-Length": "4"}, b"busy"),
+            (200, {"Content-Type": "text/html"}, PAGE.format("Beta").encode()),
+        ],
+    )
+    reasons, not_modified = run(server, raw)
+    assert len(reasons) == 1 and not_modified == 0
+    assert server.hits["/b"] == 1
+
+    # Same feed, same ETag: without the failure it would be a 304 and /b never asked again.
+    reasons, not_modified = run(server, raw)
+    assert "If-None-Match" not in server.last_headers["/feed"]
+    assert (reasons, not_modified) == ([], 0)
+    assert (server.hits["/a"], server.hits["/b"]) == (1, 2)
+
+    # Nothing failed this time: the run after is told "not modified".
+    reasons, not_modified = run(server, raw)
+    assert server.last_headers["/feed"]["If-None-Match"] == '"f1"'
+    assert (reasons, not_modified) == ([], 1)
+
+
+def test_pages_gone_for_good_do_not_make_the_feed_read_again(server, tmp_path):
+    raw = tmp_path / "warehouse" / "raw"
+    server.add(
+        "/feed", body=rss(server, ["/a", "/gone"]), content_type=RSS, headers={"ETag": '"f1"'}
+    )
+    server.add("/a", body=PAGE.format("Alpha"))  # /gone has no route: 404
+    reasons, _ = run(server, raw)
+    assert len(reasons) == 1
+    reasons, not_modified = run(server, raw)
+    assert (reasons, not_modified) == ([], 1)
+    assert server.hits["/gone"] == 1
