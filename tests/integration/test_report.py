@@ -118,6 +118,21 @@ def test_report_embeds_the_data_it_claims(report_file, sample_warehouse):
     assert "Izmir" in text and "Pipeline health" in text
 
 
+def test_chart_specs_follow_the_vega_lite_schema(report_file):
+    """The report builds its specs unchecked (for speed); here each is checked once, whole."""
+    import altair as alt
+
+    checker = _Checker()
+    checker.feed(report_file.read_text(encoding="utf-8"))
+    charts = json.loads(checker.blocks["newsetl-charts"])
+    assert len(charts) >= 5
+    for spec in charts.values():
+        alt.Chart.from_dict(spec, validate=True)  # raises on a spec the schema refuses
+        broken = {**spec, "mark": {"type": "no-such-mark"}}
+        with pytest.raises(Exception, match="no-such-mark|not valid|is not one of"):
+            alt.Chart.from_dict(broken, validate=True)
+
+
 def test_report_renders_offline_in_chromium(report_file):
     if not CHROMIUM.exists():
         pytest.fail(
