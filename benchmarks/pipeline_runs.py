@@ -23,8 +23,14 @@ def newsetl_run(
     workers: int = 2,
     env: dict | None = None,
     code: Path | None = None,
+    warm: bool = False,
 ) -> dict:
-    """One `newsetl run`; wall and CPU seconds, peak memory, and what the summary said."""
+    """One `newsetl run`; wall and CPU seconds, peak memory, and what the summary said.
+
+    By default the command runs in its own process (NEWSETL_WARM_RUNNER=0), so its CPU and
+    memory are its own; `warm` lets it use (and start) the warm runner as a user's command does
+    (newsetl/warm.py): then the CPU and memory of the work are the runner's child's, not the
+    command's."""
     result = run_process(
         [
             sys.executable,
@@ -39,6 +45,7 @@ def newsetl_run(
         env={
             "NEWSETL_CPU_WORKERS": str(workers),
             "NEWSETL_HOST_DELAY": "0",
+            **({} if warm else {"NEWSETL_WARM_RUNNER": "0"}),
             **code_env(code),
             **(env or {}),
         },
@@ -75,3 +82,22 @@ def with_rate(run: dict, pages: int) -> dict:
     run["pages"] = pages
     run["articles_per_s"] = rate(pages, run["seconds"])
     return run
+
+
+def stop_kept(cache: Path) -> None:
+    """Stop the warm runner and the kept Prefect server that commands with XDG_CACHE_HOME=cache
+    started (each would end itself once idle)."""
+    import contextlib
+    import json
+    import os
+    import signal
+
+    folder = cache / "newsetl"
+    pids = [lock.read_text().strip() for lock in folder.glob("runner-*.lock")]
+    for note in folder.glob("prefect-server-*.json"):
+        with contextlib.suppress(OSError, ValueError):
+            pids.append(str(json.loads(note.read_text()).get("pid", "")))
+    for pid in pids:
+        if pid.isdigit():
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGTERM)

@@ -290,6 +290,13 @@ def run_flow(name: str, **parameters: Any) -> Any:
 _server: LocalServer | None = None  # one per process, as Prefect keeps its own
 
 
+def import_flows() -> None:
+    """Import every flow's module now (the warm runner, newsetl/warm.py, imports them once for
+    all the commands it runs)."""
+    for name in FLOWS:
+        _flow(name)
+
+
 def _flow(name: str) -> Any:
     if name in ("ingest", "backfill"):
         from newsetl_flows import ingest

@@ -1,4 +1,4 @@
-from newsetl.cli import run_command
+from newsetl.warm import run_command
 
 # Guarded: worker processes (newsetl.parallel) import the main module again under another name.
 if __name__ == "__main__":

@@ -337,6 +337,15 @@ def finish(state, what: str, as_json: bool = False) -> int:
     return 0
 
 
+def import_flows() -> None:
+    """Prefect and every flow imported, as a flow command would import them (for the warm
+    runner, newsetl/warm.py)."""
+    quiet_prefect()
+    from newsetl_flows.entry import import_flows as import_all  # the CLI's one way into the flows
+
+    import_all()
+
+
 def quiet_prefect() -> None:
     """Keep Prefect's console output to warnings unless the user asked for more.
 

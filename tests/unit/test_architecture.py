@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("newsetl.report",),  # run summaries built from the stages' results
     ("newsetl.analysis",),  # search queries, the HTML report and its charts
     ("newsetl_flows",),  # Prefect
-    ("newsetl.cli", "newsetl.cli_analysis", "newsetl.console", "newsetl.__main__"),
+    ("newsetl.cli", "newsetl.cli_analysis", "newsetl.console", "newsetl.__main__", "newsetl.warm"),
 ]
 CLI_DOOR = "newsetl_flows.entry"
 
