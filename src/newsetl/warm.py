@@ -193,7 +193,7 @@ def _wait_for_exit(answers: BinaryIO, pid: int) -> int:
 
     def forward(number: int, frame: object) -> None:
         with contextlib.suppress(OSError):
-            os.kill(pid, number)
+            os.killpg(pid, number)  # the child leads a group of its own, with its workers
 
     kept = {n: signal.signal(n, forward) for n in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
@@ -384,6 +384,7 @@ def _child(conn: socket.socket, fds: list[int], header: dict[str, Any]) -> None:
     """The forked child: become the command's process, run it, send its exit code, end."""
     code = 1
     try:
+        os.setpgid(0, 0)  # a group of its own, its worker processes with it (signals go to all)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         _close([fd for fd in fds if fd > 2])
@@ -401,6 +402,7 @@ def _child(conn: socket.socket, fds: list[int], header: dict[str, Any]) -> None:
                 stream.reconfigure(line_buffering=stream.isatty())  # type: ignore[union-attr]
         conn.settimeout(None)
         conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        _end_with_the_command(conn)
         code = _run(header["argv"])
     except BaseException:  # noqa: BLE001 - whatever happened, the command gets an exit code
         import traceback
@@ -408,6 +410,26 @@ def _child(conn: socket.socket, fds: list[int], header: dict[str, Any]) -> None:
         traceback.print_exc()
     finally:
         _finish(conn, code)
+
+
+GRACE_SECONDS = 5.0  # after the command's process is gone, its work ends (SIGTERM) or is killed
+
+
+def _end_with_the_command(conn: socket.socket) -> None:
+    """If the command's process goes (killed, say, by a time limit) before the work is done, the
+    work goes too, as it would have in that process: the child's process group (it and its
+    workers) is asked to end, then killed after GRACE_SECONDS."""
+    import threading
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            if conn.recv(1) != b"" or _finishing:
+                return
+            os.killpg(0, signal.SIGTERM)  # the command's process has gone
+            time.sleep(GRACE_SECONDS)
+            os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="newsetl-warm-watch", daemon=True).start()
 
 
 def _run(argv: list[str]) -> int:
@@ -429,6 +451,9 @@ def _run(argv: list[str]) -> int:
         return 130
 
 
+_finishing: list[int] = []  # the child's command is done: its end is no reason to stop
+
+
 def _finish(conn: socket.socket, code: int) -> None:
     """End the child as `newsetl.cli.exit_now` ends a command, the exit code sent last."""
     import atexit
@@ -444,6 +469,7 @@ def _finish(conn: socket.socket, code: int) -> None:
     with contextlib.suppress(BaseException):
         sys.stdout.flush()
         sys.stderr.flush()
+    _finishing.append(code)
     with contextlib.suppress(OSError):
         conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
     os._exit(code)

@@ -5,10 +5,13 @@ own process and the runner ends; the runner's digest of the code follows the fil
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +72,19 @@ def _wait_serving(root: Path, times: int) -> None:
     assert _runner_log(root).count("serving on") >= times, _runner_log(root)
 
 
+def _ensure_runner(root: Path, env: dict) -> None:
+    """Until a runner of `env` serves: a command starts one if needed (or ends one of other
+    settings and starts one)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        served = _runner_log(root).count("newsetl run --help")
+        assert _newsetl(env, "run", "--help").returncode == 0
+        if _runner_log(root).count("newsetl run --help") > served:
+            return
+        time.sleep(1)
+    raise AssertionError(_runner_log(root))
+
+
 @pytest.mark.slow
 def test_flow_commands_run_in_the_warm_runner_as_in_their_own_process(place):
     root, env, sources = place
@@ -105,6 +121,58 @@ def test_flow_commands_run_in_the_warm_runner_as_in_their_own_process(place):
     assert "ending" in _runner_log(root)
     assert "starting a warm runner" in moved.stderr
     _wait_serving(root, 2)
+
+
+class _SlowPage(http.server.BaseHTTPRequestHandler):
+    """A page that takes a minute to answer."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        time.sleep(60)
+        body = b"<html><body><p>late</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_a_command_killed_takes_its_work_in_the_runner_with_it(place):
+    root, env, sources = place
+    _ensure_runner(root, env)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowPage)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    slow = root / "slow.toml"
+    slow.write_text(
+        f'[[sources]]\nname = "slow"\nkind = "urls"\n'
+        f'urls = ["http://127.0.0.1:{server.server_address[1]}/slow"]\n'
+        "allow_private_network = true\nrobots = false\n"
+    )
+    command = subprocess.Popen(
+        [NEWSETL, "run", "--sources", str(slow), "--warehouse", str(root / "slow-wh")],
+        env={**env, "NEWSETL_MAX_RESPONSE_SECONDS": "120", "NEWSETL_READ_TIMEOUT": "120"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while "slow.toml" not in _runner_log(root) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found = re.search(r"command (\d+): newsetl run --sources \S*slow\.toml", _runner_log(root))
+    assert found, _runner_log(root)
+    child = int(found.group(1))
+    time.sleep(3)  # the child is waiting for the slow page now
+    command.kill()  # SIGKILL: nothing can be passed on; the child sees its command gone
+    command.wait()
+    deadline = time.monotonic() + 30
+    while f"command {child} ended" not in _runner_log(root) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    server.shutdown()
+    assert re.search(rf"command {child} ended with status -(15|9)\b", _runner_log(root))
 
 
 @pytest.mark.slow
