@@ -1,7 +1,8 @@
 """What a run with nothing new costs, and where it goes (issue 13, point 7).
 
 A generated site is served on 127.0.0.1 and loaded once; then `newsetl run` is repeated with
-nothing new, each in a fresh process as a scheduler would start it. For each idle rerun: wall
+nothing new, each in a fresh process as a scheduler would start it (and, last, through the warm
+runner that a user's commands after the first go through). For each idle rerun: wall
 seconds, the command's own CPU seconds, and the CPU the kept local Prefect API server spent
 meanwhile (the server outlives the command, see flows/entry.py). Then the fixed parts, each in
 a fresh process: Python's start and exit with nothing to do (wall), and the seconds spent
@@ -25,6 +26,7 @@ import os
 import signal
 import statistics
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -127,6 +129,7 @@ def run(work: Path, pages: int, repeats: int, before: Path | None) -> dict:
             pid = server_pid(env)
             if pid is not None:
                 os.kill(pid, signal.SIGTERM)
+            pipeline_runs.stop_kept(Path(env["XDG_CACHE_HOME"]))  # and the warm runner
 
 
 def _run(
@@ -155,14 +158,37 @@ def _run(
                 runs[label].append(idle)
                 imports[label].append(import_seconds(code))
                 print(f"{label}: idle {i + 1} {idle} {imports[label][-1]}", flush=True)
+        warm = warm_runs(sources, work / "wh-this", envs["this"], repeats)
+    medians = {label: summarize(runs[label], imports[label]) for label in runs}
+    medians["this"]["warm_idle_wall_s"] = median([r["seconds"] for r in warm])
     return {
         "pages": pages,
         "repeats": repeats,
         "fills": fills,
         "runs": runs,
+        "warm_runs": warm,
         "imports": imports,
-        "medians": {label: summarize(runs[label], imports[label]) for label in runs},
+        "medians": medians,
     }
+
+
+def warm_runs(sources: Path, warehouse: Path, env: dict[str, str], repeats: int) -> list[dict]:
+    """Idle reruns through the warm runner (newsetl/warm.py), as a user's commands go after
+    the first: one command starts the runner, then `repeats` are timed."""
+    from newsetl import warm
+
+    pipeline_runs.newsetl_run(sources, warehouse, env=env, warm=True)  # starts the runner
+    with mock.patch.dict(os.environ, env):
+        place = warm.socket_path()
+    deadline = time.monotonic() + 120
+    while not place.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    out = []
+    for i in range(repeats):
+        run = pipeline_runs.newsetl_run(sources, warehouse, env=env, warm=True)
+        out.append(run)
+        print(f"this: warm idle {i + 1} {run}", flush=True)
+    return out
 
 
 def table(report: dict) -> str:
@@ -177,6 +203,10 @@ def table(report: dict) -> str:
         lines.append(f"| {name} | " + " | ".join(str(v) for v in values) + " |")
 
     row("wall s", [medians[k]["idle_wall_s"] for k in labels])
+    row(
+        "wall s through the warm runner",
+        [medians[k].get("warm_idle_wall_s", "-") for k in labels],
+    )
     row("CPU s of the command", [medians[k]["idle_cpu_s"] for k in labels])
     row(
         "CPU s of the kept API server meanwhile",
