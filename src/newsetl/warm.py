@@ -50,6 +50,9 @@ DEFAULT_KEEP_MINUTES = 15.0
 # process.
 KEY_VARIABLES = ("PREFECT_", "PYTHON", "DASK_", "LANG", "LC_", "OMP_", "OPENBLAS_", "MKL_")
 HEADER_LIMIT = 4 * 1024 * 1024  # arguments and environment of one command
+# Seconds a command waits for the runner to say its child started; past them it runs by itself
+# (a child that starts later finds its command gone and ends before running it).
+FIRST_ANSWER_SECONDS = 60.0
 
 
 def run_command() -> int:
@@ -156,6 +159,7 @@ def through_runner(argv: list[str]) -> int | None:
             socket.send_fds(sock, [json.dumps(header).encode() + b"\n"], [0, 1, 2])
         except OSError:  # a standard stream closed, or the runner just went away
             return None
+        sock.settimeout(FIRST_ANSWER_SECONDS)  # a runner that does not answer: run here
         with sock.makefile("rb") as answers:
             try:
                 started = _answer(answers)
@@ -164,6 +168,7 @@ def through_runner(argv: list[str]) -> int | None:
             if started is None or "pid" not in started:
                 _ending.append(bool(started and started.get("stale")))
                 return None
+            sock.settimeout(None)  # the command takes as long as it takes
             return _wait_for_exit(answers, int(started["pid"]))
 
 
@@ -220,7 +225,7 @@ def start_runner() -> None:
     place = _place()
     tries = 10 if any(_ending) else 1
     try:
-        place.parent.mkdir(parents=True, exist_ok=True)
+        place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with open(lock_path(), "a+b") as lock:
             for attempt in range(tries):
                 try:
@@ -234,6 +239,7 @@ def start_runner() -> None:
         with open(log_path(), "ab") as log:
             subprocess.Popen(
                 [sys.executable, "-m", "newsetl.warm", "--serve"],
+                cwd=place.parent,  # not the command's folder: it would lead the runner's imports
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -276,8 +282,11 @@ def serve() -> int:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # a runner that died without cleaning up (the lock says none is up)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    os.chmod(path, 0o600)
+    mask = os.umask(0o177)  # the socket is this user's alone from its first moment
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(mask)
     bound = os.stat(path).st_ino  # removed at the end only if still ours
     listener.listen(16)
     listener.settimeout(2.0)
@@ -344,6 +353,9 @@ def _take(conn: socket.socket, key: str, listener: socket.socket) -> int | None:
     None when the runner should end instead."""
     fds: list[int] = []
     with conn:
+        if not _same_user(conn):
+            _log("a connection from another user: refused")
+            return 0
         try:
             conn.settimeout(10.0)
             data, fds, _flags, _address = socket.recv_fds(conn, 65536, 3)
@@ -372,6 +384,19 @@ def _take(conn: socket.socket, key: str, listener: socket.socket) -> int | None:
         _close(fds)
         _log(f"command {pid}: newsetl {' '.join(header['argv'])} (in {header['cwd']})")
         return pid
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the process at the other end runs as this user (Linux's SO_PEERCRED; elsewhere
+    the socket's mode alone keeps others out)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    import struct
+
+    credentials = conn.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", credentials)
+    return uid == os.getuid()
 
 
 def _close(fds: list[int]) -> None:
