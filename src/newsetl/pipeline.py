@@ -120,7 +120,9 @@ def acquire(
         keep=documents,
         on_outcome=lambda: _fetched_one(on_page),
     )
-    if cache is not None and result.asked_again:
+    if cache is not None and (result.left_for_later or counts["outside"]):
+        # Pages this run left (failed for now, past max_articles, outside the window): the
+        # next run reads the feeds and sitemaps that list them whole, changed or not.
         cache.forget([d.url for d in found.documents])
     return Acquired(
         source=source.name,

@@ -4,6 +4,7 @@ retries (a 503, a timeout) is read whole by the next run, so those pages are not
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from newsetl.config import Settings
@@ -66,11 +67,12 @@ def test_the_digest_is_never_sent_as_a_validator(server, tmp_path):
     }
 
 
-def run(server, raw: Path) -> tuple[list[str], int]:
+def run(server, raw: Path, window=None, **source) -> tuple[list[str], int]:
     """One run's acquisition of the feed: the rejects' reasons and the feeds not modified."""
     cache = ConditionalCache(state_path(raw))
+    feed = feed_source(server.url("/feed")).model_copy(update=source)
     with SeenUrls.open(raw, raw.parent) as seen:
-        got = acquire(feed_source(server.url("/feed")), fetcher(), "run", seen, cache, raw)
+        got = acquire(feed, fetcher(), "run", seen, cache, raw, window)
     cache.save()
     return [r.reason for r in got.rejects], got.not_modified
 
@@ -113,3 +115,29 @@ def test_pages_gone_for_good_do_not_make_the_feed_read_again(server, tmp_path):
     reasons, not_modified = run(server, raw)
     assert (reasons, not_modified) == ([], 1)
     assert server.hits["/gone"] == 1
+
+
+def test_pages_past_max_articles_are_found_by_the_next_runs(server, tmp_path):
+    raw = tmp_path / "warehouse" / "raw"
+    server.add(
+        "/feed", body=rss(server, ["/a", "/b", "/c"]), content_type=RSS, headers={"ETag": '"f1"'}
+    )
+    for path in ("/a", "/b", "/c"):
+        server.add(path, body=PAGE.format(path[1:]))
+    for expected in ([1, 0, 0], [1, 1, 0], [1, 1, 1]):
+        assert run(server, raw, max_articles=1) == ([], 0)  # never "not modified" while some wait
+        assert [server.hits[p] for p in ("/a", "/b", "/c")] == expected
+    assert run(server, raw, max_articles=1) == ([], 1)  # all taken: the feed is left alone
+
+
+def test_pages_outside_a_backfill_window_are_found_by_a_later_run(server, tmp_path):
+    raw = tmp_path / "warehouse" / "raw"
+    old, new = "<pubDate>Mon, 16 Nov 2026", "<pubDate>Mon, 02 Nov 2026"
+    body = rss(server, ["/a", "/b"]).replace(old.encode(), new.encode(), 1)  # /a is older
+    server.add("/feed", body=body, content_type=RSS, headers={"ETag": '"f1"'})
+    server.add("/a", body=PAGE.format("a"))
+    server.add("/b", body=PAGE.format("b"))
+    assert run(server, raw, window=(date(2026, 11, 10), date(2026, 11, 20))) == ([], 0)
+    assert (server.hits["/a"], server.hits["/b"]) == (0, 1)
+    assert run(server, raw) == ([], 0)  # the whole feed again, not a 304
+    assert (server.hits["/a"], server.hits["/b"]) == (1, 1)

@@ -28,8 +28,9 @@ class FetchResult:
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
-    # Failed pages the next run asks for again (timeouts, 5xx): their feed must be read again too.
-    asked_again: int = 0
+    # Candidates the next run must see again: failed for now (timeouts, 5xx) or past the
+    # source's max_articles. Their feed or sitemap must be read whole again, even if unchanged.
+    left_for_later: int = 0
     # Once flushed to the archive: how many pages, and the files that hold them.
     fetched: int = 0
     archived: list[Path] = field(default_factory=list)
@@ -123,11 +124,15 @@ def fetch_pages(
     """
     fetch_one = _fetcher_of(source, fetcher, run_id)
     todo: list[Candidate] = []
-    skipped = taken = held_bytes = 0
+    skipped = taken = held_bytes = later = 0
     result = FetchResult()
     for candidate, key in _keyed(candidates, seen):
-        if key in seen or (source.max_articles is not None and taken >= source.max_articles):
+        if key in seen:
             skipped += 1
+            continue
+        if source.max_articles is not None and taken >= source.max_articles:
+            skipped += 1
+            later += 1
             continue
         seen.add(key)
         taken += 1
@@ -142,7 +147,7 @@ def fetch_pages(
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
-    result = replace(result, skipped=skipped)
+    result = replace(result, skipped=skipped, left_for_later=later)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):
@@ -151,7 +156,7 @@ def fetch_pages(
                 reject, kept = outcome
                 result.rejects.append(reject)
                 if asked_again(kept):
-                    result = replace(result, asked_again=result.asked_again + 1)
+                    result = replace(result, left_for_later=result.left_for_later + 1)
                 if kept is not None:
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:

@@ -2,8 +2,9 @@
 
 Besides the validators, the digest of the body: a server that sends no validators (or ignores
 them) and serves a feed again byte for byte gets the same answer as a 304, without the feed
-being parsed again. A feed some of whose pages failed in a way the next run asks again
-(timeouts, 5xx) is forgotten, so that the next run reads it whole and finds those pages.
+being parsed again. A feed some of whose pages a run left for later (failed in a way the next
+run asks again, past the source's max_articles, outside a backfill's window) is forgotten, so
+that the next run reads it whole and finds those pages.
 
 A small JSON file inside the raw archive it vouches for (DIR/raw/conditional-get.json): a
 cache, not a record - losing it costs one full fetch; deleting the archive deletes it too, so a
