@@ -240,6 +240,29 @@ def test_host_is_skipped_after_repeated_failures(server):
     assert server.hits["/ferry"] == 0
 
 
+def test_a_dead_host_is_given_up_by_requests_already_waiting_for_it():
+    """Requests queued for the host's slots, or waiting to retry, give up once it has failed
+    HOST_FAILURE_LIMIT times: a dead host costs a few failures, not one per queued page."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsetl.transport.http import HOST_FAILURE_LIMIT
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once the socket is closed
+    fetcher = Fetcher(Settings(retries=1, host_delay=0, host_concurrency=2))
+    urls = [f"http://127.0.0.1:{port}/page-{n}" for n in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        reasons = list(
+            pool.map(
+                lambda u: reason_of(lambda: fetcher.get(u, allow_private=True, robots=False)), urls
+            )
+        )
+    assert set(reasons) == {"connection error", "host skipped"}
+    # at most the failures that reach the limit together, one per slot
+    assert reasons.count("connection error") <= HOST_FAILURE_LIMIT + 1
+
+
 def test_host_delay_spaces_requests(server):
     server.add("/ferry", body=PAGE)
     fetcher = Fetcher(Settings(retries=0, host_delay=0))

@@ -336,6 +336,7 @@ class Fetcher:
                     pace = max(crawl_delay, self.settings.host_delay if delay is None else delay)
             pins = self._check_target(current, allow_private)
             with self._slot(host):
+                self._check_host(host)
                 _local.pins = pins
                 try:
                     response, deadline = self._get_once(
@@ -402,7 +403,12 @@ class Fetcher:
         problem = url_problem(url)
         if problem:
             raise FetchError("bad url", f"{redact_url(url)[:200]}: {problem}")
-        host = (urlsplit(url).hostname or "").lower()
+        self._check_host((urlsplit(url).hostname or "").lower())
+
+    def _check_host(self, host: str) -> None:
+        """A host that failed HOST_FAILURE_LIMIT times in this run is not asked again: asked
+        before a request, again once it has its slot (others may have failed meanwhile) and
+        before each retry."""
         if self._host_failures.get(host, 0) >= HOST_FAILURE_LIMIT:
             raise FetchError(
                 "host skipped", f"{host} failed {HOST_FAILURE_LIMIT} times in this run"
@@ -447,6 +453,8 @@ class Fetcher:
         attempts = self.settings.retries + 1
         failure = FetchError("connection error", "no attempt made")
         for attempt in range(attempts):
+            if attempt:
+                self._check_host(host)  # given up on while this request waited to retry
             self._pace(host, self.settings.host_delay if delay is None else delay)
             deadline = _Deadline(self.settings.max_response_seconds).start()
             wait = None
