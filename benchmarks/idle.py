@@ -175,11 +175,11 @@ def _run(
 def warm_runs(sources: Path, warehouse: Path, env: dict[str, str], repeats: int) -> list[dict]:
     """Idle reruns through the warm runner (newsetl/warm.py), as a user's commands go after
     the first: one command starts the runner, then `repeats` are timed."""
-    from newsetl import warm
+    from newsetl.kept import socket_path
 
     pipeline_runs.newsetl_run(sources, warehouse, env=env, warm=True)  # starts the runner
     with mock.patch.dict(os.environ, env):
-        place = warm.socket_path()
+        place = socket_path()
     deadline = time.monotonic() + 120
     while not place.exists() and time.monotonic() < deadline:
         time.sleep(0.5)

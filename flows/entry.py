@@ -215,6 +215,15 @@ def state_file() -> Path:
     return cache / "newsetl" / f"prefect-server-{digest}.json"
 
 
+def kept_server() -> dict | None:
+    """The kept local API server later commands of this environment would use, if one runs:
+    its pid and API URL (for `newsetl status`)."""
+    known = _read_note(state_file())
+    if known is None or not _is_local_server(known["pid"]):
+        return None
+    return {"pid": known["pid"], "api_url": f"http://127.0.0.1:{known['port']}/api"}
+
+
 def _read_note(note: Path) -> dict | None:
     try:
         known = json.loads(note.read_text(encoding="utf-8"))

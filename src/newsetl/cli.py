@@ -502,6 +502,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "enrichment_methods": [
                 {"enrich_version": v, "articles": n, "current": v == current} for v, n in versions
             ],
+            "kept_between_commands": kept_processes(),
         }
         print(json.dumps(document, ensure_ascii=False, indent=2, default=_json_value))
         return 0
@@ -528,7 +529,31 @@ def cmd_status(args: argparse.Namespace) -> int:
             "some articles were enriched by another method: "
             "'newsetl reprocess' brings them up to date"
         )
+    kept = kept_processes()
+    print("\nkept between commands (they end after their idle minutes):")
+    for process in kept:
+        where = process.get("api_url") or process.get("log")
+        print(f"  {process['process']}: pid {process['pid']}, {where}")
+    if not kept:
+        print("  nothing")
     return 0
+
+
+def kept_processes() -> list[dict]:
+    """The background processes this environment's commands use: the warm runner
+    (newsetl/warm.py) and the kept local Prefect API server."""
+    from newsetl.kept import log_path, runner_pid
+    from newsetl_flows.entry import kept_server  # the CLI's one way into the flows
+
+    quiet_prefect()  # the Prefect settings a flow command runs with name the server's note
+    kept = []
+    pid = runner_pid()
+    if pid is not None:
+        kept.append({"process": "warm runner", "pid": pid, "log": str(log_path())})
+    server = kept_server()
+    if server is not None:
+        kept.append({"process": "Prefect API server", **server})
+    return kept
 
 
 COMMANDS = {

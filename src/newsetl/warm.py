@@ -40,6 +40,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from newsetl.kept import lock_path, log_path, socket_path
+
 ROUTED = ("run", "backfill", "reprocess", "maintenance")  # the commands that run a flow
 PROTOCOL = 1
 SWITCH = "NEWSETL_WARM_RUNNER"  # 0, false, no or off: never use or start a runner
@@ -87,25 +89,6 @@ def keep_minutes() -> float:
         return float(os.environ.get(KEEP_MINUTES, DEFAULT_KEEP_MINUTES))
     except ValueError:
         return 0.0
-
-
-def _place() -> Path:
-    """Where this Python environment's runner keeps its socket, lock and log."""
-    digest = hashlib.sha256(f"{sys.executable}\0{sys.prefix}".encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "newsetl" / f"runner-{digest}"
-
-
-def socket_path() -> Path:
-    return _place().with_suffix(".sock")
-
-
-def lock_path() -> Path:
-    return _place().with_suffix(".lock")
-
-
-def log_path() -> Path:
-    return _place().with_suffix(".log")
 
 
 def code_roots() -> list[Path]:
@@ -222,7 +205,7 @@ _ending: list[bool] = []  # a runner answered that it ends (started from other c
 def start_runner() -> None:
     """Start this environment's runner in the background unless one is up or starting (a
     runner that just said it ends is given two seconds to let its lock go)."""
-    place = _place()
+    place = socket_path()
     tries = 10 if any(_ending) else 1
     try:
         place.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

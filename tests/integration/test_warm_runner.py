@@ -105,6 +105,12 @@ def test_flow_commands_run_in_the_warm_runner_as_in_their_own_process(place):
         runs = con.execute("select count(*) from runs where status = 'completed'").fetchone()[0]
     assert runs == 2  # the runner's child wrote the second run's row like any command
 
+    status = _newsetl(env, "status", "--warehouse", str(warehouse), "--format", "json")
+    kept = {p["process"]: p for p in json.loads(status.stdout)["kept_between_commands"]}
+    runner_pid = int(next((root / "cache" / "newsetl").glob("runner-*.lock")).read_text())
+    assert kept["warm runner"]["pid"] == runner_pid
+    assert kept["Prefect API server"]["api_url"].startswith("http://127.0.0.1:")
+
     missing = _newsetl(env, "run", "--sources", str(root / "nope.toml"), "--warehouse", "x")
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr

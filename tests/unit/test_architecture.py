@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
         "newsetl.sources",
         "newsetl.serve",
         "newsetl.progress",  # progress reports, heard by whoever listens (the CLI's bars)
+        "newsetl.kept",  # where the warm runner lives (stdlib only)
     ),
     ("newsetl.storage",),  # lake, raw archive, conditional-GET state, warehouse
     ("newsetl.transport",),  # polite HTTP, robots.txt: what discover and fetch ask through
