@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import sys
 import time
@@ -124,12 +123,9 @@ def run(work: Path, pages: int, repeats: int, before: Path | None) -> dict:
     envs = {label: {"XDG_CACHE_HOME": str(work / f"cache-{label}")} for label, _ in checkouts}
     try:
         return _run(work, pages, repeats, checkouts, envs)
-    finally:  # the servers the bench's commands started (they would idle on for 15 minutes)
+    finally:  # the servers and warm runners the bench's commands started (idle 15 minutes)
         for env in envs.values():
-            pid = server_pid(env)
-            if pid is not None:
-                os.kill(pid, signal.SIGTERM)
-            pipeline_runs.stop_kept(Path(env["XDG_CACHE_HOME"]))  # and the warm runner
+            pipeline_runs.stop_kept(Path(env["XDG_CACHE_HOME"]))
 
 
 def _run(

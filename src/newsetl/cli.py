@@ -209,21 +209,30 @@ def exit_now(code: int) -> int:
     0.4 s after a run (Prefect, pyarrow, DuckDB), a tenth of a run with nothing new.
 
     Returns `code` for an ordinary exit where this interpreter lacks the hooks it uses."""
+    if wind_down():
+        os._exit(code)
+    return code
+
+
+def wind_down() -> bool:
+    """What matters of an exit, done now: the other non-daemon threads ended, the atexit
+    handlers run, the standard streams flushed. False where this interpreter lacks the hooks,
+    or a stream is a closed pipe: then Python's own exit should end the process."""
     import atexit
     import threading
 
     shutdown = getattr(threading, "_shutdown", None)
     run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
     if shutdown is None or run_exit_functions is None:
-        return code
+        return False
     shutdown()  # what Python's exit does first: wait for the other non-daemon threads
     run_exit_functions()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):  # a closed pipe: let Python's own exit deal with it
-        return code
-    os._exit(code)
+        return False
+    return True
 
 
 def _main(argv: list[str] | None = None) -> int:

@@ -464,17 +464,11 @@ _finishing: list[int] = []  # the child's command is done: its end is no reason 
 
 def _finish(conn: socket.socket, code: int) -> None:
     """End the child as `newsetl.cli.exit_now` ends a command, the exit code sent last."""
-    import atexit
-    import threading
+    from newsetl.cli import wind_down
 
     with contextlib.suppress(BaseException):
-        shutdown = getattr(threading, "_shutdown", None)
-        if shutdown is not None:
-            shutdown()
-        run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
-        if run_exit_functions is not None:
-            run_exit_functions()
-    with contextlib.suppress(BaseException):
+        wind_down()
+    with contextlib.suppress(BaseException):  # wind_down stops short at a closed pipe
         sys.stdout.flush()
         sys.stderr.flush()
     _finishing.append(code)
