@@ -46,6 +46,7 @@ SEARCHES = {
     "search_articles, one word, top 20": "select * from search_articles('glacier')",
     "search_articles, two words, top 20": "select * from search_articles('glacier budget')",
     "search_articles, a or b, top 20": "select * from search_articles('glacier OR budget')",
+    "search_articles, a phrase, top 20": "select * from search_articles('\"glacier budget\"')",
 }
 
 

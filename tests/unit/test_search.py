@@ -136,6 +136,12 @@ def search(store: Warehouse, query: str, **filters) -> list[str]:
         ("banks", {"a4", "a5"}),  # stemmed
         ("elections", {"a6"}),  # accents stripped: élections
         ('"cup final" OR "sergei shoigu" -moscow', {"a1", "a7"}),
+        ('"talks Shoigu"', {"a1"}),  # punctuation between a phrase's words is no word
+        ('"in pyongyang"', {"a1", "a2"}),  # stopwords inside a phrase count
+        ('"sergei sho"', set()),  # whole words only
+        ('"élections régionales"', {"a6"}),  # accents stripped on both sides
+        ('"by a"', {"a4"}),  # a phrase of stopwords only: the texts themselves are searched
+        ('"a by"', set()),
         ("NOT politics", set()),  # an indexed word absent from every text excludes nothing
         ("NOT pyongyang", {"a3", "a4", "a5", "a6", "a7"}),
         ("the", set()),  # stopwords alone match nothing

@@ -34,6 +34,11 @@ create or replace macro search_tokens(s) as list_filter(
     x -> x <> ''
 );
 
+-- A text's words between single spaces, with a space at either end: a phrase is in a text when
+-- its words, written the same way, are a substring of it.
+create or replace macro search_spaced(s) as
+    ' ' || trim(regexp_replace(s, '[^\p{L}\p{N}]+', ' ', 'g')) || ' ';
+
 -- Index terms of a text: its words without stopwords, stemmed.
 create or replace macro search_terms(s) as list_transform(
     list_filter(search_tokens(s), x -> not search_stopword(x)),
@@ -44,8 +49,17 @@ create or replace macro search_terms(s) as list_transform(
 create or replace macro search_text(title, body) as
     coalesce(title, '') || ' ' || coalesce(body, '');
 
+-- Whether a phrase is in a title and text. A regular expression made of the phrase would be
+-- compiled again for every row it is matched against (94 s for a two-word phrase over
+-- 1,000,000 synthetic articles); the LIKE of its words in order (about 1 microsecond an article)
+-- leaves search_spaced (20 microseconds) a part of them: about 2 s for that phrase.
+create or replace macro search_holds(title, body, words, words_in_order) as
+    lower(strip_accents(search_text(title, body))) like words_in_order
+    and contains(search_spaced(lower(strip_accents(search_text(title, body)))), words);
+
 -- A query, parsed: one row per item (word or phrase) with its OR group (`clause`), whether it
--- is excluded, its terms and, for a phrase, the pattern its words must follow in the text.
+-- is excluded, its terms and, for a phrase, its words as search_spaced writes them and a LIKE
+-- pattern of them in order.
 create or replace macro search_items(q) as table
 with clauses as (
     select unnest(range(1, len(parts) + 1)) as clause, unnest(parts) as clause_text
@@ -71,8 +85,8 @@ select
     negated,
     starts_with(body, '"') as phrase,
     list_distinct(search_terms(body)) as terms,
-    '(^|[^\p{L}\p{N}])' || array_to_string(search_tokens(body), '[^\p{L}\p{N}]+')
-        || '($|[^\p{L}\p{N}])' as pattern
+    ' ' || array_to_string(search_tokens(body), ' ') || ' ' as words,
+    '%' || array_to_string(search_tokens(body), '%') || '%' as words_in_order
 from items
 where len(search_terms(body)) > 0 or (starts_with(body, '"') and len(search_tokens(body)) > 0);
 
@@ -91,7 +105,7 @@ term_hits as (
     group by all
 ),
 word_hits as (  -- articles holding every term of an item
-    select h.item_no, h.article_id, i.phrase, i.pattern
+    select h.item_no, h.article_id, i.phrase, i.words, i.words_in_order
     from term_hits as h
     join items as i using (item_no)
     where h.found = len(i.terms)
@@ -102,12 +116,12 @@ item_hits as (
     select h.item_no, h.article_id
     from word_hits as h
     join articles as a using (article_id)
-    where h.phrase and regexp_matches(lower(strip_accents(search_text(a.title, a.text))), h.pattern)
+    where h.phrase and search_holds(a.title, a.text, h.words, h.words_in_order)
     union all  -- a phrase of stopwords only: the text itself is searched
     select i.item_no, a.article_id
     from items as i, articles as a
     where i.phrase and len(i.terms) = 0
-        and regexp_matches(lower(strip_accents(search_text(a.title, a.text))), i.pattern)
+        and search_holds(a.title, a.text, i.words, i.words_in_order)
 ),
 wanted as (
     select clause, count(*) filter (where not negated) as positives from items group by clause
