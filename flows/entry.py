@@ -301,9 +301,15 @@ _server: LocalServer | None = None  # one per process, as Prefect keeps its own
 
 def import_flows() -> None:
     """Import every flow's module now (the warm runner, newsetl/warm.py, imports them once for
-    all the commands it runs)."""
+    all the commands it runs), and the modules every run imports on its way: Prefect's flow and
+    task engines and, through DuckDB's registering of an Arrow table, pyarrow.dataset (0.2-0.3 s
+    of a warm idle run before these were imported here)."""
     for name in FLOWS:
         _flow(name)
+    import prefect.flow_engine  # noqa: F401
+    import prefect.task_engine  # noqa: F401
+    import prefect.utilities.visualization  # noqa: F401
+    import pyarrow.dataset  # noqa: F401
 
 
 def _flow(name: str) -> Any:

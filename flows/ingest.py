@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import nullcontext
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prefect import flow
@@ -114,8 +114,11 @@ def _run_ingest(
         # What this run archived, found by name (also what a failed attempt of a retried task
         # kept), and what runs that never completed archived: once in the archive a page is not
         # fetched again, so it must become an article (or a reject) here.
-        own = raw_files(store.raw, run_id)
-        earlier = unfinished_run_files(store.raw, store.finished_runs() | {run_id})
+        # Pages are archived under their fetch day (UTC), so this run's files are in the day
+        # folders since it began (a day's margin for a clock set back), and the earlier runs'
+        # were listed when the index caught up.
+        own = raw_files(store.raw, run_id, since=(started - timedelta(days=1)).date())
+        earlier = unfinished_run_files(store.raw, store.finished_runs() | {run_id}, seen.archived)
         fetched = count_raw_pages(store.raw, own)
         recovered = count_raw_pages(store.raw, earlier) if earlier else 0
         for total in process_and_load(

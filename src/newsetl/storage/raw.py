@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -44,10 +46,26 @@ def write_raw(pages: list[RawPage], raw_dir: Path) -> list[Path]:
     return write_table(RAW, RAW.to_arrow(rows), raw_dir, merge=False, tag=pages[0].run_id)
 
 
-def raw_files(raw_dir: Path, run_id: str | None = None) -> list[Path]:
-    """Archive files by day, then name; only one run's (in write order) when `run_id` is given."""
-    pattern = f"*/part-{run_id}-*.parquet" if run_id else "*/*.parquet"
-    return sorted((raw_dir / RAW.name).glob(pattern))
+def raw_files(raw_dir: Path, run_id: str | None = None, since: date | None = None) -> list[Path]:
+    """Archive files by day, then name; only one run's (in write order) when `run_id` is given;
+    only those of days from `since` on when given (a file's day is its pages' fetch day, UTC).
+
+    Listed with os.scandir, not Path.glob (30 ms a listing at three years of days, 1,100
+    folders)."""
+    root = raw_dir / RAW.name
+    first = f"{RAW.partition}={since.isoformat()}" if since else ""
+    try:
+        with os.scandir(root) as entries:
+            days = sorted(e.name for e in entries if e.is_dir() and e.name >= first)
+    except FileNotFoundError:
+        return []
+    files = []
+    for day in days:
+        with os.scandir(root / day) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".parquet"))
+        folder = root / day
+        files += [folder / n for n in names if run_id is None or part_tag(Path(n)) == run_id]
+    return files
 
 
 # Archived pages that processing reads: pages (not feeds, sitemaps, refusals) with a usable answer.
@@ -149,12 +167,15 @@ def read_raw(
         yield batch
 
 
-def unfinished_run_files(raw_dir: Path, finished_runs: set[str]) -> list[Path]:
-    """Raw files of runs that never completed: their pages are in the archive (so no later
-    run fetches them again) but may not have become articles."""
+def unfinished_run_files(
+    raw_dir: Path, finished_runs: set[str], files: list[Path] | None = None
+) -> list[Path]:
+    """Raw files of runs that never completed (among `files`, the archive's by default): their
+    pages are in the archive (so no later run fetches them again) but may not have become
+    articles."""
     return [
         path
-        for path in raw_files(raw_dir)
+        for path in (raw_files(raw_dir) if files is None else files)
         if part_tag(path) and part_tag(path) not in finished_runs
     ]
 
