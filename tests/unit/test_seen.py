@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC
 
 from newsetl.storage.raw import seen_url_keys, write_raw
 from newsetl.storage.seen import SeenUrls, catch_up, index_path
@@ -90,3 +91,24 @@ def test_look_up_answers_many_keys_like_point_queries_in_one_query(tmp_path, mak
         assert "https://a.example/1" in seen
     assert answers == expected
     assert [k for k, hit in answers.items() if hit] == asked[::2]
+
+
+def test_archive_listing_by_run_and_by_day(tmp_path, make_page):
+    """raw_files lists by day then name; a run's own files, and only the days from `since` on."""
+    from datetime import date, datetime
+
+    from newsetl.storage.raw import raw_files
+
+    raw = tmp_path / "raw"
+    day = datetime(2026, 11, 20, 23, 59, tzinfo=UTC)
+    old = write_raw([make_page("https://a.example/old", fetched_at=day)], raw)
+    late = dataclasses.replace(make_page("https://a.example/new"), run_id="run-2")
+    new = write_raw([dataclasses.replace(late, fetched_at=day.replace(day=21, hour=0))], raw)
+    assert raw_files(raw) == old + new
+    assert raw_files(raw, "run-2") == new
+    assert raw_files(raw, "run-1") == old
+    assert raw_files(raw, since=date(2026, 11, 21)) == new
+    assert raw_files(raw, "run-1", since=date(2026, 11, 21)) == []
+    assert raw_files(tmp_path / "nothing") == []
+    with SeenUrls.open(raw, tmp_path) as seen:
+        assert seen.archived == old + new
