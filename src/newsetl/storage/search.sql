@@ -90,25 +90,35 @@ select
 from items
 where len(search_terms(body)) > 0 or (starts_with(body, '"') and len(search_tokens(body)) > 0);
 
--- Articles matching a query, with their BM25 score over the query's wanted terms.
+-- Articles matching a query, with their BM25 score over the query's wanted terms. An item of
+-- one term and an OR group of one wanted item skip their group-bys (at 1,000,000 synthetic
+-- articles each is a hash over some 400,000 rows for a common word).
 create or replace macro search_matches(q) as table
 with items as (
     select * from search_items(q)
 ),
 item_terms as (
-    select item_no, unnest(terms) as term from items
+    select i.item_no, unnest(i.terms) as term, len(i.terms) = 1 as single
+    from items as i
 ),
-term_hits as (
-    select t.item_no, p.article_id, count(distinct p.term) as found
+term_hits as (  -- articles holding every term of an item
+    select t.item_no, p.article_id
     from item_terms as t
     join pipeline.search_postings as p using (term)
-    group by all
+    where t.single  -- a posting is one article's one term
+    union all
+    select t.item_no, p.article_id
+    from item_terms as t
+    join pipeline.search_postings as p using (term)
+    join items as i using (item_no)
+    where not t.single
+    group by t.item_no, p.article_id, i.terms
+    having count(*) = len(i.terms)
 ),
-word_hits as (  -- articles holding every term of an item
+word_hits as (
     select h.item_no, h.article_id, i.phrase, i.words, i.words_in_order
     from term_hits as h
     join items as i using (item_no)
-    where h.found = len(i.terms)
 ),
 item_hits as (
     select item_no, article_id from word_hits where not phrase
@@ -131,7 +141,13 @@ clause_hits as (  -- articles holding every wanted item of a clause
     from item_hits as h
     join items as i using (item_no)
     join wanted as w on w.clause = i.clause
-    where not i.negated
+    where not i.negated and w.positives = 1
+    union all
+    select i.clause, h.article_id
+    from item_hits as h
+    join items as i using (item_no)
+    join wanted as w on w.clause = i.clause
+    where not i.negated and w.positives > 1
     group by i.clause, h.article_id, w.positives
     having count(distinct h.item_no) = w.positives
 ),
@@ -147,8 +163,9 @@ excluded as (
     where i.negated
 ),
 matched as (
-    select distinct article_id
-    from (select clause, article_id from candidates except select clause, article_id from excluded)
+    select distinct c.article_id
+    from candidates as c
+    anti join excluded as e on e.clause = c.clause and e.article_id = c.article_id
 ),
 query_terms as (
     select distinct unnest(terms) as term from items where not negated
@@ -183,7 +200,8 @@ left join scores as s using (article_id);
 
 -- Ranked search with filters: search_articles('shoigu AND pyongyang', from_date := '2026-11-01',
 -- to_date := NULL, source_name := NULL, topic_name := NULL, language_code := NULL, max_rows := 20).
--- topic_name is an IPTC label ('sport') or code ('medtop:15000000').
+-- topic_name is an IPTC label ('sport') or code ('medtop:15000000'). The best rows are chosen
+-- on the narrow columns; title and URL are read for those rows only.
 create or replace macro search_articles(
     q,
     from_date := NULL,
@@ -193,26 +211,32 @@ create or replace macro search_articles(
     language_code := NULL,
     max_rows := 20
 ) as table
+with best as (
+    select m.article_id, m.score, a.published_date, a.source, a.language
+    from search_matches(q) as m
+    join articles as a using (article_id)
+    where (from_date is null or a.published_date >= cast(from_date as date))
+        and (to_date is null or a.published_date <= cast(to_date as date))
+        and (source_name is null or a.source = source_name)
+        and (language_code is null or a.language = language_code)
+        and (topic_name is null or a.article_id in (
+            select t.article_id from article_topics as t
+            where t.topic = topic_name or t.topic_code = topic_name
+        ))
+    order by m.score desc, a.published_date desc nulls last, m.article_id
+    limit max_rows
+)
 select
-    a.article_id,
-    round(m.score, 4) as score,
-    a.published_date,
-    a.source,
-    a.language,
+    b.article_id,
+    round(b.score, 4) as score,
+    b.published_date,
+    b.source,
+    b.language,
     a.title,
     a.url
-from search_matches(q) as m
+from best as b
 join articles as a using (article_id)
-where (from_date is null or a.published_date >= cast(from_date as date))
-    and (to_date is null or a.published_date <= cast(to_date as date))
-    and (source_name is null or a.source = source_name)
-    and (language_code is null or a.language = language_code)
-    and (topic_name is null or a.article_id in (
-        select t.article_id from article_topics as t
-        where t.topic = topic_name or t.topic_code = topic_name
-    ))
-order by m.score desc, a.published_date desc nulls last, a.article_id
-limit max_rows;
+order by b.score desc, b.published_date desc nulls last, b.article_id;
 
 -- Attention over time: articles matching a query per period (period_unit 'day', 'week' with
 -- weeks starting on Monday, or 'month'), out of all articles of the period (`total`);
