@@ -136,6 +136,10 @@ def search(store: Warehouse, query: str, **filters) -> list[str]:
         ("banks", {"a4", "a5"}),  # stemmed
         ("elections", {"a6"}),  # accents stripped: élections
         ('"cup final" OR "sergei shoigu" -moscow', {"a1", "a7"}),
+        ("interest-rates", {"a4"}),  # one item of two terms: both in the article
+        ("bank-lyon", {"a5"}),
+        ("shoigu pyongyang OR parade -military", {"a1"}),  # exclusions within their group
+        ("shoigu pyongyang OR parade", {"a1", "a2"}),
         ('"talks Shoigu"', {"a1"}),  # punctuation between a phrase's words is no word
         ('"in pyongyang"', {"a1", "a2"}),  # stopwords inside a phrase count
         ('"sergei sho"', set()),  # whole words only
