@@ -25,7 +25,8 @@ def maintenance(
     raw_retention_days: Annotated[int | None, Field(gt=0)] = None,
 ) -> dict:
     """Daily housekeeping: compact Parquet files, sort the search index when loads appended a tenth
-    of it, checkpoint DuckDB, expire old raw responses.
+    of it, checkpoint DuckDB (bringing tables, views and comments back to newsetl's), expire old
+    raw responses.
 
     Args:
         warehouse: Warehouse folder to tidy. Empty: $NEWSETL_WAREHOUSE or ./warehouse.

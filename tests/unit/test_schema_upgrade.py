@@ -48,3 +48,14 @@ def test_a_current_warehouse_is_not_asked_again(store, monkeypatch):
     monkeypatch.setattr(warehouse_module, "add_missing_columns", fail)
     with store.writer() as con:  # no error: both were skipped
         assert con.execute("select count(*) from articles").fetchone() == (0,)
+
+
+def test_maintenance_checkpoint_brings_back_what_was_dropped_by_hand(store):
+    with duckdb.connect(str(store.db_path)) as con:
+        con.execute("drop view topic_daily")
+    with store.writer():  # the digest still matches: an ordinary writer does not look
+        pass
+    views = "select count(*) from duckdb_views() where view_name = 'topic_daily'"
+    assert _one(store, views) == (0,)
+    assert store.checkpoint()  # the maintenance flow's last step
+    assert _one(store, views) == (1,)

@@ -301,18 +301,19 @@ def schema_digest() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def prepare_schema(con: duckdb.DuckDBPyConnection) -> None:
+def prepare_schema(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> None:
     """Bring a warehouse's tables, views, comments and macros to this newsetl's, at a writer's
     open. A warehouse carries the digest of the schema it was last brought to, and one that is
     already there is not asked again: the catalog questions and statements took 0.3-0.4 s of
     every commit at 1,000,000 stored articles (a tenth of an idle run, which commits its run
-    row)."""
+    row). `full` does all of it whatever the digest says (maintenance's checkpoint: a view or
+    comment dropped by hand is back within a day)."""
     digest = schema_digest()
     try:  # asking the macro itself, as create_macros does
         found = scalar(con, "select main.warehouse_schema_version()")
     except duckdb.CatalogException:  # made before the digest, or new
         found = None
-    if found != digest:
+    if full or found != digest:
         move_pipeline_tables(con)
         con.execute(ddl())
         add_missing_columns(con)
@@ -492,14 +493,15 @@ class Warehouse:
                     del _LOCKS[key]
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, *, full_schema: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """The single writing connection, serialised across processes by the lock file. The fts
         extension is loaded into it when the search macros are (re)made or articles indexed;
-        call `load_fts(con)` before using the search macros on it otherwise."""
+        call `load_fts(con)` before using the search macros on it otherwise. `full_schema`: see
+        prepare_schema."""
         with self.exclusive():
             con = _connect(self.db_path, read_only=False, fts=False)
             with closed_checkpointed(con, self.db_path):
-                prepare_schema(con)
+                prepare_schema(con, full=full_schema)
                 if not index_is_current(con):  # a warehouse made before search, or a crash
                     index_articles(con)
                 yield con
@@ -559,10 +561,12 @@ class Warehouse:
             return sort_index(con)
 
     def checkpoint(self) -> bool:
-        """Fold DuckDB's write-ahead log into the file, under the lock; False when no database."""
+        """Fold DuckDB's write-ahead log into the file, under the lock, after bringing tables,
+        views and comments back to newsetl's whatever the schema digest says; False when no
+        database."""
         if not self.db_path.exists():
             return False
-        with self.writer() as con:
+        with self.writer(full_schema=True) as con:
             con.execute("checkpoint")
         return True
 
