@@ -98,22 +98,21 @@ with items as (
     select * from search_items(q)
 ),
 item_terms as (
-    select i.item_no, unnest(i.terms) as term, len(i.terms) = 1 as single
-    from items as i
+    select item_no, unnest(terms) as term, len(terms) as item_terms from items
+),
+term_postings as not materialized (  -- read into each branch, not kept between them
+    select t.item_no, t.item_terms, p.article_id
+    from item_terms as t
+    join pipeline.search_postings as p using (term)
 ),
 term_hits as (  -- articles holding every term of an item
-    select t.item_no, p.article_id
-    from item_terms as t
-    join pipeline.search_postings as p using (term)
-    where t.single  -- a posting is one article's one term
+    select item_no, article_id from term_postings where item_terms = 1  -- one article's one term
     union all
-    select t.item_no, p.article_id
-    from item_terms as t
-    join pipeline.search_postings as p using (term)
-    join items as i using (item_no)
-    where not t.single
-    group by t.item_no, p.article_id, i.terms
-    having count(*) = len(i.terms)
+    select item_no, article_id
+    from term_postings
+    where item_terms > 1
+    group by item_no, article_id, item_terms
+    having count(*) = item_terms
 ),
 word_hits as (
     select h.item_no, h.article_id, i.phrase, i.words, i.words_in_order
@@ -136,20 +135,21 @@ item_hits as (
 wanted as (
     select clause, count(*) filter (where not negated) as positives from items group by clause
 ),
+wanted_hits as not materialized (
+    select i.clause, h.item_no, h.article_id, w.positives
+    from item_hits as h
+    join items as i using (item_no)
+    join wanted as w on w.clause = i.clause
+    where not i.negated
+),
 clause_hits as (  -- articles holding every wanted item of a clause
-    select i.clause, h.article_id
-    from item_hits as h
-    join items as i using (item_no)
-    join wanted as w on w.clause = i.clause
-    where not i.negated and w.positives = 1
+    select clause, article_id from wanted_hits where positives = 1
     union all
-    select i.clause, h.article_id
-    from item_hits as h
-    join items as i using (item_no)
-    join wanted as w on w.clause = i.clause
-    where not i.negated and w.positives > 1
-    group by i.clause, h.article_id, w.positives
-    having count(distinct h.item_no) = w.positives
+    select clause, article_id
+    from wanted_hits
+    where positives > 1
+    group by clause, article_id, positives
+    having count(distinct item_no) = positives
 ),
 candidates as (
     select clause, article_id from clause_hits
