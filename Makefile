@@ -64,6 +64,7 @@ eval: $(STAMP)
 ## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
 train-topics: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.topics.train
+	nice -n 10 $(BIN)/python -m training.topics.contextual
 
 ## train-ner: rebuild the NER corpora from $(NEWSETL_EVAL_DATA) and retrain the shipped NER model
 train-ner: $(STAMP)

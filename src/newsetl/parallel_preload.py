@@ -5,6 +5,11 @@ them instead of loading them itself."""
 import contextlib
 import os
 
+# Each worker is one of the pool's processes, one per core: numpy's matrix products (the
+# contextual topic encoder's) on more threads each would only contend for the same cores.
+# Set before numpy is first imported in this process; the workers forked from it inherit it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
 
 import newsetl.enrich  # noqa: F401

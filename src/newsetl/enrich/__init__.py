@@ -36,7 +36,7 @@ def warm_up(spacy_model: str) -> None:
     """Load every model enrichment uses, so the first batch is not charged for it."""
     entities.extract_entities(["Anna Novak spoke in Lisbon on Monday."], spacy_model)
     language.detect_language("A short English sentence to load the language model.")
-    topics.classify_topics(["A short English sentence to load the topic model."])
+    topics.classify_topics(["A short English sentence to load the topic model."], ["en"])
     embed(["warm up"])
     keywords.extract_keywords("A short English sentence to load keywords.", "en")
     sentiment.tone("A short English sentence.", "en")
@@ -56,7 +56,10 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
             ):
                 article.entities = mentions
     for article, scored in zip(
-        articles, topics.classify_topics([f"{a.title}\n\n{a.text}" for a in articles])
+        articles,
+        topics.classify_topics(
+            [f"{a.title}\n\n{a.text}" for a in articles], [a.language for a in articles]
+        ),
     ):
         article.topics = scored
     vectors = embed([stories.lead_text(a.title, a.text) for a in articles])

@@ -6,6 +6,10 @@ news (training/topics/train.py; origin and licence in `data/topics.json`), weigh
 - hashed word unigrams and bigrams (1 + log tf, L2-normalised), language-independent, so the
   French training articles teach French words too;
 - the WordLlama embedding of the title and lead (English-centric).
+For English articles a second linear model over the contextual embedding of the title and first
+words (all-MiniLM-L6-v2, `contextual.py`; trained by training/topics/contextual.py) is pooled in:
+the two models' tempered logits mixed with a weight fitted on out-of-fold predictions. Without
+that model installed, or for other languages, the first model decides alone.
 Scores are calibrated by a temperature fitted on held-out folds, so the best topic's score is an
 estimate of the chance it is right.
 
@@ -30,10 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
+from newsetl.enrich import contextual
 from newsetl.enrich.embeddings import embed
 from newsetl.schema import IPTC_TOPICS
 
-METHOD = "linear-v4"
+METHOD = "linear-v4+minilm-1"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
@@ -226,14 +231,54 @@ def gate_opens(zero: np.ndarray, gated: list[int], gate: float) -> np.ndarray:
     return np.isin(zero.argmax(axis=1), gated) & (zero.max(axis=1) >= gate)
 
 
-def topic_probabilities(texts: list[str], model: dict | None = None) -> np.ndarray:
+def contextual_logits(texts: list[str], model: dict) -> np.ndarray | None:
+    """Logits of the contextual model (rows: texts); None when it is not installed or not
+    trained into the weights."""
+    if "contextual" not in model or not texts:
+        return None
+    vectors = contextual.encode(texts)
+    if vectors is None:
+        return None
+    return vectors @ model["contextual"] + model["contextual_bias"]
+
+
+def pooled_logits(
+    linear: np.ndarray, context: np.ndarray | None, use: np.ndarray, model: dict
+) -> np.ndarray:
+    """Tempered logits of the trained classes: the linear model's, pooled with the contextual
+    model's on the rows in `use` (and where it is given)."""
+    logits = linear / float(model["temperature"])
+    if context is None or "contextual" not in model or not use.any():
+        return logits
+    weight = float(model["contextual_weight"])
+    pooled = ((1.0 - weight) * logits + weight * context) / float(model["pooled_temperature"])
+    return np.where(use[:, None], pooled, logits)
+
+
+def topic_probabilities(
+    texts: list[str], model: dict | None = None, languages: list[str | None] | None = None
+) -> np.ndarray:
     """Calibrated scores over the 17 IPTC topics (columns in IPTC_TOPICS order); rows sum to 1.
 
-    `model`: weights as `load_model` returns them (default: the shipped ones).
+    `model`: weights as `load_model` returns them (default: the shipped ones). `languages`: each
+    text's language (default: detected here); the contextual model is pooled in for English.
     """
     model = model or _model()
+    if languages is None:
+        from newsetl.enrich.language import detect_language
+
+        languages = [detect_language(t) for t in texts]
     vectors = embed([lead(t) for t in texts])
-    trained = softmax(linear_logits(texts, vectors, model) / float(model["temperature"]))
+    english = np.array([lang == "en" for lang in languages], dtype=bool)
+    rows = np.nonzero(english)[0]
+    context = None
+    if len(rows) and "contextual" in model:
+        found = contextual_logits([texts[i] for i in rows], model)
+        if found is not None:
+            context = np.zeros((len(texts), found.shape[1]), dtype=np.float32)
+            context[rows] = found
+    linear = linear_logits(texts, vectors, model)
+    trained = softmax(pooled_logits(linear, context, english, model))
     codes = list(IPTC_TOPICS)
     columns = [codes.index(c) for c in model["classes"]]
     gate = float(model["gate"]) if "gate" in model else 2.0
@@ -252,11 +297,14 @@ def choose(scores: np.ndarray) -> list[tuple[str, float]]:
     ]
 
 
-def classify_topics(texts: list[str]) -> list[list[tuple[str, float]]]:
-    """For each text, (topic code, score) pairs, best first; scores are calibrated probabilities."""
+def classify_topics(
+    texts: list[str], languages: list[str | None] | None = None
+) -> list[list[tuple[str, float]]]:
+    """For each text, (topic code, score) pairs, best first; scores are calibrated probabilities.
+    `languages`: each text's language, when known (else detected)."""
     if not texts:
         return []
-    return [choose(row) for row in topic_probabilities(texts)]
+    return [choose(row) for row in topic_probabilities(texts, languages=languages)]
 
 
 def classify_zero_shot(texts: list[str]) -> list[list[tuple[str, float]]]:

