@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from newsetl.enrich import contextual, topics
+from training.topics.contextual import CONTEXTUAL_ARRAYS, choose_skip
 
 RATES = "The central bank raised its interest rate again to slow rising prices."
 RATES_AGAIN = "Borrowing costs went up once more as the monetary authority fought inflation."
@@ -35,7 +36,7 @@ def test_only_the_first_words_count():
 
 def linear_only() -> dict:
     model = dict(topics._model())
-    for name in ("contextual", "contextual_bias", "contextual_weight", "pooled_temperature"):
+    for name in CONTEXTUAL_ARRAYS:
         model.pop(name, None)
     return model
 
@@ -59,3 +60,24 @@ def test_without_the_encoder_the_linear_model_decides(monkeypatch):
         topics.topic_probabilities(TEXTS, languages=["en", "en"]),
         topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"]),
     )
+
+
+def test_articles_the_linear_model_is_sure_of_skip_the_encoder():
+    model = dict(topics._model())
+    model["contextual_skip_above"] = np.float32(0.9)
+    sure_sport = np.array([[0.0, 30.0], [0.0, 0.1], [0.0, 30.0]]) * float(model["temperature"])
+    rows = topics.contextual_rows(sure_sport, ["en", "en", "fr"], model)
+    assert rows.tolist() == [False, True, False]
+
+
+def test_skip_threshold_is_the_lowest_that_costs_no_out_of_fold_article():
+    # three articles, class 0 right; the linear model is sure and right on the first, unsure
+    # and wrong on the second (the pooled logits fix it), sure and wrong on the third.
+    linear = np.array([[5.0, 0.0], [0.0, 0.2], [0.0, 2.5]])
+    context = np.array([[5.0, 0.0], [3.0, 0.0], [3.0, 0.0]])
+    y = np.array([0, 0, 0])
+    pooled_top1 = float((((linear + context) / 2).argmax(axis=1) == y).mean())
+    chosen, table = choose_skip(linear, context, y, 0.5, pooled_top1)
+    # skipping the third (linear confidence 0.924) costs it, skipping only the first does not
+    assert 0.924 < chosen <= 0.99
+    assert table[0]["top1"] == pooled_top1

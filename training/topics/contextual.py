@@ -35,6 +35,15 @@ from training.topics import train
 LAMBDAS = (1e-4, 3e-4, 1e-3)
 WEIGHTS = tuple(np.round(np.linspace(0.0, 0.9, 10), 2))
 STEPS = 300
+SKIP_COST = 0.001  # out-of-fold top-1 that skipping the encoder for sure articles may cost
+SKIP_CANDIDATES = (0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 1.0)
+CONTEXTUAL_ARRAYS = (
+    "contextual",
+    "contextual_bias",
+    "contextual_weight",
+    "pooled_temperature",
+    "contextual_skip_above",
+)
 
 
 def fit_dense(x: np.ndarray, y: np.ndarray, classes: int, lam: float, raw: np.ndarray):
@@ -56,6 +65,27 @@ def fit_dense(x: np.ndarray, y: np.ndarray, classes: int, lam: float, raw: np.nd
             v += (1 - b2) * g * g
             p -= rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
     return weights, bias
+
+
+def choose_skip(
+    linear: np.ndarray, context: np.ndarray, y: np.ndarray, weight: float, pooled_top1: float
+) -> tuple[float, list[dict]]:
+    """The linear model's confidence above which the encoder is skipped: the lowest candidate
+    whose out-of-fold top-1 stays within SKIP_COST of pooling every article (`linear`: tempered
+    out-of-fold logits; `context`: the contextual model's)."""
+    sure = topics.softmax(linear).max(axis=1)
+    pooled = (1.0 - weight) * linear + weight * context
+    table, chosen = [], 1.0
+    for candidate in sorted(SKIP_CANDIDATES, reverse=True):
+        mixed = np.where((sure >= candidate)[:, None], linear, pooled)
+        top1 = float((mixed.argmax(axis=1) == y).mean())
+        share = float((sure < candidate).mean())
+        table.append({"skip_above": candidate, "encoded_share": round(share, 4), "top1": top1})
+        print(f"  skip above {candidate:g}: encodes {share:.3f}, out-of-fold top-1 {top1:.4f}")
+        if top1 < pooled_top1 - SKIP_COST:
+            break
+        chosen = candidate
+    return chosen, table
 
 
 def folds(n: int) -> np.ndarray:
@@ -90,9 +120,10 @@ def main() -> None:
     ye, raw_e, linear_e = y[rows], raw[rows], linear_oof[rows]
 
     temperatures = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
-    table, best = [], None
+    table, best, oof_by_lambda = [], None, {}
     for lam_c in LAMBDAS:
         context_oof = np.zeros((len(rows), len(classes)), dtype=np.float32)
+        oof_by_lambda[lam_c] = context_oof
         for k in range(train.FOLDS):
             fit_rows, test_rows = fold != k, fold == k
             w, b = fit_dense(vectors[fit_rows], ye[fit_rows], len(classes), lam_c, raw_e[fit_rows])
@@ -115,20 +146,23 @@ def main() -> None:
             if best is None or (top1, -loss) > (best[0], -best[1]):
                 best = (top1, loss, lam_c, float(weight), pooled_t)
     assert best is not None
-    _, _, lam_c, weight, pooled_t = best
+    top1, _, lam_c, weight, pooled_t = best
     print(f"chosen lambda={lam_c:g} weight={weight:.2f} pooled temperature={pooled_t:.3f}")
+    skip_above, skip_table = choose_skip(linear_e, oof_by_lambda[lam_c], ye, weight, top1)
+    print(f"chosen skip above {skip_above:g}")
 
     w, b = fit_dense(vectors, ye, len(classes), lam_c, raw_e)
     with np.load(topics.WEIGHTS) as data:
         arrays = {name: data[name] for name in data.files if not name.startswith("contextual")}
     linear_only = topics.load_model(topics.WEIGHTS)
-    for name in ("contextual", "contextual_bias", "contextual_weight", "pooled_temperature"):
+    for name in CONTEXTUAL_ARRAYS:
         linear_only.pop(name, None)
     arrays.update(
         contextual=w,
         contextual_bias=b,
         contextual_weight=np.float32(weight),
         pooled_temperature=np.float32(pooled_t),
+        contextual_skip_above=np.float32(skip_above),
     )
     np.savez_compressed(topics.WEIGHTS, **arrays)
     topics._model.cache_clear()
@@ -149,6 +183,10 @@ def main() -> None:
         "selection": f"{train.FOLDS}-fold out-of-fold top-1 on the training articles (same "
         "folds as the linear model), ties to the lower log-loss",
         "fit": table,
+        "skip_above": skip_above,
+        "skip_selection": f"lowest threshold whose out-of-fold top-1 is within {SKIP_COST} of "
+        "pooling every English article",
+        "skip_fit": skip_table,
         "seconds": round(time.perf_counter() - started, 1),
     }
     info["held_out"] = figures

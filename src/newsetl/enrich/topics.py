@@ -242,6 +242,19 @@ def contextual_logits(texts: list[str], model: dict) -> np.ndarray | None:
     return vectors @ model["contextual"] + model["contextual_bias"]
 
 
+def contextual_rows(linear: np.ndarray, languages: list[str | None], model: dict) -> np.ndarray:
+    """The rows the contextual model is pooled into: English texts on which the linear model
+    alone is less sure than `contextual_skip_above` (its best class's probability); the others
+    keep the linear model's answer and spare the encoder (the threshold is fitted so that
+    skipping costs no out-of-fold top-1, see training/topics/contextual.py)."""
+    if "contextual" not in model:
+        return np.zeros(len(languages), dtype=bool)
+    english = np.array([lang == "en" for lang in languages], dtype=bool)
+    skip_above = float(model.get("contextual_skip_above", 1.0))
+    sure = softmax(linear / float(model["temperature"])).max(axis=1) >= skip_above
+    return english & ~sure
+
+
 def pooled_logits(
     linear: np.ndarray, context: np.ndarray | None, use: np.ndarray, model: dict
 ) -> np.ndarray:
@@ -269,16 +282,16 @@ def topic_probabilities(
 
         languages = [detect_language(t) for t in texts]
     vectors = embed([lead(t) for t in texts])
-    english = np.array([lang == "en" for lang in languages], dtype=bool)
-    rows = np.nonzero(english)[0]
+    linear = linear_logits(texts, vectors, model)
+    use = contextual_rows(linear, languages, model)
+    rows = np.nonzero(use)[0]
     context = None
-    if len(rows) and "contextual" in model:
+    if len(rows):
         found = contextual_logits([texts[i] for i in rows], model)
         if found is not None:
             context = np.zeros((len(texts), found.shape[1]), dtype=np.float32)
             context[rows] = found
-    linear = linear_logits(texts, vectors, model)
-    trained = softmax(pooled_logits(linear, context, english, model))
+    trained = softmax(pooled_logits(linear, context, use, model))
     codes = list(IPTC_TOPICS)
     columns = [codes.index(c) for c in model["classes"]]
     gate = float(model["gate"]) if "gate" in model else 2.0
