@@ -46,18 +46,20 @@ TEXTS = [f"Rates\n\n{RATES} {RATES_AGAIN}", f"Match report\n\n{MATCH}"]
 
 def test_shipped_weights_pool_the_contextual_model_for_english_only():
     assert "contextual" in topics._model()
-    pooled = topics.topic_probabilities(TEXTS, languages=["en", "en"])
+    every = dict(topics._model(), contextual_skip_above=np.float32(1.0))  # none skipped
+    pooled = topics.topic_probabilities(TEXTS, every, languages=["en", "en"])
     alone = topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"])
     assert not np.allclose(pooled, alone)
-    french = topics.topic_probabilities(TEXTS, languages=["fr", None])
+    french = topics.topic_probabilities(TEXTS, every, languages=["fr", None])
     assert np.allclose(french, alone)
     assert np.allclose(pooled.sum(axis=1), 1.0)
 
 
 def test_without_the_encoder_the_linear_model_decides(monkeypatch):
     monkeypatch.setattr(contextual, "encode", lambda texts: None)
+    every = dict(topics._model(), contextual_skip_above=np.float32(1.0))
     assert np.allclose(
-        topics.topic_probabilities(TEXTS, languages=["en", "en"]),
+        topics.topic_probabilities(TEXTS, every, languages=["en", "en"]),
         topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"]),
     )
 
