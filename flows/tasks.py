@@ -221,18 +221,6 @@ def untraversed(value: T) -> T:
     return cast(T, quote(value))
 
 
-@task(name="extract-chunk", cache_policy=NO_CACHE)
-def extract_chunk(pages: list[RawPage]) -> list:
-    """Main text and metadata of a chunk of pages: a document or a reject for each page."""
-    return extract_each(pages)
-
-
-@task(name="enrich-chunk", cache_policy=NO_CACHE)
-def enrich_chunk(articles: list[Article], spacy_model: str) -> list[Article]:
-    """Language, entities, topics, keywords, tone and vectors of a chunk, as new articles."""
-    return enrich_batch(articles, spacy_model)
-
-
 def _flow_task_runner() -> TaskRunner[Any] | None:
     """The task runner the current flow run entered (None outside a flow run)."""
     from prefect.context import FlowRunContext
@@ -294,19 +282,31 @@ def _dask_slots(settings: Settings) -> int:
         return settings.cpu_workers
 
 
-def dask_map(task_: Any, items: list, workers: int, largest: int, **kwargs: Any) -> list:
-    """A chunk task (one result per item) over every item on the flow's Dask runner, each
-    chunk a task run; the items dealt to the chunks as for the local workers
-    (`parallel.dealt_chunks`), the results in the items' order."""
+def dask_map(function: Callable[..., list], items: list, workers: int, largest: int, **kwargs: Any):
+    """`function` (one result per item) over every item on the flow's Dask cluster, in chunks
+    dealt as for the local workers (`parallel.dealt_chunks`), results in the items' order.
+
+    The chunks are plain Dask tasks submitted with the task runner's client, as the local
+    pool's chunks are plain calls: a chunk as a Prefect task run of its own cost each chunk
+    the pickling of Prefect's run context, a task run record through the API from the worker,
+    and Prefect walking its pages in the flow's process (a whole 1,000-page run on two Dask
+    workers took 115 s against 84 s on two local processes). The stage is still one task run
+    in the UI (`extract`, `enrich`), as on the local runner.
+    """
     dealt = parallel.dealt_chunks(items, workers, largest)
     if not dealt:
         return []
-    return parallel.undeal(task_.map(dealt, **kwargs).result(), dealt)
+    client = _flow_task_runner().client  # type: ignore[union-attr]
+    futures = [client.submit(function, chunk, pure=False, **kwargs) for chunk in dealt]
+    return parallel.undeal(client.gather(futures), dealt)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_wave(pages: list[RawPage], settings: Settings):
-    """Main text and metadata of a wave, in chunks over the local worker processes."""
+def extract_wave(pages: list[RawPage], settings: Settings, slots: int):
+    """Main text and metadata of a wave, in chunks over the local worker processes or the Dask
+    cluster's workers (`slots`: how many run at once)."""
+    if settings.task_runner == "dask":
+        return [split_extracted(dask_map(extract_each, pages, slots, settings.chunk_size))]
     results = parallel.map_items(
         extract_each, pages, settings.cpu_workers, settings.spacy_model, settings.chunk_size
     )
@@ -314,9 +314,15 @@ def extract_wave(pages: list[RawPage], settings: Settings):
 
 
 @task(name="enrich", cache_policy=NO_CACHE)
-def enrich_wave(articles: list[Article], settings: Settings) -> list[list[Article]]:
-    """Enrichment of a wave, in chunks over the local worker processes (models loaded once
-    per worker)."""
+def enrich_wave(articles: list[Article], settings: Settings, slots: int) -> list[list[Article]]:
+    """Enrichment of a wave, in chunks over the local worker processes or the Dask cluster's
+    workers (models loaded once per worker)."""
+    if settings.task_runner == "dask":
+        return [
+            dask_map(
+                enrich_batch, articles, slots, settings.chunk_size, spacy_model=settings.spacy_model
+            )
+        ]
     work = functools.partial(enrich_batch, spacy_model=settings.spacy_model)
     return [
         parallel.map_items(
@@ -334,16 +340,12 @@ def process_wave(
     """Extract and enrich in parallel chunks; clean and match stories over the whole wave.
 
     On the local runner the chunks go to worker processes (threads would share one core under
-    the GIL); on Dask each chunk is a task of its own. Either way the items are dealt to the
-    chunks in turn (`parallel.dealt_chunks`), at least four chunks per worker.
+    the GIL); on Dask to the cluster's workers. Either way the items are dealt to the chunks in
+    turn (`parallel.dealt_chunks`), at least four chunks per worker.
     """
-    dask = settings.task_runner == "dask"
-    slots = _dask_slots(settings) if dask else settings.cpu_workers
+    slots = _dask_slots(settings) if settings.task_runner == "dask" else settings.cpu_workers
     extracted: list[tuple[list[Document], list[Reject]]]
-    if dask:
-        extracted = [split_extracted(dask_map(extract_chunk, pages, slots, settings.chunk_size))]
-    else:
-        extracted = extract_wave(untraversed(pages), settings)  # type: ignore[assignment]
+    extracted = extract_wave(untraversed(pages), settings, slots)  # type: ignore[assignment]
     progress.update("extract", advance=len(pages), unit="pages")
     documents = [d for docs, _ in extracted for d in docs]
     extract_rejects = [r for _, rejected in extracted for r in rejected]
@@ -353,18 +355,8 @@ def process_wave(
         cleaned = clean_batch(documents, stored, drop_patterns)
         if not cleaned.articles:
             enriched = []
-        elif dask:
-            enriched = [
-                dask_map(
-                    enrich_chunk,
-                    cleaned.articles,
-                    slots,
-                    settings.chunk_size,
-                    spacy_model=settings.spacy_model,
-                )
-            ]
         else:
-            enriched = enrich_wave(untraversed(cleaned.articles), settings)
+            enriched = enrich_wave(untraversed(cleaned.articles), settings, slots)
         progress.update("enrich", add_total=len(cleaned.articles), unit="articles")
         progress.update("enrich", advance=len(cleaned.articles), unit="articles")
         processed = Processed(
