@@ -101,10 +101,12 @@ class Encoder:
         }
 
     def _layer_norm(self, x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        mean = x.mean(axis=-1, keepdims=True)
-        centred = x - mean
+        centred = x - x.mean(axis=-1, keepdims=True)
         variance = (centred * centred).mean(axis=-1, keepdims=True)
-        return centred / np.sqrt(variance + self.eps) * gain + bias
+        centred /= np.sqrt(variance + self.eps)
+        centred *= gain
+        centred += bias
+        return centred
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings (float32), one row per text."""
@@ -124,7 +126,9 @@ class Encoder:
         batch, length = ids.shape
         heads, width = self.heads, DIMENSIONS // self.heads
         x = self.words[ids] + self.positions[:length] + self.token_type
-        x = self._layer_norm(x, *self.norm)
+        # Token rows as one (batch * length, 384) matrix for the dense products: a 3-d operand
+        # makes numpy run one small product per text, about 2.5 times slower.
+        x = self._layer_norm(x.reshape(batch * length, DIMENSIONS), *self.norm)
         masked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scale = np.float32(1.0 / np.sqrt(width))
         for w in self.layers:
@@ -133,17 +137,35 @@ class Encoder:
                 part.reshape(batch, length, heads, width) for part in np.split(qkv, 3, axis=-1)
             )
             scores = (q.transpose(0, 2, 1, 3) @ k.transpose(0, 2, 3, 1)) * scale + masked
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
             scores /= scores.sum(axis=-1, keepdims=True)
             context = (scores @ v.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
-            attended = context.reshape(batch, length, DIMENSIONS) @ w["out"] + w["out_bias"]
+            attended = context.reshape(batch * length, DIMENSIONS) @ w["out"] + w["out_bias"]
             x = self._layer_norm(x + attended, w["norm1"], w["norm1_bias"])
             h = x @ w["up"] + w["up_bias"]
-            h = 0.5 * h * (1.0 + np.tanh(np.float32(0.7978845608) * (h + 0.044715 * h * h * h)))
-            x = self._layer_norm(x + h @ w["down"] + w["down_bias"], w["norm2"], w["norm2_bias"])
+            x = self._layer_norm(
+                x + gelu(h) @ w["down"] + w["down_bias"], w["norm2"], w["norm2_bias"]
+            )
+        x = x.reshape(batch, length, DIMENSIONS)
         pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)[:, None]
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.where(norms == 0, 1, norms)
+
+
+def gelu(h: np.ndarray) -> np.ndarray:
+    """0.5 h (1 + tanh(0.79788 (h + 0.044715 h^3))), in place in two buffers (the widest
+    activations: a fifth of the encoder's time when written as one expression)."""
+    t = h * np.float32(0.044715)
+    t *= h
+    t *= h
+    t += h
+    t *= np.float32(0.7978845608)
+    np.tanh(t, out=t)
+    t += np.float32(1.0)
+    h *= np.float32(0.5)
+    h *= t
+    return h
 
 
 @lru_cache(maxsize=1)
