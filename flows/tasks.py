@@ -282,6 +282,14 @@ def _dask_slots(settings: Settings) -> int:
         return settings.cpu_workers
 
 
+def on_dask(settings: Settings) -> bool:
+    """The chunks go to the flow's Dask cluster: Dask is asked for and the flow entered a Dask
+    task runner (else, say a flow imported before the setting changed, the local workers)."""
+    return settings.task_runner == "dask" and (
+        type(_flow_task_runner()).__name__ == "DaskTaskRunner"
+    )
+
+
 def dask_map(function: Callable[..., list], items: list, workers: int, largest: int, **kwargs: Any):
     """`function` (one result per item) over every item on the flow's Dask cluster, in chunks
     dealt as for the local workers (`parallel.dealt_chunks`), results in the items' order.
@@ -305,7 +313,7 @@ def dask_map(function: Callable[..., list], items: list, workers: int, largest: 
 def extract_wave(pages: list[RawPage], settings: Settings, slots: int):
     """Main text and metadata of a wave, in chunks over the local worker processes or the Dask
     cluster's workers (`slots`: how many run at once)."""
-    if settings.task_runner == "dask":
+    if on_dask(settings):
         return [split_extracted(dask_map(extract_each, pages, slots, settings.chunk_size))]
     results = parallel.map_items(
         extract_each, pages, settings.cpu_workers, settings.spacy_model, settings.chunk_size
@@ -317,7 +325,7 @@ def extract_wave(pages: list[RawPage], settings: Settings, slots: int):
 def enrich_wave(articles: list[Article], settings: Settings, slots: int) -> list[list[Article]]:
     """Enrichment of a wave, in chunks over the local worker processes or the Dask cluster's
     workers (models loaded once per worker)."""
-    if settings.task_runner == "dask":
+    if on_dask(settings):
         return [
             dask_map(
                 enrich_batch, articles, slots, settings.chunk_size, spacy_model=settings.spacy_model
@@ -343,7 +351,7 @@ def process_wave(
     the GIL); on Dask to the cluster's workers. Either way the items are dealt to the chunks in
     turn (`parallel.dealt_chunks`), at least four chunks per worker.
     """
-    slots = _dask_slots(settings) if settings.task_runner == "dask" else settings.cpu_workers
+    slots = _dask_slots(settings) if on_dask(settings) else settings.cpu_workers
     extracted: list[tuple[list[Document], list[Reject]]]
     extracted = extract_wave(untraversed(pages), settings, slots)  # type: ignore[assignment]
     progress.update("extract", advance=len(pages), unit="pages")

@@ -15,7 +15,9 @@ background for the commands after it. The runner lives as long as the kept Prefe
 would (NEWSETL_SERVER_KEEP_MINUTES idle minutes, default 15; 0 keeps neither) and ends at once
 when what it imported is no longer what a new process would import: newsetl's or its flows'
 files changed, the environment's packages changed, or the command's PREFECT_*, PYTHON*,
-DASK_*, locale or thread-count variables differ from those it started with. That command
+DASK_*, locale or thread-count variables, or the settings the flows read at import
+(NEWSETL_TASK_RUNNER, NEWSETL_DASK_ADDRESS, NEWSETL_CPU_WORKERS, NEWSETL_RUN_TIMEOUT), differ
+from those it started with. That command
 then runs cold and starts a fresh runner. NEWSETL_WARM_RUNNER=0 turns the runner off.
 
 This module imports only the standard library until it hands over to `newsetl.cli`: the point
@@ -48,9 +50,23 @@ SWITCH = "NEWSETL_WARM_RUNNER"  # 0, false, no or off: never use or start a runn
 KEEP_MINUTES = "NEWSETL_SERVER_KEEP_MINUTES"  # shared with the kept Prefect server
 DEFAULT_KEEP_MINUTES = 15.0
 # Variables read when Prefect, Python, Dask or the numeric libraries start, or that set the
-# locale: a runner that started with other values would run the command differently from a new
-# process.
-KEY_VARIABLES = ("PREFECT_", "PYTHON", "DASK_", "LANG", "LC_", "OMP_", "OPENBLAS_", "MKL_")
+# locale, and the settings the flows read once at import (their task runner and time bound,
+# flows/ingest.py): a runner that started with other values would run the command differently
+# from a new process.
+KEY_VARIABLES = (
+    "PREFECT_",
+    "PYTHON",
+    "DASK_",
+    "LANG",
+    "LC_",
+    "OMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "NEWSETL_TASK_RUNNER",
+    "NEWSETL_DASK_ADDRESS",
+    "NEWSETL_CPU_WORKERS",
+    "NEWSETL_RUN_TIMEOUT",
+)
 HEADER_LIMIT = 4 * 1024 * 1024  # arguments and environment of one command
 # Seconds a command waits for the runner to say its child started; past them it runs by itself
 # (a child that starts later finds its command gone and ends before running it).

@@ -198,6 +198,10 @@ def test_the_code_digest_follows_the_files_and_the_start_settings(tmp_path):
     assert warm.code_key([tmp_path], env) == first
     assert warm.code_key([tmp_path], {**env, "HOME": "/elsewhere"}) == first  # not read at start
     assert warm.code_key([tmp_path], {**env, "PREFECT_HOME": "/q"}) != first
+    # the flows' task runner is fixed when they are imported: a runner started without Dask
+    # must not serve a command that asks for it
+    assert warm.code_key([tmp_path], {**env, "NEWSETL_TASK_RUNNER": "dask"}) != first
+    assert warm.code_key([tmp_path], {**env, "NEWSETL_SOURCES": "/s.toml"}) == first  # per run
     (tmp_path / "a.py").write_text("x = 22\n")
     assert warm.code_key([tmp_path], env) != first
     second = warm.code_key([tmp_path], env)

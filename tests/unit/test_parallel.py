@@ -79,3 +79,13 @@ def test_dealt_chunks_spread_a_run_of_heavy_items_and_undeal_restores_the_order(
     assert parallel.dealt_chunks([1, 2], 2, 200) == [[1, 2]]
     with pytest.raises(ValueError, match="one result per item"):
         parallel.undeal([["a"], []], [[1], [2]])
+
+
+def test_dask_asked_for_without_a_dask_runner_uses_the_local_workers():
+    """A flow imported before NEWSETL_TASK_RUNNER=dask was set runs on its threads runner: its
+    chunks then go to the local workers instead of failing for want of a Dask client."""
+    from newsetl.config import Settings
+    from newsetl_flows.tasks import on_dask
+
+    assert not on_dask(Settings(task_runner="dask"))  # no flow run, so no Dask runner entered
+    assert not on_dask(Settings(task_runner="threads"))
