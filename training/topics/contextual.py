@@ -58,12 +58,7 @@ def fit_dense(x: np.ndarray, y: np.ndarray, classes: int, lam: float, raw: np.nd
     for step in range(1, STEPS + 1):
         residual = (topics.softmax(x @ weights + bias) - onehot) * loss_weight
         grads = [x.T @ residual + lam * weights, residual.sum(axis=0)]
-        for p, g, (m, v) in zip(params, grads, moments):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p -= rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
+        train.adam_step(params, grads, moments, step, rate, b1, b2)
     return weights, bias
 
 

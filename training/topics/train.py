@@ -403,13 +403,26 @@ def fit(
             (x.dense * scale).T @ residual + lam * dense,
             residual.sum(axis=0),
         ]
-        for p, g, (m, v) in zip(params, grads, moments):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p -= rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
+        adam_step(params, grads, moments, step, rate, b1, b2)
     return hashed, dense, bias
+
+
+def adam_step(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    moments: list[tuple[np.ndarray, np.ndarray]],
+    step: int,
+    rate: float,
+    b1: float,
+    b2: float,
+) -> None:
+    """One Adam update of `params`, in place (`step` counts from 1)."""
+    for p, g, (m, v) in zip(params, grads, moments):
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        p -= rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
 
 
 def nll(logits: np.ndarray, y: np.ndarray, temperature: float) -> float:
