@@ -10,8 +10,9 @@ alone.
 The model is a 6-layer BERT encoder (384 wide, 12 heads) whose token vectors are mean-pooled and
 scaled to unit length, as sentence-transformers does. The forward pass is written out here with
 numpy matrix products (float32), so it needs neither PyTorch nor ONNX Runtime. GELU uses its tanh
-form, so vectors differ from the reference implementation's in the third decimal; the topic
-weights are trained on this module's own vectors (training/topics/contextual.py).
+form (the reference uses erf), and the vectors were not compared with the reference
+implementation's (PyTorch is not installed here); the topic weights are trained on this module's
+own vectors (training/topics/contextual.py), which is what they must match.
 
 `MAX_TOKENS` word pieces (the title and first sentences) are enough for topics: on the
 development sets 64 scored as 128 at half the time (training/topics/DATA.md).
