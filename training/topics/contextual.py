@@ -29,7 +29,6 @@ import numpy as np
 
 from newsetl.enrich import contextual, topics
 from newsetl.enrich.language import detect_language
-from newsetl.schema import IPTC_TOPICS
 from training.topics import train
 
 LAMBDAS = (1e-4, 3e-4, 1e-3)
@@ -162,7 +161,7 @@ def main() -> None:
     np.savez_compressed(topics.WEIGHTS, **arrays)
     topics._model.cache_clear()
 
-    figures = held_out_figures(held, linear_only)
+    figures = train.held_out_figures(held, linear_only, label="linear_alone")
     info["method"] = topics.METHOD
     info["contextual"] = {
         "features": f"all-MiniLM-L6-v2 mean-pooled embedding of the first "
@@ -186,40 +185,6 @@ def main() -> None:
     }
     info["held_out"] = figures
     (topics.DATA / "topics.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-
-
-def held_out_figures(held: dict[str, list[tuple[str, str]]], linear_only: dict) -> dict:
-    """train.held_out_figures, with each text's language detected as the pipeline does, and the
-    linear model alone (the weights before this step) beside the pooled one."""
-    figures = {}
-    for name, docs in held.items():
-        if not docs:
-            continue
-        texts, truth = [t for t, _ in docs], [c for _, c in docs]
-        languages = [detect_language(t) for t in texts]
-        ours = topics.topic_probabilities(texts, languages=languages)
-        alone = topics.topic_probabilities(texts, linear_only, languages=languages)
-        zero = topics.zero_shot_scores(train.embed([topics.lead(t) for t in texts]))
-        figures[name] = {
-            "articles": len(docs),
-            "labels": dict(train.Counter(truth)),
-            "english": sum(lang == "en" for lang in languages),
-            "top1_ours": round(train.accuracy(ours, truth), 4),
-            "top1_linear_alone": round(train.accuracy(alone, truth), 4),
-            "top1_zero_shot_baseline": round(train.accuracy(zero, truth), 4),
-            "calibration_ours": train.calibration(ours, truth),
-            "calibration_linear_alone": train.calibration(alone, truth),
-            "calibration_zero_shot": train.calibration(zero, truth),
-        }
-        f = figures[name]
-        print(
-            f"{name} ({len(docs)} articles, {f['english']} English, {len(IPTC_TOPICS)} topics "
-            f"offered): ours {f['top1_ours']:.3f}  linear alone {f['top1_linear_alone']:.3f}  "
-            f"zero-shot {f['top1_zero_shot_baseline']:.3f}  ECE ours "
-            f"{f['calibration_ours']['ece']:.3f} / linear alone "
-            f"{f['calibration_linear_alone']['ece']:.3f}"
-        )
-    return figures
 
 
 if __name__ == "__main__":

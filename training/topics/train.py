@@ -536,36 +536,48 @@ def fit_gate(train_docs: list[tuple[str, str]], train_dense: np.ndarray, full: n
     return gate, gated, table
 
 
-def held_out_figures(held: dict[str, list[tuple[str, str]]], previous: dict | None = None) -> dict:
+def held_out_figures(
+    held: dict[str, list[tuple[str, str]]],
+    previous: dict | None = None,
+    label: str = "previous_weights",
+) -> dict:
     """Top-1 (17 topics offered) and calibration of the shipped weights next to the zero-shot
-    baseline and, when given, the previous weights (`previous`: a loaded model), same articles."""
+    baseline and, when given, other weights (`previous`: a loaded model, reported as `label`),
+    same articles; each text's language detected once, as the pipeline does."""
+    from newsetl.enrich.language import detect_language
+
     figures = {}
     for name, docs in held.items():
         if not docs:
             continue
         texts, truth = [t for t, _ in docs], [c for _, c in docs]
-        ours = topics.topic_probabilities(texts)
+        languages = [detect_language(t) for t in texts]
+        ours = topics.topic_probabilities(texts, languages=languages)
         zero = topics.zero_shot_scores(embed([topics.lead(t) for t in texts]))
         figures[name] = {
             "articles": len(docs),
             "labels": dict(Counter(truth)),
+            "english": sum(lang == "en" for lang in languages),
             "top1_ours": round(accuracy(ours, truth), 4),
             "top1_zero_shot_baseline": round(accuracy(zero, truth), 4),
             "calibration_ours": calibration(ours, truth),
             "calibration_zero_shot": calibration(zero, truth),
         }
+        f = figures[name]
         line = (
-            f"{name} ({len(docs)} articles, 17 topics offered): "
-            f"ours {figures[name]['top1_ours']:.3f}  "
-            f"zero-shot baseline {figures[name]['top1_zero_shot_baseline']:.3f}  "
-            f"ECE ours {figures[name]['calibration_ours']['ece']:.3f} / "
-            f"zero-shot {figures[name]['calibration_zero_shot']['ece']:.3f}"
+            f"{name} ({len(docs)} articles, {f['english']} English, 17 topics offered): "
+            f"ours {f['top1_ours']:.3f}  zero-shot baseline {f['top1_zero_shot_baseline']:.3f}  "
+            f"ECE ours {f['calibration_ours']['ece']:.3f} / "
+            f"zero-shot {f['calibration_zero_shot']['ece']:.3f}"
         )
         if previous is not None:
-            before = topics.topic_probabilities(texts, previous)
-            figures[name]["top1_previous_weights"] = round(accuracy(before, truth), 4)
-            figures[name]["calibration_previous_weights"] = calibration(before, truth)
-            line += f"  previous weights {figures[name]['top1_previous_weights']:.3f}"
+            before = topics.topic_probabilities(texts, previous, languages=languages)
+            f[f"top1_{label}"] = round(accuracy(before, truth), 4)
+            f[f"calibration_{label}"] = calibration(before, truth)
+            line += (
+                f"  {label.replace('_', ' ')} {f[f'top1_{label}']:.3f} "
+                f"(ECE {f[f'calibration_{label}']['ece']:.3f})"
+            )
         print(line)
     return figures
 
