@@ -81,6 +81,16 @@ settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
   newsetl maintenance --raw-retention-days 90
 
 settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
+    "engine": """Prefect's process worker starts each flow run of newsetl's deployments with this
+command (prefect.yaml sets it as the work pool's `command`); it runs the flow run as
+`python -m prefect.engine` does, through the warm runner when one is up, so a scheduled run
+does not import Prefect, newsetl and the flows again. Not meant to be typed.
+
+examples:
+  PREFECT__FLOW_RUN_ID=<id> newsetl engine
+
+settings: PREFECT__FLOW_RUN_ID (set by the worker), NEWSETL_WARM_RUNNER,
+  NEWSETL_SERVER_KEEP_MINUTES (the runner's idle minutes)""",
     "status": """examples:
   newsetl status
   newsetl status --format json | jq '.rows_per_table'
@@ -168,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="delete raw responses fetched more than this many days ago "
         "(default: $NEWSETL_RAW_RETENTION_DAYS, else keep all)",
+    )
+    engine = command("engine", help="run one flow run for a Prefect worker (the deployments' command)")
+    engine.add_argument(
+        "flow_run_id", nargs="?", help="the flow run's id (default: $PREFECT__FLOW_RUN_ID)"
     )
     add_commands(commands, FORMATTER)
     return parser
@@ -306,6 +320,26 @@ def cmd_maintenance(args: argparse.Namespace) -> int:
         return 1
     report = state.result()
     print(f"maintenance: {summary_line(report)}\n  warehouse: {store.root.resolve()}")
+    return 0
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    """A deployment's flow run, run by Prefect's own engine entry (`python -m prefect.engine`):
+    the flow run loaded from the API, its deployment's pull steps, the flow, its final state and
+    exit code, all as Prefect does them. In a warm runner's child, Prefect's logging is set up
+    again from this command's environment first: the runner imported Prefect with the CLI's
+    quieter defaults, and a worker's flow run logs at Prefect's own levels."""
+    import runpy
+    import warnings
+
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging()  # incremental: the levels of this process's settings, now
+    sys.argv = ["prefect.engine", *([args.flow_run_id] if args.flow_run_id else [])]
+    with warnings.catch_warnings():
+        # runpy's note that prefect.engine is imported already (it is: by Prefect itself).
+        warnings.filterwarnings("ignore", "'prefect.engine' found in sys.modules", RuntimeWarning)
+        runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
     return 0
 
 
@@ -572,5 +606,6 @@ COMMANDS = {
     "status": cmd_status,
     "backfill": cmd_backfill,
     "maintenance": cmd_maintenance,
+    "engine": cmd_engine,
     **analysis_commands(Kit(render=render, settings_for=settings_for, usage_error=UsageError)),
 }

@@ -2,8 +2,9 @@
 
 Every command is a new Python process, and about two thirds of a run with nothing new is
 importing: Prefect about 1.2 s, newsetl with its libraries about 0.8 s, its flows 0.2 s (README,
-"Speed"). So the commands that run a flow (`run`, `backfill`, `reprocess`, `maintenance`) go
-through a *warm runner* when one is up: a process of the same Python environment that has
+"Speed"). So the commands that run a flow (`run`, `backfill`, `reprocess`, `maintenance`, and
+`engine`, the command a Prefect worker starts a deployment's flow run with) go through a *warm
+runner* when one is up: a process of the same Python environment that has
 imported all of that once and waits on a Unix socket beside the kept Prefect server's note
 (~/.cache/newsetl/). The command hands it its arguments, environment, working directory and
 its standard streams (the file descriptors themselves: a terminal stays a terminal); the
@@ -44,7 +45,9 @@ from typing import Any, BinaryIO
 
 from newsetl.kept import lock_path, log_path, socket_path
 
-ROUTED = ("run", "backfill", "reprocess", "maintenance")  # the commands that run a flow
+# The commands that run a flow; `engine` is a deployment's flow run started by a Prefect worker
+# (prefect.yaml sets it as the process work pool's command, see newsetl.cli.cmd_engine).
+ROUTED = ("run", "backfill", "reprocess", "maintenance", "engine")
 PROTOCOL = 1
 SWITCH = "NEWSETL_WARM_RUNNER"  # 0, false, no or off: never use or start a runner
 KEEP_MINUTES = "NEWSETL_SERVER_KEEP_MINUTES"  # shared with the kept Prefect server
@@ -67,6 +70,10 @@ KEY_VARIABLES = (
     "NEWSETL_CPU_WORKERS",
     "NEWSETL_RUN_TIMEOUT",
 )
+# Except the variables a Prefect worker sets for each flow run it starts (the run's, flow's and
+# deployment's ids and names, the worker's, the cancel channel's port and token): read when the
+# run uses them, not at import, and never the same two runs in a row.
+PER_RUN_VARIABLES = "PREFECT__"
 HEADER_LIMIT = 4 * 1024 * 1024  # arguments and environment of one command
 # Seconds a command waits for the runner to say its child started; past them it runs by itself
 # (a child that starts later finds its command gone and ends before running it).
@@ -120,9 +127,14 @@ def code_key(roots: list[Path] | None = None, environ: Mapping[str, str] | None 
     """What a process of this environment would import, as one digest: the interpreter, each
     module file of newsetl and its flows (path, size, modification time), the installed
     packages' folder (its time changes when a package is installed or removed) and the
-    variables Prefect, Python and Dask read at start. About a millisecond."""
+    variables Prefect, Python and Dask read at start (not a worker's per-run ones). About a
+    millisecond."""
     environ = os.environ if environ is None else environ
-    settings = sorted((k, v) for k, v in environ.items() if k.startswith(KEY_VARIABLES))
+    settings = sorted(
+        (k, v)
+        for k, v in environ.items()
+        if k.startswith(KEY_VARIABLES) and not k.startswith(PER_RUN_VARIABLES)
+    )
     digest = hashlib.sha256(repr((PROTOCOL, sys.executable, sys.version, settings)).encode())
     for root in code_roots() if roots is None else roots:
         for path in sorted(root.rglob("*.py")):

@@ -127,6 +127,9 @@ def prefect_server(tmp_path_factory) -> Iterator[PrefectStack]:
         PREFECT_WORKER_QUERY_SECONDS="2",
         # `{{ $PWD }}` in prefect.yaml is read from the environment, as a shell in ROOT sets it.
         PWD=str(ROOT),
+        # The deployments' flow runs start a warm runner (prefect.yaml): its socket, lock and
+        # log go here, not into the user's cache, and it is stopped with the session.
+        XDG_CACHE_HOME=str(base / "cache"),
     )
     log = logs / "server.log"
     proc = start(
@@ -150,7 +153,17 @@ def prefect_server(tmp_path_factory) -> Iterator[PrefectStack]:
             time.sleep(0.5)
         yield PrefectStack(api_url=api_url, env=env, home=home, logs=logs)
     finally:
+        stop_runners(base / "cache" / "newsetl")
         stop(proc)
+
+
+def stop_runners(cache: Path) -> None:
+    """SIGTERM every warm runner whose lock is in `cache` (the deployments' flow runs start one)."""
+    for lock in cache.glob("runner-*.lock"):
+        pid = lock.read_text().strip()
+        if pid.isdigit():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")

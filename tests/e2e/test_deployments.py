@@ -26,21 +26,27 @@ def ingest_run(deployed, prefect_worker, sample_site, tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e-ingest")
     sources = sources_for(sample_site, folder / "sources.toml")
     warehouse = folder / "warehouse"
+    parameters = {"sources": str(sources), "warehouse": str(warehouse)}
     with api_client(deployed) as client:
-        deployment = client.read_deployment_by_name("ingest/ingest")
-        run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"sources": str(sources), "warehouse": str(warehouse)}
-        )
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while not (run.state and run.state.is_final()):
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"flow run {run.id} still {run.state_name} after {RUN_TIMEOUT} s\n"
-                    f"--- worker log ---\n{tail(prefect_worker)}"
-                )
-            time.sleep(2)
-            run = client.read_flow_run(run.id)
+        run = finished_run(client, "ingest/ingest", parameters, prefect_worker)
     return run, warehouse, prefect_worker
+
+
+def finished_run(client, deployment: str, parameters: dict, worker_log: Path):
+    """A flow run of `deployment` created as the UI's Custom run does, once the worker has
+    run it to a final state."""
+    found = client.read_deployment_by_name(deployment)
+    run = client.create_flow_run_from_deployment(found.id, parameters=parameters)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (run.state and run.state.is_final()):
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"flow run {run.id} still {run.state_name} after {RUN_TIMEOUT} s\n"
+                f"--- worker log ---\n{tail(worker_log)}"
+            )
+        time.sleep(2)
+        run = client.read_flow_run(run.id)
+    return run
 
 
 def test_deployments_are_declared(deployed):
@@ -133,3 +139,56 @@ def test_run_publishes_artifacts(deployed, ingest_run):
     assert ("newsetl-ingest-counts", "table") in found, found
     counts = next(a for a in artifacts if a.key == "newsetl-ingest-counts")
     assert "new_articles" in str(counts.data)
+
+
+def serving_runner(cache: Path, worker_log: Path, timeout: float = 120) -> Path:
+    """The log of the warm runner that the first flow run started, once it serves."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for log in cache.glob("runner-*.log"):
+            if "serving on" in log.read_text(encoding="utf-8", errors="replace"):
+                return log
+        time.sleep(1)
+    logs = "\n".join(tail(log) for log in cache.glob("runner-*.log")) or "(no runner log)"
+    pytest.fail(f"no warm runner serves in {cache}\n{logs}\n--- worker log ---\n{tail(worker_log)}")
+
+
+def info_messages(client, run_id) -> list[str]:
+    """The flow run's INFO records in the API (sent in batches: waited for a little)."""
+    import logging
+
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + 30
+    while True:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+        found = [log.message for log in logs if log.level == logging.INFO]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def test_the_next_flow_run_goes_through_the_warm_runner(deployed, ingest_run):
+    """The worker starts flow runs with `newsetl engine` (prefect.yaml). The first one ran in
+    its own process and started a warm runner; the next run of the deployment is forked by that
+    runner, completes (nothing new to fetch), and logs to the API at Prefect's own levels, as
+    the first run did."""
+    first, warehouse, worker_log = ingest_run
+    with api_client(deployed) as client:
+        deployment = client.read_deployment_by_name("ingest/ingest")
+    assert deployment.job_variables["command"] == f"'{Path.cwd()}/.venv/bin/newsetl' engine"
+    log = serving_runner(deployed.home.parent / "cache" / "newsetl", worker_log)
+    forked = log.read_text(encoding="utf-8").count(": newsetl engine (in ")
+    with api_client(deployed) as client:
+        second = finished_run(client, "ingest/ingest", first.parameters, worker_log)
+        infos = {run.id: info_messages(client, run.id) for run in (first, second)}
+    assert second.state.is_completed(), (
+        f"flow run {second.id} ended {second.state.type.value}: {second.state.message}\n"
+        f"--- runner log ---\n{tail(log)}\n--- worker log ---\n{tail(worker_log)}"
+    )
+    assert log.read_text(encoding="utf-8").count(": newsetl engine (in ") == forked + 1, tail(log)
+    assert all(infos.values()), infos
+    with open_read_only(warehouse / "newsetl.duckdb") as con:
+        runs = con.sql("select run_id, status, new_articles from runs order by started_at")
+        rows = runs.fetchall()
+    assert rows[-1] == (str(second.id), "completed", 0), rows

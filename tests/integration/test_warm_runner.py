@@ -202,6 +202,9 @@ def test_the_code_digest_follows_the_files_and_the_start_settings(tmp_path):
     # must not serve a command that asks for it
     assert warm.code_key([tmp_path], {**env, "NEWSETL_TASK_RUNNER": "dask"}) != first
     assert warm.code_key([tmp_path], {**env, "NEWSETL_SOURCES": "/s.toml"}) == first  # per run
+    # what a Prefect worker sets for each flow run it starts: the next run may be served warm
+    worker_run = {"PREFECT__FLOW_RUN_ID": "8c1e", "PREFECT__CONTROL_TOKEN": "t0k"}
+    assert warm.code_key([tmp_path], {**env, **worker_run}) == first
     (tmp_path / "a.py").write_text("x = 22\n")
     assert warm.code_key([tmp_path], env) != first
     second = warm.code_key([tmp_path], env)
