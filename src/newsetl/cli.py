@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete raw responses fetched more than this many days ago "
         "(default: $NEWSETL_RAW_RETENTION_DAYS, else keep all)",
     )
-    engine = command("engine", help="run one flow run for a Prefect worker (the deployments' command)")
+    engine = command("engine", help="one flow run, for a Prefect worker (the deployments' command)")
     engine.add_argument(
         "flow_run_id", nargs="?", help="the flow run's id (default: $PREFECT__FLOW_RUN_ID)"
     )
