@@ -76,15 +76,18 @@ train-ner: $(STAMP)
 ## benchmarks/results/, a table printed.
 ## bench-quick: the same on 200 pages and 20,000 stored articles (a few minutes).
 ## bench-accept: issue 13's four checks from outside in one run (about 15 min here).
-## bench-idle: where a run with nothing new spends its time (imports, engine, flow; ~2 min).
+## bench-idle: where a run with nothing new spends its time (imports, engine, flow; ~2 min), and
+## what a deployment's idle flow run costs, cold and through the warm runner (~5 min).
 bench: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.throughput --dask
 	nice -n 10 $(BIN)/python -m benchmarks.search_index
 	nice -n 10 $(BIN)/python -m benchmarks.acceptance
 	nice -n 10 $(BIN)/python -m benchmarks.idle
+	nice -n 10 $(BIN)/python -m benchmarks.deployment_idle
 
 bench-idle: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.idle
+	nice -n 10 $(BIN)/python -m benchmarks.deployment_idle
 
 bench-accept: $(STAMP)
 	nice -n 10 $(BIN)/python -m benchmarks.acceptance
