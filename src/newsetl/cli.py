@@ -82,7 +82,7 @@ settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
 
 settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
     "engine": """Prefect's process worker starts each flow run of newsetl's deployments with this
-command (prefect.yaml sets it as the work pool's `command`); it runs the flow run as
+command (prefect.yaml sets it as their `command` job variable); it runs the flow run as
 `python -m prefect.engine` does, through the warm runner when one is up, so a scheduled run
 does not import Prefect, newsetl and the flows again. Not meant to be typed.
 

@@ -46,7 +46,7 @@ from typing import Any, BinaryIO
 from newsetl.kept import lock_path, log_path, socket_path
 
 # The commands that run a flow; `engine` is a deployment's flow run started by a Prefect worker
-# (prefect.yaml sets it as the process work pool's command, see newsetl.cli.cmd_engine).
+# (prefect.yaml sets it as the deployments' `command` job variable, see newsetl.cli.cmd_engine).
 ROUTED = ("run", "backfill", "reprocess", "maintenance", "engine")
 PROTOCOL = 1
 SWITCH = "NEWSETL_WARM_RUNNER"  # 0, false, no or off: never use or start a runner

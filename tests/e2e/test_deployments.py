@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import expected_articles, sources_for
+from tests.conftest import ROOT, expected_articles, sources_for
 from tests.e2e.conftest import api_client, tail
 
 pytestmark = pytest.mark.e2e
@@ -176,7 +176,7 @@ def test_the_next_flow_run_goes_through_the_warm_runner(deployed, ingest_run):
     first, warehouse, worker_log = ingest_run
     with api_client(deployed) as client:
         deployment = client.read_deployment_by_name("ingest/ingest")
-    assert deployment.job_variables["command"] == f"'{Path.cwd()}/.venv/bin/newsetl' engine"
+    assert deployment.job_variables["command"] == f"'{ROOT}/.venv/bin/newsetl' engine"
     log = serving_runner(deployed.home.parent / "cache" / "newsetl", worker_log)
     forked = log.read_text(encoding="utf-8").count(": newsetl engine (in ")
     with api_client(deployed) as client:
