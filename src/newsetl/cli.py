@@ -81,7 +81,7 @@ settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
   newsetl maintenance --raw-retention-days 90
 
 settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
-    "engine": """Prefect's process worker starts each flow run of newsetl's deployments with this
+    "engine": f"""Prefect's process worker starts each flow run of newsetl's deployments with this
 command (prefect.yaml sets it as their `command` job variable); it runs the flow run as
 `python -m prefect.engine` does, through the warm runner when one is up, so a scheduled run
 does not import Prefect, newsetl and the flows again. Not meant to be typed.
@@ -90,7 +90,10 @@ examples:
   PREFECT__FLOW_RUN_ID=<id> newsetl engine
 
 settings: PREFECT__FLOW_RUN_ID (set by the worker), NEWSETL_WARM_RUNNER,
-  NEWSETL_SERVER_KEEP_MINUTES (the runner's idle minutes)""",
+  NEWSETL_SERVER_KEEP_MINUTES (the runner's idle minutes); the flow run's parameters name
+  the sources file and the warehouse (empty: NEWSETL_SOURCES, NEWSETL_WAREHOUSE), and
+  {FETCH_SETTINGS},
+  {PROCESS_SETTINGS} apply as to `newsetl run`""",
     "status": """examples:
   newsetl status
   newsetl status --format json | jq '.rows_per_table'
