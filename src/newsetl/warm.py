@@ -84,7 +84,8 @@ def run_command() -> int:
     """The `newsetl` program: a flow command through the warm runner when one is up, else in
     this process (starting a runner for the next commands)."""
     argv = sys.argv[1:]
-    routed = bool(argv) and argv[0] in ROUTED and enabled()
+    asks_help = not {"-h", "--help"}.isdisjoint(argv)  # nothing to run, nothing to keep warm
+    routed = bool(argv) and argv[0] in ROUTED and not asks_help and enabled()
     if routed:
         code = through_runner(argv)
         if code is not None:

@@ -191,6 +191,16 @@ def test_switched_off_no_runner_is_used_or_started(place, tmp_path):
     assert not list((tmp_path / "cache").glob("newsetl/runner-*"))
 
 
+def test_help_starts_no_runner(place, tmp_path):
+    root, env, sources = place
+    mine = {**env, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for command in ("run", "engine"):
+        done = _newsetl(mine, command, "--help")
+        assert done.returncode == 0 and f"usage: newsetl {command}" in done.stdout
+        assert "warm runner" not in done.stderr, done.stderr
+    assert not list((tmp_path / "cache").glob("newsetl/runner-*"))
+
+
 def test_the_code_digest_follows_the_files_and_the_start_settings(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     env = {"PREFECT_HOME": "/p", "HOME": "/h"}
