@@ -76,10 +76,11 @@ def _ensure_runner(root: Path, env: dict) -> None:
     """Until a runner of `env` serves: a command starts one if needed (or ends one of other
     settings and starts one)."""
     deadline = time.monotonic() + 120
+    missing = str(root / "absent.toml")  # a flow command that ends at once (exit 2)
     while time.monotonic() < deadline:
-        served = _runner_log(root).count("newsetl run --help")
-        assert _newsetl(env, "run", "--help").returncode == 0
-        if _runner_log(root).count("newsetl run --help") > served:
+        served = _runner_log(root).count(missing)
+        assert _newsetl(env, "run", "--sources", missing).returncode == 2
+        if _runner_log(root).count(missing) > served:
             return
         time.sleep(1)
     raise AssertionError(_runner_log(root))
