@@ -164,8 +164,13 @@ def engine_messages(client, run_id) -> list[str]:
     while True:
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
         found = [log.message for log in logs if log.level == logging.INFO]
-        if any(m.startswith("Beginning flow run") for m in found) or time.monotonic() > deadline:
-            return [m for m in found if not m.startswith(("Worker ", "Flow run "))]
+        first_and_last = ("Beginning flow run", "newsetl ingest")  # the engine's, the flow's
+        if all(any(m.startswith(w) for m in found) for w in first_and_last):
+            break
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    return [m for m in found if not m.startswith(("Worker ", "Flow run "))]
 
 
 def test_the_next_flow_run_goes_through_the_warm_runner(deployed, ingest_run):
