@@ -231,17 +231,6 @@ def gate_opens(zero: np.ndarray, gated: list[int], gate: float) -> np.ndarray:
     return np.isin(zero.argmax(axis=1), gated) & (zero.max(axis=1) >= gate)
 
 
-def contextual_logits(texts: list[str], model: dict) -> np.ndarray | None:
-    """Logits of the contextual model (rows: texts); None when it is not installed or not
-    trained into the weights."""
-    if "contextual" not in model or not texts:
-        return None
-    vectors = contextual.encode(texts)
-    if vectors is None:
-        return None
-    return vectors @ model["contextual"] + model["contextual_bias"]
-
-
 def contextual_rows(linear: np.ndarray, languages: list[str | None], model: dict) -> np.ndarray:
     """The rows the contextual model is pooled into: English texts on which the linear model
     alone is less sure than `contextual_skip_above` (its best class's probability); the others
@@ -256,16 +245,19 @@ def contextual_rows(linear: np.ndarray, languages: list[str | None], model: dict
 
 
 def pooled_logits(
-    linear: np.ndarray, context: np.ndarray | None, use: np.ndarray, model: dict
+    texts: list[str], linear: np.ndarray, languages: list[str | None], model: dict
 ) -> np.ndarray:
-    """Tempered logits of the trained classes: the linear model's, pooled with the contextual
-    model's on the rows in `use` (and where it is given)."""
+    """Tempered logits of the trained classes: the linear model's, with the contextual model's
+    pooled in on `contextual_rows` (when the encoder is installed)."""
     logits = linear / float(model["temperature"])
-    if context is None or "contextual" not in model or not use.any():
-        return logits
-    weight = float(model["contextual_weight"])
-    pooled = ((1.0 - weight) * logits + weight * context) / float(model["pooled_temperature"])
-    return np.where(use[:, None], pooled, logits)
+    rows = np.nonzero(contextual_rows(linear, languages, model))[0]
+    vectors = contextual.encode([texts[i] for i in rows]) if len(rows) else None
+    if vectors is not None:
+        context = vectors @ model["contextual"] + model["contextual_bias"]
+        weight = float(model["contextual_weight"])
+        mixed = (1.0 - weight) * logits[rows] + weight * context
+        logits[rows] = mixed / float(model["pooled_temperature"])
+    return logits
 
 
 def topic_probabilities(
@@ -283,15 +275,7 @@ def topic_probabilities(
         languages = [detect_language(t) for t in texts]
     vectors = embed([lead(t) for t in texts])
     linear = linear_logits(texts, vectors, model)
-    use = contextual_rows(linear, languages, model)
-    rows = np.nonzero(use)[0]
-    context = None
-    if len(rows):
-        found = contextual_logits([texts[i] for i in rows], model)
-        if found is not None:
-            context = np.zeros((len(texts), found.shape[1]), dtype=np.float32)
-            context[rows] = found
-    trained = softmax(pooled_logits(linear, context, use, model))
+    trained = softmax(pooled_logits(texts, linear, languages, model))
     codes = list(IPTC_TOPICS)
     columns = [codes.index(c) for c in model["classes"]]
     gate = float(model["gate"]) if "gate" in model else 2.0
