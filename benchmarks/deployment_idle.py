@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
-from unittest import mock
 
 from benchmarks import corpus_gen, pipeline_runs
 from benchmarks.measure import ROOT, machine, run_process
@@ -31,19 +28,6 @@ from newsetl.serve import serve_folder
 
 RESULTS = ROOT / "benchmarks" / "results"
 PREFECT = Path(sys.executable).with_name("prefect")
-
-
-def api_url(env: dict[str, str]) -> str:
-    """The kept local API server that commands with `env` use (a `newsetl run` started it)."""
-    from newsetl.cli import quiet_prefect
-    from newsetl_flows.entry import kept_server
-
-    quiet_prefect()  # the Prefect settings the command ran with name its server's note
-    with mock.patch.dict(os.environ, env):
-        server = kept_server()
-    if server is None:
-        raise RuntimeError("no kept Prefect API server: the first `newsetl run` left none")
-    return server["api_url"]
 
 
 def prefect(env: dict[str, str], *args: str) -> None:
@@ -94,13 +78,16 @@ def run(work: Path, pages: int, repeats: int) -> dict:
             # A first command of three pages leaves a kept local API server for the deployments.
             few = corpus_gen.write_site(first, corpus_gen.generate(3, seed=5), first_base)
             pipeline_runs.newsetl_run(few, work / "wh-first", env=env)
-            env["PREFECT_API_URL"] = api_url(env)
+            server = pipeline_runs.kept_server(env)
+            if server is None:
+                raise RuntimeError("no kept Prefect API server: the first `newsetl run` left none")
+            env["PREFECT_API_URL"] = server["api_url"]
             prefect(env, "work-pool", "create", "newsetl-pool", "--type", "process", "--overwrite")
             prefect({**env, "PWD": str(ROOT)}, "--no-prompt", "deploy", "--all")
             parameters = {"sources": str(sources), "warehouse": str(work / "warehouse")}
             full = engine_run(env, parameters, warm=True)  # starts the warm runner
             print(f"full run of {pages} pages: {full}", flush=True)
-            runner_up(env)
+            pipeline_runs.wait_for_runner(env)
             cold, warm = [], []
             for i in range(repeats):
                 cold.append(engine_run(env, parameters, warm=False))
@@ -123,19 +110,6 @@ def run(work: Path, pages: int, repeats: int) -> dict:
             "idle_warm_vs_full": round(warm_s / full["seconds"], 4),
         },
     }
-
-
-def runner_up(env: dict[str, str], timeout: float = 120) -> None:
-    """Wait until the warm runner the full run started serves."""
-    from newsetl.kept import socket_path
-
-    with mock.patch.dict(os.environ, env):
-        place = socket_path()
-    deadline = time.monotonic() + timeout
-    while not place.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no warm runner at {place} after {timeout} s")
-        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> None:

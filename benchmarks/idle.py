@@ -22,12 +22,9 @@ by its own code. Medians are printed; benchmarks/results/idle.json keeps every r
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import time
 from pathlib import Path
-from unittest import mock
 
 from benchmarks import corpus_gen, pipeline_runs
 from benchmarks.measure import ROOT, bench_run, run_process
@@ -48,13 +45,8 @@ TIMED = "import time; _t = time.perf_counter(); {}; print('seconds', time.perf_c
 
 def server_pid(env: dict[str, str]) -> int | None:
     """The kept local Prefect API server a command with `env` uses, if one runs."""
-    from newsetl.cli import quiet_prefect
-    from newsetl_flows.entry import _is_local_server, _read_note, state_file
-
-    quiet_prefect()  # the Prefect settings the command runs with name its server's note
-    with mock.patch.dict(os.environ, env):
-        known = _read_note(state_file())
-    return known["pid"] if known and _is_local_server(known["pid"]) else None
+    server = pipeline_runs.kept_server(env)
+    return server["pid"] if server else None
 
 
 def server_cpu_seconds(env: dict[str, str]) -> float | None:
@@ -171,14 +163,8 @@ def _run(
 def warm_runs(sources: Path, warehouse: Path, env: dict[str, str], repeats: int) -> list[dict]:
     """Idle reruns through the warm runner (newsetl/warm.py), as a user's commands go after
     the first: one command starts the runner, then `repeats` are timed."""
-    from newsetl.kept import socket_path
-
     pipeline_runs.newsetl_run(sources, warehouse, env=env, warm=True)  # starts the runner
-    with mock.patch.dict(os.environ, env):
-        place = socket_path()
-    deadline = time.monotonic() + 120
-    while not place.exists() and time.monotonic() < deadline:
-        time.sleep(0.5)
+    pipeline_runs.wait_for_runner(env)
     out = []
     for i in range(repeats):
         run = pipeline_runs.newsetl_run(sources, warehouse, env=env, warm=True)

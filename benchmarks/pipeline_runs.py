@@ -101,3 +101,34 @@ def stop_kept(cache: Path) -> None:
         if pid.isdigit():
             with contextlib.suppress(OSError):
                 os.kill(int(pid), signal.SIGTERM)
+
+
+def kept_server(env: dict[str, str]) -> dict | None:
+    """The kept local Prefect API server (pid, api_url) that commands with `env` use, if one
+    runs (the Prefect settings they run with name its note)."""
+    import os
+    from unittest import mock
+
+    from newsetl.cli import quiet_prefect
+    from newsetl_flows.entry import kept_server as kept
+
+    quiet_prefect()
+    with mock.patch.dict(os.environ, env):
+        return kept()
+
+
+def wait_for_runner(env: dict[str, str], timeout: float = 120) -> None:
+    """Until the warm runner of commands with `env` (newsetl/warm.py) has its socket."""
+    import os
+    import time
+    from unittest import mock
+
+    from newsetl.kept import socket_path
+
+    with mock.patch.dict(os.environ, env):
+        place = socket_path()
+    deadline = time.monotonic() + timeout
+    while not place.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no warm runner at {place} after {timeout} s")
+        time.sleep(0.5)

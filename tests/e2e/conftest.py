@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.pipeline_runs import stop_kept
 from tests.conftest import ROOT
 
 PREFECT = ROOT / ".venv" / "bin" / "prefect"
@@ -153,17 +154,8 @@ def prefect_server(tmp_path_factory) -> Iterator[PrefectStack]:
             time.sleep(0.5)
         yield PrefectStack(api_url=api_url, env=env, home=home, logs=logs)
     finally:
-        stop_runners(base / "cache" / "newsetl")
+        stop_kept(base / "cache")  # the warm runner the deployments' flow runs started
         stop(proc)
-
-
-def stop_runners(cache: Path) -> None:
-    """SIGTERM every warm runner whose lock is in `cache` (the deployments' flow runs start one)."""
-    for lock in cache.glob("runner-*.lock"):
-        pid = lock.read_text().strip()
-        if pid.isdigit():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from benchmarks.pipeline_runs import stop_kept
 from newsetl import warm
 from tests.conftest import sources_for
 
@@ -41,17 +42,7 @@ def place(tmp_path_factory, sample_site):
     env.pop(warm.SWITCH, None)
     sources = sources_for(sample_site, root / "sources.toml")
     yield root, env, sources
-    cache = root / "cache" / "newsetl"
-    for lock in cache.glob("runner-*.lock"):
-        _stop(lock.read_text().strip())
-    for note in cache.glob("prefect-server-*.json"):
-        _stop(str(json.loads(note.read_text()).get("pid", "")))
-
-
-def _stop(pid: str) -> None:
-    if pid.isdigit():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid), 15)
+    stop_kept(root / "cache")
 
 
 def _newsetl(env: dict, *args: str) -> subprocess.CompletedProcess:
