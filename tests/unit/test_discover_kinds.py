@@ -739,6 +739,108 @@ def test_warc_truncated_mid_body_keeps_the_whole_records_before(tmp_path):
     assert found.candidates[0].body == pages[0][3]
 
 
+def _whole_gzip_warc(tmp_path, pages) -> bytes:
+    """A WARC written plain, then gzipped as one whole, as `gzip crawl.warc` leaves it."""
+    plain = tmp_path / "plain.warc"
+    _write_warc_plain(plain, pages)
+    return gzip.compress(plain.read_bytes())
+
+
+def _write_warc_plain(path, pages) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        for url, status, content_type, body in pages:
+            headers = StatusAndHeaders(
+                status, [("Content-Type", content_type)], protocol="HTTP/1.1"
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=io.BytesIO(body), http_headers=headers
+                )
+            )
+
+
+def test_a_warc_gzipped_as_one_whole_is_read(tmp_path):
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(_whole_gzip_warc(tmp_path, WARC_PAGES))
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [(c.url, c.body) for c in found.candidates] == [
+        (WARC_PAGES[0][0], WARC_PAGES[0][3]),
+        (WARC_PAGES[1][0], WARC_PAGES[1][3]),
+    ]
+    assert [r.reason for r in found.rejects] == ["not an html page in warc"]  # the 404
+
+
+def test_a_whole_gzip_warc_cut_short_keeps_the_records_before_and_is_a_reject(tmp_path):
+    pages = [
+        (url, status, ctype, _html(3000, n))
+        for n, (url, status, ctype, _) in enumerate(WARC_PAGES[:2])
+    ]
+    data = _whole_gzip_warc(tmp_path, pages)
+    for cut in (len(data) - 4, len(data) - 2000):  # in the gzip trailer; inside the second body
+        path = tmp_path / f"cut-{cut}.warc.gz"
+        path.write_bytes(data[:cut])
+        found = discover(Source(name="crawl", kind="warc", path=path), fetcher())  # no crash
+        assert [(c.url, c.body) for c in found.candidates] == [(pages[0][0], pages[0][3])] + (
+            [(pages[1][0], pages[1][3])] if cut == len(data) - 4 else []
+        )
+        assert [(r.url, r.reason) for r in found.rejects] == [(path.as_uri(), "bad warc file")]
+
+
+def test_a_resource_record_of_html_is_a_page(tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "saved.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, content_type, body in [
+            ("https://quay.example.org/2026/11/crane", "text/html; charset=utf-8", _html(40, 1)),
+            ("https://quay.example.org/logo.png", "image/png", b"\x89PNG"),
+        ]:
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "resource", payload=io.BytesIO(body), warc_content_type=content_type
+                )
+            )
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [(c.url, c.body, c.content_type) for c in found.candidates] == [
+        ("https://quay.example.org/2026/11/crane", _html(40, 1), "text/html")
+    ]
+    assert found.rejects == []  # an image saved beside the page is no page: skipped, as requests
+
+
+def test_a_warc_with_no_page_says_so(tmp_path):
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "requests.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for name in ("crane", "pier"):
+            request = StatusAndHeaders(
+                f"GET /{name} HTTP/1.1", [("Host", "quay.example.org")], is_http_request=True
+            )
+            url = f"https://quay.example.org/{name}"
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert found.candidates == []
+    assert [(r.url, r.reason, r.detail) for r in found.rejects] == [
+        (path.as_uri(), "no pages in warc", "records: 2 request")
+    ]
+
+
+def test_a_url_captured_twice_keeps_the_first_and_rejects_the_other(tmp_path):
+    again = [(WARC_PAGES[0][0], "200 OK", "text/html", _html(40, 9))]
+    _write_warc(tmp_path / "a.warc.gz", WARC_PAGES[:1])
+    _write_warc(tmp_path / "b.warc.gz", again)
+    found = discover(Source(name="crawl", kind="warc", path=tmp_path), fetcher())
+    assert [(c.url, c.body) for c in found.candidates] == [(WARC_PAGES[0][0], WARC_PAGES[0][3])]
+    assert [(r.url, r.reason) for r in found.rejects] == [(WARC_PAGES[0][0], "repeated url")]
+
+
 # -- directories -----------------------------------------------------------------------------------
 
 

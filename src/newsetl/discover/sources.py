@@ -9,6 +9,7 @@ import json
 import re
 import zlib
 from calendar import timegm
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -135,8 +136,11 @@ def discover(
     if source.kind in LOCAL_KINDS:
         documents = _guarded(LOCAL_KINDS[source.kind](source, context, found), source, where, found)
         # found.rejects is shared, so rejects met while the stream is read land in the result.
+        # A later document of a URL already met is a reject: its body may differ (another
+        # capture in a WARC, a JSONL line repeated with other text), so it is not dropped silently.
+        documents = _unique(documents, found.rejects)
         return Discovery(
-            candidates=_unique(documents) if stream else list(_unique(documents)),
+            candidates=documents if stream else list(documents),
             rejects=found.rejects,
         )
     try:
@@ -154,13 +158,27 @@ def discover(
     )
 
 
-def _unique(candidates: Iterable[Candidate]) -> Iterator[Candidate]:
-    """Candidates in order, the first of each URL only (remembers URLs, not bodies)."""
+def _unique(
+    candidates: Iterable[Candidate], rejects: list[Reject] | None = None
+) -> Iterator[Candidate]:
+    """Candidates in order, the first of each URL only (remembers URLs, not bodies). With
+    `rejects`, each later one of a URL becomes a reject there (local documents, whose bodies
+    may differ); a feed or sitemap naming a link twice names one page."""
     seen: set[str] = set()
     for candidate in candidates:
         if candidate.url not in seen:
             seen.add(candidate.url)
             yield candidate
+        elif rejects is not None:
+            rejects.append(
+                Reject(
+                    "discover",
+                    candidate.source,
+                    candidate.url,
+                    "repeated url",
+                    "an earlier document of this source has the same URL and is the one kept",
+                )
+            )
 
 
 def _guarded(
@@ -551,60 +569,130 @@ def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]
 
 
 def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
-    """HTML responses of one WARC file, one record at a time; a record whose content is over
-    `limit` bytes decompressed is a reject (read no further than the limit); a file that is
-    no WARC, or is cut short, is a reject."""
+    """HTML pages of one WARC file (responses, and resource records of HTML), one record at a
+    time; a record whose content is over `limit` bytes decompressed is a reject (read no further
+    than the limit); a file that is no WARC, is cut short or holds no page is a reject. A WARC
+    gzipped as one whole (`gzip crawl.warc`) is read as well as one gzipped record by record."""
     from warcio.archiveiterator import ArchiveIterator
 
-    records = 0
-    with path.open("rb") as stream:
+    kinds: Counter[str] = Counter()
+    pages, rejected = 0, len(found.rejects)
+    with _warc_stream(path) as stream:
         try:
             for record in ArchiveIterator(stream):
                 if record.format != "warc":
                     raise ValueError(f"not a WARC file ({record.format} records)")
-                records += 1
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                status = record.http_headers.get_statuscode()
-                content_type = (
-                    (record.http_headers.get_header("Content-Type") or "").split(";")[0].lower()
-                )
-                if status != "200" or "html" not in content_type:
-                    found.rejects.append(
-                        Reject(
-                            "discover",
-                            source,
-                            url or path.as_uri(),
-                            "not an html page in warc",
-                            f"status {status}, {content_type or 'no type'}",
-                        )
-                    )
-                    continue
-                body = record.content_stream().read(limit + 1)
-                if len(body) > limit:
-                    found.rejects.append(
-                        Reject(
-                            "discover",
-                            source,
-                            url or path.as_uri(),
-                            "too large",
-                            f"over {limit} bytes",
-                        )
-                    )
-                    continue
-                if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
-                    raise ValueError(f"record for {url} is cut short")
-                yield Candidate(source, url, body=body, content_type=content_type)
+                kinds[record.rec_type] += 1
+                page = _warc_page(record, source, path, found, limit)
+                if page is not None:
+                    pages += 1
+                    yield page
+            if getattr(stream.raw, "cut", False):
+                raise ValueError("the file ends inside its gzip data (cut short)")
         except Exception as err:  # warcio raises bare exceptions on damaged archives
             found.rejects.append(
                 Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300])
             )
             return
-    if records == 0:
+    if not kinds:
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records")
         )
+    elif not pages and len(found.rejects) == rejected:  # nothing of it reached the run
+        held = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        found.rejects.append(
+            Reject("discover", source, path.as_uri(), "no pages in warc", f"records: {held}")
+        )
+
+
+def _warc_stream(path: Path) -> io.BufferedReader:
+    """The file, or its gunzipped bytes when it is gzip (`Gunzipped`)."""
+    raw = path.open("rb", buffering=0)
+    magic = raw.read(2)
+    raw.seek(0)
+    return io.BufferedReader(Gunzipped(raw) if magic == b"\x1f\x8b" else raw)
+
+
+class Gunzipped(io.RawIOBase):
+    """The decompressed bytes of a gzip file of one member or many in a row.
+
+    warcio reads a WARC gzipped record by record (a member each) but refuses one gzipped as a
+    whole (`gzip crawl.warc`), and Python's GzipFile raises at a cut end, taking the bytes it
+    had decompressed before with it. Here a file that ends inside a member simply ends (and
+    says so in `cut`): every whole record before the cut is read, and the record it cuts comes
+    short, which the caller rejects."""
+
+    CHUNK = 1 << 16
+    MAX_OUT = 1 << 20  # decompressed bytes at most per call, whatever the ratio
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.member = zlib.decompressobj(wbits=31)
+        self.started = False  # the member has been given bytes
+        self.waiting = b""  # compressed bytes not yet given to a member
+        self.out = b""  # decompressed bytes not yet read
+        self.cut = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.out:
+            if self.member.eof:  # the next member starts with what the last one left over
+                self.waiting = self.member.unused_data + self.waiting
+                self.member, self.started = zlib.decompressobj(wbits=31), False
+            if self.member.unconsumed_tail:
+                self.out = self.member.decompress(self.member.unconsumed_tail, self.MAX_OUT)
+                continue
+            chunk = self.waiting or self.raw.read(self.CHUNK)
+            self.waiting = b""
+            if not chunk:
+                self.cut = self.started
+                return 0
+            self.started = True
+            self.out = self.member.decompress(chunk, self.MAX_OUT)
+        size = min(len(buffer), len(self.out))
+        buffer[:size] = self.out[:size]
+        self.out = self.out[size:]
+        return size
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _warc_page(record, source: str, path: Path, found: Found, limit: int) -> Candidate | None:
+    """The candidate of one WARC record: an HTML response with status 200, or a resource record
+    of HTML (a page stored without its HTTP exchange); other pages become rejects."""
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    if record.rec_type == "response" and record.http_headers is not None:
+        status = record.http_headers.get_statuscode()
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    elif record.rec_type == "resource" and "html" in (record.content_type or ""):
+        status, content_type = "200", record.content_type
+    else:
+        return None  # requests, revisits, metadata, warcinfo: no page of their own
+    content_type = content_type.split(";")[0].strip().lower()
+    if status != "200" or "html" not in content_type:
+        found.rejects.append(
+            Reject(
+                "discover",
+                source,
+                url or path.as_uri(),
+                "not an html page in warc",
+                f"status {status}, {content_type or 'no type'}",
+            )
+        )
+        return None
+    body = record.content_stream().read(limit + 1)
+    if len(body) > limit:
+        found.rejects.append(
+            Reject("discover", source, url or path.as_uri(), "too large", f"over {limit} bytes")
+        )
+        return None
+    if getattr(record.raw_stream, "limit", 0):  # the file ended inside this record
+        raise ValueError(f"record for {url} is cut short")
+    return Candidate(source, url, body=body, content_type=content_type)
 
 
 LOCAL_KINDS = {"directory": _directory, "warc": _warc}
