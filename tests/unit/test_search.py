@@ -302,6 +302,23 @@ def test_the_index_is_sorted_again_only_once_enough_was_appended(store):
     assert search(store, "zanzibar") == ["a9"]
 
 
+def test_sorting_the_index_gives_the_memory_limit_back(store, monkeypatch):
+    """The sort runs under a lower limit; after it, the connection can use what it had (DuckDB's
+    `reset memory_limit` showed the old value but kept the sort's limit)."""
+    from newsetl.storage import search as search_module
+
+    monkeypatch.setattr(search_module, "SORT_MEMORY", "40MB")
+    big = "select len(list(repeat('x', 60) || i::varchar)) from range(2000000) as t(i)"
+    with store.writer() as con:
+        con.execute("set memory_limit = '2GB'")
+        assert search_module.sort_index(con, force=True)
+        assert con.execute(big).fetchone() == (2000000,)  # about 150 MB, held at once
+        with pytest.raises(duckdb.OutOfMemoryException):  # what the sort's limit allows
+            with search_module.memory_limit(con, "40MB"):
+                con.execute(big).fetchone()
+        assert con.execute(big).fetchone() == (2000000,)
+
+
 def test_a_rebuilt_index_is_in_term_order(tmp_path):
     from newsetl.pipeline import write_lake
 

@@ -11,6 +11,8 @@ The tokenizer, stopwords and BM25 ranking are SQL macros in `search.sql`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -179,6 +181,23 @@ def unsorted_postings(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return max(0, total - done), total
 
 
+@contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit set to `limit` for the block, then set back to what it was.
+
+    Set back, not `reset`: in DuckDB 1.5.5 `reset memory_limit` shows the default again while
+    the buffer pool keeps the lower limit (tested: an allocation past the old limit then
+    fails as before). A connection that had sorted the index stayed at 1 GB for all that came
+    after (a 1,000,000-article warehouse's Parquet export ran out of memory)."""
+    before = con.execute("select current_setting('memory_limit')").fetchone()
+    con.execute(f"set memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if before:  # the limit as DuckDB writes it ('18.8 GiB'), read back the same way
+            con.execute(f"set memory_limit = '{before[0]}'")
+
+
 def sort_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
     """Rewrite the postings in term order when the unsorted ones are `SORT_AGAIN_SHARE` of the
     table or more (or with `force`); True when it did. Runs in the caller's transaction."""
@@ -187,14 +206,11 @@ def sort_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
         return False
     con.execute(f"create table pipeline.search_postings_sorted {POSTINGS_COLUMNS}")
     # The sort spills to disk past this (DuckDB's default is 80 % of the machine's memory).
-    con.execute(f"set memory_limit = '{SORT_MEMORY}'")
-    try:
+    with memory_limit(con, SORT_MEMORY):
         con.execute(
             "insert into pipeline.search_postings_sorted "
             "select * from pipeline.search_postings order by term, article_id"
         )
-    finally:
-        con.execute("reset memory_limit")
     con.execute("drop table pipeline.search_postings")
     con.execute("alter table pipeline.search_postings_sorted rename to search_postings")
     con.execute(f"delete from {SORT_STATE}")
