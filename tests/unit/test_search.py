@@ -313,9 +313,11 @@ def test_sorting_the_index_gives_the_memory_limit_back(store, monkeypatch):
         con.execute("set memory_limit = '2GB'")
         assert search_module.sort_index(con, force=True)
         assert con.execute(big).fetchone() == (2000000,)  # about 150 MB, held at once
-        with pytest.raises(duckdb.OutOfMemoryException):  # what the sort's limit allows
-            with search_module.memory_limit(con, "40MB"):
-                con.execute(big).fetchone()
+        with (
+            pytest.raises(duckdb.OutOfMemoryException),  # what the sort's limit allows
+            search_module.memory_limit(con, "40MB"),
+        ):
+            con.execute(big).fetchone()
         assert con.execute(big).fetchone() == (2000000,)
 
 
