@@ -304,7 +304,7 @@ def test_the_index_is_sorted_again_only_once_enough_was_appended(store):
 
 def test_sorting_the_index_gives_the_memory_limit_back(store, monkeypatch):
     """The sort runs under a lower limit; after it, the connection can use what it had (DuckDB's
-    `reset memory_limit` showed the old value but kept the sort's limit)."""
+    `reset memory_limit` showed the default again but kept the sort's limit)."""
     from newsetl.storage import search as search_module
 
     monkeypatch.setattr(search_module, "SORT_MEMORY", "40MB")
