@@ -841,6 +841,43 @@ def test_a_url_captured_twice_keeps_the_first_and_rejects_the_other(tmp_path):
     assert [(r.url, r.reason) for r in found.rejects] == [(WARC_PAGES[0][0], "repeated url")]
 
 
+def _arc(records: list[tuple[str, bytes]]) -> bytes:
+    """An ARC file (version 1, the Internet Archive's format before WARC) of HTTP responses."""
+    header = b"1 0 Quay\nURL IP-address Archive-date Content-type Archive-length\n"
+    out = b"filedesc://quay.arc 127.0.0.1 20050301120000 text/plain %d\n" % len(header)
+    out += header + b"\n"
+    for url, body in records:
+        response = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )
+        out += b"%s 127.0.0.1 20050301120000 text/html %d\n" % (url.encode(), len(response))
+        out += response + b"\n"
+    return out
+
+
+def test_an_arc_file_is_read_like_a_warc(tmp_path):
+    pages = [(WARC_PAGES[0][0], WARC_PAGES[0][3]), (WARC_PAGES[1][0], WARC_PAGES[1][3])]
+    (tmp_path / "2005").mkdir()
+    (tmp_path / "2005" / "IA-0001.arc.gz").write_bytes(gzip.compress(_arc(pages[:1])))
+    (tmp_path / "IA-0002.arc").write_bytes(_arc(pages[1:]))
+    found = discover(Source(name="crawl", kind="warc", path=tmp_path), fetcher())
+    assert [(c.url, c.body, c.content_type) for c in found.candidates] == [
+        (url, body, "text/html") for url, body in pages
+    ]
+    assert found.rejects == []
+
+
+def test_text_named_arc_is_a_reject(tmp_path):
+    path = tmp_path / "notes.arc"
+    path.write_bytes(b"<html>I am not an archive</html>\n" * 10)
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert found.candidates == []
+    assert [(r.reason, r.detail) for r in found.rejects] == [
+        ("bad warc file", "not an ARC file (no filedesc:// header first)")
+    ]
+
+
 # -- directories -----------------------------------------------------------------------------------
 
 

@@ -559,29 +559,45 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
         )
 
 
+def _archive_file(path: Path) -> bool:
+    """A WARC (`.warc`, `.warc.gz`, and other `.warc.*` names) or an ARC, the Internet
+    Archive's format before WARC (`.arc`, `.arc.gz`), in a folder of them."""
+    name = path.name.lower()
+    return ".warc" in name or name.endswith((".arc", ".arc.gz"))
+
+
 def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
     assert source.path  # the sources file's validation makes sure
     root = Path(source.path)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*.warc*") if p.is_file())
+    files = (
+        [root]
+        if root.is_file()
+        else sorted(p for p in root.rglob("*") if _archive_file(p) and p.is_file())
+    )
     limit = context.fetcher.settings.max_body_bytes
     for path in files:
         yield from _warc_file(path, source.name, found, limit)
 
 
 def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
-    """HTML pages of one WARC file (responses, and resource records of HTML), one record at a
-    time; a record whose content is over `limit` bytes decompressed is a reject (read no further
-    than the limit); a file that is no WARC, is cut short or holds no page is a reject. A WARC
-    gzipped as one whole (`gzip crawl.warc`) is read as well as one gzipped record by record."""
+    """HTML pages of one WARC or ARC file (responses, and resource records of HTML), one record
+    at a time; a record whose content is over `limit` bytes decompressed is a reject (read no
+    further than the limit); a file that is no archive, is cut short or holds no page is a
+    reject. A file gzipped as one whole (`gzip crawl.warc`) is read as well as one gzipped
+    record by record."""
     from warcio.archiveiterator import ArchiveIterator
 
     kinds: Counter[str] = Counter()
     pages, rejected = 0, len(found.rejects)
     with _warc_stream(path) as stream:
         try:
-            for record in ArchiveIterator(stream):
+            arc = path.name.lower().endswith((".arc", ".arc.gz"))
+            for record in ArchiveIterator(stream, arc2warc=arc):  # an ARC's as WARC records
                 if record.format != "warc":
                     raise ValueError(f"not a WARC file ({record.format} records)")
+                if arc and not kinds and record.rec_type != "warcinfo":
+                    # warcio reads any text as ARC lines; an ARC opens with its file header
+                    raise ValueError("not an ARC file (no filedesc:// header first)")
                 kinds[record.rec_type] += 1
                 page = _warc_page(record, source, path, found, limit)
                 if page is not None:
@@ -680,7 +696,7 @@ def _warc_page(record, source: str, path: Path, found: Found, limit: int) -> Can
                 source,
                 url or path.as_uri(),
                 "not an html page in warc",
-                f"status {status}, {content_type or 'no type'}",
+                f"status {status or 'none'}, {content_type or 'no type'}",
             )
         )
         return None
