@@ -559,11 +559,14 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
         )
 
 
+def _is_arc(path: Path) -> bool:
+    """An ARC file, the Internet Archive's format before WARC (`.arc`, `.arc.gz`)."""
+    return path.name.lower().endswith((".arc", ".arc.gz"))
+
+
 def _archive_file(path: Path) -> bool:
-    """A WARC (`.warc`, `.warc.gz`, and other `.warc.*` names) or an ARC, the Internet
-    Archive's format before WARC (`.arc`, `.arc.gz`), in a folder of them."""
-    name = path.name.lower()
-    return ".warc" in name or name.endswith((".arc", ".arc.gz"))
+    """A WARC (`.warc`, `.warc.gz`, and other `.warc.*` names) or an ARC, in a folder of them."""
+    return ".warc" in path.name.lower() or _is_arc(path)
 
 
 def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]:
@@ -591,7 +594,7 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
     pages, rejected = 0, len(found.rejects)
     with _warc_stream(path) as stream:
         try:
-            arc = path.name.lower().endswith((".arc", ".arc.gz"))
+            arc = _is_arc(path)
             for record in ArchiveIterator(stream, arc2warc=arc):  # an ARC's as WARC records
                 if record.format != "warc":
                     raise ValueError(f"not a WARC file ({record.format} records)")
