@@ -22,7 +22,8 @@ import duckdb
 POSTINGS_COLUMNS = """(
     article_id VARCHAR NOT NULL,
     term VARCHAR NOT NULL,
-    tf INTEGER NOT NULL
+    tf INTEGER NOT NULL,
+    positions INTEGER[] NOT NULL
 )"""
 INDEX_DDL = f"""
 create schema if not exists pipeline;
@@ -39,7 +40,7 @@ create table if not exists pipeline.search_sorted (
 
 INDEX_COMMENTS = {
     "pipeline.search_postings": "Full-text index: how often each stemmed term occurs in an "
-    "article (title and text).",
+    "article (title and text), and where (word positions from 0, stopwords counted).",
     "pipeline.search_documents": "Full-text index: indexed terms per article (BM25 length).",
     "pipeline.search_sorted": "Full-text index: when maintenance last put the postings in term "
     "order, and how many there were.",
@@ -125,22 +126,47 @@ def index_articles(
         if rows_relation
         else f"articles {where}"
     )
+    # Every word with its position (stopwords counted, so that a phrase's gaps are known), the
+    # stopwords then left out and the rest stemmed, as search_terms does.
     con.execute(
         f"""
         create or replace temp table search_batch as
-        select article_id, search_terms(search_text(title, text)) as terms
-        from {source}
+        select article_id, search_tokens(search_text(title, text)) as words from {source}
         """
     )
     con.execute(
-        "insert into pipeline.search_documents select article_id, len(terms) from search_batch"
+        "insert into pipeline.search_documents select article_id, "
+        "len(list_filter(words, w -> not search_stopword(w))) from search_batch"
     )
     con.execute(
-        "insert into pipeline.search_postings "
-        "select article_id, term, count(*) from "
-        "(select article_id, unnest(terms) as term from search_batch) group by all"
+        """
+        insert into pipeline.search_postings
+        select article_id, stem(word, 'porter') as term, count(*), list(position order by position)
+        from (
+            select article_id, unnest(words) as word, unnest(range(len(words))) as position
+            from search_batch
+        )
+        where not search_stopword(word)
+        group by article_id, term
+        """
     )
     con.execute("drop table search_batch")
+
+
+def upgrade_index(con: duckdb.DuckDBPyConnection) -> bool:
+    """Give a warehouse whose postings have no word positions (made before phrases were
+    answered from the index) an empty index of the current form; True when it did. Its writer
+    then indexes every article again (`index_is_current` says no), in the same transaction."""
+    try:
+        con.execute("select positions from pipeline.search_postings limit 0")
+        return False
+    except duckdb.BinderException:
+        pass
+    con.execute("drop table pipeline.search_postings")
+    con.execute(f"create table pipeline.search_postings {POSTINGS_COLUMNS}")
+    con.execute("delete from pipeline.search_documents")
+    con.execute(f"delete from {SORT_STATE}")
+    return True
 
 
 def index_is_current(con: duckdb.DuckDBPyConnection) -> bool:

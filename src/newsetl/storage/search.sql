@@ -9,6 +9,9 @@
 -- Query language: words and "quoted phrases"; items side by side must all match (AND, also
 -- written out); OR between groups; NOT word / -word excludes. No parentheses here (the CLI
 -- expands them): `shoigu AND pyongyang`, `"central bank" rates OR inflation -sport`.
+-- A phrase is found through the word positions in the postings: its indexed words (stemmed)
+-- at their places in it from one start; a stopword inside it holds its place unchecked. A
+-- phrase of stopwords only is looked for in the texts themselves (search_holds).
 
 -- English stopwords: not indexed, ignored in queries (inside a phrase they still count).
 create or replace macro search_stopwords() as [
@@ -49,17 +52,17 @@ create or replace macro search_terms(s) as list_transform(
 create or replace macro search_text(title, body) as
     coalesce(title, '') || ' ' || coalesce(body, '');
 
--- Whether a phrase is in a title and text. A regular expression made of the phrase would be
--- compiled again for every row it is matched against (94 s for a two-word phrase over
--- 1,000,000 synthetic articles); the LIKE of its words in order (about 1 microsecond an article)
--- leaves search_spaced (20 microseconds) a part of them: about 2 s for that phrase.
+-- Whether a phrase is in a title and text (for a phrase of stopwords only, which the index
+-- cannot answer). A regular expression made of the phrase would be compiled again for every
+-- row it is matched against; the LIKE of its words in order (about 1 microsecond an article)
+-- leaves search_spaced (20 microseconds) a part of them.
 create or replace macro search_holds(title, body, words, words_in_order) as
     lower(strip_accents(search_text(title, body))) like words_in_order
     and contains(search_spaced(lower(strip_accents(search_text(title, body)))), words);
 
 -- A query, parsed: one row per item (word or phrase) with its OR group (`clause`), whether it
--- is excluded, its terms and, for a phrase, its words as search_spaced writes them and a LIKE
--- pattern of them in order.
+-- is excluded, its terms and, for a phrase, the place of each indexed word in it, its words as
+-- search_spaced writes them and a LIKE pattern of them in order.
 create or replace macro search_items(q) as table
 with clauses as (
     select unnest(range(1, len(parts) + 1)) as clause, unnest(parts) as clause_text
@@ -85,6 +88,13 @@ select
     negated,
     starts_with(body, '"') as phrase,
     list_distinct(search_terms(body)) as terms,
+    -- a phrase's indexed words, each with its place in the phrase (stopwords counted)
+    list_filter(
+        list_transform(search_tokens(body), (w, i) -> {
+            'offset': i - 1, 'term': stem(w, 'porter'), 'stop': search_stopword(w)
+        }),
+        x -> not x.stop
+    ) as places,
     ' ' || array_to_string(search_tokens(body), ' ') || ' ' as words,
     '%' || array_to_string(search_tokens(body), '%') || '%' as words_in_order
 from items
@@ -101,7 +111,7 @@ item_terms as (
     select item_no, unnest(terms) as term, len(terms) as item_terms from items
 ),
 term_postings as not materialized (  -- read into each branch, not kept between them
-    select t.item_no, t.item_terms, p.article_id
+    select t.item_no, t.item_terms, t.term, p.article_id, p.positions
     from item_terms as t
     join pipeline.search_postings as p using (term)
 ),
@@ -115,17 +125,34 @@ term_hits as (  -- articles holding every term of an item
     having count(*) = item_terms
 ),
 word_hits as (
-    select h.item_no, h.article_id, i.phrase, i.words, i.words_in_order
+    select h.item_no, h.article_id, i.phrase
     from term_hits as h
     join items as i using (item_no)
 ),
+places as (  -- a phrase's indexed words and their places in it
+    select item_no, unnest(places, recursive := true), len(places) as indexed
+    from items
+    where phrase and len(terms) > 0
+),
+phrase_starts as (  -- where each of those words would have the phrase start
+    select s.item_no, s.article_id, s.indexed, unnest(s.positions) - s."offset" as start
+    from (
+        select pl.item_no, pl."offset", pl.indexed, tp.article_id, tp.positions
+        from places as pl
+        join term_postings as tp on tp.item_no = pl.item_no and tp.term = pl.term
+    ) as s
+),
 item_hits as (
     select item_no, article_id from word_hits where not phrase
-    union all
-    select h.item_no, h.article_id
-    from word_hits as h
-    join articles as a using (article_id)
-    where h.phrase and search_holds(a.title, a.text, h.words, h.words_in_order)
+    union all  -- a phrase: all its indexed words at their places from one start
+    select distinct item_no, article_id
+    from (
+        select item_no, article_id
+        from phrase_starts
+        where start >= 0
+        group by item_no, article_id, start, indexed
+        having count(*) = indexed
+    )
     union all  -- a phrase of stopwords only: the text itself is searched
     select i.item_no, a.article_id
     from items as i, articles as a

@@ -37,6 +37,7 @@ from newsetl.storage.search import (
     load_fts,
     search_macros,
     sort_index,
+    upgrade_index,
 )
 
 PRIMARY_KEYS = {"articles": "article_id", "runs": "run_id"}
@@ -317,6 +318,7 @@ def prepare_schema(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> Non
         move_pipeline_tables(con)
         con.execute(ddl())
         add_missing_columns(con)
+        upgrade_index(con)
         apply_comments(con)
     create_macros(con)  # its own digest: the search macros need the tables above
     if found != digest:
