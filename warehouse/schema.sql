@@ -258,26 +258,22 @@ with items as (
     select * from search_items(q)
 ),
 item_terms as (
-    select item_no, unnest(terms) as term, len(terms) as item_terms from items
+    select item_no, phrase, unnest(terms) as term, len(terms) as item_terms from items
 ),
 term_postings as not materialized (  -- read into each branch, not kept between them
-    select t.item_no, t.item_terms, t.term, p.article_id, p.positions
+    select t.item_no, t.phrase, t.item_terms, t.term, p.article_id, p.positions
     from item_terms as t
     join pipeline.search_postings as p using (term)
 ),
-term_hits as (  -- articles holding every term of an item
-    select item_no, article_id from term_postings where item_terms = 1  -- one article's one term
+word_hits as (  -- articles holding every term of an item of words (phrases: phrase_starts)
+    select item_no, article_id from term_postings
+    where not phrase and item_terms = 1  -- one article's one term
     union all
     select item_no, article_id
     from term_postings
-    where item_terms > 1
+    where not phrase and item_terms > 1
     group by item_no, article_id, item_terms
     having count(*) = item_terms
-),
-word_hits as (
-    select h.item_no, h.article_id, i.phrase
-    from term_hits as h
-    join items as i using (item_no)
 ),
 places as (  -- a phrase's indexed words and their places in it
     select item_no, unnest(places, recursive := true), len(places) as indexed
@@ -293,7 +289,7 @@ phrase_starts as (  -- where each of those words would have the phrase start
     ) as s
 ),
 item_hits as (
-    select item_no, article_id from word_hits where not phrase
+    select item_no, article_id from word_hits
     union all  -- a phrase: all its indexed words at their places from one start
     select distinct item_no, article_id
     from (
