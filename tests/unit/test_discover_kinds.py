@@ -603,12 +603,14 @@ def _html(words: int, seed: int) -> bytes:
     )
 
 
-def _write_warc(path, pages: list[tuple[str, str, str, bytes]], with_request: bool = True) -> None:
+def _write_warc(
+    path, pages: list[tuple[str, str, str, bytes]], with_request: bool = True, compress: bool = True
+) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     with path.open("wb") as out:
-        writer = WARCWriter(out, gzip=True)
+        writer = WARCWriter(out, gzip=compress)
         writer.write_record(
             writer.create_warcinfo_record(path.name, {"software": "quay-crawler/0.3"})
         )
@@ -742,25 +744,8 @@ def test_warc_truncated_mid_body_keeps_the_whole_records_before(tmp_path):
 def _whole_gzip_warc(tmp_path, pages) -> bytes:
     """A WARC written plain, then gzipped as one whole, as `gzip crawl.warc` leaves it."""
     plain = tmp_path / "plain.warc"
-    _write_warc_plain(plain, pages)
+    _write_warc(plain, pages, with_request=False, compress=False)
     return gzip.compress(plain.read_bytes())
-
-
-def _write_warc_plain(path, pages) -> None:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    with path.open("wb") as out:
-        writer = WARCWriter(out, gzip=False)
-        for url, status, content_type, body in pages:
-            headers = StatusAndHeaders(
-                status, [("Content-Type", content_type)], protocol="HTTP/1.1"
-            )
-            writer.write_record(
-                writer.create_warc_record(
-                    url, "response", payload=io.BytesIO(body), http_headers=headers
-                )
-            )
 
 
 def test_a_warc_gzipped_as_one_whole_is_read(tmp_path):
