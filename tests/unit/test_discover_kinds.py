@@ -509,9 +509,7 @@ def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
     assert found.rejects == []
     assert [
         (c.url, c.item.title, c.item.published_at, c.item.modified_at) for c in found.candidates
-    ] == [
-        ("https://quay.example.org/about", None, None, datetime(2026, 1, 5, tzinfo=UTC)),
-        ("https://quay.example.org/contact", None, None, None),
+    ] == [  # newest first (publication date, else last change), undated last
         (
             "https://quay.example.org/2026/11/16/harbour-rail",
             "Harbour & rail plan approved",
@@ -524,6 +522,8 @@ def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
             datetime(2026, 11, 15, 21, 0, tzinfo=UTC),
             datetime(2026, 11, 15, 22, 10, tzinfo=UTC),
         ),
+        ("https://quay.example.org/about", None, None, datetime(2026, 1, 5, tzinfo=UTC)),
+        ("https://quay.example.org/contact", None, None, None),
     ]
     assert [(d.kind, d.url, d.status) for d in found.documents] == [
         ("sitemap", server.url("/sitemap_index.xml"), 200),
@@ -578,6 +578,191 @@ def test_sitemap_unchanged_index_with_a_changed_news_sitemap(server, sitemaps, t
     sitemaps["/sitemaps/news.xml"].update(etag='"news-2"', body=NEWS_SITEMAP_UPDATED)
     found = discover(sitemap_source(server), fetcher(), cache=ConditionalCache(state_file))
     assert "https://quay.example.org/2026/11/17/storm-warning" in [c.url for c in found.candidates]
+
+
+def _archive_sitemap(server, year: int, slugs: list[str]) -> bytes:
+    """One year's sitemap as a CMS writes it: oldest first, each page with its <lastmod>."""
+    entries = "".join(
+        f"<url><loc>{server.url(f'/{year}/{slug}')}</loc>"
+        f"<lastmod>{year}-0{month}-10T08:00:00+00:00</lastmod></url>"
+        for month, slug in enumerate(slugs, 1)
+    )
+    return (
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+    ).encode()
+
+
+def _yearly_index(server) -> Source:
+    """A site whose index lists its yearly sitemaps oldest first (as many CMSs do)."""
+    years = {2024: ["dam-opens", "pier-closed"], 2025: ["ferry-strike"], 2026: ["new-crane"]}
+    index = "".join(
+        f"<sitemap><loc>{server.url(f'/sitemap-{year}.xml')}</loc>"
+        f"<lastmod>{year}-12-31</lastmod></sitemap>"
+        for year in years
+    )
+    server.add(
+        "/sitemap_index.xml",
+        body=f"<sitemapindex>{index}</sitemapindex>",
+        content_type="application/xml",
+    )
+    for year, slugs in years.items():
+        server.add(
+            f"/sitemap-{year}.xml",
+            body=_archive_sitemap(server, year, slugs),
+            content_type="application/xml",
+        )
+    return Source(
+        name="dam",
+        kind="sitemap",
+        url=server.url("/sitemap_index.xml"),
+        allow_private_network=True,
+        robots=False,
+    )
+
+
+def test_a_sitemap_source_gives_the_newest_pages_first(server):
+    source = _yearly_index(server)
+    found = discover(source, fetcher())
+    assert found.rejects == []
+    assert [urlsplit(c.url).path for c in found.candidates] == [
+        "/2026/new-crane",
+        "/2025/ferry-strike",
+        "/2024/pier-closed",
+        "/2024/dam-opens",
+    ]
+    # so a run with max_articles takes the newest pages, not the site's oldest
+    from newsetl.fetch import fetch_pages
+
+    for path in ("/2026/new-crane", "/2025/ferry-strike", "/2024/pier-closed", "/2024/dam-opens"):
+        server.add(path, body="<html><body><p>text</p></body></html>")
+    limited = source.model_copy(update={"max_articles": 2})
+    result = fetch_pages(limited, found.candidates, fetcher(), "r", set())
+    assert [urlsplit(p.url).path for p in result.pages] == ["/2026/new-crane", "/2025/ferry-strike"]
+
+
+def test_an_index_past_the_sitemap_limit_leaves_its_oldest_sitemaps(server, monkeypatch):
+    import newsetl.discover.sources as sources
+
+    monkeypatch.setattr(sources, "MAX_SITEMAPS", 3)  # the index and its two newest sitemaps
+    found = discover(_yearly_index(server), fetcher())
+    assert server.hits["/sitemap-2024.xml"] == 0
+    newest = ["/2026/new-crane", "/2025/ferry-strike"]
+    assert [urlsplit(c.url).path for c in found.candidates] == newest
+    assert [(r.reason, r.url, r.detail) for r in found.rejects] == [
+        ("too many sitemaps", server.url("/sitemap-2024.xml"), "stopped after 3; 1 left"),
+    ]
+
+
+def sitemap_at(server, path: str) -> Source:
+    return Source(
+        name="quay", kind="sitemap", url=server.url(path), allow_private_network=True, robots=False
+    )
+
+
+def test_a_text_sitemap_lists_one_url_a_line(server):
+    server.add(
+        "/sitemap.txt",
+        body="https://quay.example.org/a\r\n\r\nhttps://quay.example.org/b\nsee above\n",
+        content_type="text/plain",
+    )
+    found = discover(sitemap_at(server, "/sitemap.txt"), fetcher())
+    assert [c.url for c in found.candidates] == [
+        "https://quay.example.org/a",
+        "https://quay.example.org/b",
+    ]
+    assert [(r.reason, r.detail) for r in found.rejects] == [
+        ("bad url", "1 of 3 lines of the text sitemap are not URLs, e.g. 'see above'")
+    ]
+
+
+def test_a_robots_txt_as_the_sitemap_leads_to_the_sitemaps_it_names(server):
+    server.add(
+        "/robots.txt",
+        body=(
+            "User-agent: *\nDisallow: /search\n\n"
+            f"Sitemap: {server.url('/sitemaps/news.xml')}\nsitemap: /sitemaps/pages.xml.gz\n"
+        ),
+        content_type="text/plain",
+    )
+    server.add("/sitemaps/news.xml", body=NEWS_SITEMAP, content_type="application/xml")
+    server.add(
+        "/sitemaps/pages.xml.gz", body=gzip.compress(PAGES_SITEMAP), content_type="application/gzip"
+    )
+    found = discover(sitemap_at(server, "/robots.txt"), fetcher())
+    assert found.rejects == []
+    assert [urlsplit(c.url).path for c in found.candidates] == [
+        "/2026/11/16/harbour-rail",
+        "/2026/11/15/night-ferry",
+        "/about",
+        "/contact",
+    ]
+
+
+def test_a_robots_txt_that_names_no_sitemap_is_a_reject(server):
+    server.add("/robots.txt", body="User-agent: *\nDisallow:\n", content_type="text/plain")
+    found = discover(sitemap_at(server, "/robots.txt"), fetcher())
+    assert found.candidates == []
+    assert [(r.reason, r.detail) for r in found.rejects] == [
+        ("not a sitemap", "a robots.txt that names no sitemap")
+    ]
+
+
+def test_a_feed_given_as_a_sitemap_is_read_as_the_feed(server):
+    server.add("/feed.xml", body=LATIN1_RSS, content_type="application/rss+xml; charset=iso-8859-1")
+    found = discover(sitemap_at(server, "/feed.xml"), fetcher())
+    assert found.rejects == []
+    assert items(found)[0] == (
+        "https://quai.example.fr/2026/11/cafe-du-port",
+        "Café du port rouvert",
+        datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+    )
+    server.add(
+        "/feed.json",
+        body=json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "items": [{"url": "https://quay.example.org/tide", "title": "Tide table"}],
+            }
+        ),
+        content_type="application/feed+json",
+    )
+    found = discover(sitemap_at(server, "/feed.json"), fetcher())
+    assert items(found) == [("https://quay.example.org/tide", "Tide table", None)]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "detail"),
+    [
+        (
+            "<!doctype html><html><body><h1>Page not found</h1></body></html>",
+            "not a sitemap",
+            "an HTML page, not a <urlset> or <sitemapindex>",
+        ),
+        (
+            "<?xml version='1.0'?><error>quota</error>",
+            "not a sitemap",
+            "XML with a <error> root, not a <urlset> or <sitemapindex>",
+        ),
+        (
+            "Service temporarily unavailable",
+            "not a sitemap",
+            "neither XML nor a list of URLs: 'Service temporarily unavailable'",
+        ),
+        ("\n \n", "not a sitemap", "an empty document"),
+        (
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>',
+            "empty sitemap",
+            "no <url> entries",
+        ),
+    ],
+)
+def test_a_document_that_lists_no_pages_says_what_it_is(server, body, reason, detail):
+    server.add("/sitemap.xml", body=body, content_type="application/xml")
+    found = discover(sitemap_at(server, "/sitemap.xml"), fetcher())
+    assert found.candidates == []
+    assert [(r.reason, r.url, r.detail) for r in found.rejects] == [
+        (reason, server.url("/sitemap.xml"), detail)
+    ]
 
 
 # -- WARC ------------------------------------------------------------------------------------------

@@ -258,6 +258,8 @@ def test_sitemap_source_follows_the_index(server):
         "https://linden.example.net/about",
     ]
     assert [(r.stage, r.url, r.reason) for r in rejects] == [
+        # the <url> with a blank <loc> is reported, not dropped unseen
+        ("discover", server.url("/sitemaps/news-1.xml"), "sitemap entry without loc"),
         ("discover", server.url("/sitemaps/news-2.xml"), "http 404"),
     ]
 

@@ -367,32 +367,56 @@ def _maybe_gunzip(body: bytes) -> bytes:
     return data
 
 
+# The sitemaps protocol (sitemaps.org) also allows a text file of URLs, one a line, and an RSS or
+# Atom feed as a sitemap; a robots.txt names a site's sitemaps on its `Sitemap:` lines.
+ROBOTS_LINE = re.compile(r"(user-agent|disallow|allow|sitemap|crawl-delay)\s*:", re.I)
+SITEMAP_LINE = re.compile(r"sitemap\s*:\s*(\S+)", re.I)
+WEB_URL = re.compile(r"https?://\S+$", re.I)
+FEED_ROOTS = ("rss", "feed", "RDF")
+HTML_START = re.compile(rb"<(!doctype\s+)?html[\s>]", re.I)
+OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
 def parse_sitemap(
     body: bytes, base_url: str, source: str, rejects: list[Reject] | None = None
 ) -> tuple[list[Candidate], list[str]]:
-    """Page candidates and nested sitemap URLs of one sitemap (urlset or sitemapindex); links
-    that cannot be fetched go to `rejects`."""
+    """Page candidates and nested sitemap URLs of one sitemap: an XML urlset or sitemapindex
+    (gzipped too; an index's sitemaps newest first by their <lastmod>), a text sitemap, a feed
+    (RSS, Atom, JSON Feed), or a robots.txt (its `Sitemap:` lines are the nested sitemaps).
+    Links that cannot be fetched go to `rejects`; any other document is a "not a sitemap" error."""
     rejects = [] if rejects is None else rejects
+    data = _maybe_gunzip(body)
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start == b"{" and (json_feed := parse_json_feed(data, base_url, source)) is not None:
+        candidates, feed_rejects = json_feed
+        rejects += feed_rejects
+        return candidates, []
+    if start != b"<":
+        return _text_sitemap(data, base_url, source, rejects)
     root = etree.fromstring(
-        _maybe_gunzip(body),
-        parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True),
+        data, parser=etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     )
+    local = etree.QName(root).localname if root is not None else ""
+    if local.lower() == "html" or (root is None and HTML_START.search(data[:2000])):
+        raise FetchError("not a sitemap", "an HTML page, not a <urlset> or <sitemapindex>")
     if root is None:
-        raise FetchError("not a sitemap", base_url)
-    local = etree.QName(root).localname
+        raise FetchError("not a sitemap", "no XML element could be read")
     if local == "sitemapindex":
-        nested = []
-        for loc in root.iter("{*}loc"):
-            url, problem = resolve_link(base_url, loc.text or "")
-            if problem:
-                rejects.append(_bad_link(source, url, problem))
-            else:
-                nested.append(url)
-        return [], nested
-    candidates = []
+        return [], _nested_sitemaps(root, base_url, source, rejects)
+    if local in FEED_ROOTS:
+        candidates, feed_rejects = parse_feed(data, base_url, source)
+        rejects += feed_rejects
+        return candidates, []
+    if local != "urlset":
+        raise FetchError(
+            "not a sitemap", f"XML with a <{local}> root, not a <urlset> or <sitemapindex>"
+        )
+    candidates, entries, without_loc = [], 0, 0
     for url in root.iter("{*}url"):
+        entries += 1
         loc = url.find("{*}loc")
         if loc is None or not (loc.text or "").strip():
+            without_loc += 1
             continue
         item = FeedItem(
             title=plain_text(url.findtext("{*}news/{*}title")),
@@ -404,13 +428,103 @@ def parse_sitemap(
             rejects.append(_bad_link(source, link, problem))
             continue
         candidates.append(Candidate(source=source, url=link, item=item))
+    if not entries:
+        rejects.append(
+            Reject("discover", source, redact_url(base_url), "empty sitemap", "no <url> entries")
+        )
+    if without_loc:
+        rejects.append(
+            Reject(
+                "discover",
+                source,
+                redact_url(base_url),
+                "sitemap entry without loc",
+                f"{without_loc} of {entries} <url> entries name no page",
+            )
+        )
     return candidates, []
+
+
+def _nested_sitemaps(
+    root: etree._Element, base_url: str, source: str, rejects: list[Reject]
+) -> list[str]:
+    """An index's sitemaps, the newest first by <lastmod> (undated ones after, in their order):
+    a run that stops at MAX_SITEMAPS or at max_articles leaves the oldest archives."""
+    nested: list[tuple[datetime, str]] = []
+    for loc in root.iter("{*}loc"):
+        url, problem = resolve_link(base_url, loc.text or "")
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+            continue
+        parent = loc.getparent()
+        lastmod = parse_iso(parent.findtext("{*}lastmod")) if parent is not None else None
+        nested.append((lastmod or OLDEST, url))
+    nested.sort(key=lambda entry: entry[0], reverse=True)  # stable: equal dates keep their order
+    return [url for _, url in nested]
+
+
+def _text_sitemap(
+    data: bytes, base_url: str, source: str, rejects: list[Reject]
+) -> tuple[list[Candidate], list[str]]:
+    """A text sitemap (one URL a line) or a robots.txt (its Sitemap: lines)."""
+    lines = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if any(ROBOTS_LINE.match(line) for line in lines):
+        nested = []
+        for line in lines:
+            if match := SITEMAP_LINE.match(line):
+                url, problem = resolve_link(base_url, match.group(1))
+                if problem:
+                    rejects.append(_bad_link(source, url, problem))
+                else:
+                    nested.append(url)
+        if not nested:
+            raise FetchError("not a sitemap", "a robots.txt that names no sitemap")
+        return [], nested
+    urls = [line for line in lines if WEB_URL.match(line)]
+    if not lines:
+        raise FetchError("not a sitemap", "an empty document")
+    if not urls or len(urls) < len(lines) / 2:
+        first = redact_text(lines[0][:100])
+        raise FetchError("not a sitemap", f"neither XML nor a list of URLs: {first!r}")
+    if len(urls) < len(lines):
+        other = [line for line in lines if not WEB_URL.match(line)]
+        rejects.append(
+            Reject(
+                "discover",
+                source,
+                redact_url(base_url),
+                "bad url",
+                f"{len(other)} of {len(lines)} lines of the text sitemap are not URLs,"
+                f" e.g. {redact_text(other[0][:100])!r}",
+            )
+        )
+    candidates = []
+    for line in urls:
+        url, problem = resolve_link(base_url, line)
+        if problem:
+            rejects.append(_bad_link(source, url, problem))
+        else:
+            candidates.append(Candidate(source=source, url=url))
+    return candidates, []
+
+
+def _newest_first(candidates: list[Candidate]) -> list[Candidate]:
+    """Dated entries newest first (publication date, else last change), undated ones after in
+    their order: with max_articles, a run takes a site's newest pages, whatever order its
+    sitemaps list them in (many list the oldest first)."""
+    return sorted(
+        candidates,
+        key=lambda c: c.item.published_at or c.item.modified_at or OLDEST,
+        reverse=True,
+    )
 
 
 def _sitemap(source: Source, context: Context, found: Found) -> None:
     assert source.url  # the sources file's validation makes sure
     queue: list[str] = [source.url]
     done: set[str] = set()
+    pages: list[Candidate] = []
     while queue and len(done) < MAX_SITEMAPS:
         url = queue.pop(0)
         if url in done:
@@ -433,17 +547,19 @@ def _sitemap(source: Source, context: Context, found: Found) -> None:
                 Reject("discover", source.name, redact_url(url), "not a sitemap", str(err)[:300])
             )
             continue
-        found.candidates += candidates
+        pages += candidates
         queue.extend(nested)
         if nested and context.cache:
             # An index can stay the same while its children change: always ask for it whole.
             context.cache.remember(url, 200, {})
+    found.candidates += _newest_first(pages)
+    queue = [url for url in queue if url not in done]
     if queue:
         found.rejects.append(
             Reject(
                 "discover",
                 source.name,
-                queue[0],
+                redact_url(queue[0]),
                 "too many sitemaps",
                 f"stopped after {MAX_SITEMAPS}; {len(queue)} left",
             )
