@@ -405,6 +405,26 @@ def test_json_feed_1_0_single_author():
     ]
 
 
+OLDEST_FIRST_RSS = """<rss version="2.0"><channel><title>Quay log</title>
+  <item><title>Crane delivered</title><link>https://quay.example.org/crane</link>
+    <pubDate>Mon, 09 Nov 2026 08:00:00 +0000</pubDate></item>
+  <item><title>Undated note</title><link>https://quay.example.org/note</link></item>
+  <item><title>Crane assembled</title><link>https://quay.example.org/crane-2</link>
+    <pubDate>Sat, 14 Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>"""
+
+
+def test_a_feed_listing_its_oldest_items_first_gives_the_newest_first(server):
+    server.add("/log.xml", body=OLDEST_FIRST_RSS, content_type="application/rss+xml")
+    found = discover(feed_source(server.url("/log.xml")), fetcher())
+    # so max_articles takes the newest items; undated ones come after the dated, in their order
+    assert [title for _, title, _ in items(found)] == [
+        "Crane assembled",
+        "Crane delivered",
+        "Undated note",
+    ]
+
+
 # -- sitemaps --------------------------------------------------------------------------------------
 
 PAGES_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>

@@ -350,7 +350,7 @@ def _feed(source: Source, context: Context, found: Found) -> None:
     candidates, rejects = parse_feed(
         fetched.body, fetched.final_url, source.name, fetched.headers.get("content-type", "")
     )
-    found.candidates += candidates
+    found.candidates += _newest_first(candidates)
     found.rejects += rejects
 
 
@@ -512,7 +512,7 @@ def _text_sitemap(
 def _newest_first(candidates: list[Candidate]) -> list[Candidate]:
     """Dated entries newest first (publication date, else last change), undated ones after in
     their order: with max_articles, a run takes a site's newest pages, whatever order its
-    sitemaps list them in (many list the oldest first)."""
+    sitemaps (many list the oldest first) or feed list them in."""
     return sorted(
         candidates,
         key=lambda c: c.item.published_at or c.item.modified_at or OLDEST,
