@@ -514,14 +514,14 @@ def sitemaps(server):
     return state
 
 
-def sitemap_source(server) -> Source:
+def sitemap_at(server, path: str) -> Source:
     return Source(
-        name="quay",
-        kind="sitemap",
-        url=server.url("/sitemap_index.xml"),
-        allow_private_network=True,
-        robots=False,
+        name="quay", kind="sitemap", url=server.url(path), allow_private_network=True, robots=False
     )
+
+
+def sitemap_source(server) -> Source:
+    return sitemap_at(server, "/sitemap_index.xml")
 
 
 def test_sitemap_index_with_gzipped_and_news_sitemaps(server, sitemaps):
@@ -631,13 +631,7 @@ def _yearly_index(server) -> Source:
             body=_archive_sitemap(server, year, slugs),
             content_type="application/xml",
         )
-    return Source(
-        name="dam",
-        kind="sitemap",
-        url=server.url("/sitemap_index.xml"),
-        allow_private_network=True,
-        robots=False,
-    )
+    return sitemap_at(server, "/sitemap_index.xml")
 
 
 def test_a_sitemap_source_gives_the_newest_pages_first(server):
@@ -671,12 +665,6 @@ def test_an_index_past_the_sitemap_limit_leaves_its_oldest_sitemaps(server, monk
     assert [(r.reason, r.url, r.detail) for r in found.rejects] == [
         ("too many sitemaps", server.url("/sitemap-2024.xml"), "stopped after 3; 1 left"),
     ]
-
-
-def sitemap_at(server, path: str) -> Source:
-    return Source(
-        name="quay", kind="sitemap", url=server.url(path), allow_private_network=True, robots=False
-    )
 
 
 def test_a_text_sitemap_lists_one_url_a_line(server):
