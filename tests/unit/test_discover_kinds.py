@@ -667,10 +667,29 @@ def test_an_index_past_the_sitemap_limit_leaves_its_oldest_sitemaps(server, monk
     ]
 
 
+def test_a_sitemap_that_breaks_the_reading_keeps_what_the_others_gave(server, monkeypatch):
+    import newsetl.discover.sources as sources
+
+    readable = sources.parse_sitemap
+
+    def breaks_on_2024(body, base_url, source, rejects=None):
+        if base_url.endswith("/sitemap-2024.xml"):
+            raise ValueError("a parser failure no check foresaw")
+        return readable(body, base_url, source, rejects)
+
+    monkeypatch.setattr(sources, "parse_sitemap", breaks_on_2024)
+    found = discover(_yearly_index(server), fetcher())
+    assert [urlsplit(c.url).path for c in found.candidates] == [
+        "/2026/new-crane",
+        "/2025/ferry-strike",
+    ]
+    assert [r.reason for r in found.rejects] == ["unreadable source"]
+
+
 def test_a_text_sitemap_lists_one_url_a_line(server):
     server.add(
         "/sitemap.txt",
-        body="https://quay.example.org/a\r\n\r\nhttps://quay.example.org/b\nsee above\n",
+        body="\ufeffhttps://quay.example.org/a\r\n\r\nhttps://quay.example.org/b\nsee above\n",
         content_type="text/plain",
     )
     found = discover(sitemap_at(server, "/sitemap.txt"), fetcher())

@@ -467,7 +467,7 @@ def _text_sitemap(
     data: bytes, base_url: str, source: str, rejects: list[Reject]
 ) -> tuple[list[Candidate], list[str]]:
     """A text sitemap (one URL a line) or a robots.txt (its Sitemap: lines)."""
-    lines = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    lines = [line.strip() for line in data.decode("utf-8-sig", errors="replace").splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     if any(ROBOTS_LINE.match(line) for line in lines):
         nested = []
@@ -525,34 +525,40 @@ def _sitemap(source: Source, context: Context, found: Found) -> None:
     queue: list[str] = [source.url]
     done: set[str] = set()
     pages: list[Candidate] = []
-    while queue and len(done) < MAX_SITEMAPS:
-        url = queue.pop(0)
-        if url in done:
-            continue
-        done.add(url)
-        try:
-            fetched = context.get_document(source, url, "sitemap", found)
-            if fetched is None:
+    try:
+        while queue and len(done) < MAX_SITEMAPS:
+            url = queue.pop(0)
+            if url in done:
                 continue
-            candidates, nested = parse_sitemap(
-                fetched.body, fetched.final_url, source.name, found.rejects
-            )
-        except FetchError as err:
-            found.rejects.append(
-                Reject("discover", source.name, redact_url(url), err.reason, err.detail)
-            )
-            continue
-        except etree.XMLSyntaxError as err:
-            found.rejects.append(
-                Reject("discover", source.name, redact_url(url), "not a sitemap", str(err)[:300])
-            )
-            continue
-        pages += candidates
-        queue.extend(nested)
-        if nested and context.cache:
-            # An index can stay the same while its children change: always ask for it whole.
-            context.cache.remember(url, 200, {})
-    found.candidates += _newest_first(pages)
+            done.add(url)
+            try:
+                fetched = context.get_document(source, url, "sitemap", found)
+                if fetched is None:
+                    continue
+                candidates, nested = parse_sitemap(
+                    fetched.body, fetched.final_url, source.name, found.rejects
+                )
+            except FetchError as err:
+                found.rejects.append(
+                    Reject("discover", source.name, redact_url(url), err.reason, err.detail)
+                )
+                continue
+            except etree.XMLSyntaxError as err:
+                found.rejects.append(
+                    Reject(
+                        "discover", source.name, redact_url(url), "not a sitemap", str(err)[:300]
+                    )
+                )
+                continue
+            pages += candidates
+            queue.extend(nested)
+            if nested and context.cache:
+                # An index can stay the same while its children change: always ask for it whole.
+                context.cache.remember(url, 200, {})
+    finally:
+        # Sorted once all are in; what the sitemaps read so far gave is kept even when a later
+        # one breaks the reading (the source's reject then says why).
+        found.candidates += _newest_first(pages)
     queue = [url for url in queue if url not in done]
     if queue:
         found.rejects.append(
