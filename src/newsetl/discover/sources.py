@@ -17,6 +17,7 @@ from pathlib import Path
 
 import feedparser
 from lxml import etree
+from protego import Protego
 
 from newsetl.dates import parse_feed_date, parse_iso
 from newsetl.records import Candidate, FeedItem, Reject
@@ -370,7 +371,6 @@ def _maybe_gunzip(body: bytes) -> bytes:
 # The sitemaps protocol (sitemaps.org) also allows a text file of URLs, one a line, and an RSS or
 # Atom feed as a sitemap; a robots.txt names a site's sitemaps on its `Sitemap:` lines.
 ROBOTS_LINE = re.compile(r"(user-agent|disallow|allow|sitemap|crawl-delay)\s*:", re.I)
-SITEMAP_LINE = re.compile(r"sitemap\s*:\s*(\S+)", re.I)
 WEB_URL = re.compile(r"https?://\S+$", re.I)
 FEED_ROOTS = ("rss", "feed", "RDF")
 HTML_START = re.compile(rb"<(!doctype\s+)?html[\s>]", re.I)
@@ -470,14 +470,14 @@ def _text_sitemap(
     lines = [line.strip() for line in data.decode("utf-8-sig", errors="replace").splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     if any(ROBOTS_LINE.match(line) for line in lines):
+        # read by protego, as the fetcher reads robots.txt (transport/robots.py)
         nested = []
-        for line in lines:
-            if match := SITEMAP_LINE.match(line):
-                url, problem = resolve_link(base_url, match.group(1))
-                if problem:
-                    rejects.append(_bad_link(source, url, problem))
-                else:
-                    nested.append(url)
+        for link in Protego.parse("\n".join(lines)).sitemaps:
+            url, problem = resolve_link(base_url, link)
+            if problem:
+                rejects.append(_bad_link(source, url, problem))
+            else:
+                nested.append(url)
         if not nested:
             raise FetchError("not a sitemap", "a robots.txt that names no sitemap")
         return [], nested
