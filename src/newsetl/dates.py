@@ -169,13 +169,22 @@ def parse_iso(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# A time of day after an ISO date that ISO does not read: "2025-11-03 10:15 EDT".
+TIME_AFTER_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T\s]+\d{1,2}:\d{2}")
+
+
 def parse_machine_date(value: str | None) -> datetime | None:
     """A date from a page's markup: ISO 8601, else what CMSs write instead
-    ("Tue, Sep 15 2020 10:01:41 EDT"), a numeric date month first as such fields are."""
+    ("Tue, Sep 15 2020 10:01:41 EDT"), a numeric date month first as such fields are. An ISO
+    date followed by a time with a zone's name keeps its time and zone."""
     parsed = parse_iso(value)
-    if parsed or not value or not isinstance(value, str):
+    if not value or not isinstance(value, str):
         return parsed
-    return parse_feed_date(value, dayfirst=False)
+    if parsed and parsed.time() == datetime.min.time() and TIME_AFTER_ISO_DATE.match(value):
+        fuller = parse_feed_date(value, dayfirst=False)
+        if fuller and fuller.date() == parsed.date():
+            return fuller
+    return parsed or parse_feed_date(value, dayfirst=False)
 
 
 # Dates written on pages and in URLs (extract): English month names, day and month either way.

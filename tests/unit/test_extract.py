@@ -99,6 +99,12 @@ def test_partial_date_29_february_falls_back_to_the_leap_year():
         ("2024-03-05T10:20:30", datetime(2024, 3, 5, 10, 20, 30, tzinfo=UTC)),
         ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
         (" 2024-03-05 at noon", datetime(2024, 3, 5, tzinfo=UTC)),
+        # An ISO date, then a time and a zone's name: the time and the zone are kept.
+        (
+            "2024-03-05 10:20 EDT",
+            datetime(2024, 3, 5, 10, 20, tzinfo=timezone(-timedelta(hours=4))),
+        ),
+        ("2024-03-05T10:20 CET", datetime(2024, 3, 5, 10, 20, tzinfo=timezone(timedelta(hours=1)))),
     ],
 )
 def test_parse_datetime(value, expected):
@@ -273,6 +279,28 @@ def article_html(head: str = "", extra: str = "", h1: str = "Velmora flood barri
         f"<article><h1>{h1}</h1>{paragraphs}{extra}</article>"
         f"<footer><p>Velmora Post, 12 Quay Street</p></footer></body></html>"
     )
+
+
+def test_a_zone_name_in_the_date_keeps_its_time_and_puts_no_warning_on_the_console(make_page):
+    head = '<meta name="pubdate" content="2024-05-20 08:00 EDT">'
+    doc = extract_document(make_page(URL, article_html(head)))
+    assert isinstance(doc, Document)
+    assert doc.published_at == datetime(2024, 5, 20, 8, 0, tzinfo=timezone(-timedelta(hours=4)))
+    assert doc.date_source == "meta"
+    # htmldate (inside trafilatura) hands "EDT" to dateutil, which warns about each zone name it
+    # does not know on the run's console. A process of its own: pytest keeps warnings itself.
+    code = (
+        "from datetime import UTC, datetime\n"
+        "from newsetl.extract import extract_document\n"
+        "from newsetl.records import FeedItem, RawPage\n"
+        f"body = {article_html(head)!r}.encode()\n"
+        f"page = RawPage('r', 'run', 's', {URL!r}, 'k', {URL!r}, 200, 'text/html', '{{}}', body,"
+        " FeedItem(), datetime.now(UTC))\n"
+        "print(extract_document(page).published_at)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2024-05-20 08:00:00-04:00"
+    assert "tzname" not in out.stderr, out.stderr
 
 
 def test_json_ld_date_wins_over_feed_date(make_page):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from dateutil.parser import UnknownTimezoneWarning
 from lxml import html as lxml_html
 
 from newsetl.extract import metadata as meta
@@ -15,6 +17,12 @@ from newsetl.records import RawPage, Reject
 
 if TYPE_CHECKING:
     from trafilatura.settings import Document as ExtractedText
+
+# htmldate, inside trafilatura, asks dateutil about zone names dateutil does not know
+# ("2025-11-03 10:15 EDT"), and dateutil warns on the run's console once per name and process.
+# htmldate keeps only the day, which the name does not change; our own date sources read the
+# names (newsetl.dates). A filter for the whole process: the extraction threads share it.
+warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
 
 # trafilatura is imported where a page is extracted, not with this module: a run with nothing
 # new to extract (a scheduled run that found nothing) does not pay its import. The worker
