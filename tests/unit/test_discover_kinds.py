@@ -1029,6 +1029,29 @@ def test_a_warc_with_no_page_says_so(tmp_path):
     ]
 
 
+def test_a_wet_file_says_it_holds_text_not_pages(tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "crawl.warc.wet.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        text = b"Crane collapses at the quay\nThe harbour crane fell on Monday night."
+        for name in ("crane", "pier"):
+            url = f"https://quay.example.org/{name}"
+            record = writer.create_warc_record(
+                url, "conversion", payload=io.BytesIO(text), warc_content_type="text/plain"
+            )
+            writer.write_record(record)
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert found.candidates == []
+    [reject] = found.rejects
+    assert (reject.reason, reject.detail.split(" (")[0]) == (
+        "no pages in warc",
+        "records: 2 conversion",
+    )
+    assert "WET file" in reject.detail and "give a WARC" in reject.detail
+
+
 def test_a_url_captured_twice_keeps_the_first_and_rejects_the_other(tmp_path):
     again = [(WARC_PAGES[0][0], "200 OK", "text/html", _html(40, 9))]
     _write_warc(tmp_path / "a.warc.gz", WARC_PAGES[:1])

@@ -741,6 +741,8 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
         )
     elif not pages and len(found.rejects) == rejected:  # nothing of it reached the run
         held = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        if kinds["conversion"]:  # Common Crawl's WET files: text taken out of pages, no HTML
+            held += " (a WET file holds text extracted from pages, not the pages: give a WARC)"
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "no pages in warc", f"records: {held}")
         )
