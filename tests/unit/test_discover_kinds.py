@@ -1029,6 +1029,24 @@ def test_a_warc_with_no_page_says_so(tmp_path):
     ]
 
 
+def test_a_record_whose_length_is_wrong_is_reported_in_a_reject_not_on_stderr(tmp_path, capfd):
+    path = tmp_path / "crawl.warc"
+    _write_warc(path, WARC_PAGES[:2], with_request=False, compress=False)
+    data = path.read_bytes()
+    # The first response says it is 10 bytes shorter than it is: 10 bytes of its page dangle
+    # before the blank lines that end a record (warcio writes a warning on stderr about them).
+    start = data.index(b"WARC-Type: response")
+    at = data.index(b"Content-Length: ", start) + len(b"Content-Length: ")
+    end = data.index(b"\r\n", at)
+    data = data[:at] + str(int(data[at:end]) - 10).encode() + data[end:]
+    path.write_bytes(data)
+    found = discover(Source(name="crawl", kind="warc", path=path), fetcher())
+    assert [c.url for c in found.candidates] == [url for url, *_ in WARC_PAGES[:2]]
+    assert [(r.url, r.reason) for r in found.rejects] == [(path.as_uri(), "damaged warc records")]
+    assert found.rejects[0].detail.startswith("1 record ")
+    assert capfd.readouterr().err == ""
+
+
 def test_a_wet_file_says_it_holds_text_not_pages(tmp_path):
     from warcio.warcwriter import WARCWriter
 

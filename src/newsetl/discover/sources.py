@@ -710,14 +710,13 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
     further than the limit); a file that is no archive, is cut short or holds no page is a
     reject. A file gzipped as one whole (`gzip crawl.warc`) is read as well as one gzipped
     record by record."""
-    from warcio.archiveiterator import ArchiveIterator
-
     kinds: Counter[str] = Counter()
     pages, rejected = 0, len(found.rejects)
     with _warc_stream(path) as stream:
+        arc = _is_arc(path)
+        records = _quiet_archive_iterator()(stream, arc2warc=arc)  # an ARC's as WARC records
         try:
-            arc = _is_arc(path)
-            for record in ArchiveIterator(stream, arc2warc=arc):  # an ARC's as WARC records
+            for record in records:
                 if record.format != "warc":
                     raise ValueError(f"not a WARC file ({record.format} records)")
                 if arc and not kinds and record.rec_type != "warcinfo":
@@ -735,6 +734,9 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
                 Reject("discover", source, path.as_uri(), "bad warc file", str(err)[:300])
             )
             return
+        finally:
+            if records.err_count:
+                found.rejects.append(_misread_lengths(source, path, records.err_count))
     if not kinds:
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "bad warc file", "no WARC records")
@@ -746,6 +748,30 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
         found.rejects.append(
             Reject("discover", source, path.as_uri(), "no pages in warc", f"records: {held}")
         )
+
+
+def _quiet_archive_iterator() -> type:
+    """warcio's ArchiveIterator, which writes a warning on stderr for each record not followed
+    by the blank lines its Content-Length puts there, silenced: it counts them all the same
+    (`err_count`), and the count becomes a reject of the file (`_misread_lengths`)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    class QuietArchiveIterator(ArchiveIterator):
+        INC_RECORD = ""
+
+    return QuietArchiveIterator
+
+
+def _misread_lengths(source: str, path: Path, count: int) -> Reject:
+    records = "1 record" if count == 1 else f"{count} records"
+    return Reject(
+        "discover",
+        source,
+        path.as_uri(),
+        "damaged warc records",
+        f"{records} whose Content-Length does not end where the record does: read as the "
+        "length says, a page may be cut short or carry bytes of the next record",
+    )
 
 
 def _warc_stream(path: Path) -> io.BufferedReader:
