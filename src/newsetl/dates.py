@@ -82,6 +82,7 @@ YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 ENGLISH_MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
 )
+ISO_DATE = re.compile(r"(?<![\d.-])\d{4}-\d{1,2}-\d{1,2}(?![\d.-])")
 NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 
@@ -117,10 +118,14 @@ def _zone(name: str | None, offset: int | None) -> int | None:
 def parse_feed_date(value: str | None, dayfirst: bool = True) -> datetime | None:
     """A feed date in any of the common languages, as an aware datetime (UTC if no zone).
 
-    A numeric date that reads both ways ("03/04/2025") is day first unless `dayfirst` is False.
+    A numeric date that reads both ways ("03/04/2025") is day first unless `dayfirst` is False;
+    an ISO date ("2025-03-04") is year, month, day whatever `dayfirst` says (dateutil would read
+    it as the 3rd of April day first).
     """
     if not value or not value.strip():
         return None
+    if ISO_DATE.search(value):
+        dayfirst = False
     text = _english_names(WEEKDAYS.sub(" ", value))
     if not _has_month(text):
         # "Mar 13, 2026": what read as a day name ("mar", Spanish Tuesday) was the month.
@@ -197,12 +202,21 @@ PARTIAL_DATE = re.compile(
     rf"(?P<h>\d{{1,2}}):(?P<min>\d{{2}})\s*(?P<ampm>[ap]\.?m\.?)?",
     re.IGNORECASE,
 )
-# "5 March 2024", "March 5th, 2024", "2024-03-05", "05.03.2024", each maybe with a time after it.
+# A time of day, and the zone written after it if it has one meaning ("10:40 AM EST",
+# "18:05 GMT+2"): the zone is part of the time a page gives.
+_ZONE_NAMES = "|".join(sorted([*ZONES, "GMT", "UTC"], key=len, reverse=True))
+_TIME = (
+    rf"\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?"
+    rf"(?:\s*(?:{_ZONE_NAMES})\b(?:\s*[+-]\d{{1,2}}(?::?\d{{2}})?)?)?"
+)
+# "5 March 2024", "March 5th, 2024", "2024-03-05", "05.03.2024", each maybe with a time after it
+# or before it ("10:15 AM EST, Nov 3, 2025", "14:20, Tuesday 5 March 2024").
 FULL_DATE = re.compile(
+    rf"(?:\b{_TIME}\s*,?\s*(?:on\s+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?)?"
     rf"\b(\d{{1,2}}\.?\s+(?:{_MONTH})\.?,?\s+\d{{4}}"
     rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})"
-    rf"(?:[^\n]{{0,25}}?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?)?",
+    rf"(?:[^\n]{{0,25}}?{_TIME})?",
     re.IGNORECASE,
 )
 URL_DATE = re.compile(r"/(20\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[^\d])")

@@ -16,6 +16,7 @@ from newsetl.extract.metadata import (
     find_canonical,
     parse_datetime,
     strip_site_name,
+    written_date,
 )
 from newsetl.records import FeedItem, Reject
 
@@ -119,6 +120,41 @@ def test_parse_datetime(value, expected):
 )
 def test_parse_datetime_none(value):
     assert parse_datetime(value) is None
+
+
+# -- written_date: a date written in the page's text --------------------------------------------
+
+EST, EDT = timezone(-timedelta(hours=5)), timezone(-timedelta(hours=4))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A time and its zone, after the date or before it.
+        (
+            "Published March 5, 2024 10:40 AM EST by Jo Lind",
+            datetime(2024, 3, 5, 10, 40, tzinfo=EST),
+        ),
+        ("Posted 10:15 AM EST, Nov 3, 2025", datetime(2025, 11, 3, 10, 15, tzinfo=EST)),
+        ("9:02 p.m. EDT, Mon March 4, 2024", datetime(2024, 3, 4, 21, 2, tzinfo=EDT)),
+        ("14:20, Tuesday 5 March 2024", datetime(2024, 3, 5, 14, 20, tzinfo=UTC)),
+        (
+            "5 March 2024 18:05 GMT+2",
+            datetime(2024, 3, 5, 18, 5, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        # An ISO date is year, month, day on a page that writes its dates day first.
+        ("Published 2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        (
+            "on 2024-03-05 at 08:00 CET",
+            datetime(2024, 3, 5, 8, 0, tzinfo=timezone(timedelta(hours=1))),
+        ),
+        ("05.03.2024 10:40", datetime(2024, 3, 5, 10, 40, tzinfo=UTC)),
+    ],
+)
+def test_written_date_keeps_time_and_zone(text, expected):
+    value, _ = written_date(text, dayfirst=True)
+    assert value == expected
+    assert value.utcoffset() == expected.utcoffset()
 
 
 # -- authors, titles, canonical ------------------------------------------------------------------
