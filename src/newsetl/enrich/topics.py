@@ -7,7 +7,7 @@ news (training/topics/train.py; origin and licence in `data/topics.json`), weigh
   French training articles teach French words too;
 - the WordLlama embedding of the title and lead (English-centric).
 For English articles a second linear model over the contextual embedding of the title and first
-words (all-MiniLM-L6-v2 with its top two layers fine-tuned for the topics, `contextual.py`;
+words (all-MiniLM-L6-v2 with its top four layers fine-tuned for the topics, `contextual.py`;
 trained by training/topics/contextual.py and finetune.py) is pooled in: the two models'
 tempered logits mixed with a weight fitted on out-of-fold predictions. Without
 that model installed, or for other languages, the first model decides alone.
@@ -39,7 +39,7 @@ from newsetl.enrich import contextual
 from newsetl.enrich.embeddings import embed
 from newsetl.schema import IPTC_TOPICS
 
-METHOD = "linear-v4+minilm-ft-1"
+METHOD = "linear-v4+minilm-ft-2"
 DATA = Path(__file__).parent / "data"
 WEIGHTS = DATA / "topics.npz"
 TEMPERATURE = 40.0  # zero-shot softmax sharpness
