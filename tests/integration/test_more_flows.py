@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,8 +128,19 @@ def test_dask_runner_gives_the_same_articles_also_into_a_closed_pipe(
         cwd=tmp_path,
     )
     assert done.returncode == 141, done.stderr[-3000:]
-    assert "Traceback" not in done.stderr
+    assert "Traceback" not in without_dask_gc_diagnosis(done.stderr)
     assert articles_in(tmp_path / "wh") == articles_in(sample_warehouse)
+
+
+def without_dask_gc_diagnosis(stderr: str) -> str:
+    """stderr without the ignored exception distributed's GC timer sometimes raises inside a
+    garbage collection of the exiting process (distributed/gc.py `_gc_callback`: a "stop" with
+    no "start" timed); Python prints it and goes on, nothing of the run depends on it. Seen once
+    in a loaded test run (1 Dec); any other traceback still fails the test."""
+    blocks = re.split(r"\n(?=Exception ignored in|\S)", stderr)
+    return "\n".join(
+        b for b in blocks if 'distributed/gc.py", line' not in b or "_gc_callback" not in b
+    )
 
 
 def test_the_runner_is_a_setting_not_code():
