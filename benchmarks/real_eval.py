@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from dateutil.parser import UnknownTimezoneWarning
+
 from benchmarks.realpages import LabelledPage, load, split_authors
 from benchmarks.scoring import normalise_space, text_scores
 from newsetl.serve import serve_handler
@@ -39,7 +41,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 # The baselines' htmldate hands zone names to dateutil, which warns about each one it does not
 # know; the pipeline silences the same warning (newsetl.extract.page), and so does its baseline.
-warnings.filterwarnings("ignore", message=r"tzname \w+ identified but not understood")
+warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
 
 
 # --- serving and running --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import io
@@ -750,6 +751,7 @@ def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Ca
         )
 
 
+@functools.cache
 def _quiet_archive_iterator() -> type:
     """warcio's ArchiveIterator, which writes a warning on stderr for each record not followed
     by the blank lines its Content-Length puts there, silenced: it counts them all the same

