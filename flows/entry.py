@@ -286,6 +286,7 @@ def run_flow(name: str, **parameters: Any) -> Any:
     flow = _flow(name)  # imported while the server starts
     _server.wait()
     if not _server.pid:  # an API the user configured: Prefect's settings as they are
+        heartbeats_end_with_the_run()
         return flow(**parameters, return_state=True)
     # On the temporary local API, flow-run heartbeats have no reader (no automation watches for
     # runs that stopped beating), and Prefect's heartbeat thread, which sleeps a second at a
@@ -299,14 +300,50 @@ def run_flow(name: str, **parameters: Any) -> Any:
 _server: LocalServer | None = None  # one per process, as Prefect keeps its own
 
 
+def heartbeats_end_with_the_run() -> None:
+    """Let a flow run end without waiting for Prefect's heartbeat thread.
+
+    Prefect sends a flow run's heartbeats (PREFECT_FLOWS_HEARTBEAT_FREQUENCY, 180 s by default)
+    from a thread that sleeps a second at a time, and its sync flow engine joins that thread at
+    the end of every run: up to a second, half a second on average, spent after the flow has
+    returned (a third of a deployment's idle run here). Prefect's async engine already leaves
+    the thread to stop by itself (`join_on_exit=False`); this makes the sync engine, which runs
+    newsetl's flows, do the same. The heartbeats are as before: one as the run starts, then one
+    per interval; at the run's end the thread is told to stop and ends within a second without
+    sending another (it is a daemon thread: a process that exits first does not wait for it).
+
+    This wraps a private function of Prefect (`prefect.flow_engine._send_heartbeats`, Prefect
+    3.9, pinned in requirements.lock); where it is missing, Prefect is left as it is.
+    """
+    import prefect.flow_engine
+
+    send = getattr(prefect.flow_engine, "_send_heartbeats", None)
+    if send is None or getattr(send, "newsetl_unjoined", False):
+        return
+
+    def send_unjoined(engine: Any, join_on_exit: bool = True) -> Any:
+        return send(engine, join_on_exit=False)
+
+    send_unjoined.newsetl_unjoined = True  # type: ignore[attr-defined]
+    prefect.flow_engine._send_heartbeats = send_unjoined
+
+
 def import_flows() -> None:
     """Import every flow's module now (the warm runner, newsetl/warm.py, imports them once for
     all the commands it runs), and the modules every run imports on its way: Prefect's flow and
     task engines and, through DuckDB's registering of an Arrow table, pyarrow.dataset (0.2-0.3 s
-    of a warm idle run before these were imported here)."""
+    of a warm idle run before these were imported here); and what Prefect's engine entry
+    (`newsetl engine`, a deployment's flow run) imports to load a flow run, run its pull steps
+    and watch it for suspension (0.1-0.2 s of a deployment's warm idle run)."""
     for name in FLOWS:
         _flow(name)
+    import runpy  # noqa: F401
+
+    import anyio._backends._asyncio  # noqa: F401
+    import prefect._internal.observers  # noqa: F401
+    import prefect.deployments.steps  # noqa: F401
     import prefect.flow_engine  # noqa: F401
+    import prefect.runner  # noqa: F401
     import prefect.task_engine  # noqa: F401
     import prefect.utilities.visualization  # noqa: F401
     import pyarrow.dataset  # noqa: F401

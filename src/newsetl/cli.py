@@ -331,13 +331,17 @@ def cmd_engine(args: argparse.Namespace) -> int:
     the flow run loaded from the API, its deployment's pull steps, the flow, its final state and
     exit code, all as Prefect does them. In a warm runner's child, Prefect's logging is set up
     again from this command's environment first: the runner imported Prefect with the CLI's
-    quieter defaults, and a worker's flow run logs at Prefect's own levels."""
+    quieter defaults, and a worker's flow run logs at Prefect's own levels. The run ends without
+    waiting for Prefect's heartbeat thread (newsetl_flows.entry.heartbeats_end_with_the_run)."""
     import runpy
     import warnings
 
     from prefect.logging.configuration import setup_logging
 
+    from newsetl_flows.entry import heartbeats_end_with_the_run
+
     setup_logging()  # incremental: the levels of this process's settings, now
+    heartbeats_end_with_the_run()
     sys.argv = ["prefect.engine", *([args.flow_run_id] if args.flow_run_id else [])]
     with warnings.catch_warnings():
         # runpy's note that prefect.engine is imported already (it is: by Prefect itself).
