@@ -1,0 +1,49 @@
+"""benchmarks/eval_data.py lays out the eval-data folder from local git folders, and never
+writes an acceptance set (CoNLL-2003 eng.testb, ECB+ topics 36-45)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from benchmarks import eval_data
+
+
+def git_folder(work: Path, files: dict[str, str]) -> Path:
+    """A repository in `work` holding `files`; its .git folder."""
+    for name, text in files.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text, encoding="utf-8")
+    env = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "add", "."], check=True)
+    subprocess.run(["git", *env, "-C", str(work), "commit", "-qm", "files"], check=True)
+    return work / ".git"
+
+
+def test_acceptance_sets_are_never_written(tmp_path):
+    conll = git_folder(
+        tmp_path / "conll",
+        {"data/eng.train": "EU B-ORG\n", "data/eng.testa": "Bonn B-LOC\n", "data/eng.testb": "x\n"},
+    )
+    ecb = git_folder(
+        tmp_path / "ecb",
+        {f"ECB+_LREC2014/ECB+/{n}/{n}_1ecb.xml": f"<d>{n}</d>" for n in (1, 35, 36, 45)},
+    )
+    out = tmp_path / "eval-data"
+    eval_data.main(["--git", f"{eval_data.CONLL}={conll}", "--git", f"{eval_data.ECB}={ecb}",
+                    "--to", str(out)])  # fmt: skip
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == [
+        "conll2003/eng.testa",
+        "conll2003/eng.train",
+        "ecbplus/ECB+/1/1_1ecb.xml",
+        "ecbplus/ECB+/35/35_1ecb.xml",
+    ]
+    assert (out / "conll2003" / "eng.testa").read_text(encoding="utf-8") == "Bonn B-LOC\n"
+
+
+def test_mirrors_are_found_by_name(tmp_path):
+    git_dir = git_folder(tmp_path / "m" / "ZhixiuYe+HSCRF-pytorch" / "repo", {"a": "b"})
+    assert eval_data.find_git(tmp_path / "m", eval_data.CONLL) == git_dir
+    assert eval_data.find_git(tmp_path / "m", eval_data.ECB) is None
