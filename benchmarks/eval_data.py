@@ -56,13 +56,16 @@ class Repo:
         out = self._git("ls-tree", "-r", "--name-only", commit, "--", folder)
         return out.decode().splitlines()
 
-    def unpack(self, folder: str, target: Path, strip: str = "") -> int:
-        """`folder` of HEAD into `target` (the leading `strip` taken off each path)."""
+    def unpack(
+        self, folder: str, target: Path, strip: str = "", keep: Callable[[str], bool] | None = None
+    ) -> int:
+        """`folder` of HEAD into `target` (the leading `strip` taken off each path), only the
+        files whose path `keep` accepts when it is given."""
         archive = self._git("archive", "--format=tar", "HEAD", folder)
         count = 0
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             for member in tar.getmembers():
-                if not member.isfile():
+                if not member.isfile() or (keep is not None and not keep(member.name)):
                     continue
                 data = tar.extractfile(member)
                 assert data is not None
@@ -101,12 +104,13 @@ def ir_research(repo: Repo, out: Path) -> int:
 
 def masakhane(repo: Repo, out: Path) -> int:
     folder, count = out / "masakhane-news", 0
+    few_shot = repo.files("few_shot_data")
     for language in ("eng", "fra", "pcm"):
         for name in ("dev.tsv", "test.tsv", "train.tsv", "labels.txt"):
             data = repo.read(f"data/{language}/{name}")  # eng and fra train.tsv may be absent
             if data is not None:
                 count += write(folder / language / name, data)
-        for path in repo.files("few_shot_data"):
+        for path in few_shot:
             parts = path.split("/")  # few_shot_data/<k>_samples/<language>/<file>
             if len(parts) == 4 and parts[2] == language and parts[3] in ("train.tsv", "dev.tsv"):
                 data = repo.read(path)
@@ -127,11 +131,12 @@ def masakhane(repo: Repo, out: Path) -> int:
 
 def ecb(repo: Repo, out: Path) -> int:
     base = "ECB+_LREC2014/ECB+"
-    return sum(
-        repo.unpack(f"{base}/{topic}", out / "ecbplus", strip="ECB+_LREC2014/")
-        for topic in ECB_TOPICS
-        if repo.files(f"{base}/{topic}")
-    )
+    topics = {f"{base}/{topic}/" for topic in ECB_TOPICS}
+
+    def kept(path: str) -> bool:
+        return any(path.startswith(topic) for topic in topics)
+
+    return repo.unpack(base, out / "ecbplus", strip="ECB+_LREC2014/", keep=kept)
 
 
 def conll(repo: Repo, out: Path) -> int:

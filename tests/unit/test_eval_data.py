@@ -14,10 +14,10 @@ def git_folder(work: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(text, encoding="utf-8")
-    env = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     subprocess.run(["git", "init", "-q", str(work)], check=True)
     subprocess.run(["git", "-C", str(work), "add", "."], check=True)
-    subprocess.run(["git", *env, "-C", str(work), "commit", "-qm", "files"], check=True)
+    subprocess.run(["git", *identity, "-C", str(work), "commit", "-qm", "files"], check=True)
     return work / ".git"
 
 
