@@ -104,6 +104,34 @@ def test_a_page_without_h1_gives_the_headline_it_marks_as_such():
     assert title != "Winter ferry timetable adds early crossing"
 
 
+def test_a_section_or_site_after_a_pipe_is_not_part_of_the_headline():
+    # Measured on real pages (WCXB dev): the labelled headline ends before the pipe, whether the
+    # title is the page's <h1> or its metadata.
+    h1 = "<h1>Winter ferry timetable adds early crossing | Islands</h1>"
+    tree = lxml_html.fromstring(f"<html><body>{h1}<p>Text.</p></body></html>")
+    title = find_title(tree, {}, {}, None, None, None)
+    assert title == "Winter ferry timetable adds early crossing"
+    meta = {"og:title": "Ferry fares frozen until spring | Opinion | Harbour Herald"}
+    tree = lxml_html.fromstring("<html><body><p>Text.</p></body></html>")
+    assert find_title(tree, {}, meta, None, None, None) == "Ferry fares frozen until spring"
+    # A short label before the pipe is the headline's kicker, not a headline: the title stays.
+    meta = {"og:title": "Opinion | Ferry fares should stay frozen"}
+    title = find_title(tree, {}, meta, None, None, None)
+    assert title == "Opinion | Ferry fares should stay frozen"
+
+
+def test_the_sites_name_after_an_h1_goes_but_not_its_first_words():
+    h1 = "<h1>Critics pick the winter exhibitions – Harbour Herald</h1>"
+    tree = lxml_html.fromstring(f"<html><body>{h1}<p>Text.</p></body></html>")
+    title = find_title(tree, {}, {}, None, None, "Harbour Herald")
+    assert title == "Critics pick the winter exhibitions"
+    # The site-name guess can be the headline's own start: an <h1> is never cut from the front.
+    h1 = "<h1>Ferry apps compared - tested on every crossing</h1>"
+    tree = lxml_html.fromstring(f"<html><body>{h1}<p>Text.</p></body></html>")
+    title = find_title(tree, {}, {}, None, None, "Ferry apps compared")
+    assert title == "Ferry apps compared - tested on every crossing"
+
+
 def test_of_several_h1_the_one_like_the_metadata_title_wins():
     tree = lxml_html.fromstring(
         "<html><body><h1>Latest from the islands today</h1>"
