@@ -164,6 +164,14 @@ def test_clean_authors_drops_by_and_role():
     assert clean_authors(["By Jane Doe, Economics Correspondent"]) == ["Jane Doe"]
 
 
+def test_clean_authors_drops_a_title_beside_the_name():
+    assert clean_authors(["Ann Lee, Digital Security Expert"]) == ["Ann Lee"]
+    assert clean_authors(["Bo Chan, Lead Reviewer"]) == ["Bo Chan"]
+    # A name run into its title is no name: the next source of authors is asked.
+    assert clean_authors(["Ann Lee Founder"]) == []
+    assert clean_authors(["Ann Lee, Bo Chan"]) == ["Ann Lee", "Bo Chan"]
+
+
 def test_clean_authors_splits_on_and():
     assert clean_authors(["Ann Lee and Bo Chan"]) == ["Ann Lee", "Bo Chan"]
 
