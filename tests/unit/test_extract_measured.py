@@ -409,6 +409,18 @@ def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
     assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table, "| Contact |"]
 
 
+def test_a_layout_tables_empty_framed_rows_go_a_sparse_data_table_stays(make_document):
+    layout = ["| | ISLANDS \\| MAINLAND | | HOME OF THE HARBOUR HERALD | |", "| | 1 of 1 | |"]
+    layout += ["| | | | |"]
+    table = ["| Crossing | Departs | | |", "| | Early | 06:40 |", "| Late | | |"]
+    doc = make_document(URL, [*layout, *STORY, *table], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table]
+    # A layout cell that holds the story keeps it.
+    framed = f"| | {STORY[0]} | |"
+    doc = make_document(URL, [framed, *STORY[1:]], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n")[0] == framed
+
+
 def test_a_footer_of_short_lines_after_the_story_goes_a_closing_list_stays(make_document):
     footer = ["Harbour Herald Online", "Site map", "Privacy Policy |", "Terms of use", "Jobs"]
     footer += ["Island Guides - Ferries - Walks", "Weather Desk", "Contact the newsroom"]
