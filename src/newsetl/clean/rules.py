@@ -42,7 +42,7 @@ LINE_PATTERNS = [
         r"^(this (article|story) (was|has been) (updated|amended|corrected))\b.{0,80}$",
         # Found on real pages (WCXB dev, benchmarks/clean_rules.py: each pays a little, none costs).
         r"^(table of contents|contents|in this article|on this page)$",
-        r"^\d+\s*(min|mins|minute|minutes)\.?\s*read$",
+        r"^[-•*]?\s*\d+\s*(min|mins|minute|minutes)\.?\s*read$",
         r"^\[\s*(also read|read also|read more|related|see also)\b.*\]$",
         r"^(you may also (like|check|enjoy|be interested in)|you might also like|"
         r"trending( now| news)?|latest news|top stories|most popular|popular posts)\s*:?$",
@@ -73,6 +73,14 @@ LINE_PATTERNS = [
         r"trending( now)?|up next|recommended( reading)?|editor'?s'? picks?|must read|"
         r"don'?t miss|top stories)\s*:\s*\S",
         r"^what do you think (about|of) this (story|article)\b.{0,20}$",
+        # Buttons, a wire service's name alone on its line, a note that the story goes on after
+        # an advertisement, the heading of a wire story's link list ("Learn More", "AP",
+        # "(Story continues below)", "On the Net:"). On the development pages 42 lines, 3 of them
+        # gold text (two agency names, one note).
+        r"^(learn more|get started|find out more|continue reading)\.?$",
+        r"^(the )?(ap|afp|upi|dpa|efe|ansa|reuters|associated press|agence france-presse)\.?$",
+        r"^\(?(story|article) continues (below|after (the )?(advertisement|ad))\)?\.?$",
+        r"^on the (net|web)\s*:$",
         # The outlet asking readers for their own stories or pictures ("Have you been affected by
         # this? ... willing to speak to a BBC journalist", "We pay for your stories! Do you have a
         # story for ...", "Send your photos, videos and stories to ...").
