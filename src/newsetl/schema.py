@@ -285,13 +285,16 @@ IPTC_TOPICS: dict[str, str] = {
 # plain column name shared by several tables. Every column of TABLES must have one (tested).
 COLUMN_COMMENTS: dict[str, str] = {
     "article_id": "Stable article key: hash of the canonical URL.",
-    "published_date": "Publication date (UTC) of the article; the lake's partition.",
+    "published_date": (
+        "Publication day of the article in the time zone the page gave (23:30 -05:00 on"
+        " 14 March is 14 March); the lake's partition."
+    ),
     "source": "Source name from the sources file.",
     "url": "URL as the source listed it.",
     "canonical_url": "Canonical URL of the page (link rel=canonical, og:url, or the URL).",
     "title": "Headline, without the site name.",
     "authors": "Bylines, without 'By' and roles.",
-    "published_at": "Publication time (UTC).",
+    "published_at": "Publication time, an instant (shown in the session's time zone).",
     "date_source": "Where published_at came from: json-ld, meta, time, feed, text, url...",
     "language": "ISO 639-1 language code of the text.",
     "description": "Summary from the page's metadata.",
