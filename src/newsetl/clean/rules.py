@@ -75,7 +75,7 @@ LINE_PATTERNS = [
         r"^what do you think (about|of) this (story|article)\b.{0,20}$",
         # Buttons, a wire service's name alone on its line, a note that the story goes on after
         # an advertisement, the heading of a wire story's link list ("Learn More", "AP",
-        # "(Story continues below)", "On the Net:"). On the development pages 42 lines, 3 of them
+        # "(Story continues below)", "On the Net:"). On the development pages 40 lines, 3 of them
         # gold text (two agency names, one note).
         r"^(learn more|get started|find out more|continue reading)\.?$",
         r"^(the )?(ap|afp|upi|dpa|efe|ansa|reuters|associated press|agence france-presse)\.?$",
