@@ -524,6 +524,11 @@ def before_pipe(title: str) -> str:
     return first if len(first.split()) >= HEADLINE_MIN_WORDS else title
 
 
+def headline_of(title: str, site: str | None, url: str | None, suffix_only: bool = False) -> str:
+    """A title without the site's name (`strip_site_name`) and what follows a pipe."""
+    return before_pipe(strip_site_name(" ".join(title.split()), site, url, suffix_only))
+
+
 def find_title(
     tree,
     ld: dict,
@@ -542,14 +547,14 @@ def find_title(
     (older pages' <span class="headline">), then the page's own title (without an
     "Outlet.com:" prefix). Measured on real pages (benchmarks/real_eval.py): metadata titles
     often carry SEO wording or the site's name. Whatever the source, what follows a pipe
-    (`before_pipe`) and a trailing site name are not the headline (WCXB dev: 7 more titles
+    (`headline_of`) and a trailing site name are not the headline (WCXB dev: 7 more titles
     exact, 1 fewer; ir-research-data unchanged).
     """
     site = site_name
     headings = _headings(tree)
     heading = page_headline(tree, ld, meta, headings)
     if heading:
-        return before_pipe(strip_site_name(heading, site, url, suffix_only=True))
+        return headline_of(heading, site, url, suffix_only=True)
     for value in (
         ld.get("headline"),
         meta.get("headline"),
@@ -557,7 +562,7 @@ def find_title(
         meta.get("twitter:title"),
     ):
         if isinstance(value, str) and value.strip():
-            return before_pipe(strip_site_name(" ".join(value.split()), site, url))
+            return headline_of(value, site, url)
     marked = marked_headline(tree)
     if marked:
         return marked
@@ -568,13 +573,13 @@ def find_title(
     if len(headings) == 1:
         return headings[0]
     if page_title:
-        stripped = before_pipe(strip_site_name(page_title, site, url))
+        stripped = headline_of(page_title, site, url)
         if stripped != page_title or not SITE_SEPARATORS.search(page_title):
             return stripped
         return _headline_part(tree, page_title)
     for value in (found, feed_title):
         if value and value.strip():
-            return before_pipe(strip_site_name(" ".join(value.split()), site, url))
+            return headline_of(value, site, url)
     return None
 
 
