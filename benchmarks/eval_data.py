@@ -31,6 +31,8 @@ ECB = "tommasoc80/EventStoryLine"
 CONLL = "ZhixiuYe/HSCRF-pytorch"
 NER_SETS = "davidsbatista/NER-datasets"
 KEYPHRASES = "LIAAD/KeywordExtractor-Datasets"
+HUFFPOST = "Limpery/MGO"  # a copy of part of the HuffPost News Category Dataset (scored only)
+UCI = "rntatsuya/UCI_News_Aggregator_Data_Set_Retriever"
 HISTORY_COMMITS = ("1338cca", "0232b8d", "032f0b7", "448e173")  # training/topics/DATA.md
 ECB_TOPICS = range(1, 36)  # 36-45 are an acceptance set
 
@@ -169,6 +171,17 @@ def keyphrases(repo: Repo, out: Path) -> int:
     return count
 
 
+def huffpost(repo: Repo, out: Path) -> int:
+    data = repo.read("News_Category_Dataset_v3.json")
+    if data is None:
+        return 0
+    return write(out / "huffpost" / "Limpery-News_Category_Dataset_v3.json", data)
+
+
+def uci(repo: Repo, out: Path) -> int:
+    return repo.unpack("rawData", out / "uci-news-aggregator")
+
+
 LAYOUT: dict[str, Callable[[Repo, Path], int]] = {
     WCXB: wcxb,
     HTMLDATE: mediacloud,
@@ -178,6 +191,8 @@ LAYOUT: dict[str, Callable[[Repo, Path], int]] = {
     CONLL: conll,
     NER_SETS: wikiann,
     KEYPHRASES: keyphrases,
+    HUFFPOST: huffpost,
+    UCI: uci,
 }
 
 

@@ -331,6 +331,15 @@ def read_sample() -> list[tuple[str, str]]:
     return docs
 
 
+HUFFPOST_DESKS = {  # the HuffPost sections of quality.md's five desks
+    "BUSINESS": "medtop:04000000",
+    "ENTERTAINMENT": "medtop:01000000",
+    "POLITICS": "medtop:11000000",
+    "SPORTS": "medtop:15000000",
+    "TECH": "medtop:13000000",
+}
+
+
 def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
     sets = {}
     for name, path in (
@@ -359,6 +368,16 @@ def topic_sets(base: Path) -> dict[str, list[tuple[str, str]]]:
     kpcrowd = base / "keyphrases" / "500N-KPCrowd-v1.1" / "docsutf8"
     if kpcrowd.is_dir():
         sets["topics_kpcrowd_five_desks"] = read_kpcrowd(kpcrowd)
+    # Short multi-outlet news (scored only, never trained on): HuffPost headline and one-line
+    # description of five sections, and UCI News Aggregator headlines, one per story.
+    if (base / "huffpost").is_dir():
+        from training.topics.train import read_huffpost
+
+        sets["topics_huffpost_five_desks_short"] = read_huffpost(HUFFPOST_DESKS, base)
+    if (base / "uci-news-aggregator" / "rawData").is_dir():
+        from training.topics.train import UCI, read_uci
+
+        sets["topics_uci_headlines_short"] = read_uci(UCI, 1, base)
     sets["topics_own_sample_not_held_out"] = read_sample()
     return sets
 
@@ -407,7 +426,7 @@ def table(report: dict) -> str:
                 f"{value['calibration_ours']['ece']:.3f} | zero-shot "
                 f"{value['calibration_zero_shot']['ece']:.3f}"
             )
-            if "five_desks" in name:
+            if "five_desks" in name or name.endswith("_short"):
                 for label, row in value.get("per_label", {}).items():
                     taken = ", ".join(f"{t} {n}" for t, n in list(row["taken_as"].items())[:4])
                     lines.append(

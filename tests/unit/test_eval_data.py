@@ -47,3 +47,18 @@ def test_mirrors_are_found_by_name(tmp_path):
     git_dir = git_folder(tmp_path / "m" / "ZhixiuYe+HSCRF-pytorch" / "repo", {"a": "b"})
     assert eval_data.find_git(tmp_path / "m", eval_data.CONLL) == git_dir
     assert eval_data.find_git(tmp_path / "m", eval_data.ECB) is None
+
+
+def test_short_news_sets_are_laid_out_where_their_readers_look(tmp_path):
+    huffpost = git_folder(
+        tmp_path / "hp", {"News_Category_Dataset_v3.json": '{"link": "l", "category": "TECH"}\n'}
+    )
+    uci = git_folder(tmp_path / "uci", {"rawData/part1.csv": "1\tA\n", "README.md": "x\n"})
+    out = tmp_path / "eval-data"
+    eval_data.main(["--git", f"{eval_data.HUFFPOST}={huffpost}", "--git", f"{eval_data.UCI}={uci}",
+                    "--to", str(out)])  # fmt: skip
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == [
+        "huffpost/Limpery-News_Category_Dataset_v3.json",
+        "uci-news-aggregator/rawData/part1.csv",
+    ]

@@ -45,3 +45,25 @@ def test_per_label_counts_where_the_misses_went():
         },
     }
     assert table["sport"] == {"articles": 2, "top1": 1.0, "taken_as": {}}
+
+
+def test_short_news_sets_appear_when_their_folders_are_present(tmp_path):
+    (tmp_path / "huffpost").mkdir()
+    items = [
+        '{"link": "a", "headline": "Chip maker ships", "short_description": "New cores.", '
+        '"category": "TECH"}',
+        '{"link": "b", "headline": "Ten soups", "short_description": "Warm.", '
+        '"category": "FOOD & DRINK"}',
+    ]
+    (tmp_path / "huffpost" / "part.json").write_text("\n".join(items), encoding="utf-8")
+    raw = tmp_path / "uci-news-aggregator" / "rawData"
+    raw.mkdir(parents=True)
+    row = ["1", "Studio books a summer film slate", "u", "Pub", "e", "s1", "example.com", "0"]
+    (raw / "p.csv").write_text("\t".join(row) + "\n", encoding="utf-8")
+    sets = topic_sets(tmp_path)
+    assert sets["topics_huffpost_five_desks_short"] == [
+        ("Chip maker ships\n\nNew cores.", "medtop:13000000")
+    ]
+    assert sets["topics_uci_headlines_short"] == [
+        ("Studio books a summer film slate", "medtop:01000000")
+    ]
