@@ -537,3 +537,32 @@ def test_json_ld_as_real_pages_write_it_is_still_read():
     assert (value.date(), source) == (date(2025, 3, 14), "json-ld")
     broken = _tree("<script type='application/ld+json'>{\"@type\": </script>")
     assert json_ld_objects(broken) == []
+
+
+# The Wayback Machine's toolbar as it sits at the top of an archived page (element ids as the
+# archive writes them; our own text).
+ARCHIVE_TOOLBAR = (
+    "<!-- BEGIN WAYBACK TOOLBAR INSERT --><div id='wm-ipp'><div id='wm-ipp-inside'>"
+    "<table><tr><td>Oct</td><td>DEC</td><td>Nov</td></tr><tr><td>14</td></tr>"
+    "<tr><td>2003</td><td>2004</td><td>2006</td></tr></table>"
+    "<div id='wm-nav-captures'><a>5 captures</a><div>03 Aug 2004 - 26 May 2006</div></div>"
+    "<div id='wm-capinfo'><p>About this capture</p><p>Collected by an example crawl that "
+    "archives pages of local newspapers.</p></div></div></div><!-- END WAYBACK TOOLBAR INSERT -->"
+)
+
+
+def test_an_archived_pages_wayback_toolbar_is_no_part_of_its_text(make_page):
+    # An older layout: the story in a table cell, lines broken by <br>, no <p>. With the
+    # toolbar in the tree, the extractor took the toolbar's calendar as the main text.
+    story = "<br><br>".join([*STORY, LATER])
+    html = (
+        "<html><head><title>Winter ferry timetable adds early crossing</title></head><body>"
+        f"{ARCHIVE_TOOLBAR}<table><tr><td><a href='/'>Harbour Herald</a></td></tr><tr><td>"
+        f"<font size='2'><b>Winter ferry timetable adds early crossing</b><br><br>{story}"
+        "</font></td></tr></table></body></html>"
+    )
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    text = " ".join(doc.paragraphs)
+    assert STORY[0] in text
+    assert "capture" not in text and "2006" not in text

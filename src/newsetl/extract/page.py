@@ -71,6 +71,17 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+# The Wayback Machine's toolbar on pages read from web.archive.org (its capture calendar, "About
+# this capture", the crawl's owner): text and dates of the archive, not of the page. Element ids
+# of its older (wm-ipp) and current (wm-ipp-base, wm-ipp-print, donato) toolbars.
+ARCHIVE_TOOLBAR = '//*[@id="wm-ipp" or @id="wm-ipp-base" or @id="wm-ipp-print" or @id="donato"]'
+
+
+def drop_archive_toolbar(tree: lxml_html.HtmlElement) -> None:
+    for element in tree.xpath(ARCHIVE_TOOLBAR):
+        element.drop_tree()
+
+
 CAPTIONS = (
     "//figcaption | //*[contains(@class, 'caption') or contains(@class, 'cutline')"
     " or contains(@class, 'photo-credit') or contains(@class, 'image-credit')]"
@@ -133,6 +144,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     too_big = _too_big(tree)
     if too_big:
         return Reject("extract", page.source, page.url, "page too large", too_big)
+    drop_archive_toolbar(tree)
     ld_objects = meta.json_ld_objects(tree)
     ld = meta.article_json_ld(ld_objects)
     tags = meta.meta_tags(tree)
