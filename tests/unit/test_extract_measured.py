@@ -566,3 +566,30 @@ def test_an_archived_pages_wayback_toolbar_is_no_part_of_its_text(make_page):
     text = " ".join(doc.paragraphs)
     assert STORY[0] in text
     assert "capture" not in text and "2006" not in text
+
+
+def test_htmldate_runs_again_on_the_page_as_fetched_only_where_its_day_decides(
+    make_page, monkeypatch
+):
+    import htmldate
+
+    calls = []  # the fetched bytes htmldate is given (trafilatura's own call passes a tree)
+
+    def find_date(body, **kwargs):
+        if isinstance(body, bytes):
+            calls.append(body)
+        return "2024-03-05"
+
+    monkeypatch.setattr(htmldate, "find_date", find_date)
+    # No date in the URL, markup, text or feed: htmldate's day decides, from the fetched bytes.
+    doc = extract_document(make_page("https://harbour.example.net/news/ferry", page()))
+    assert isinstance(doc, Document)
+    assert (doc.published_at.date(), doc.date_source) == (date(2024, 3, 5), "htmldate")
+    assert len(calls) == 1
+    # A page that dates itself: no second htmldate call.
+    calls.clear()
+    head = '<meta property="article:published_time" content="2025-11-03T10:15:00+01:00">'
+    doc = extract_document(make_page("https://harbour.example.net/news/ferry", page(head)))
+    assert isinstance(doc, Document)
+    assert (doc.published_at.date(), doc.date_source) == (date(2025, 11, 3), "meta")
+    assert calls == []
