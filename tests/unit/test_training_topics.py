@@ -192,3 +192,14 @@ def test_round5_offsets_fix_a_class_that_is_scored_too_low_and_chunk_mean_is_uni
     vectors = ablate.chunk_mean([text, "A short text."])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert np.allclose(vectors[1], ablate.embed(["A short text."])[0], atol=1e-5)
+
+
+def test_short_view_keeps_the_headline_and_first_words_and_the_uci_fifth_is_stable():
+    from training.topics import ablate
+
+    body = " ".join(f"w{i}" for i in range(40))
+    assert ablate.short_view(f"Port strike ends\n\n{body}", 3) == "Port strike ends\n\nw0 w1 w2"
+    headlines = [f"Headline number {i} about markets" for i in range(200)]
+    held = [h for h in headlines if ablate.uci_held_out(h)]
+    assert 20 < len(held) < 60  # about a fifth
+    assert held == [h for h in headlines if ablate.uci_held_out(h.upper() + "  ")]
