@@ -164,6 +164,12 @@ def test_clean_authors_drops_by_and_role():
     assert clean_authors(["By Jane Doe, Economics Correspondent"]) == ["Jane Doe"]
 
 
+def test_a_byline_word_alone_is_no_author():
+    # A byline whose "By" and name sit in separate elements hands over "By" alone.
+    assert clean_authors(["By", "Written By", "By:"]) == []
+    assert clean_authors(["Byron Kay"]) == ["Byron Kay"]
+
+
 def test_clean_authors_drops_a_title_beside_the_name():
     assert clean_authors(["Ann Lee, Digital Security Expert"]) == ["Ann Lee"]
     assert clean_authors(["Bo Chan, Lead Reviewer"]) == ["Bo Chan"]

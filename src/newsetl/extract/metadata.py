@@ -383,7 +383,7 @@ def clean_authors(raw: list[str]) -> list[str]:
             continue
         entry = re.sub(
             r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|"
-            r"written by|text|words)\s*:?\s+",
+            r"written by|text|words)\s*:?(?:\s+|$)",  # "By" alone is no name either
             "",
             entry.strip(),
             flags=re.IGNORECASE,
