@@ -421,6 +421,16 @@ def test_a_layout_tables_empty_framed_rows_go_a_sparse_data_table_stays(make_doc
     assert clean_documents([doc])[0][0].text.split("\n\n")[0] == framed
 
 
+def test_a_row_with_a_rule_drawn_in_dashes_goes_a_table_with_dashes_for_none_stays(
+    make_document,
+):
+    drawn = ["| ----------------- ----------------- Site Version Languages | |"]
+    drawn += ["| ----------------- | | |"]
+    table = ["| Crossing | Departs | Fare |", "| Late | - | -- |"]
+    doc = make_document(URL, [*drawn, *STORY, *table], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*STORY, *table]
+
+
 def test_a_footer_of_short_lines_after_the_story_goes_a_closing_list_stays(make_document):
     footer = ["Harbour Herald Online", "Site map", "Privacy Policy |", "Terms of use", "Jobs"]
     footer += ["Island Guides - Ferries - Walks", "Weather Desk", "Contact the newsroom"]
