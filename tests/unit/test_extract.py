@@ -164,6 +164,11 @@ def test_clean_authors_drops_by_and_role():
     assert clean_authors(["By Jane Doe, Economics Correspondent"]) == ["Jane Doe"]
 
 
+def test_names_joined_by_a_title_cased_and_are_two_authors():
+    assert clean_authors(["Sue Lee And Mark Ode"]) == ["Sue Lee", "Mark Ode"]
+    assert clean_authors(["Andrea Anders and Sandy Band"]) == ["Andrea Anders", "Sandy Band"]
+
+
 def test_a_byline_word_alone_is_no_author():
     # A byline whose "By" and name sit in separate elements hands over "By" alone.
     assert clean_authors(["By", "Written By", "By:"]) == []

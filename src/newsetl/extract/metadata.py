@@ -390,7 +390,8 @@ def clean_authors(raw: list[str]) -> list[str]:
         )
         # A byline run into its date: "Luke Kim December 3, 2025", "Jo Lee Updated Feb 2".
         entry = BYLINE_DATE.split(entry)[0]
-        for part in re.split(r"\s*(?:;|&|\band\b|\|)\s*", entry):
+        # "and" in any case: a byline's name markup can title-case it ("Sue Lee And Mark Ode").
+        for part in re.split(r"\s*(?:;|&|\b[Aa][Nn][Dd]\b|\|)\s*", entry):
             pieces = [p.strip() for p in part.split(",")]
             name = pieces[0]
             # "Name, Role" keeps the name; "Name One, Name Two" keeps both.
