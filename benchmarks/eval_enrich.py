@@ -17,6 +17,9 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   (art_and_culture, business, politics_us + politics_world, sports, tech; files of at least 50
   words, the others are titles only). Another outlet mix and era than MasakhaNEWS (BBC); its
   desk labels are noisy (a fatty-liver study filed under sports).
+- huffpost/*.json and uci-news-aggregator/rawData/*.csv (training/topics/DATA.md): short items
+  from many outlets, never trained on: HuffPost headline and one-line description of five
+  sections, and UCI News Aggregator headlines (one per story), with their per-desk misses.
 - our own sample pages (examples/site/*/expected.json, in the repo): topic top-1 too; they fit
   the zero-shot gate of the topic model, so this is not a held-out figure.
 - conll2003/eng.testa: 216 Reuters documents; document-level (name, PER/ORG/LOC) sets as
