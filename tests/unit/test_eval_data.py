@@ -21,6 +21,13 @@ def git_folder(work: Path, files: dict[str, str]) -> Path:
     return work / ".git"
 
 
+def laid_out(out: Path, repos: dict[str, Path]) -> list[str]:
+    """Run eval_data over `repos` (name -> git folder) into `out`; the files written."""
+    argv = [arg for name, git in repos.items() for arg in ("--git", f"{name}={git}")]
+    eval_data.main([*argv, "--to", str(out)])
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
 def test_acceptance_sets_are_never_written(tmp_path):
     conll = git_folder(
         tmp_path / "conll",
@@ -31,10 +38,7 @@ def test_acceptance_sets_are_never_written(tmp_path):
         {f"ECB+_LREC2014/ECB+/{n}/{n}_1ecb.xml": f"<d>{n}</d>" for n in (1, 35, 36, 45)},
     )
     out = tmp_path / "eval-data"
-    eval_data.main(["--git", f"{eval_data.CONLL}={conll}", "--git", f"{eval_data.ECB}={ecb}",
-                    "--to", str(out)])  # fmt: skip
-    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == [
+    assert laid_out(out, {eval_data.CONLL: conll, eval_data.ECB: ecb}) == [
         "conll2003/eng.testa",
         "conll2003/eng.train",
         "ecbplus/ECB+/1/1_1ecb.xml",
@@ -54,11 +58,7 @@ def test_short_news_sets_are_laid_out_where_their_readers_look(tmp_path):
         tmp_path / "hp", {"News_Category_Dataset_v3.json": '{"link": "l", "category": "TECH"}\n'}
     )
     uci = git_folder(tmp_path / "uci", {"rawData/part1.csv": "1\tA\n", "README.md": "x\n"})
-    out = tmp_path / "eval-data"
-    eval_data.main(["--git", f"{eval_data.HUFFPOST}={huffpost}", "--git", f"{eval_data.UCI}={uci}",
-                    "--to", str(out)])  # fmt: skip
-    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert written == [
+    assert laid_out(tmp_path / "eval-data", {eval_data.HUFFPOST: huffpost, eval_data.UCI: uci}) == [
         "huffpost/Limpery-News_Category_Dataset_v3.json",
         "uci-news-aggregator/rawData/part1.csv",
     ]
