@@ -91,7 +91,7 @@ def test_shipped_weights_pool_the_contextual_model_for_english_only():
     pooled = topics.topic_probabilities(TEXTS, every, languages=["en", "en"])
     alone = topics.topic_probabilities(TEXTS, linear_only(), languages=["en", "en"])
     assert not np.allclose(pooled, alone)
-    french = topics.topic_probabilities(TEXTS, every, languages=["fr", None])
+    french = topics.topic_probabilities(TEXTS, every, languages=["fr", "de"])
     assert np.allclose(french, alone)
     assert np.allclose(pooled.sum(axis=1), 1.0)
 
@@ -111,6 +111,24 @@ def test_articles_the_linear_model_is_sure_of_skip_the_encoder():
     sure_sport = np.array([[0.0, 30.0], [0.0, 0.1], [0.0, 30.0]]) * float(model["temperature"])
     rows = topics.contextual_rows(sure_sport, ["en", "en", "fr"], model)
     assert rows.tolist() == [False, True, False]
+
+
+def test_pidgin_rows_are_pooled_like_english_ones():
+    model = dict(topics._model(), contextual_skip_above=np.float32(1.01))  # never sure
+    rows = topics.contextual_rows(np.zeros((3, 2)), ["pcm", "en", "fr"], model)
+    assert rows.tolist() == [True, True, False]
+
+
+def test_a_headline_with_no_detected_language_is_read_by_the_encoder_when_likely_english(
+    monkeypatch,
+):
+    read: list[str] = []
+    encode = contextual.encode
+    monkeypatch.setattr(contextual, "encode", lambda texts: read.extend(texts) or encode(texts))
+    model = dict(topics._model(), contextual_skip_above=np.float32(1.01))
+    headlines = ["Phone maker beats forecasts", "Wo der Fluss endet"]
+    topics.topic_probabilities(headlines, model, languages=[None, None])
+    assert read == ["Phone maker beats forecasts"]
 
 
 def test_skip_threshold_is_the_lowest_that_costs_no_out_of_fold_article():

@@ -11,7 +11,7 @@ from newsetl.enrich import enrich_articles
 from newsetl.enrich import stories as stories_module
 from newsetl.enrich.embeddings import embed
 from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention
-from newsetl.enrich.language import detect_language
+from newsetl.enrich.language import detect_language, likely_language
 from newsetl.enrich.places import country_code
 from newsetl.enrich.sentiment import tone
 from newsetl.enrich.stories import (
@@ -307,6 +307,13 @@ def test_german():
 @pytest.mark.parametrize("text", ["", "ok"])
 def test_too_short_to_tell(text):
     assert detect_language(text) is None
+
+
+def test_a_headline_too_short_to_detect_still_has_a_likely_language():
+    assert detect_language("Phone maker beats forecasts") is None
+    assert likely_language("Phone maker beats forecasts") == "en"
+    assert likely_language("Wo der Fluss endet") == "de"
+    assert likely_language("123 - 456") is None
 
 
 # -- entities of other languages ------------------------------------------------------------------

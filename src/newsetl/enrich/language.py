@@ -35,3 +35,12 @@ def detect_language(text: str) -> str | None:
     if not votes or sum(votes.values()) < 3:
         return None
     return votes.most_common(1)[0][0]
+
+
+def likely_language(text: str) -> str | None:
+    """The identifier's best guess, however unsure: for a headline or a teaser, too short for
+    `detect_language` to vouch for, where a guess still beats no language at all; None only for
+    text with no letters."""
+    if not any(c.isalpha() for c in text):
+        return None
+    return _identifier().classify(text)[0]
