@@ -150,12 +150,21 @@ def conll(repo: Repo, out: Path) -> int:
     return count
 
 
-def wikiann(repo: Repo, out: Path) -> int:
+def ner_sets(repo: Repo, out: Path) -> int:
+    """WikiANN English and French dev; WNUT-17 (emerging entities in social media) dev and
+    annotated test."""
     count = 0
     for language in ("en", "fr"):
         data = repo.read(f"WikiANN/{language}/dev")
         if data is not None:
             count += write(out / f"wikiann-{language}" / "dev", data)
+    for source, target in (
+        ("emerging.dev.conll", "dev.conll"),
+        ("emerging.test.annotated", "test.conll"),
+    ):
+        data = repo.read(f"WNUT17/{source}")
+        if data is not None:
+            count += write(out / "wnut17" / target, data)
     return count
 
 
@@ -189,7 +198,7 @@ LAYOUT: dict[str, Callable[[Repo, Path], int]] = {
     MASAKHANE: masakhane,
     ECB: ecb,
     CONLL: conll,
-    NER_SETS: wikiann,
+    NER_SETS: ner_sets,
     KEYPHRASES: keyphrases,
     HUFFPOST: huffpost,
     UCI: uci,

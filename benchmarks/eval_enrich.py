@@ -27,6 +27,8 @@ Reads what is present under $NEWSETL_EVAL_DATA (default eval-data/ at the repo r
   (and en_core_web_md alone when installed), with words/s of each, in one run.
   (eng.testb is an acceptance set: never read.)
 - wikiann-en/dev: Wikipedia sentences, the same entity scoring (a different domain).
+- wnut17/dev.conll and test.conll: WNUT-17 emerging entities (posts of 2010s social media;
+  person, location, corporation and group scored as PER, LOC, ORG, ORG).
 - wikiann-fr/dev: the same for French (the French pipeline alone is its baseline).
 Results go to benchmarks/results/eval_enrich.json.
 """
@@ -138,6 +140,27 @@ def read_wikiann(path: Path, limit: int = 2000) -> list[tuple[str, set[tuple[str
     return [(doc_text(doc), doc_entities(doc)) for doc in out]
 
 
+WNUT_TYPES = {"person": "PER", "location": "LOC", "corporation": "ORG", "group": "ORG"}
+
+
+def read_wnut(path: Path) -> list[tuple[str, set[tuple[str, str]]]]:
+    """WNUT-17 posts ('word<TAB>tag' lines, IOB2) as one-post documents: person, location, and
+    corporation and group (CoNLL's ORG: companies, teams, bands) are scored; products and
+    creative works, which newsetl does not extract, are not."""
+    out, sentence = [], []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        parts = line.split("\t")
+        if not line.strip():
+            if sentence:
+                out.append([sentence])
+            sentence = []
+            continue
+        prefix, _, kind = parts[-1].strip().partition("-")
+        tag = f"{prefix}-{WNUT_TYPES[kind]}" if kind in WNUT_TYPES else "O"
+        sentence.append((parts[0], tag))
+    return [(doc_text(doc), doc_entities(doc)) for doc in out]
+
+
 def doc_text(sentences: list[list[tuple[str, str]]]) -> str:
     return "\n".join(" ".join(w for w, _ in s) for s in sentences)
 
@@ -241,6 +264,7 @@ def rule_ablation(docs, model: str) -> dict:
         "no ORG-word fix": {"ORG_WORD_FIX": False},
         "no known-place fix": {"KNOWN_PLACE_FIX": False},
         "no common-word fix": {"COMMON_WORD_FIX": False},
+        "no known-organisation fix": {"KNOWN_ORG_FIX": False},
         "no mention cleaning": {"clean_mention": plain_clean},
         "no rules but merging": {
             "relabel": lambda name, label, **_: label,
@@ -404,6 +428,8 @@ def run(model: str | None = None, topics: bool = True, entities: bool = True) ->
     for name, path, reader in (
         ("entities_conll2003_testa", base / "conll2003" / "eng.testa", read_conll),
         ("entities_wikiann_en_dev", base / "wikiann-en" / "dev", read_wikiann),
+        ("entities_wnut17_dev", base / "wnut17" / "dev.conll", read_wnut),
+        ("entities_wnut17_test", base / "wnut17" / "test.conll", read_wnut),
     ):
         if entities and path.exists():
             report[name] = score_entities(reader(path), model)

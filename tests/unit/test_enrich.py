@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from newsetl.enrich import enrich_articles
+from newsetl.enrich import entities as entities_module
 from newsetl.enrich import stories as stories_module
 from newsetl.enrich.embeddings import embed
-from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention
+from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention, known_orgs
 from newsetl.enrich.language import detect_language, likely_language
 from newsetl.enrich.places import country_code
 from newsetl.enrich.sentiment import tone
@@ -633,3 +634,29 @@ def test_one_word_people_that_are_ordinary_words_go_and_names_stay():
     assert found == {"Ada Okafor", "Rose"}
     # Without the article's text nothing is dropped (the rule needs it).
     assert {e.entity for e in canonical_entities(mentions)} >= {"Season", "Fortunately"}
+
+
+def test_a_known_organisation_taken_for_a_person_or_a_place_is_an_organisation(monkeypatch):
+    text = (
+        "Google said on Tuesday it would cut jobs, while Amazon raised its prices and Chennai "
+        "lost a data centre. Google had hired there for years."
+    )
+    mentions = [("Google", "PERSON"), ("Amazon", "GPE"), ("Chennai", "GPE"), ("Google", "PERSON")]
+    labels = {e.entity: e.label for e in canonical_entities(mentions, text)}
+    assert labels == {"Google": "ORG", "Amazon": "ORG", "Chennai": "GPE"}
+    monkeypatch.setattr(entities_module, "KNOWN_ORG_FIX", False)
+    labels = {e.entity: e.label for e in canonical_entities(mentions, text)}
+    assert labels == {"Amazon": "GPE", "Chennai": "GPE"}  # "Google", a common verb, went too
+
+
+def test_a_full_persons_name_is_never_taken_for_an_organisation():
+    mentions = [("Tesla", "PERSON"), ("Nikola Tesla", "PERSON")]
+    labels = {e.entity: e.label for e in canonical_entities(mentions)}
+    assert labels == {"Nikola Tesla": "PERSON"}
+
+
+def test_the_known_organisations_list_holds_brands_and_no_first_names_or_common_words():
+    names = known_orgs()
+    assert {"Google", "Nintendo", "Amazon", "Samsung", "Boeing"} <= names
+    # a given name, a place by CoNLL-2003's labels, a common word
+    assert not {"Justin", "White House", "Bank"} & names

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from benchmarks.eval_enrich import per_label, read_kpcrowd, topic_sets
+from benchmarks.eval_enrich import per_label, read_kpcrowd, read_wnut, topic_sets
 
 BODY = " ".join(["word"] * 60)
 
@@ -66,4 +66,31 @@ def test_short_news_sets_appear_when_their_folders_are_present(tmp_path):
     ]
     assert sets["topics_uci_headlines_short"] == [
         ("Studio books a summer film slate", "medtop:01000000")
+    ]
+
+
+def test_wnut_posts_score_people_places_and_organisations_only(tmp_path):
+    path = tmp_path / "dev.conll"
+    lines = [
+        "met\tO",
+        "ada\tB-person",
+        "at\tO",
+        "Harbour\tB-corporation",
+        "Coffee\tI-corporation",
+        "in\tO",
+        "Larkspur\tB-location",
+        "",
+        "new\tO",
+        "Skyphone\tB-product",
+        "by\tO",
+        "Northwind\tB-group",
+        "",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert read_wnut(path) == [
+        (
+            "met ada at Harbour Coffee in Larkspur",
+            {("ada", "PER"), ("Harbour Coffee", "ORG"), ("Larkspur", "LOC")},
+        ),
+        ("new Skyphone by Northwind", {("Northwind", "ORG")}),
     ]

@@ -1,0 +1,36 @@
+"""training/ner/known_orgs.py: which names the list of known organisations keeps."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from training.ner.known_orgs import known, sentence_case, word_counts
+
+
+def test_only_headlines_in_sentence_case_are_read():
+    assert sentence_case("Harbour council says ferry fares will rise in spring")
+    assert not sentence_case("Harbour Council Says Ferry Fares Will Rise In Spring")
+    assert not sentence_case("2014 - 15")
+
+
+def test_a_name_is_kept_when_seen_often_enough_and_nearly_always_as_an_organisation():
+    counts = {
+        "Northwind": Counter(ORG=9, PERSON=1),  # 0.9 of 10
+        "Larkspur": Counter(ORG=4),  # too rare
+        "Harlow": Counter(ORG=6, GPE=4),  # a place as often
+    }
+    assert known(counts, min_mentions=5, min_share=0.9) == ["Northwind"]
+    assert known(counts, min_mentions=4, min_share=0.6) == ["Harlow", "Larkspur", "Northwind"]
+
+
+def test_human_labels_and_lower_case_use_keep_a_name_out():
+    counts = {
+        "Larkspur": Counter(ORG=30),  # CoNLL calls it a place 4 times: 40 >= 30, out
+        "Northwind": Counter(ORG=500),  # a place twice there: 20 < 500, kept
+        "Ferry": Counter(ORG=30),  # "ferry" in lower case as often: a common word
+    }
+    gold = {"Larkspur": Counter(LOC=4), "Northwind": Counter(LOC=2)}
+    words = word_counts(["Northwind and Ferry run the ferry; the ferry is late.", "Ferry"])
+    assert words[0]["ferry"] == 2 and words[1]["Ferry"] == 2
+    assert known(counts, 5, 0.9) == ["Ferry", "Larkspur", "Northwind"]
+    assert known(counts, 5, 0.9, gold, words) == ["Northwind"]
