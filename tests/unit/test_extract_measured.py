@@ -132,6 +132,21 @@ def test_the_sites_name_after_an_h1_goes_but_not_its_first_words():
     assert title == "Ferry apps compared - tested on every crossing"
 
 
+def test_an_h1_in_capitals_takes_the_casing_of_the_metadata_title_with_its_words():
+    h1 = "<h1>FERRY FARES FROZEN UNTIL SPRING</h1>"
+    tree = lxml_html.fromstring(
+        f"<html><head><title>Ferry Fares Frozen Until Spring | Harbour Herald</title></head>"
+        f"<body>{h1}<p>Text.</p></body></html>"
+    )
+    assert find_title(tree, {}, {}, None, None, None) == "Ferry Fares Frozen Until Spring"
+    # other words in the metadata, or metadata in capitals too: the <h1> stays as written
+    for title in ("Ferry Fares Frozen Until Spring Review", "FERRY FARES FROZEN UNTIL SPRING"):
+        tree = lxml_html.fromstring(
+            f"<html><head><title>{title}</title></head><body>{h1}<p>Text.</p></body></html>"
+        )
+        assert find_title(tree, {}, {}, None, None, None) == "FERRY FARES FROZEN UNTIL SPRING"
+
+
 def test_of_several_h1_the_one_like_the_metadata_title_wins():
     tree = lxml_html.fromstring(
         "<html><body><h1>Latest from the islands today</h1>"
