@@ -417,6 +417,23 @@ def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_cr
     assert clean_documents([doc])[0][0].text.split("\n\n") == story
 
 
+def test_an_affiliate_disclosure_goes_a_story_about_commissions_stays(make_document):
+    story = [*STORY, LATER]
+    notices = [
+        "This post contains affiliate links. Read our full disclosure.",
+        "Harbour gear is picked by our editors. Purchases made through our links may earn us a "
+        "commission.",
+        "We test every ferry app ourselves; if you buy through our links, we may earn a small "
+        "commission at no cost to you.",
+    ]
+    news = (
+        "The ferry company will pay travel agents a commission of four per cent on every season "
+        "ticket they sell before March, the company said."
+    )
+    doc = make_document(URL, [notices[0], *story, news, *notices[1:]], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == [*story, news]
+
+
 def test_a_layout_tables_menu_goes_a_data_table_stays(make_document):
     menu = ["| HOME |", "| LOCAL NEWS |", "| SPORTS |", "| Weather |"]
     table = ["| Crossing | Departs | Arrives |", "| Early | 06:40 | 07:25 |"]
