@@ -492,6 +492,22 @@ def test_plain_text_page(make_page):
     )
 
 
+def test_a_short_plain_text_document_is_an_article_a_short_web_page_is_not(make_page):
+    from newsetl.clean import clean_documents
+
+    summary = "The harbour board approved a second ferry for the winter timetable on Monday."
+    item = FeedItem(title="Second ferry for winter")  # a JSONL record's title and text
+    doc = extract_document(
+        make_page("file:///inbox/ferry.txt", summary, content_type="text/plain", item=item)
+    )
+    articles, rejects = clean_documents([doc])
+    assert [a.text for a in articles] == [summary] and not rejects
+    html = f"<html><body><article><h1>Second ferry for winter</h1><p>{summary}</p></article>"
+    doc = extract_document(make_page("https://news.example.org/ferry", html + "</body></html>"))
+    articles, rejects = clean_documents([doc]) if isinstance(doc, Document) else ([], [doc])
+    assert not articles and rejects[0].reason == "not an article"
+
+
 def test_warm_up_compiles_every_locale_of_the_fallback_date_parser_in_a_fresh_process():
     # The worker pool's fork server runs it so that no worker compiles them on its first page.
     code = (

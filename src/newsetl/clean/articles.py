@@ -27,6 +27,16 @@ from newsetl.urls import article_id, normalize_url
 MIN_WORDS = 40
 # A page that says it is an article and dates itself is one from a sentence or two on
 # (newsetl.extract.page.DECLARED_MIN_WORDS, measured there).
+
+
+def minimum_words(doc: Document) -> int:
+    """Words of text an article needs after cleaning: MIN_WORDS for a web page, fewer for one
+    that declares itself an article, one for plain text handed over as a document."""
+    if doc.given_text:
+        return 1
+    return DECLARED_MIN_WORDS if doc.declared_article else MIN_WORDS
+
+
 # A paragraph in at least this many distinct articles of one source is that source's boilerplate.
 RECURRENCE_THRESHOLD = 3
 # A paragraph seen before in the same article is a repeat (caption, pull quote) from this many
@@ -210,7 +220,7 @@ def clean_prepared(
                 )
             )
             continue
-        if words < (DECLARED_MIN_WORDS if doc.declared_article else MIN_WORDS):
+        if words < minimum_words(doc):
             rejects.append(
                 Reject(
                     "clean",

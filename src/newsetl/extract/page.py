@@ -65,6 +65,10 @@ class Document:
     # The page says it is an article and dates itself (metadata.declared_article): a short text
     # does not make it a non-article.
     declared_article: bool = False
+    # Plain text handed over as a document (a .txt file, a JSONL record's text, a text/plain
+    # page): it has no navigation or link lists, so no length makes it a non-article; a
+    # headline with a one-line summary is kept (clean rejects it only when nothing is left).
+    given_text: bool = False
 
 
 def _normal(text: str) -> str:
@@ -313,4 +317,5 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
         published_at=page.item.published_at,
         date_source="feed" if page.item.published_at else "none",
         paragraphs=blocks,
+        given_text=True,
     )
