@@ -415,6 +415,15 @@ def test_an_authors_biography_after_the_story_goes_and_so_do_cookie_and_photo_cr
     paragraphs += ["We use cookies to give you the best experience.", "About the author", bio]
     doc = make_document(URL, paragraphs, title="Winter ferry")
     assert clean_documents([doc])[0][0].text.split("\n\n") == story
+    # A consent plugin's table of cookies goes however long it is.
+    table = "Cookie Duration Description " + " ".join(
+        f"cookielawinfo-checkbox-{kind} 11 months This cookie is set by the consent plugin to "
+        f"store whether the visitor agreed to {kind} cookies on this site."
+        for kind in ("analytics", "functional", "necessary", "others", "performance", "ads")
+    )
+    assert len(table.split()) > 100
+    doc = make_document(URL, [*story, table], title="Winter ferry")
+    assert clean_documents([doc])[0][0].text.split("\n\n") == story
 
 
 def test_an_affiliate_disclosure_goes_a_story_about_commissions_stays(make_document):

@@ -257,7 +257,7 @@ LEGAL_MAX_WORDS = 100
 # article was sponsored by ...") has none of those words and stays. On the development pages:
 # 13 paragraphs, none gold text; WCXB dev 7 pages better, ir-research-data 2, none worse.
 SITE_NOTICE = re.compile(
-    r"^((this (web)?site|our (web)?site|we) uses? cookies\b|cookie duration\b)|cookielawinfo|"
+    r"^((this (web)?site|our (web)?site|we) uses? cookies\b|cookie duration\b)|"
     r"^(affiliate )?disclosures?\s*:.*\b(affiliate|commissions?|invest\w*|stake|subsidiary)\b",
     re.IGNORECASE,
 )
@@ -279,9 +279,17 @@ AFFILIATE_NOTICE = re.compile(
 )
 
 
+# A cookie consent plugin's table of cookies ("Cookie Duration Description cookielawinfo-checbox-
+# analytics 11 months This cookie is set by GDPR Cookie Consent plugin ...") is no story however
+# long; WCXB dev: one such paragraph of 184 words, none in the gold text.
+COOKIE_TABLE = re.compile(r"^cookie duration description\b|cookielawinfo", re.IGNORECASE)
+
+
 def is_legal_notice(paragraph: str) -> bool:
     """A rights, trademark, cookie, disclosure or affiliate notice of at most LEGAL_MAX_WORDS
-    words."""
+    words, or a cookie table of any length."""
+    if COOKIE_TABLE.search(paragraph):
+        return True
     return len(paragraph.split()) <= LEGAL_MAX_WORDS and bool(
         LEGAL_NOTICE.search(paragraph)
         or SITE_NOTICE.search(paragraph)
