@@ -93,6 +93,13 @@ LINE_PATTERNS = [
         r"(get|stay|receive|the latest|our latest|access|updates|future)\b|"
         r"\byou'?re (now )?subscribed\b|"
         r"\bby subscribing (now|today)\b",
+        # A site builder's form messages and a share button's label ("Thank you! Your submission
+        # has been received!", "Oops! Something went wrong while submitting the form.", "Share
+        # this post"), a shop note ("Prices were accurate at the time this article was
+        # published ..."): WCXB dev 2 pages each, none of these lines gold in `dev` or `test`.
+        r"^(thank you! your submission has been received|"
+        r"oops! something went wrong while submitting the form|share this (post|article))\W*$",
+        r"^prices were accurate at the time this article was published\b",
     )
 ]
 
