@@ -508,6 +508,23 @@ def test_a_short_plain_text_document_is_an_article_a_short_web_page_is_not(make_
     assert not articles and rejects[0].reason == "not an article"
 
 
+def test_a_news_brief_a_feed_lists_with_its_date_is_an_article(make_page):
+    from newsetl.clean import clean_documents
+
+    brief = (
+        "Police closed the coast road at Kessel Point after a lorry lost its load on Monday "
+        "morning; diversions run through the village until the evening."
+    )
+    html = f"<html><body><h1>Coast road closed after lorry spill</h1><p>{brief}</p></body></html>"
+    listed = FeedItem(title="Coast road closed", published_at=datetime(2024, 4, 8, tzinfo=UTC))
+    for item, articles_expected in ((listed, 1), (FeedItem(), 0)):
+        doc = extract_document(make_page("https://news.example.org/brief", html, item=item))
+        assert isinstance(doc, Document)
+        articles, rejects = clean_documents([doc])
+        assert len(articles) == articles_expected, item
+        assert len(rejects) == 1 - articles_expected
+
+
 def test_warm_up_compiles_every_locale_of_the_fallback_date_parser_in_a_fresh_process():
     # The worker pool's fork server runs it so that no worker compiles them on its first page.
     code = (

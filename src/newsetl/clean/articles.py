@@ -31,10 +31,14 @@ MIN_WORDS = 40
 
 def minimum_words(doc: Document) -> int:
     """Words of text an article needs after cleaning: MIN_WORDS for a web page, fewer for one
-    that declares itself an article, one for plain text handed over as a document."""
+    that declares itself an article or that a feed or news sitemap lists with its publication
+    date (the publisher's own word that it is an article: a news brief of two sentences), one
+    for plain text handed over as a document."""
     if doc.given_text:
         return 1
-    return DECLARED_MIN_WORDS if doc.declared_article else MIN_WORDS
+    if doc.declared_article or doc.page.item.published_at is not None:
+        return DECLARED_MIN_WORDS
+    return MIN_WORDS
 
 
 # A paragraph in at least this many distinct articles of one source is that source's boilerplate.
