@@ -385,6 +385,26 @@ def test_feed_date_is_used_when_the_page_has_none(make_page):
     assert doc.authors == ["Tom Berg"]  # feed authors are the last fallback, cleaned too
 
 
+def test_an_organisation_as_json_ld_author_gives_way_to_a_person_named_on_the_page(make_page):
+    def ld(author: str) -> str:
+        return (
+            '<script type="application/ld+json">{"@context": "https://schema.org", '
+            '"@type": "NewsArticle", "headline": "Velmora flood barrier opens", '
+            f'"author": {author}}}</script>'
+        )
+
+    outlet = '{"@type": "Organization", "name": "Velmora Post"}'
+    item = FeedItem(authors=["Tom Berg"])
+    doc = extract_document(make_page(URL, article_html(ld(outlet)), item=item))
+    assert isinstance(doc, Document) and doc.authors == ["Tom Berg"]
+    # Named by no one else, the organisation stays the author.
+    doc = extract_document(make_page(URL, article_html(ld(outlet))))
+    assert isinstance(doc, Document) and doc.authors == ["Velmora Post"]
+    person = '[{"@type": "Person", "name": "Mira Holt"}, ' + outlet + "]"
+    doc = extract_document(make_page(URL, article_html(ld(person)), item=item))
+    assert isinstance(doc, Document) and doc.authors == ["Mira Holt"]
+
+
 def test_meta_date_and_time_tag(make_page):
     meta = '<meta property="article:published_time" content="2024-05-19T10:00:00Z">'
     doc = extract_document(make_page(URL, article_html(meta)))

@@ -364,14 +364,22 @@ def written_date(text: str, dayfirst: bool) -> tuple[datetime, str] | None:
     return (value, match.group(0)) if value else None
 
 
-def _names(value) -> list[str]:
-    """Author names from JSON-LD shapes: a string, a Person object, or a list of either."""
+ORGANISATION_TYPES = {"Organization", "NewsMediaOrganization", "Corporation", "LocalBusiness"}
+
+
+def _names(value, organisations: bool = True) -> list[str]:
+    """Author names from JSON-LD shapes: a string, a Person object, or a list of either
+    (`organisations=False`: without Organization objects)."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
+        kind = value.get("@type")
+        kinds = set(kind) if isinstance(kind, list) else {kind}
+        if not organisations and kinds & ORGANISATION_TYPES:
+            return []
         return _names(value.get("name"))
     if isinstance(value, list):
-        return [n for v in value for n in _names(v)]
+        return [n for v in value for n in _names(v, organisations)]
     return []
 
 
@@ -456,13 +464,16 @@ def byline_authors(tree) -> list[str]:
 def _author_sources(
     ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree
 ):
-    """Author lists from each source of truth, in order, computed only when asked."""
-    yield clean_authors(_names(ld.get("author")))
+    """Author lists from each source of truth, in order, computed only when asked. An
+    organisation JSON-LD names as the author ("USA TODAY") comes last: a person named anywhere
+    else on the page is the author."""
+    yield clean_authors(_names(ld.get("author"), organisations=False))
     yield clean_authors((meta.get("author") or meta.get("article:author") or "").split(";"))
     yield clean_authors((found or "").split(";"))
     if tree is not None:
         yield byline_authors(tree)
     yield clean_authors(feed_authors)
+    yield clean_authors(_names(ld.get("author")))
 
 
 def find_authors(
