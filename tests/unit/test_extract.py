@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -522,6 +523,13 @@ def test_a_short_plain_text_document_is_an_article_a_short_web_page_is_not(make_
     )
     articles, rejects = clean_documents([doc])
     assert [a.text for a in articles] == [summary] and not rejects
+    # The same text fetched from the web as text/plain is a web page: too short.
+    fetched = replace(
+        make_page("https://news.example.org/ferry.txt", summary, content_type="text/plain"),
+        headers='{"content-type": "text/plain"}',
+    )
+    articles, rejects = clean_documents([extract_document(fetched)])
+    assert not articles and rejects[0].reason == "not an article"
     html = f"<html><body><article><h1>Second ferry for winter</h1><p>{summary}</p></article>"
     doc = extract_document(make_page("https://news.example.org/ferry", html + "</body></html>"))
     articles, rejects = clean_documents([doc]) if isinstance(doc, Document) else ([], [doc])

@@ -65,9 +65,10 @@ class Document:
     # The page says it is an article and dates itself (metadata.declared_article): a short text
     # does not make it a non-article.
     declared_article: bool = False
-    # Plain text handed over as a document (a .txt file, a JSONL record's text, a text/plain
-    # page): it has no navigation or link lists, so no length makes it a non-article; a
-    # headline with a one-line summary is kept (clean rejects it only when nothing is left).
+    # Plain text handed over as a document (a .txt file, a JSONL record's text, a WARC
+    # conversion record; not a text/plain response fetched from the web): it has no navigation
+    # or link lists, so no length makes it a non-article; a headline with a one-line summary is
+    # kept (clean rejects it only when nothing is left).
     given_text: bool = False
 
 
@@ -317,5 +318,5 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
         published_at=page.item.published_at,
         date_source="feed" if page.item.published_at else "none",
         paragraphs=blocks,
-        given_text=True,
+        given_text=page.headers in ("", "{}"),  # no HTTP headers: read from a file, not fetched
     )
