@@ -147,6 +147,23 @@ def test_an_h1_in_capitals_takes_the_casing_of_the_metadata_title_with_its_words
         assert find_title(tree, {}, {}, None, None, None) == "FERRY FARES FROZEN UNTIL SPRING"
 
 
+def test_labels_around_a_headline_are_not_part_of_it():
+    for h1 in (
+        "Title: Ferry fares frozen until the spring review",
+        "Ferry fares frozen until the spring review (harbourherald.example.net)",
+        "Ferry fares frozen until the spring review (harbourherald.example.net) 87",
+        "Ferry fares frozen until the spring review Posted on March 3, 2025 by Mara Lind",
+    ):
+        tree = lxml_html.fromstring(f"<html><body><h1>{h1}</h1><p>Text.</p></body></html>")
+        assert find_title(tree, {}, {}, None, None, None) == (
+            "Ferry fares frozen until the spring review"
+        ), h1
+    # a title that speaks of one ("Title IX") or a year in brackets stays whole
+    for h1 in ("Title IX rules for school sport change", "Ferry fares frozen until (2025)"):
+        tree = lxml_html.fromstring(f"<html><body><h1>{h1}</h1><p>Text.</p></body></html>")
+        assert find_title(tree, {}, {}, None, None, None) == h1
+
+
 def test_of_several_h1_the_one_like_the_metadata_title_wins():
     tree = lxml_html.fromstring(
         "<html><body><h1>Latest from the islands today</h1>"

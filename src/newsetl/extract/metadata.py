@@ -536,9 +536,22 @@ def before_pipe(title: str) -> str:
     return first if len(first.split()) >= HEADLINE_MIN_WORDS else title
 
 
+# Labels around a headline that are not part of it: a "Title:" label before it (an arXiv
+# abstract page), the address of the story's source after it on a link aggregator ("... (latimes
+# .com)", with its comment count: "... (latimes.com) 87"), a blog's "Posted on <date> by
+# <author>" run into it.
+TITLE_LABELS = re.compile(
+    r"^title\s*:\s*(?=\S)|\s+\((?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\)(?:\s+\d+)?$|"
+    r"\s+posted on\s+\w+ \d{1,2},? \d{4}\b.*$",
+    re.IGNORECASE,
+)
+
+
 def headline_of(title: str, site: str | None, url: str | None, suffix_only: bool = False) -> str:
-    """A title without the site's name (`strip_site_name`) and what follows a pipe."""
-    return before_pipe(strip_site_name(" ".join(title.split()), site, url, suffix_only))
+    """A title without the site's name (`strip_site_name`), what follows a pipe and the labels
+    around it (`TITLE_LABELS`)."""
+    title = TITLE_LABELS.sub("", " ".join(title.split())) or title
+    return before_pipe(strip_site_name(title, site, url, suffix_only))
 
 
 def find_title(
