@@ -123,21 +123,33 @@ def read_conll(path: Path) -> list[tuple[str, set[tuple[str, str]]]]:
     return [(doc_text(doc), doc_entities(doc)) for doc in docs]
 
 
-def read_wikiann(path: Path, limit: int = 2000) -> list[tuple[str, set[tuple[str, str]]]]:
-    """WikiANN sentences ('en:word TAG' lines, IOB2) as one-sentence documents."""
-    out, sentence = [], []
+def token_sentences(
+    path: Path, separator: str | None = None, limit: int | None = None
+) -> list[list[tuple[str, str]]]:
+    """A token-per-line file (the word first, its tag last, a blank line between sentences) as
+    lists of (word, tag); at most `limit` sentences."""
+    out: list[list[tuple[str, str]]] = []
+    sentence: list[tuple[str, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        parts = line.split()
-        if not parts:
+        if not line.strip():
             if sentence:
-                out.append([sentence])
+                out.append(sentence)
             sentence = []
-            if len(out) >= limit:
+            if limit is not None and len(out) >= limit:
                 break
             continue
-        word = parts[0].split(":", 1)[1] if ":" in parts[0] else parts[0]
-        sentence.append((word, parts[-1]))
-    return [(doc_text(doc), doc_entities(doc)) for doc in out]
+        parts = line.split(separator)
+        sentence.append((parts[0], parts[-1].strip()))
+    return out
+
+
+def read_wikiann(path: Path, limit: int = 2000) -> list[tuple[str, set[tuple[str, str]]]]:
+    """WikiANN sentences ('en:word TAG' lines, IOB2) as one-sentence documents."""
+    docs = [
+        [[(word.split(":", 1)[1] if ":" in word else word, tag) for word, tag in sentence]]
+        for sentence in token_sentences(path, limit=limit)
+    ]
+    return [(doc_text(doc), doc_entities(doc)) for doc in docs]
 
 
 WNUT_TYPES = {"person": "PER", "location": "LOC", "corporation": "ORG", "group": "ORG"}
@@ -147,18 +159,16 @@ def read_wnut(path: Path) -> list[tuple[str, set[tuple[str, str]]]]:
     """WNUT-17 posts ('word<TAB>tag' lines, IOB2) as one-post documents: person, location, and
     corporation and group (CoNLL's ORG: companies, teams, bands) are scored; products and
     creative works, which newsetl does not extract, are not."""
-    out, sentence = [], []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        parts = line.split("\t")
-        if not line.strip():
-            if sentence:
-                out.append([sentence])
-            sentence = []
-            continue
-        prefix, _, kind = parts[-1].strip().partition("-")
-        tag = f"{prefix}-{WNUT_TYPES[kind]}" if kind in WNUT_TYPES else "O"
-        sentence.append((parts[0], tag))
-    return [(doc_text(doc), doc_entities(doc)) for doc in out]
+
+    def scored(tag: str) -> str:
+        prefix, _, kind = tag.partition("-")
+        return f"{prefix}-{WNUT_TYPES[kind]}" if kind in WNUT_TYPES else "O"
+
+    docs = [
+        [[(word, scored(tag)) for word, tag in sentence]]
+        for sentence in token_sentences(path, separator="\t")
+    ]
+    return [(doc_text(doc), doc_entities(doc)) for doc in docs]
 
 
 def doc_text(sentences: list[list[tuple[str, str]]]) -> str:

@@ -36,7 +36,7 @@ COMMON_WORD_FIX = True
 COMMON_ZIPF = 3.5  # wordfreq's Zipf frequency of the word in lower case: ~ once per 300k words
 # A name en_core_web_sm tags ORG nearly every time in news (data/known_orgs.txt, built by
 # training/ner/known_orgs.py) is an ORG when our model calls it a person or a place: "Google",
-# "Tesla", "Spotify" as people, "Netflix", "Amazon" as places (see README, "Entities").
+# "Nintendo" as people, "Amazon" as a place (see README, "Entities").
 KNOWN_ORG_FIX = True
 KNOWN_ORGS = Path(__file__).resolve().parent / "data" / "known_orgs.txt"
 # "U.S.", "U.N." keep their final stop; so do company and US-state abbreviations ("Norwest
