@@ -682,3 +682,19 @@ def test_a_linked_headline_of_another_story_on_the_site_goes_other_links_stay(ma
     assert source in text  # another site: the article's source
     assert chapter in text  # a heading of the article
     assert LATER in text and STORY[0] in text
+
+
+def test_a_line_of_nothing_but_links_goes_a_sentence_with_links_stays(make_page):
+    links = (
+        "<p>[<a href='/info'>Site Info</a>] [<a href='/privacy'>Privacy Policy</a>]"
+        " [<a href='/ads'>Advertise</a>]</p>"
+    )
+    cited = (
+        "<p>The <a href='/board'>board</a> | the <a href='/survey'>survey</a> | the"
+        " <a href='/fares'>fares</a> and what islanders said about them.</p>"
+    )
+    doc = extract_document(make_page(URL, page(body=f"<p>{LATER}</p>{links}{cited}")))
+    assert isinstance(doc, Document)
+    text = "\n".join(doc.paragraphs)
+    assert "Privacy Policy" not in text
+    assert "what islanders said" in text and LATER in text
