@@ -698,3 +698,19 @@ def test_a_line_of_nothing_but_links_goes_a_sentence_with_links_stays(make_page)
     text = "\n".join(doc.paragraphs)
     assert "Privacy Policy" not in text
     assert "what islanders said" in text and LATER in text
+
+
+def test_authors_from_a_twitter_card_or_a_link_to_the_authors_page(make_page):
+    card = (
+        '<meta name="twitter:label1" content="Written by">'
+        '<meta name="twitter:data1" content="Oona Varga">'
+    )
+    doc = extract_document(make_page(URL, page(head=card)))
+    assert isinstance(doc, Document) and doc.authors == ["Oona Varga"]
+    byline = "<p>By <a href='/authors/per-lindqvist/'>Per Lindqvist</a></p>"
+    doc = extract_document(make_page(URL, page(body=byline)))
+    assert isinstance(doc, Document) and doc.authors == ["Per Lindqvist"]
+    # A link to an author's page in the site's menu is no byline.
+    menu = "<nav><a href='/author/desk/'>Island Desk</a></nav>"
+    doc = extract_document(make_page(URL, page(body=menu)))
+    assert isinstance(doc, Document) and doc.authors == []
