@@ -151,14 +151,15 @@ def conll(repo: Repo, out: Path) -> int:
 
 
 def ner_sets(repo: Repo, out: Path) -> int:
-    """WikiANN English and French dev; WNUT-17 (emerging entities in social media) dev and
-    annotated test."""
+    """WikiANN English and French dev; WNUT-17 (emerging entities in social media) train (its
+    corporation names feed training/ner/known_orgs.py), dev and annotated test."""
     count = 0
     for language in ("en", "fr"):
         data = repo.read(f"WikiANN/{language}/dev")
         if data is not None:
             count += write(out / f"wikiann-{language}" / "dev", data)
     for source, target in (
+        ("wnut17train.conll", "train.conll"),
         ("emerging.dev.conll", "dev.conll"),
         ("emerging.test.annotated", "test.conll"),
     ):

@@ -34,3 +34,34 @@ def test_human_labels_and_lower_case_use_keep_a_name_out():
     assert words[0]["ferry"] == 2 and words[1]["Ferry"] == 2
     assert known(counts, 5, 0.9) == ["Ferry", "Larkspur", "Northwind"]
     assert known(counts, 5, 0.9, gold, words) == ["Northwind"]
+
+
+def test_corporations_people_labelled_in_wnut_join_unless_conll_says_person(tmp_path):
+    from training.ner.known_orgs import human_corporations, wnut_labels
+
+    (tmp_path / "wnut17").mkdir()
+    rows = []
+    for name, kind, times in (
+        ("Chirper", "corporation", 3),
+        ("Quayside Radio", "corporation", 4),
+        ("Lumen", "corporation", 2),  # too rare
+        ("Brackwater", "corporation", 3),
+        ("Brackwater", "location", 2),  # a place too often
+        ("Mossgrove", "corporation", 5),  # CoNLL: a person
+        ("chirper", "corporation", 5),  # not written as a name
+    ):
+        words = name.split()
+        for _ in range(times):
+            rows += [f"{words[0]}\tB-{kind}", *(f"{w}\tI-{kind}" for w in words[1:]), "on\tO", ""]
+    (tmp_path / "wnut17" / "train.conll").write_text("\n".join(rows), encoding="utf-8")
+    labels = wnut_labels(tmp_path)
+    assert labels["Quayside Radio"] == Counter(corporation=4)
+    gold = {"Mossgrove": Counter(PER=3)}
+    assert human_corporations(labels, gold, 0.9) == ["Chirper", "Quayside Radio"]
+
+
+def test_the_shipped_list_knows_the_platforms_the_models_take_for_people():
+    from newsetl.enrich.entities import relabel
+
+    assert relabel("Twitter", "PERSON") == "ORG"
+    assert relabel("YouTube", "PERSON") == "ORG"

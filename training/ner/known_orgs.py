@@ -9,6 +9,10 @@ base model reads a large sample of news text once, here. A name is written to
 - CoNLL-2003 `eng.train`'s human labels do not call it mostly a person, part of a person's
   name or a place ("Justin", "White House"; one human label weighs `HUMAN_WEIGHT` of ours);
 - it is not one word that the same texts often write in lower case ("Bank", "Expert").
+Beside them, names people labelled: WNUT-17's training tweets (`wnut17/train.conll`, CC BY 4.0)
+call a name a corporation at least `WNUT_MIN` times and nothing else in at least `MIN_SHARE` of
+its labels ("Twitter", "YouTube": the base model itself takes Twitter for a person), unless
+CoNLL-2003 says person or place as above.
 `newsetl.enrich.entities` gives these names the ORG label when our model calls them a person
 or a place (not a place its own gazetteer knows: "Chennai"). The README, "Entities", has the
 measured effect. Names the base model itself is unsure of (Netflix, Tesla) are not fixed.
@@ -42,6 +46,7 @@ MIN_SHARE = 0.9
 # one human label outweighs ten of the base model's: "White House" (LOC 12 times in CoNLL-2003
 # eng.train, ORG 105 times here) stays a place, "Amazon" (the river 3 times, ORG 1,517) does not
 HUMAN_WEIGHT = 10
+WNUT_MIN = 3
 LOWER_RATIO = 2  # "Apple" is written capitalised more than twice as often as "apple" in news
 # the labels a name can compete with; dates, numbers and the like are not names
 NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART"}
@@ -118,6 +123,48 @@ def conll_labels(folder: Path) -> dict[str, Counter]:
     return labels
 
 
+def wnut_labels(folder: Path) -> dict[str, Counter]:
+    """How often WNUT-17's training file (human-labelled tweets, BIO) labels each name with
+    each of its kinds (corporation, person, location, product, group, creative-work); empty when
+    the file is absent."""
+    path = folder / "wnut17" / "train.conll"
+    if not path.is_file():
+        return {}
+    labels: dict[str, Counter] = defaultdict(Counter)
+    words: list[str] = []
+    kind = None
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        parts = line.split("\t") if "\t" in line else line.split()
+        tag = parts[-1] if len(parts) >= 2 else "O"
+        prefix, _, label = tag.partition("-")
+        if words and (tag == "O" or prefix == "B" or label != kind):
+            labels[" ".join(words)][kind] += 1
+            words, kind = [], None
+        if tag != "O":
+            words.append(parts[0])
+            kind = label
+    return labels
+
+
+def human_corporations(
+    wnut: dict[str, Counter], gold: dict[str, Counter], min_share: float
+) -> list[str]:
+    """Capitalised names WNUT-17 calls a corporation at least WNUT_MIN times and nothing else in
+    at least `min_share` of its labels, and CoNLL-2003 (`gold`) calls no person or place more
+    often than an organisation."""
+    found = []
+    for name, labels in wnut.items():
+        human = gold.get(name, Counter())
+        if (
+            name[:1].isupper()
+            and labels["corporation"] >= WNUT_MIN
+            and labels["corporation"] >= min_share * sum(labels.values())
+            and human["PER"] + human["LOC"] + human["PER-PART"] <= human["ORG"]
+        ):
+            found.append(name)
+    return sorted(found)
+
+
 def known(
     counts: dict[str, Counter],
     min_mentions: int,
@@ -185,16 +232,18 @@ def main(argv: list[str] | None = None) -> None:
         counts = label_counts(texts)
         if args.counts:
             args.counts.write_text(json.dumps(counts), encoding="utf-8")
-    names = known(
-        counts, args.min_mentions, args.min_share, conll_labels(folder), word_counts(texts)
-    )
+    gold = conll_labels(folder)
+    names = known(counts, args.min_mentions, args.min_share, gold, word_counts(texts))
+    human = human_corporations(wnut_labels(folder), gold, args.min_share)
+    names = sorted(set(names) | set(human))
     header = (
-        f"# {len(names)} names en_core_web_sm 3.8 tags ORG in at least {args.min_share:g} of at "
+        f"# {len(names)} names: en_core_web_sm 3.8 tags ORG in at least {args.min_share:g} of at "
         f"least {args.min_mentions} mentions\n# in UCI News Aggregator headlines and WCXB dev "
         "article text (both CC BY 4.0), less those CoNLL-2003\n# eng.train mostly labels a "
         f"person, a part of a person's name or a place (one of its labels weighing {HUMAN_WEIGHT} "
         "of ours),\n# and one-word names the texts write in lower case at least "
-        f"1/{LOWER_RATIO} as often; built by training/ner/known_orgs.py\n"
+        f"1/{LOWER_RATIO} as often; and {len(human)} names WNUT-17 train labels a corporation\n"
+        f"# at least {WNUT_MIN} times (CC BY 4.0); built by training/ner/known_orgs.py\n"
     )
     args.to.write_text(header + "".join(f"{n}\n" for n in names), encoding="utf-8")
     print(f"{len(names)} names -> {args.to}")
