@@ -714,3 +714,10 @@ def test_authors_from_a_twitter_card_or_a_link_to_the_authors_page(make_page):
     menu = "<nav><a href='/author/desk/'>Island Desk</a></nav>"
     doc = extract_document(make_page(URL, page(body=menu)))
     assert isinstance(doc, Document) and doc.authors == []
+
+
+def test_a_sites_account_links_are_no_author():
+    from newsetl.extract.metadata import clean_authors
+
+    assert clean_authors(["Sign In", "Log in", "Subscribe"]) == []
+    assert clean_authors(["By Oona Varga"]) == ["Oona Varga"]
