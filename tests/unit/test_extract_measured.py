@@ -721,3 +721,13 @@ def test_a_sites_account_links_are_no_author():
 
     assert clean_authors(["Sign In", "Log in", "Subscribe"]) == []
     assert clean_authors(["By Oona Varga"]) == ["Oona Varga"]
+
+
+def test_the_outlet_a_writer_wrote_for_is_no_part_of_the_name():
+    from newsetl.extract.metadata import clean_authors
+
+    assert clean_authors(["By Oona Varga For Harbourmail", "Per Lindqvist for Ledger.co.uk"]) == [
+        "Oona Varga",
+        "Per Lindqvist",
+    ]
+    assert clean_authors(["Mira Ford"]) == ["Mira Ford"]

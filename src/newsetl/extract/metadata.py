@@ -401,6 +401,7 @@ def clean_authors(raw: list[str]) -> list[str]:
         )
         # A byline run into its date: "Luke Kim December 3, 2025", "Jo Lee Updated Feb 2".
         entry = BYLINE_DATE.split(entry)[0]
+        entry = WRITING_FOR.sub(r"\1", entry)
         # "and" in any case: a byline's name markup can title-case it ("Sue Lee And Mark Ode").
         for part in re.split(r"\s*(?:;|&|\b[Aa][Nn][Dd]\b|\|)\s*", entry):
             pieces = [p.strip() for p in part.split(",")]
@@ -418,6 +419,11 @@ def clean_authors(raw: list[str]) -> list[str]:
     return names
 
 
+# A byline that names the outlet the writer wrote for: "Harry Pettit For Mailonline" (the Daily
+# Mail's form), "Jo Lee for Metro.co.uk": the name is the two to four capitalised words before.
+WRITING_FOR = re.compile(
+    r"^((?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’.-]*)\s+(?:for|For|FOR)\s+(?:the\s+)?[A-Z][\w.-]*$"
+)
 BYLINE_DATE = re.compile(
     r"\s*\b(?:(?:last )?updated|posted|published)\b.*$"
     rf"|\s+(?:{ENGLISH_MONTH_NAMES})\.?\s+\d.*$"
