@@ -36,6 +36,7 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,28 +99,37 @@ def label_counts(texts: list[str]) -> dict[str, Counter]:
     return counts
 
 
+def spans(rows: list[tuple[str, str]]) -> Iterator[tuple[list[str], str]]:
+    """The words and label of each labelled span in (word, IOB or BIO tag) rows."""
+    words: list[str] = []
+    kind = ""
+    for word, tag in [*rows, ("", "O")]:
+        prefix, _, label = tag.partition("-")
+        if words and (tag == "O" or prefix == "B" or label != kind):
+            yield words, kind
+            words, kind = [], ""
+        if tag != "O":
+            words.append(word)
+            kind = label
+
+
 def conll_labels(folder: Path) -> dict[str, Counter]:
     """How often CoNLL-2003 eng.train (human-labelled, IOB1) labels each name PER, ORG, LOC or
     MISC, and each word of a person's full name PER-PART; empty when the file is absent."""
     path = folder / "conll2003" / "eng.train"
     if not path.is_file():
         return {}
-    labels: dict[str, Counter] = defaultdict(Counter)
-    words: list[str] = []
-    kind = None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
-        tag = parts[-1] if parts and parts[0] != "-DOCSTART-" else "O"
-        prefix, _, label = tag.partition("-")
-        if words and (tag == "O" or prefix == "B" or label != kind):
-            labels[" ".join(words)][kind] += 1
-            if kind == "PER" and len(words) > 1:  # "Justin" of "Justin Leonard": a given name
-                for word in words:
-                    labels[word]["PER-PART"] += 1
-            words, kind = [], None
-        if tag != "O":
-            words.append(parts[0])
-            kind = label
+        real = bool(parts) and parts[0] != "-DOCSTART-"
+        rows.append((parts[0] if real else "", parts[-1] if real else "O"))
+    labels: dict[str, Counter] = defaultdict(Counter)
+    for words, kind in spans(rows):
+        labels[" ".join(words)][kind] += 1
+        if kind == "PER" and len(words) > 1:  # "Justin" of "Justin Leonard": a given name
+            for word in words:
+                labels[word]["PER-PART"] += 1
     return labels
 
 
@@ -130,19 +140,13 @@ def wnut_labels(folder: Path) -> dict[str, Counter]:
     path = folder / "wnut17" / "train.conll"
     if not path.is_file():
         return {}
-    labels: dict[str, Counter] = defaultdict(Counter)
-    words: list[str] = []
-    kind = None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split("\t") if "\t" in line else line.split()
-        tag = parts[-1] if len(parts) >= 2 else "O"
-        prefix, _, label = tag.partition("-")
-        if words and (tag == "O" or prefix == "B" or label != kind):
-            labels[" ".join(words)][kind] += 1
-            words, kind = [], None
-        if tag != "O":
-            words.append(parts[0])
-            kind = label
+        rows.append((parts[0], parts[-1]) if len(parts) >= 2 else ("", "O"))
+    labels: dict[str, Counter] = defaultdict(Counter)
+    for words, kind in spans(rows):
+        labels[" ".join(words)][kind] += 1
     return labels
 
 
