@@ -29,6 +29,7 @@ FLOWS = ("ingest", "backfill", "reprocess", "maintenance")
 
 KEEP_MINUTES_SETTING = "NEWSETL_SERVER_KEEP_MINUTES"  # Settings.server_keep_minutes
 KEEPALIVE_SECONDS = 60.0  # a running command's sign of life to a kept server
+SPAWN_SECONDS = 5.0  # at most, until a new server's command line can be read
 
 
 class LocalServer:
@@ -97,6 +98,7 @@ class LocalServer:
                 self.pid, self.port = known["pid"], known["port"]
                 return
             self._spawn()
+            self._until_recognisable()
             _write_note(self.note, self.pid, self.port)
         print(
             f"newsetl: started Prefect's API at {self.api_url} for this and later commands; it"
@@ -140,6 +142,20 @@ class LocalServer:
         else:
             self.process = subprocess.Popen(command, env=env)
         self.pid = self.process.pid
+
+    def _until_recognisable(self) -> None:
+        """Until the new server's command line can be read (`_is_local_server`), so that the
+        next command, which reads the note as soon as this one lets go of the lock, finds it. Right
+        after it starts, a process's /proc/PID/cmdline can still be empty: two commands started
+        together then started two servers (1 in 6 tries here)."""
+        deadline = time.monotonic() + SPAWN_SECONDS
+        while (
+            not _is_local_server(self.pid)
+            and self.process is not None
+            and self.process.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.002)
 
     def _point_prefect_here(self) -> None:
         os.environ["PREFECT_API_URL"] = self.api_url
