@@ -731,3 +731,10 @@ def test_the_outlet_a_writer_wrote_for_is_no_part_of_the_name():
         "Per Lindqvist",
     ]
     assert clean_authors(["Mira Ford"]) == ["Mira Ford"]
+
+
+def test_a_line_break_in_the_headline_parts_its_words(make_page):
+    html = page(h1="Winter ferry timetable<br>adds an early <span>crossing</span>")
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    assert doc.title == "Winter ferry timetable adds an early crossing"

@@ -723,9 +723,28 @@ ARCHIVED = re.compile(r"^(?:https?://[^/]*archive\.org)?/web/\d+\w*/")
 INDEX_PAGE = re.compile(r"/(?:index|default|home)\.\w+$", re.IGNORECASE)
 
 
+def shown_text(element) -> str:
+    """An element's text as the page shows it: a line break (<br>) parts the words on either
+    side ("(US)<br>Your Guide" is "(US) Your Guide", not "(US)Your Guide")."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if node.tag == "br":
+            parts.append(" ")
+        elif isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    return " ".join("".join(parts).split())
+
+
 def _headings(tree) -> list[str]:
     """The texts of the page's <h1> elements that are not its logo."""
-    found = (" ".join(h.text_content().split()) for h in tree.xpath("//body//h1") if not _logo(h))
+    found = (shown_text(h) for h in tree.xpath("//body//h1") if not _logo(h))
     return [h for h in found if h]
 
 
