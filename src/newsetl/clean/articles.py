@@ -25,14 +25,13 @@ from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
 
 MIN_WORDS = 40
-# A page that says it is an article and dates itself is one from a sentence or two on
-# (newsetl.extract.page.DECLARED_MIN_WORDS, measured there).
 
 
 def minimum_words(doc: Document) -> int:
     """Words of text an article needs after cleaning: MIN_WORDS for a web page, fewer for one
     that declares itself an article or that a feed or news sitemap lists with its publication
-    date (the publisher's own word that it is an article: a news brief of two sentences), one
+    date (the publisher's own word that it is an article: a news brief of two sentences;
+    DECLARED_MIN_WORDS, measured in newsetl.extract.page), one
     for plain text handed over as a document."""
     if doc.given_text:
         return 1

@@ -17,6 +17,8 @@ from newsetl.extract import metadata as meta
 from newsetl.records import RawPage, Reject
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from trafilatura.settings import Document as ExtractedText
 
 # htmldate, inside trafilatura, asks dateutil about zone names dateutil does not know
@@ -121,14 +123,6 @@ def teaser_texts(tree: lxml_html.HtmlElement) -> tuple[int, set[str]]:
     return len(headlines), texts
 
 
-def _link_targets(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
-    """Each text of a link outside the headings (normalised) with the targets it links to."""
-    targets: dict[str, list[str]] = {}
-    for anchor in tree.xpath(TEXT_LINKS):
-        targets.setdefault(_normal(anchor.text_content()), []).append(anchor.get("href") or "")
-    return targets
-
-
 # A paragraph that is the whole text of a link to another page of the same site is the site's
 # teaser for another story (a related-stories box, a linked headline between the article's
 # paragraphs), which trafilatura's recall mode keeps. Links to other sites (a post's sources, a
@@ -139,35 +133,51 @@ def _link_targets(tree: lxml_html.HtmlElement) -> dict[str, list[str]]:
 # worse (0.948 either way). Without the heading exception WCXB dev read 18 and 18; with three
 # words instead of five 23 and 23.
 SITE_LINK_MIN_WORDS = 5
-TEXT_LINKS = (
-    "//a[not(ancestor::h1 or ancestor::h2 or ancestor::h3 or ancestor::h4 or ancestor::h5"
-    " or ancestor::h6)]"
-)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def page_links(tree: lxml_html.HtmlElement) -> tuple[set[str], dict[str, list[str]]]:
+    """The texts of the page's links (normalised), and for those outside headings the targets
+    each text links to; one pass over the links."""
+    texts: set[str] = set()
+    targets: dict[str, list[str]] = {}
+    for anchor in tree.iter("a"):
+        text = _normal(anchor.text_content())
+        texts.add(text)
+        if next(anchor.iterancestors(*HEADINGS), None) is None:
+            targets.setdefault(text, []).append(anchor.get("href") or "")
+    return texts, targets
 
 
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
-def _site_link(paragraph: str, links: dict[str, list[str]], url: str, canonical: str) -> bool:
+def other_page_of_site(url: str, canonical: str) -> Callable[[str], bool]:
+    """Whether a link target (relative to `canonical`) is another page of the site `url` and
+    `canonical` belong to: not the page itself, not a mail or script link."""
+    hosts = {h for h in (_host(url), _host(canonical)) if h}
+    here = {urlsplit(url).path.rstrip("/"), urlsplit(canonical).path.rstrip("/")}
+
+    def test(href: str) -> bool:
+        target = urlsplit(urljoin(canonical, href.strip()))
+        if target.scheme not in ("http", "https") or target.path.rstrip("/") in here:
+            return False
+        host = (target.hostname or "").removeprefix("www.")
+        return any(host == h or host.endswith("." + h) for h in hosts)
+
+    return test
+
+
+def _site_link(
+    paragraph: str, links: dict[str, list[str]], same_site: Callable[[str], bool]
+) -> bool:
     """Whether `paragraph` is a link's whole text and the link goes to another page of this site."""
     text = _normal(paragraph)
     bare = text.lstrip("-•* ")
     if len(bare.split()) < SITE_LINK_MIN_WORDS:
         return False
-    hrefs = links.get(bare) or links.get(text)
-    if not hrefs:
-        return False
-    hosts = {_host(url), _host(canonical)}
-    here = {urlsplit(url).path.rstrip("/"), urlsplit(canonical).path.rstrip("/")}
-    for href in hrefs:
-        target = urlsplit(urljoin(canonical, href.strip()))
-        if target.scheme not in ("http", "https") or target.path.rstrip("/") in here:
-            continue  # an anchor in this page, a mail or script link
-        host = target.hostname or ""
-        if any(host.removeprefix("www.") == h or host.endswith("." + h) for h in hosts if h):
-            return True
-    return False
+    return any(same_site(href) for href in links.get(bare) or links.get(text) or [])
 
 
 # A line that is nothing but links between brackets, bars or bullets ("[Site Info] [Privacy
@@ -219,7 +229,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     tags = meta.meta_tags(tree)
     captions = {_normal(c.text_content()) for c in tree.xpath(CAPTIONS)}
     captions.discard("")
-    link_texts = {_normal(a.text_content()) for a in tree.xpath("//a")}
+    link_texts, site_links = page_links(tree)
     canonical = meta.find_canonical(tree, tags, page.final_url)
     result = main_text(tree, page.final_url)
     if result is None or not (result.text or "").strip():
@@ -274,12 +284,11 @@ def extract_document(page: RawPage) -> Document | Reject:
                 f"{teaser_words} of {words} words are linked headlines and their blurbs"
                 " (a home, section or tag page)",
             )
-    site_links = _link_targets(tree)
+    same_site = other_page_of_site(page.final_url, canonical)
     paragraphs = [
         p
         for p in paragraphs
-        if not _site_link(p, site_links, page.final_url, canonical)
-        and not links_only(p, link_texts)
+        if not _site_link(p, site_links, same_site) and not links_only(p, link_texts)
     ] or paragraphs
     return Document(
         page=page,
