@@ -43,6 +43,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -175,21 +176,27 @@ def doc_text(sentences: list[list[tuple[str, str]]]) -> str:
     return "\n".join(" ".join(w for w, _ in s) for s in sentences)
 
 
+def spans(sentence: list[tuple[str, str]]) -> Iterator[tuple[list[str], str]]:
+    """The words and label of each labelled span of a sentence's (word, IOB or BIO tag) rows."""
+    words: list[str] = []
+    kind = ""
+    for word, tag in [*sentence, ("", "O")]:
+        prefix, _, label = tag.partition("-")
+        if words and (tag == "O" or prefix == "B" or label != kind):
+            yield words, kind
+            words, kind = [], ""
+        if tag != "O":
+            words.append(word)
+            kind = label
+
+
 def doc_entities(sentences: list[list[tuple[str, str]]]) -> set[tuple[str, str]]:
-    found = set()
-    for sentence in sentences:
-        current: list[str] = []
-        kind = None
-        for word, tag in sentence + [("", "O")]:
-            prefix, _, label = tag.partition("-")
-            if current and (tag == "O" or prefix == "B" or label != kind):
-                if kind in TYPES:
-                    found.add((" ".join(current), TYPES[kind]))
-                current, kind = [], None
-            if tag != "O":
-                current.append(word)
-                kind = label
-    return found
+    return {
+        (" ".join(words), TYPES[kind])
+        for sentence in sentences
+        for words, kind in spans(sentence)
+        if kind in TYPES
+    }
 
 
 # -- scoring --------------------------------------------------------------------------------------

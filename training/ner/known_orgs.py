@@ -36,8 +36,9 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
+
+from benchmarks.eval_enrich import spans, token_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / "src" / "newsetl" / "enrich" / "data" / "known_orgs.txt"
@@ -99,37 +100,19 @@ def label_counts(texts: list[str]) -> dict[str, Counter]:
     return counts
 
 
-def spans(rows: list[tuple[str, str]]) -> Iterator[tuple[list[str], str]]:
-    """The words and label of each labelled span in (word, IOB or BIO tag) rows."""
-    words: list[str] = []
-    kind = ""
-    for word, tag in [*rows, ("", "O")]:
-        prefix, _, label = tag.partition("-")
-        if words and (tag == "O" or prefix == "B" or label != kind):
-            yield words, kind
-            words, kind = [], ""
-        if tag != "O":
-            words.append(word)
-            kind = label
-
-
 def conll_labels(folder: Path) -> dict[str, Counter]:
     """How often CoNLL-2003 eng.train (human-labelled, IOB1) labels each name PER, ORG, LOC or
     MISC, and each word of a person's full name PER-PART; empty when the file is absent."""
     path = folder / "conll2003" / "eng.train"
     if not path.is_file():
         return {}
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        real = bool(parts) and parts[0] != "-DOCSTART-"
-        rows.append((parts[0] if real else "", parts[-1] if real else "O"))
     labels: dict[str, Counter] = defaultdict(Counter)
-    for words, kind in spans(rows):
-        labels[" ".join(words)][kind] += 1
-        if kind == "PER" and len(words) > 1:  # "Justin" of "Justin Leonard": a given name
-            for word in words:
-                labels[word]["PER-PART"] += 1
+    for sentence in token_sentences(path):  # "-DOCSTART- -X- O O" is a token tagged O
+        for words, kind in spans(sentence):
+            labels[" ".join(words)][kind] += 1
+            if kind == "PER" and len(words) > 1:  # "Justin" of "Justin Leonard": a given name
+                for word in words:
+                    labels[word]["PER-PART"] += 1
     return labels
 
 
@@ -140,13 +123,10 @@ def wnut_labels(folder: Path) -> dict[str, Counter]:
     path = folder / "wnut17" / "train.conll"
     if not path.is_file():
         return {}
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t") if "\t" in line else line.split()
-        rows.append((parts[0], parts[-1]) if len(parts) >= 2 else ("", "O"))
     labels: dict[str, Counter] = defaultdict(Counter)
-    for words, kind in spans(rows):
-        labels[" ".join(words)][kind] += 1
+    for sentence in token_sentences(path, separator="\t"):
+        for words, kind in spans(sentence):
+            labels[" ".join(words)][kind] += 1
     return labels
 
 
