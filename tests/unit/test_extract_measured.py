@@ -738,3 +738,15 @@ def test_a_line_break_in_the_headline_parts_its_words(make_page):
     doc = extract_document(make_page(URL, html))
     assert isinstance(doc, Document)
     assert doc.title == "Winter ferry timetable adds an early crossing"
+
+
+def test_a_date_under_the_headline_comes_before_htmldate_and_votes():
+    # Measured on real pages (WCXB dev 7 days right, 1 wrong): a page whose only written date is
+    # the line under its headline is dated by that line, not by htmldate's guess.
+    tree = _tree("<h1>Robot mowers, mapped</h1><h5><span>2024-11-06</span></h5>")
+    value, source = find_published(tree, {}, {}, URL, None, "2023-10-11", FETCHED)
+    assert (value.date(), source) == (date(2024, 11, 6), "page-text")
+    # And as a witness it outvotes a lone JSON-LD date when htmldate agrees with it.
+    ld = {"datePublished": "2025-06-12T08:00:00Z"}
+    value, source = find_published(tree, ld, {}, URL, None, "2024-11-06", FETCHED)
+    assert (value.date(), source) == (date(2024, 11, 6), "page-text")
