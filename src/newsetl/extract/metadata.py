@@ -213,12 +213,12 @@ def find_published(
     article's JSON-LD `datePublished` (0.88 / 0.92), published-time meta tags (0.94 / 0.97),
     another JSON-LD object's `datePublished` (0.89 / 0.93), a `<time>` marked as published
     (0.81 / 1.00), the feed, a full date written where pages put dates or else just under the
-    headline (0.84 / 0.85), then htmldate (0.85 / 0.93). The first source is overruled when two or more other sources agree
-    on another day and it has fewer witnesses (`outvoted`). Modified dates are never used.
-    htmldate's 1 January is a year without a day and is not trusted. No trustworthy date gives
-    None and 'none': the fetch time is never a publication date. htmldate returns a date in the
-    URL path as it is, so beside the URL's own day it does not vote (on the development pages:
-    one more right day on MediaCloud, none lost on WCXB dev).
+    headline (0.86 / 0.89), then htmldate (0.85 / 0.93). The first source is overruled when two
+    or more other sources agree on another day and it has fewer witnesses (`outvoted`).
+    Modified dates are never used. htmldate's 1 January is a year without a day and is not
+    trusted. No trustworthy date gives None and 'none': the fetch time is never a publication
+    date. htmldate returns a date in the URL path as it is, so beside the URL's own day it does
+    not vote (on the development pages: one more right day on MediaCloud, none lost on WCXB dev).
     """
     # The page's own sources, unless the caller has them already.
     if candidates is None:
