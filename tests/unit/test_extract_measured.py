@@ -750,3 +750,23 @@ def test_a_date_under_the_headline_comes_before_htmldate_and_votes():
     ld = {"datePublished": "2025-06-12T08:00:00Z"}
     value, source = find_published(tree, ld, {}, URL, None, "2024-11-06", FETCHED)
     assert (value.date(), source) == (date(2024, 11, 6), "page-text")
+
+
+def test_the_one_h1_is_not_the_headline_when_it_shares_no_word_with_the_titles():
+    # Measured on real pages (WCXB dev and ir-research-data one title right each, none wrong).
+    page = (
+        "<html><head><title>Harbour Herald: Ferry fares frozen until spring</title>"
+        "<meta property='og:title' content='Ferry fares frozen until spring'></head>"
+        "<body><h1>{}</h1><p>Text.</p></body></html>"
+    )
+    tree = lxml_html.fromstring(page.format("Return to the main website"))
+    assert page_headline(tree, {}, meta_tags(tree)) is None
+    title = find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald")
+    assert title == "Ferry fares frozen until spring"
+    # One shared word is enough: the <h1> as the page shows it stays the headline.
+    tree = lxml_html.fromstring(page.format("Island fares stay where they are until spring"))
+    title = find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald")
+    assert title == "Island fares stay where they are until spring"
+    # With no metadata title to compare with, the one <h1> is the headline.
+    tree = lxml_html.fromstring("<html><body><h1>Return to the main website</h1></body></html>")
+    assert page_headline(tree, {}, {}) == "Return to the main website"
