@@ -13,7 +13,14 @@ from newsetl.enrich import stories as stories_module
 from newsetl.enrich.embeddings import embed
 from newsetl.enrich.entities import OWN_MODEL, canonical_entities, clean_mention, known_orgs
 from newsetl.enrich.language import detect_language, likely_language
-from newsetl.enrich.places import country_code
+from newsetl.enrich.places import (
+    alternate_names,
+    country_code,
+    fold,
+    gazetteer,
+    gazetteer_cities,
+    warm,
+)
 from newsetl.enrich.sentiment import tone
 from newsetl.enrich.stories import (
     Pairs,
@@ -155,6 +162,24 @@ def test_country_code(place, code):
 @pytest.mark.parametrize("place", ["Qwertyvania", "EU", ""])
 def test_unknown_place_has_no_country(place):
     assert country_code(place) is None
+
+
+def test_place_keys_fold_case_accents_and_spaces():
+    assert fold("  São   Paulo ") == fold("sao paulo") == "sao paulo"
+    assert fold("İzmir") == fold("IZMIR") == "izmir"
+    assert fold("Łódź") == "lodz"
+
+
+def test_warming_builds_every_place_lookup_once_for_the_workers_forked_after_it():
+    for lookup in (gazetteer, alternate_names, gazetteer_cities):
+        lookup.cache_clear()
+    warm()
+    assert [f.cache_info().currsize for f in (gazetteer, alternate_names, gazetteer_cities)] == [
+        1,
+        1,
+        1,
+    ]
+    assert alternate_names()["frankfurt"] == "DE"  # "Frankfurt am Main" by another name
 
 
 # -- topics ---------------------------------------------------------------------------------------

