@@ -770,3 +770,23 @@ def test_the_one_h1_is_not_the_headline_when_it_shares_no_word_with_the_titles()
     # With no metadata title to compare with, the one <h1> is the headline.
     tree = lxml_html.fromstring("<html><body><h1>Return to the main website</h1></body></html>")
     assert page_headline(tree, {}, {}) == "Return to the main website"
+
+
+def test_the_last_resort_h1_must_share_a_word_with_the_page_title():
+    # A page with only a <title> and one short <h1>: the <h1> is taken as the headline only when
+    # it shares a word with the <title> without the site's name (real_eval --direct: WCXB dev 1
+    # title right, ir-research-data 2, none wrong).
+    page = (
+        "<html><head><title>Harbour Herald - Ferry fares frozen</title></head>"
+        "<body><h1>{}</h1><p>Text.</p></body></html>"
+    )
+    tree = lxml_html.fromstring(page.format("Server error"))
+    title = find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald")
+    assert title == "Ferry fares frozen"
+    tree = lxml_html.fromstring(page.format("Fares frozen"))
+    title = find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald")
+    assert title == "Fares frozen"
+    # The site's name alone is not a shared word: 'Harbour' names the site, not the article.
+    tree = lxml_html.fromstring(page.format("Harbour news"))
+    title = find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald")
+    assert title == "Ferry fares frozen"
