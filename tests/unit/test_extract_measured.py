@@ -809,3 +809,16 @@ def test_an_author_keeps_the_way_the_page_writes_the_name():
     assert find_authors({}, meta, "Oona Varga", [], tree) == ["Oona Varga"]
     byline = lxml_html.fromstring("<html><body><div class='byline'>OONA VARGA</div></body></html>")
     assert find_authors({}, {}, "Oona Varga", [], byline) == ["Oona Varga"]
+
+
+def test_menu_headings_weekdays_and_about_boxes_are_no_byline():
+    # real_eval --direct: WCXB dev 4 authors right, 3 junk names gone, none wrong.
+    from newsetl.extract.metadata import byline_authors, clean_authors
+
+    menu = (
+        "<html><body><nav><ul><li><div>By Company Size</div><a href='/s'>Small</a></li></ul></nav>"
+        "<p>By Oona Varga</p><p>Text.</p></body></html>"
+    )
+    assert byline_authors(lxml_html.fromstring(menu)) == ["Oona Varga"]
+    assert clean_authors(["Sat"]) == [] and clean_authors(["Thursday"]) == []
+    assert clean_authors(["About Oona"]) == ["Oona"]

@@ -371,6 +371,12 @@ def written_date(text: str, dayfirst: bool) -> tuple[datetime, str] | None:
     return (value, match.group(0)) if value else None
 
 
+# A byline's date, read alone ("Sat, 20 Dec, 2025" gives "Sat").
+ENGLISH_DAYS = {
+    *"monday tuesday wednesday thursday friday saturday sunday".split(),
+    *"mon tue tues wed thu thur thurs fri sat sun".split(),
+}
+
 ORGANISATION_TYPES = {"Organization", "NewsMediaOrganization", "Corporation", "LocalBusiness"}
 
 
@@ -397,7 +403,7 @@ def clean_authors(raw: list[str]) -> list[str]:
         if not entry or entry.startswith("http"):
             continue
         entry = re.sub(
-            r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|"
+            r"^\s*((words|written|reporting|text|story|photos?)\s+by|by|from|von|par|por|author|authors|about|"
             r"written by|text|words)\s*:?(?:\s+|$)",  # "By" alone is no name either
             "",
             entry.strip(),
@@ -443,6 +449,7 @@ def _looks_like_name(text: str) -> bool:
         and not ROLE_WORDS.search(text)
         and not any(c.isdigit() for c in text)
         and not (len(words) == 1 and text.lower().rstrip(".") in ENGLISH_MONTHS)
+        and not (len(words) == 1 and text.lower().rstrip(".,") in ENGLISH_DAYS)
         and all(
             w[0].isupper()
             or w.lower() in {"de", "van", "von", "der", "da", "al", "bin", "la", "le"}
@@ -457,6 +464,12 @@ BYLINE_NODES = (
     "[contains(@class, 'byline') or contains(@class, 'author') or contains(@rel, 'author')]"
 )
 BY_LINE = re.compile(r"^\s*(?:by|words by|written by)\s+([^|•·\n]{3,120})", re.IGNORECASE)
+# Short texts that may be a "By Name" line, not in a site's menus: "By Role", "By Company Size"
+# head a menu's columns.
+BY_LINE_TEXTS = (
+    "//body//text()[normalize-space()][string-length() < 160]"
+    "[not(ancestor::nav or ancestor::footer or ancestor::aside)]"
+)
 
 
 def byline_authors(tree) -> list[str]:
@@ -465,7 +478,7 @@ def byline_authors(tree) -> list[str]:
         names = clean_authors([" ".join(node.text_content().split())[:160]])
         if names:
             return names
-    for text in tree.xpath("//body//text()[normalize-space()][string-length() < 160]")[:400]:
+    for text in tree.xpath(BY_LINE_TEXTS)[:400]:
         match = BY_LINE.match(str(text))
         if match:
             names = clean_authors([match.group(1)])
