@@ -822,3 +822,20 @@ def test_menu_headings_weekdays_and_about_boxes_are_no_byline():
     assert byline_authors(lxml_html.fromstring(menu)) == ["Oona Varga"]
     assert clean_authors(["Sat"]) == [] and clean_authors(["Thursday"]) == []
     assert clean_authors(["About Oona"]) == ["Oona"]
+
+
+def test_an_accounts_handle_is_the_author_only_when_no_name_is_written():
+    # real_eval --direct: WCXB dev 4 authors right, none wrong.
+    from newsetl.extract.metadata import clean_authors, find_authors
+
+    tree = lxml_html.fromstring("<html><body><p>Text.</p></body></html>")
+    assert find_authors({}, {"author": "harbourwriter"}, None, [], tree) == ["harbourwriter"]
+    byline = lxml_html.fromstring(
+        "<html><body><div class='byline'>By Oona Varga</div><p>Text.</p></body></html>"
+    )
+    assert find_authors({}, {"author": "harbourwriter"}, None, [], byline) == ["Oona Varga"]
+    # A handle counts only from an author field, and never one with digits or a month's name.
+    assert clean_authors(["harbourwriter"]) == []
+    assert clean_authors(["3d23d65-ddc6"], handles=True) == []
+    assert clean_authors(["may"], handles=True) == []
+    assert clean_authors(["Oona Varga &amp; Per Lindqvist"]) == ["Oona Varga", "Per Lindqvist"]
