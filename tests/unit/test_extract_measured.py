@@ -839,3 +839,13 @@ def test_an_accounts_handle_is_the_author_only_when_no_name_is_written():
     assert clean_authors(["3d23d65-ddc6"], handles=True) == []
     assert clean_authors(["may"], handles=True) == []
     assert clean_authors(["Oona Varga &amp; Per Lindqvist"]) == ["Oona Varga", "Per Lindqvist"]
+
+
+def test_a_related_posts_date_is_not_the_pages_date():
+    # real_eval --direct: WCXB dev 1 day right, none wrong.
+    page = (
+        "<html><body><h1>Ferry fares frozen</h1><p>Text.</p>"
+        "<div class='related-posts'><div class='post-date'>March 2, 2024</div></div>"
+        "<div class='entry-date'>March 9, 2024</div></body></html>"
+    )
+    assert visible_date(lxml_html.fromstring(page)).date() == date(2024, 3, 9)

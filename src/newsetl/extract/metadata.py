@@ -304,8 +304,11 @@ def outvoted(found: dict[str, datetime], first: str) -> tuple[datetime, str]:
     return found[first], first.removesuffix("-other")
 
 
+# Blocks that may hold the page's date: not in menus, asides and footers, nor in a list of
+# related posts, whose dates are other articles' (WCXB dev 1 day right, none wrong).
 DATE_NODES = (
-    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer)]"
+    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
+    " or ancestor::*[contains(@class, 'related')])]"
     "[self::time or contains(@class, 'date') or contains(@class, 'time')"
     " or contains(@class, 'publish')"
     " or contains(@class, 'posted') or contains(@class, 'dateline') or contains(@class, 'byline')"
