@@ -307,12 +307,14 @@ def outvoted(found: dict[str, datetime], first: str) -> tuple[datetime, str]:
 # Blocks that may hold the page's date: not in menus, asides and footers, nor in a list of
 # related posts, whose dates are other articles' (WCXB dev 1 day right, none wrong).
 DATE_NODES = (
-    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
-    " or ancestor::*[contains(@class, 'related')])]"
-    "[self::time or contains(@class, 'date') or contains(@class, 'time')"
+    "//*[self::time or contains(@class, 'date') or contains(@class, 'time')"
     " or contains(@class, 'publish')"
     " or contains(@class, 'posted') or contains(@class, 'dateline') or contains(@class, 'byline')"
     " or contains(@class, 'meta') or contains(@id, 'date')]"
+    # The cheap test on the node's own attributes first: libxml2 evaluates predicates in order,
+    # and walking every element's ancestors first took five times as long.
+    "[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
+    " or ancestor::*[contains(@class, 'related')])]"
 )
 
 
@@ -474,10 +476,10 @@ def _looks_like_name(text: str, handles: bool = False) -> bool:
     )
 
 
-BYLINE_NODES = (
-    "//*[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
+BYLINE_NODES = (  # the node's own attributes tested first, as in DATE_NODES
+    "//*[contains(@class, 'byline') or contains(@class, 'author') or contains(@rel, 'author')]"
+    "[not(ancestor-or-self::nav or ancestor-or-self::aside or ancestor-or-self::footer"
     " or ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
-    "[contains(@class, 'byline') or contains(@class, 'author') or contains(@rel, 'author')]"
 )
 BY_LINE = re.compile(r"^\s*(?:by|words by|written by)\s+([^|•·\n]{3,120})", re.IGNORECASE)
 # Short texts that may be a "By Name" line, not in a site's menus: "By Role", "By Company Size"
