@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from urllib.parse import urljoin, urlsplit
@@ -590,13 +591,15 @@ def _as_written(name: str, ld: dict, meta: dict[str, str], tree) -> str:
     pattern = re.compile(
         r"(?<!\w)" + r"[\W_]{0,2}".join(re.escape(c) for c in key) + r"(?!\w)", re.IGNORECASE
     )
-    written: list[str] = [
-        *_names(ld.get("author")),
-        *(meta.get(k, "") for k in ("author", "article:author", "twitter:data1", "twitter:data2")),
-    ]
-    if tree is not None:
-        written += [str(t) for t in tree.xpath(BYLINE_NODES + "//text()")[:40]]
-    for text in written:
+
+    def written() -> Iterator[str]:  # the page's byline texts only when its fields lack the name
+        yield from _names(ld.get("author"))
+        for field in ("author", "article:author", "twitter:data1", "twitter:data2"):
+            yield meta.get(field, "")
+        if tree is not None:
+            yield from (str(t) for t in tree.xpath(BYLINE_NODES + "//text()")[:40])
+
+    for text in written():
         if not text or "://" in text or text.lstrip().startswith(("/", "www.")):
             continue  # a profile's address: its slug is no way of writing the name
         match = pattern.search(text)
