@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -264,7 +265,7 @@ def extract_document(page: RawPage) -> Document | Reject:
         tags,
         page.final_url,
         page.item.published_at,
-        _htmldate_day(page, result, candidates),
+        _htmldate_day(page, tree, result, candidates),
         page.fetched_at,
         candidates=candidates,
     )
@@ -315,44 +316,85 @@ SECOND_OPINION_SHARE = 0.7
 RECALL_MIN_SHARE = 0.5
 
 
+# trafilatura's metadata step runs htmldate on every page: about a fifth of extraction's time on
+# real pages. Its day matters only where the page's other date sources disagree or are missing
+# (`_htmldate_day` asks htmldate itself then), so in the thread that extracts, trafilatura's
+# call is switched off; any other caller of trafilatura (a benchmark's plain trafilatura, in
+# the same process) keeps its dates.
+_TRAFILATURA_DATES = threading.local()
+
+
+def _switchable_dates() -> None:
+    """Puts the switch in front of trafilatura's htmldate call, once per process."""
+    import trafilatura.metadata
+
+    real = trafilatura.metadata.find_date
+    if getattr(real, "newsetl_switch", False):
+        return
+
+    def find_date(*args, **kwargs):
+        return None if getattr(_TRAFILATURA_DATES, "off", False) else real(*args, **kwargs)
+
+    find_date.newsetl_switch = True  # type: ignore[attr-defined]
+    trafilatura.metadata.find_date = find_date
+
+
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> ExtractedText | None:
     import trafilatura
     from trafilatura.settings import Document as ExtractedText
 
-    result = trafilatura.bare_extraction(
-        copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
-        url=url,
-        with_metadata=True,
-        # Measured on real pages (benchmarks/real_eval.py): tables are article text (standings,
-        # results, prices); readers' comments are not the article.
-        include_comments=False,
-        include_tables=True,
-        favor_recall=favor_recall,
-        date_extraction_params={"original_date": True, "extensive_search": True},
-    )
+    _switchable_dates()
+    _TRAFILATURA_DATES.off = True
+    try:
+        result = trafilatura.bare_extraction(
+            copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
+            url=url,
+            with_metadata=True,
+            # Measured on real pages (benchmarks/real_eval.py): tables are article text
+            # (standings, results, prices); readers' comments are not the article.
+            include_comments=False,
+            include_tables=True,
+            favor_recall=favor_recall,
+        )
+    finally:
+        _TRAFILATURA_DATES.off = False
     return result if isinstance(result, ExtractedText) else None
 
 
 def _htmldate_day(
-    page: RawPage, result: ExtractedText, candidates: dict[str, datetime]
+    page: RawPage,
+    tree: lxml_html.HtmlElement,
+    result: ExtractedText,
+    candidates: dict[str, datetime],
 ) -> str | None:
-    """htmldate's day: trafilatura's, unless the page has no other date source and no feed date.
-    Then, where htmldate's day decides, it runs again on the page as fetched: trafilatura runs it
-    on the tree it parsed, and there htmldate sometimes finds another day than in the page's own
-    text. On the MediaCloud pages dated by htmldate 13 of 15 days were right from trafilatura's
-    call and 14 from this one (the 15th is a forum page, rejected); no WCXB `dev` day changed
-    (benchmarks/date_loop.py). Beside other sources htmldate only votes, and its vote stays
-    trafilatura's day (no second call where it cannot decide). Where this call finds no day,
-    trafilatura's stands."""
+    """htmldate's day, where it can change the page's date: when the page has no other date
+    source, or its sources (the feed's date among them) name more than one day, so that
+    htmldate's vote may decide (`meta.outvoted`); beside a date in the URL it never counts.
+    Elsewhere it is not asked: on the development pages three in four.
+
+    It reads the parsed page as trafilatura would (with the address trafilatura found). Where
+    the page has no other source, it first reads the page as fetched: on the parsed tree
+    htmldate sometimes finds another day than in the page's own text. On the MediaCloud pages
+    dated by htmldate, 13 of 15 days were right from the parsed page and 14 from the fetched
+    one (the 15th is a forum page, rejected); no WCXB `dev` day changed
+    (benchmarks/date_loop.py). Where that finds no day, the parsed page's stands."""
     from htmldate import find_date
 
-    if page.item.published_at or candidates:
-        return result.date
-    try:
-        found = find_date(page.body, original_date=True, extensive_search=True, url=page.final_url)
-    except (ValueError, TypeError):  # an undecodable or empty body: trafilatura's day stands
-        found = None
-    return found or result.date
+    sources = dict(candidates)
+    if page.item.published_at:
+        sources["feed"] = page.item.published_at
+    if "url" in sources or (sources and len({v.date() for v in sources.values()}) < 2):
+        return None  # htmldate's vote cannot change the day
+    if not sources:
+        try:
+            found = find_date(
+                page.body, original_date=True, extensive_search=True, url=page.final_url
+            )
+        except (ValueError, TypeError):  # an undecodable or empty body: the parsed page's day
+            found = None
+        if found:
+            return found
+    return find_date(tree, original_date=True, extensive_search=True, url=result.url)
 
 
 def _words(result: ExtractedText | None) -> int:
