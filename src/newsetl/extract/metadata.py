@@ -244,6 +244,17 @@ def find_published(
     return None, "none"
 
 
+def htmldate_can_decide(candidates: dict[str, datetime], feed_date: datetime | None) -> bool:
+    """Whether htmldate's day can change what `find_published` gives: the page has no other
+    date source, or its sources (the feed's date among them) name more than one day, so that
+    htmldate's vote may count (`outvoted`); beside a date in the URL it never counts. On the
+    development pages it cannot on three in four."""
+    days = {value.date() for value in candidates.values()}
+    if feed_date:
+        days.add(feed_date.date())
+    return "url" not in candidates and len(days) != 1
+
+
 BYLINE_TEXTS = 24  # text pieces after the headline read for its date
 KICKER_TEXTS = 3  # and before it (further up, a header's "today" date is no publication date)
 
@@ -571,7 +582,7 @@ def find_authors(
             # does; a name written as a name, further down the sources, comes first.
             handles = handles or names
         elif names:
-            return [_as_written(n, ld, meta, tree) for n in names]
+            return _as_written(names, ld, meta, tree)
     return handles
 
 
@@ -579,27 +590,42 @@ def _name_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
-def _as_written(name: str, ld: dict, meta: dict[str, str], tree) -> str:
-    """`name` as the page writes it ("kirstin boatto", "q_admin", "Justin C. Meserole") in its
-    JSON-LD author, author meta tags or byline, where a source recased it or dropped its dots
-    (trafilatura title-cases handles); a name written in capitals keeps its recased form, and a
-    profile address's slug is not a way of writing it (real_eval --direct: WCXB dev authors
-    0.725 -> 0.751, 17 right, none wrong)."""
+def _as_written(names: list[str], ld: dict, meta: dict[str, str], tree) -> list[str]:
+    """Each name as the page writes it ("kirstin boatto", "q_admin", "Justin C. Meserole") in
+    its JSON-LD author, author meta tags or byline, where a source recased it or dropped its
+    dots (trafilatura title-cases handles); a name written in capitals keeps its recased form,
+    and a profile address's slug is not a way of writing it (real_eval --direct: WCXB dev
+    authors 0.725 -> 0.751, 17 right, none wrong). The page's byline texts are read once, and
+    only when its fields lack a name."""
+    fields = [
+        *_names(ld.get("author")),
+        *(
+            meta.get(field, "")
+            for field in ("author", "article:author", "twitter:data1", "twitter:data2")
+        ),
+    ]
+    bylines: list[str] | None = None
+
+    def written() -> Iterator[str]:
+        nonlocal bylines
+        yield from fields
+        if tree is not None:
+            if bylines is None:
+                bylines = [str(t) for t in tree.xpath(BYLINE_NODES + "//text()")[:40]]
+            yield from bylines
+
+    return [_written_form(name, written()) for name in names]
+
+
+def _written_form(name: str, texts: Iterator[str]) -> str:
+    """`name` as the first of `texts` that holds it writes it (see `_as_written`)."""
     key = _name_key(name)
     if not key:
         return name
     pattern = re.compile(
         r"(?<!\w)" + r"[\W_]{0,2}".join(re.escape(c) for c in key) + r"(?!\w)", re.IGNORECASE
     )
-
-    def written() -> Iterator[str]:  # the page's byline texts only when its fields lack the name
-        yield from _names(ld.get("author"))
-        for field in ("author", "article:author", "twitter:data1", "twitter:data2"):
-            yield meta.get(field, "")
-        if tree is not None:
-            yield from (str(t) for t in tree.xpath(BYLINE_NODES + "//text()")[:40])
-
-    for text in written():
+    for text in texts:
         if not text or "://" in text or text.lstrip().startswith(("/", "www.")):
             continue  # a profile's address: its slug is no way of writing the name
         match = pattern.search(text)

@@ -90,8 +90,11 @@ def drop_archive_toolbar(tree: lxml_html.HtmlElement, body: bytes | None = None)
     """Takes the toolbar out; `body`, the page as fetched, spares the search of the whole tree
     on a page that names none of the toolbar's ids (in an ASCII-compatible encoding: UTF-16
     has NUL bytes)."""
-    names_none = body is not None and not (b"wm-ipp" in body or b"donato" in body)
-    if names_none and body is not None and b"\x00" not in body[:512]:
+    if (
+        body is not None
+        and b"\x00" not in body[:512]
+        and not (b"wm-ipp" in body or b"donato" in body)
+    ):
         return
     for element in tree.xpath(ARCHIVE_TOOLBAR):
         element.drop_tree()
@@ -373,10 +376,8 @@ def _htmldate_day(
     result: ExtractedText,
     candidates: dict[str, datetime],
 ) -> str | None:
-    """htmldate's day, where it can change the page's date: when the page has no other date
-    source, or its sources (the feed's date among them) name more than one day, so that
-    htmldate's vote may decide (`meta.outvoted`); beside a date in the URL it never counts.
-    Elsewhere it is not asked: on the development pages three in four.
+    """htmldate's day, where it can change the page's date (`meta.htmldate_can_decide`; elsewhere
+    htmldate is not asked).
 
     It reads the parsed page as trafilatura would (with the address trafilatura found). Where
     the page has no other source, it first reads the page as fetched: on the parsed tree
@@ -386,12 +387,9 @@ def _htmldate_day(
     (benchmarks/date_loop.py). Where that finds no day, the parsed page's stands."""
     from htmldate import find_date
 
-    sources = dict(candidates)
-    if page.item.published_at:
-        sources["feed"] = page.item.published_at
-    if "url" in sources or (sources and len({v.date() for v in sources.values()}) < 2):
-        return None  # htmldate's vote cannot change the day
-    if not sources:
+    if not meta.htmldate_can_decide(candidates, page.item.published_at):
+        return None
+    if not candidates and not page.item.published_at:  # htmldate alone dates the page
         try:
             found = find_date(
                 page.body, original_date=True, extensive_search=True, url=page.final_url
