@@ -89,6 +89,19 @@ def test_an_h1_that_is_the_sites_logo_link_is_not_the_headline():
     assert page_headline(tree, {}, {}) == "Ferry fares frozen until spring"
 
 
+def test_an_h1_in_a_menu_or_footer_is_not_the_headline():
+    for place in ("footer", "nav"):
+        tree = lxml_html.fromstring(
+            "<html><head><title>Ferry fares frozen until spring | Harbour Herald</title></head>"
+            f"<body><h2>Ferry fares frozen until spring</h2><p>{STORY[0]}</p>"
+            f"<{place}><h1>Return to the Harbour Herald website</h1></{place}></body></html>"
+        )
+        assert page_headline(tree, {}, {}) is None
+        assert find_title(tree, {}, meta_tags(tree), None, None, "Harbour Herald") == (
+            "Ferry fares frozen until spring"
+        )
+
+
 def test_a_page_without_h1_gives_the_headline_it_marks_as_such():
     html = (
         "<html><head><title>Harbour Herald Online Edition: Breaking News</title></head><body>"

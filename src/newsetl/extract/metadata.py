@@ -263,7 +263,7 @@ def date_by_headline(tree) -> datetime | None:
     """A full date written just before or after the page's <h1> (its byline line), for pages
     that put no date in their markup or date blocks."""
     dayfirst = not month_first(tree)
-    for heading in tree.xpath("//body//h1")[:1]:
+    for heading in tree.xpath(HEADLINE_NODES)[:1]:
         shown = "[not(ancestor::script or ancestor::style)]"
         # After the headline first, then before it, nearest first.
         pieces = heading.xpath(f"following::text(){shown}[position() <= {BYLINE_TEXTS}]")
@@ -850,9 +850,15 @@ def shown_text(element) -> str:
     return " ".join("".join(parts).split())
 
 
+# An <h1> in a menu or the page's footer ("Select Your Location", "Return to <site>") is not the
+# headline (real_eval --direct: WCXB dev 3 titles right, none wrong; ir-research-data unchanged).
+# <aside> is not excluded: a page wrapped whole in a pop-up <aside> lost its headline (1 wrong).
+HEADLINE_NODES = "//body//h1[not(ancestor::nav or ancestor::footer)]"
+
+
 def _headings(tree) -> list[str]:
-    """The texts of the page's <h1> elements that are not its logo."""
-    found = (shown_text(h) for h in tree.xpath("//body//h1") if not _logo(h))
+    """The texts of the page's <h1> elements that are not its logo, nor in a menu or footer."""
+    found = (shown_text(h) for h in tree.xpath(HEADLINE_NODES) if not _logo(h))
     return [h for h in found if h]
 
 
