@@ -15,6 +15,7 @@ from dateutil.parser import UnknownTimezoneWarning
 from lxml import html as lxml_html
 
 from newsetl.extract import metadata as meta
+from newsetl.extract.encoding import declared_text, plain_text
 from newsetl.records import RawPage, Reject
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ def extract_document(page: RawPage) -> Document | Reject:
         )
     from trafilatura.utils import load_html
 
-    tree = load_html(page.body)
+    tree = load_html(declared_text(page.body, page.headers))
     if tree is None or not isinstance(tree, lxml_html.HtmlElement):
         return Reject("extract", page.source, page.url, "not html", page.content_type)
     too_big = _too_big(tree)
@@ -428,7 +429,7 @@ def _too_big(tree: lxml_html.HtmlElement) -> str | None:
 
 
 def _plain_text_document(page: RawPage) -> Document | Reject:
-    text = page.body.decode("utf-8", errors="replace")
+    text = plain_text(page.body, page.headers)
     blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text)]
     blocks = [b for b in blocks if b]
     if not blocks:
