@@ -52,6 +52,7 @@ class Candidate:
     # Set for documents that discovery already holds (directory, WARC): no fetch needed.
     body: bytes | None = None
     content_type: str | None = None
+    charset: str | None = None  # as the stored HTTP response declared it (WARC)
 
 
 @dataclass

@@ -1155,3 +1155,30 @@ def test_directory_with_nested_folders(tmp_path):
         ("unsupported file type", "no suffix"),
     ]
     assert found.documents == []
+
+
+def test_a_warc_pages_charset_reaches_extraction(tmp_path):
+    # A stored Windows-1252 page that declares its charset only in the HTTP header.
+    from newsetl.extract import Document, extract_document
+    from newsetl.fetch.pages import fetch_pages
+
+    text = (
+        "The harbour caf\u00e9 re-opened on Monday\u2014its owner\u2019s third try\u2014and the "
+        "quay was full of people who had come for the coffee, the cake and the view of the cranes."
+    )
+    body = (
+        "<html><head><title>Caf\u00e9 re-opens on the quay</title></head><body><article>"
+        f"<h1>Harbour caf\u00e9 re-opens</h1><p>{text}</p><p>{text}</p></article></body></html>"
+    ).encode("cp1252")
+    path = tmp_path / "crawl.warc.gz"
+    url = "https://quay.example.org/2026/11/cafe"
+    _write_warc(path, [(url, "200 OK", "text/html; charset=windows-1252", body)])
+    source = Source(name="crawl", kind="warc", path=path)
+    found = discover(source, fetcher())
+    assert [(c.content_type, c.charset) for c in found.candidates] == [
+        ("text/html", "windows-1252")
+    ]
+    result = fetch_pages(source, found.candidates, fetcher(), "run-1", set())
+    doc = extract_document(result.pages[0])
+    assert isinstance(doc, Document)
+    assert text in doc.paragraphs

@@ -177,7 +177,12 @@ def _fetcher_of(source: Source, fetcher: Fetcher, run_id: str) -> Callable:
                 final_url=candidate.url,
                 status=200,
                 content_type=candidate.content_type or "text/html",
-                headers={},
+                # The stored response's charset, for extraction (newsetl.extract.encoding).
+                headers=(
+                    {"content-type": f"{candidate.content_type}; charset={candidate.charset}"}
+                    if candidate.charset
+                    else {}
+                ),
                 body=candidate.body,
             )
             return raw_page(source.name, run_id, candidate.url, local, candidate.item)
