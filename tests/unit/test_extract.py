@@ -564,3 +564,54 @@ def test_warm_up_compiles_every_locale_of_the_fallback_date_parser_in_a_fresh_pr
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after = map(int, out.stdout.split())
     assert before == 0 and after > 150
+
+
+def _counting_trafilatura_metadata(monkeypatch) -> list[str]:
+    """Counts trafilatura's metadata step, however it is reached (bare_extraction or apart)."""
+    import trafilatura.core
+    import trafilatura.metadata
+
+    calls: list[str] = []
+    real = trafilatura.metadata.extract_metadata
+
+    def counted(*args, **kwargs):
+        calls.append("metadata")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura.metadata, "extract_metadata", counted)
+    monkeypatch.setattr(trafilatura.core, "extract_metadata", counted)
+    return calls
+
+
+MARKED_UP = (
+    "<html><head><title>Tide gauge installed at the north pier | Quay Gazette</title>"
+    '<meta property="og:site_name" content="Quay Gazette">'
+    '<meta name="description" content="A new tide gauge reports the water level.">'
+    '<meta name="author" content="Mira Solberg">'
+    '<meta property="article:published_time" content="2024-05-02T08:00:00+00:00">'
+    "</head><body><article>"
+    "<h1>Tide gauge installed at the north pier</h1>"
+    + "".join(
+        f"<p>Paragraph {i}: the harbour office installed a tide gauge at the north pier, and "
+        "its readings now appear every ten minutes on the board by the ferry terminal.</p>"
+        for i in range(4)
+    )
+    + "</article></body></html>"
+)
+
+
+def test_trafilaturas_metadata_is_read_only_where_the_page_lacks_a_field(make_page, monkeypatch):
+    calls = _counting_trafilatura_metadata(monkeypatch)
+    doc = extract_document(make_page(URL, MARKED_UP))
+    assert isinstance(doc, Document)
+    assert (doc.title, doc.authors, doc.site_name) == (
+        "Tide gauge installed at the north pier",
+        ["Mira Solberg"],
+        "Quay Gazette",
+    )
+    assert calls == []
+    # Without an author in the markup, trafilatura's metadata is asked, once.
+    page = MARKED_UP.replace('<meta name="author" content="Mira Solberg">', "")
+    doc = extract_document(make_page(URL, page))
+    assert isinstance(doc, Document)
+    assert calls == ["metadata"]

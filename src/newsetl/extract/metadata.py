@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from urllib.parse import urljoin, urlsplit
@@ -51,6 +51,14 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 SITE_SEPARATORS = re.compile(r"\s+[|\-–—:·»•]\s+")
+
+# A value trafilatura found (its title, its author), or how to find it: asked for only where
+# the page's own sources have none (newsetl.extract.page.PageMetadata).
+Found = str | None | Callable[[], str | None]
+
+
+def _resolved(found: Found) -> str | None:
+    return found() if callable(found) else found
 
 
 def json_ld_objects(tree: lxml_html.HtmlElement) -> list[dict]:
@@ -547,9 +555,7 @@ def author_page_links(tree) -> list[str]:
     return []
 
 
-def _author_sources(
-    ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree
-):
+def _author_sources(ld: dict, meta: dict[str, str], found: Found, feed_authors: list[str], tree):
     """Author lists from each source of truth, in order, computed only when asked. An
     organisation JSON-LD names as the author ("USA TODAY") comes last: a person named anywhere
     else on the page is the author."""
@@ -558,7 +564,7 @@ def _author_sources(
         (meta.get("author") or meta.get("article:author") or "").split(";"),
         handles=True,
     )
-    yield clean_authors((found or "").split(";"))
+    yield clean_authors((_resolved(found) or "").split(";"))
     if tree is not None:
         yield byline_authors(tree)
     yield clean_authors(_labelled_writer(meta), handles=True)
@@ -569,7 +575,7 @@ def _author_sources(
 
 
 def find_authors(
-    ld: dict, meta: dict[str, str], found: str | None, feed_authors: list[str], tree=None
+    ld: dict, meta: dict[str, str], found: Found, feed_authors: list[str], tree=None
 ) -> list[str]:
     handles: list[str] = []
     for names in _author_sources(ld, meta, found, feed_authors, tree):
@@ -706,7 +712,7 @@ def find_title(
     tree,
     ld: dict,
     meta: dict[str, str],
-    found: str | None,
+    found: Found,
     feed_title: str | None,
     site_name: str | None,
     url: str | None = None,
@@ -753,7 +759,7 @@ def find_title(
         if stripped != page_title or not SITE_SEPARATORS.search(page_title):
             return stripped
         return _headline_part(tree, page_title)
-    for value in (found, feed_title):
+    for value in (_resolved(found), feed_title):
         if value and value.strip():
             return headline_of(value, site, url)
     return None

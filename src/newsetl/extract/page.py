@@ -243,6 +243,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     link_texts, site_links = page_links(tree)
     canonical = meta.find_canonical(tree, tags, page.final_url)
     result = main_text(tree, page.final_url)
+    found = PageMetadata(tree, page.final_url)
     if result is None or not (result.text or "").strip():
         return Reject(
             "extract", page.source, page.url, "no article text", "the extractor found no main text"
@@ -268,14 +269,14 @@ def extract_document(page: RawPage) -> Document | Reject:
         )
     # trafilatura's sitename is sometimes the headline: the page's own markup and its host come
     # first.
-    site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or result.sitename
+    site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or found.sitename
     published, date_source = meta.find_published(
         tree,
         ld,
         tags,
         page.final_url,
         page.item.published_at,
-        _htmldate_day(page, tree, result, candidates),
+        _htmldate_day(page, tree, found, candidates),
         page.fetched_at,
         candidates=candidates,
     )
@@ -304,13 +305,15 @@ def extract_document(page: RawPage) -> Document | Reject:
     return Document(
         page=page,
         canonical_url=canonical,
-        title=meta.find_title(tree, ld, tags, result.title, page.item.title, site_name, canonical),
-        authors=meta.find_authors(ld, tags, result.author, page.item.authors, tree),
+        title=meta.find_title(
+            tree, ld, tags, lambda: found.title, page.item.title, site_name, canonical
+        ),
+        authors=meta.find_authors(ld, tags, lambda: found.author, page.item.authors, tree),
         published_at=published,
         date_source=date_source,
         paragraphs=paragraphs,
         captions=captions,
-        description=tags.get("og:description") or tags.get("description") or result.description,
+        description=tags.get("og:description") or tags.get("description") or found.description,
         site_name=site_name,
         declared_article=declared,
     )
@@ -359,7 +362,9 @@ def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> E
         result = trafilatura.bare_extraction(
             copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
             url=url,
-            with_metadata=True,
+            # Its metadata (title, author, site name, ...) is asked for apart, where ours has
+            # none (PageMetadata).
+            with_metadata=False,
             # Measured on real pages (benchmarks/real_eval.py): tables are article text
             # (standings, results, prices); readers' comments are not the article.
             include_comments=False,
@@ -371,10 +376,55 @@ def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> E
     return result if isinstance(result, ExtractedText) else None
 
 
+class PageMetadata:
+    """trafilatura's metadata of a page (title, author, site name, description, address), read
+    the first time a field is asked for: the page's own markup names most of them, and then
+    trafilatura's metadata step (a sixth of extraction's time) is not run. It reads a copy of
+    the tree as parsed, as `bare_extraction` with its metadata would (outputs the same on every
+    development page), with trafilatura's own htmldate call switched off as there."""
+
+    def __init__(self, tree: lxml_html.HtmlElement, url: str) -> None:
+        self._tree = tree
+        self._url = url
+        self._read: ExtractedText | None = None
+
+    def _metadata(self) -> ExtractedText:
+        if self._read is None:
+            from trafilatura.metadata import extract_metadata
+
+            _switchable_dates()
+            _TRAFILATURA_DATES.off = True
+            try:
+                self._read = extract_metadata(copy.deepcopy(self._tree), self._url)
+            finally:
+                _TRAFILATURA_DATES.off = False
+        return self._read
+
+    @property
+    def title(self) -> str | None:
+        return self._metadata().title
+
+    @property
+    def author(self) -> str | None:
+        return self._metadata().author
+
+    @property
+    def sitename(self) -> str | None:
+        return self._metadata().sitename
+
+    @property
+    def description(self) -> str | None:
+        return self._metadata().description
+
+    @property
+    def url(self) -> str | None:
+        return self._metadata().url
+
+
 def _htmldate_day(
     page: RawPage,
     tree: lxml_html.HtmlElement,
-    result: ExtractedText,
+    trafilatura_found: PageMetadata,
     candidates: dict[str, datetime],
 ) -> str | None:
     """htmldate's day, where it can change the page's date (`meta.htmldate_can_decide`; elsewhere
@@ -399,7 +449,7 @@ def _htmldate_day(
             found = None
         if found:
             return found
-    return find_date(tree, original_date=True, extensive_search=True, url=result.url)
+    return find_date(tree, original_date=True, extensive_search=True, url=trafilatura_found.url)
 
 
 def _words(result: ExtractedText | None) -> int:
