@@ -269,7 +269,9 @@ def extract_document(page: RawPage) -> Document | Reject:
         )
     # trafilatura's sitename is sometimes the headline: the page's own markup and its host come
     # first.
-    site_name = tags.get("og:site_name") or meta.site_from_host(tree, canonical) or found.sitename
+    site_name = (
+        tags.get("og:site_name") or meta.site_from_host(tree, canonical) or found.field("sitename")
+    )
     published, date_source = meta.find_published(
         tree,
         ld,
@@ -306,14 +308,16 @@ def extract_document(page: RawPage) -> Document | Reject:
         page=page,
         canonical_url=canonical,
         title=meta.find_title(
-            tree, ld, tags, lambda: found.title, page.item.title, site_name, canonical
+            tree, ld, tags, lambda: found.field("title"), page.item.title, site_name, canonical
         ),
-        authors=meta.find_authors(ld, tags, lambda: found.author, page.item.authors, tree),
+        authors=meta.find_authors(ld, tags, lambda: found.field("author"), page.item.authors, tree),
         published_at=published,
         date_source=date_source,
         paragraphs=paragraphs,
         captions=captions,
-        description=tags.get("og:description") or tags.get("description") or found.description,
+        description=tags.get("og:description")
+        or tags.get("description")
+        or found.field("description"),
         site_name=site_name,
         declared_article=declared,
     )
@@ -400,25 +404,10 @@ class PageMetadata:
                 _TRAFILATURA_DATES.off = False
         return self._read
 
-    @property
-    def title(self) -> str | None:
-        return self._metadata().title
-
-    @property
-    def author(self) -> str | None:
-        return self._metadata().author
-
-    @property
-    def sitename(self) -> str | None:
-        return self._metadata().sitename
-
-    @property
-    def description(self) -> str | None:
-        return self._metadata().description
-
-    @property
-    def url(self) -> str | None:
-        return self._metadata().url
+    def field(self, name: str) -> str | None:
+        """One of trafilatura's fields: "title", "author", "sitename", "description", "url"."""
+        value = getattr(self._metadata(), name, None)
+        return value if isinstance(value, str) else None
 
 
 def _htmldate_day(
@@ -449,7 +438,9 @@ def _htmldate_day(
             found = None
         if found:
             return found
-    return find_date(tree, original_date=True, extensive_search=True, url=trafilatura_found.url)
+    return find_date(
+        tree, original_date=True, extensive_search=True, url=trafilatura_found.field("url")
+    )
 
 
 def _words(result: ExtractedText | None) -> int:
