@@ -83,3 +83,21 @@ def test_a_text_file_in_windows_1252_is_not_read_with_replacement_marks(make_pag
     assert isinstance(doc, Document)
     assert "\ufffd" not in "\n".join(doc.paragraphs)
     assert PARAGRAPHS[0] in doc.paragraphs
+
+
+def test_a_label_of_no_page_encoding_is_ignored_not_a_failure(make_page):
+    # Python knows codecs no browser reads a page in ("rot13", "base64", EBCDIC's "cp037"):
+    # such a label is ignored and the page is read as if it declared nothing.
+    for label in ("rot13", "base64", "cp037", "unicode_escape", "idna", "utf-32", "no-such"):
+        data = page_html(f'<meta charset="{label}">').encode("utf-8")
+        assert declared_encoding(data) is None
+        assert declared_text(data) is data
+        doc = extract_document(make_page(URL, data))
+        assert isinstance(doc, Document)
+        assert PARAGRAPHS[2] in doc.paragraphs
+    for label, codec in (
+        ("x-mac-roman", "mac-roman"),
+        ("windows-874", "cp874"),
+        ("koi8-r", "koi8-r"),
+    ):
+        assert declared_encoding(page_html(f'<meta charset="{label}">').encode()) == codec

@@ -47,19 +47,42 @@ BROWSER_ENCODINGS = {
     "sjis": "cp932",
     "x-sjis": "cp932",
     "windows-31j": "cp932",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac-roman",
+    "macintosh": "mac-roman",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "ibm866": "cp866",
+    "iso-8859-8-i": "iso8859-8",
 }
 
 
+# The encodings a browser decodes pages in (WHATWG Encoding), as Python names them: a label of
+# any other codec Python knows ("rot13", "base64", "cp037", "unicode_escape") is no page
+# encoding and is ignored, as browsers ignore it.
+WEB_ENCODINGS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "utf-8", "utf-16", "utf-16-le", "utf-16-be", "cp866", "koi8-r", "koi8-u", "mac-roman",
+        "mac-cyrillic", "cp874", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255",
+        "cp1256", "cp1257", "cp1258", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5",
+        "iso8859-6", "iso8859-7", "iso8859-8", "iso8859-10", "iso8859-13", "iso8859-14",
+        "iso8859-15", "iso8859-16", "gb18030", "big5hkscs", "euc-jp", "iso2022-jp", "cp932",
+        "cp949",
+    )
+)  # fmt: skip
+
+
 def _codec(label: str | None) -> str | None:
-    """Python's codec for an encoding label, or None for an unknown label."""
+    """Python's codec for a page encoding label, or None for a label of no page encoding."""
     if not label:
         return None
     label = label.strip().lower()
     name = BROWSER_ENCODINGS.get(label, label)
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name).name
     except LookupError:
         return None
+    return codec if codec in WEB_ENCODINGS else None
 
 
 def header_encoding(headers: str | None) -> str | None:
