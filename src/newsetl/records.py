@@ -52,7 +52,9 @@ class Candidate:
     # Set for documents that discovery already holds (directory, WARC): no fetch needed.
     body: bytes | None = None
     content_type: str | None = None
-    charset: str | None = None  # as the stored HTTP response declared it (WARC)
+    # The stored HTTP response's Content-Type header as written, charset and all (WARC):
+    # archived with the page, so extraction reads it in its declared encoding.
+    http_content_type: str | None = None
 
 
 @dataclass

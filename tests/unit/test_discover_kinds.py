@@ -1175,8 +1175,8 @@ def test_a_warc_pages_charset_reaches_extraction(tmp_path):
     _write_warc(path, [(url, "200 OK", "text/html; charset=windows-1252", body)])
     source = Source(name="crawl", kind="warc", path=path)
     found = discover(source, fetcher())
-    assert [(c.content_type, c.charset) for c in found.candidates] == [
-        ("text/html", "windows-1252")
+    assert [(c.content_type, c.http_content_type) for c in found.candidates] == [
+        ("text/html", "text/html; charset=windows-1252")
     ]
     result = fetch_pages(source, found.candidates, fetcher(), "run-1", set())
     doc = extract_document(result.pages[0])

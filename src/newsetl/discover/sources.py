@@ -843,7 +843,7 @@ def _warc_page(record, source: str, path: Path, found: Found, limit: int) -> Can
         status, content_type = "200", record.content_type
     else:
         return None  # requests, revisits, metadata, warcinfo: no page of their own
-    charset = CHARSET.search(content_type)
+    declared = content_type
     content_type = content_type.split(";")[0].strip().lower()
     if status != "200" or "html" not in content_type:
         found.rejects.append(
@@ -869,10 +869,8 @@ def _warc_page(record, source: str, path: Path, found: Found, limit: int) -> Can
         url,
         body=body,
         content_type=content_type,
-        charset=charset.group(1) if charset else None,
+        http_content_type=declared or None,
     )
 
 
-# The charset of a stored response's Content-Type: extraction reads the page in it.
-CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 LOCAL_KINDS = {"directory": _directory, "warc": _warc}

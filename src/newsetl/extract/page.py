@@ -333,11 +333,11 @@ SECOND_OPINION_SHARE = 0.7
 RECALL_MIN_SHARE = 0.5
 
 
-# trafilatura's metadata step runs htmldate on every page: about a fifth of extraction's time on
-# real pages. Its day matters only where the page's other date sources disagree or are missing
-# (`_htmldate_day` asks htmldate itself then), so in the thread that extracts, trafilatura's
-# call is switched off; any other caller of trafilatura (a benchmark's plain trafilatura, in
-# the same process) keeps its dates.
+# trafilatura's metadata step runs htmldate on every page it reads: about a fifth of extraction's
+# time on real pages. Its day matters only where the page's other date sources disagree or are
+# missing (`_htmldate_day` asks htmldate itself then), so while PageMetadata runs that step,
+# trafilatura's call is switched off in that thread; any other caller of trafilatura (a
+# benchmark's plain trafilatura, in the same process) keeps its dates.
 _TRAFILATURA_DATES = threading.local()
 
 
@@ -360,23 +360,18 @@ def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> E
     import trafilatura
     from trafilatura.settings import Document as ExtractedText
 
-    _switchable_dates()
-    _TRAFILATURA_DATES.off = True
-    try:
-        result = trafilatura.bare_extraction(
-            copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
-            url=url,
-            # Its metadata (title, author, site name, ...) is asked for apart, where ours has
-            # none (PageMetadata).
-            with_metadata=False,
-            # Measured on real pages (benchmarks/real_eval.py): tables are article text
-            # (standings, results, prices); readers' comments are not the article.
-            include_comments=False,
-            include_tables=True,
-            favor_recall=favor_recall,
-        )
-    finally:
-        _TRAFILATURA_DATES.off = False
+    result = trafilatura.bare_extraction(
+        copy.deepcopy(tree),  # trafilatura prunes the tree it gets; ours is read again later
+        url=url,
+        # Its metadata (title, author, site name, ...) is asked for apart, where ours has
+        # none (PageMetadata).
+        with_metadata=False,
+        # Measured on real pages (benchmarks/real_eval.py): tables are article text
+        # (standings, results, prices); readers' comments are not the article.
+        include_comments=False,
+        include_tables=True,
+        favor_recall=favor_recall,
+    )
     return result if isinstance(result, ExtractedText) else None
 
 

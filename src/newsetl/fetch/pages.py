@@ -177,10 +177,10 @@ def _fetcher_of(source: Source, fetcher: Fetcher, run_id: str) -> Callable:
                 final_url=candidate.url,
                 status=200,
                 content_type=candidate.content_type or "text/html",
-                # The stored response's charset, for extraction (newsetl.extract.encoding).
+                # The stored response's Content-Type, whose charset extraction reads.
                 headers=(
-                    {"content-type": f"{candidate.content_type}; charset={candidate.charset}"}
-                    if candidate.charset
+                    {"content-type": candidate.http_content_type}
+                    if candidate.http_content_type
                     else {}
                 ),
                 body=candidate.body,
