@@ -894,3 +894,18 @@ def test_a_related_posts_date_is_not_the_pages_date():
         "<div class='entry-date'>March 9, 2024</div></body></html>"
     )
     assert visible_date(lxml_html.fromstring(page)).date() == date(2024, 3, 9)
+
+
+def test_a_date_inside_the_headlines_article_comes_before_one_above_it():
+    # real_eval --direct: WCXB dev 1 day right, none wrong; a menu of other stories (a view
+    # with its own date blocks) sits above the article in the page.
+    page = (
+        "<html lang='en-US'><body><div class='views-row'><div class='field-date'>01/31/2025</div>"
+        "<a href='/n/2'>Quarterly outlook</a></div>"
+        "<article><h1>Ferry fares frozen</h1><div class='node__meta'>"
+        "<time class='datetime'>03/01/2017</time></div><p>Text.</p></article></body></html>"
+    )
+    assert visible_date(lxml_html.fromstring(page)).date() == date(2017, 3, 1)
+    # Without an <article> around the headline, page order stands.
+    flat = page.replace("<article>", "<div>").replace("</article>", "</div>")
+    assert visible_date(lxml_html.fromstring(flat)).date() == date(2025, 1, 31)

@@ -372,7 +372,7 @@ def month_first(tree: lxml_html.HtmlElement) -> bool:
 def visible_date_text(tree: lxml_html.HtmlElement) -> tuple[datetime, str] | None:
     """`visible_date` and the text it was read from."""
     dayfirst = not month_first(tree)
-    for node in tree.xpath(DATE_NODES)[:40]:
+    for node in _story_first(tree, tree.xpath(DATE_NODES)[:40]):
         text = _spaced_text(node)[:200]
         if not text or MODIFIED_START.match(text):
             continue
@@ -381,6 +381,18 @@ def visible_date_text(tree: lxml_html.HtmlElement) -> tuple[datetime, str] | Non
         if found:
             return found
     return None
+
+
+def _story_first(tree, nodes: list) -> list:
+    """`nodes` inside the headline's `<article>` first, then the others, each in page order:
+    a menu of other stories or a header's "today" above the article dates something else
+    (WCXB dev 1 day right and none wrong; the date read changed on 8 development pages, and
+    on each one that could be checked it became the article's own)."""
+    story = tree.xpath(f"({HEADLINE_NODES})[1]/ancestor::article[1]")
+    if not story:
+        return nodes
+    inside = {id(node) for node in story[0].iter()}
+    return [n for n in nodes if id(n) in inside] + [n for n in nodes if id(n) not in inside]
 
 
 # A text that gives the modified date, not the published one.
