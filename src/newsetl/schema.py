@@ -300,7 +300,7 @@ COLUMN_COMMENTS: dict[str, str] = {
     "description": "Summary from the page's metadata.",
     "site_name": "Outlet name from the page's metadata.",
     "text": "Clean body text; paragraphs separated by a blank line.",
-    "word_count": "Words in text.",
+    "word_count": "Words in text (a Chinese or Japanese character counts as one).",
     "reading_minutes": "Reading time at 230 words a minute.",
     "sentiment": "Tone: VADER compound score averaged over paragraphs, -1..1 (English only).",
     "story_id": "Same value for articles telling the same story (across outlets and runs).",

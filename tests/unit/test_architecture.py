@@ -20,6 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
         "newsetl.config",
         "newsetl.urls",
         "newsetl.dates",
+        "newsetl.words",
         "newsetl.sources",
         "newsetl.serve",
         "newsetl.progress",  # progress reports, heard by whoever listens (the CLI's bars)

@@ -928,3 +928,24 @@ def test_a_name_inside_a_byline_whose_whole_text_is_no_name():
         "<b>TM</b><p>The harbour desk writes about the islands.</p></div></body></html>"
     )
     assert find_authors({}, {}, None, [], lxml_html.fromstring(box)) == []
+
+
+def test_a_chinese_article_is_counted_in_characters_not_rejected(make_page):
+    # Chinese writes no spaces: counted in runs of letters, a story of 113 characters was
+    # "9 words" and a reject ("not an article").
+    story = [
+        "岛屿渡轮公司宣布，从十二月一日起调整冬季时刻表，在工作日增加一班清晨渡轮。",
+        "岛上居民曾要求增加早班船，让学生和医院员工不必在城里过夜，公司表示票价在春天之前不会改变。",
+        "港口工作人员将在时刻表实施的第一周重新粉刷码头标线，售票处也会提前半小时开门。",
+    ]
+    html = (
+        "<html lang='zh'><head><title>渡轮冬季时刻表调整</title></head><body><article>"
+        "<h1>渡轮冬季时刻表增加早班船</h1>" + "".join(f"<p>{p}</p>" for p in story) + "</article>"
+        "</body></html>"
+    )
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    articles, rejects = clean_documents([doc])
+    assert rejects == []
+    characters = sum(len(p) - p.count("，") - p.count("。") for p in story)
+    assert articles[0].word_count >= characters

@@ -23,6 +23,7 @@ from newsetl.extract import Document
 from newsetl.extract.page import DECLARED_MIN_WORDS
 from newsetl.records import Article, Reject
 from newsetl.urls import article_id, normalize_url
+from newsetl.words import count_words
 
 MIN_WORDS = 40
 
@@ -181,7 +182,10 @@ def clean_prepared(
             tail = dated
         menu = rules.menu_rows(paragraphs)
         gallery = rules.gallery_slides(paragraphs)
-        if sum(len(p.split()) for p, g in zip(paragraphs, gallery) if not g) < MIN_WORDS:
+        if (
+            sum(count_words(p, spaced=True) for p, g in zip(paragraphs, gallery) if not g)
+            < MIN_WORDS
+        ):
             # The extractor took a gallery instead of the story: its captions are all the text
             # there is, and a page left empty would lose its title and date too.
             gallery = [False] * len(paragraphs)
@@ -214,7 +218,7 @@ def clean_prepared(
             kept = kept[:cut]
         kept = rules.drop_lead_lines(kept)
         text = "\n\n".join(kept)
-        words = len(WORD.findall(text))
+        words = count_words(text)
         wall = rules.wall_kind(paragraphs, words)
         if wall:
             rejects.append(

@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from newsetl.extract import metadata as meta
 from newsetl.extract.encoding import declared_text, plain_text
 from newsetl.records import RawPage, Reject
+from newsetl.words import count_words
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -250,8 +251,8 @@ def extract_document(page: RawPage) -> Document | Reject:
         )
     paragraphs = [" ".join(p.split()) for p in (result.text or "").split("\n")]
     paragraphs = [p for p in paragraphs if p]
-    words = sum(len(p.split()) for p in paragraphs)
-    link_words = sum(len(p.split()) for p in paragraphs if _normal(p) in link_texts)
+    words = sum(count_words(p, spaced=True) for p in paragraphs)
+    link_words = sum(count_words(p, spaced=True) for p in paragraphs if _normal(p) in link_texts)
     candidates = meta.date_candidates(tree, ld, tags, page.final_url, ld_objects)
     declared = meta.declared_article(ld, tags, candidates)
     own_words = words - link_words
@@ -285,7 +286,7 @@ def extract_document(page: RawPage) -> Document | Reject:
     headlines, teasers = teaser_texts(tree)
     if headlines >= LIST_PAGE_HEADLINES and words and not _dated_by_itself(tree, candidates):
         teaser_words = sum(
-            len(p.split())
+            count_words(p, spaced=True)
             for p in paragraphs
             if _normal(p).lstrip("-•* ") in teasers or _normal(p) in link_texts
         )
