@@ -174,6 +174,18 @@ def parse_iso(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# A publication time more than this after the page was fetched is none: a feed's placeholder
+# year ("2099"), a scheduled or misread date. A day covers the world's time zones.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def after_fetch(value: datetime, fetched_at: datetime) -> bool:
+    """Whether `value` lies further after `fetched_at` than FUTURE_SLACK (a naive time is UTC)."""
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    fetched_at = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
+    return value > fetched_at + FUTURE_SLACK
+
+
 # A time of day after an ISO date that ISO does not read: "2025-11-03 10:15 EDT".
 TIME_AFTER_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}[T\s]+\d{1,2}:\d{2}")
 

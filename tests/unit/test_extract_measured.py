@@ -949,3 +949,26 @@ def test_a_chinese_article_is_counted_in_characters_not_rejected(make_page):
     assert rejects == []
     characters = sum(len(p) - p.count("，") - p.count("。") for p in story)
     assert articles[0].word_count >= characters
+
+
+def test_a_date_more_than_a_day_after_the_fetch_is_no_publication_date(make_page):
+    from newsetl.records import FeedItem
+
+    placeholder = datetime(2099, 11, 3, 10, 0, tzinfo=UTC)
+    value, source = find_published(_tree(), {}, {}, URL, placeholder, None, FETCHED)
+    assert (value, source) == (None, "future")
+    # Another source's date still counts; a few hours ahead (a time zone) is no future.
+    ld = {"datePublished": "2026-01-11T02:00:00+09:00"}
+    value, source = find_published(_tree(), ld, {}, URL, placeholder, None, FETCHED)
+    assert (value.date(), source) == (date(2026, 1, 11), "json-ld")
+    # Text handed over with its item's date (a feed item, a JSON Lines record) alike.
+    item = FeedItem(title="Ferry fares frozen", published_at=placeholder)
+    text = make_page(
+        URL,
+        "Ferry fares frozen.\n\nThe timetable stays.",
+        item=item,
+        content_type="text/plain",
+        fetched_at=FETCHED,
+    )
+    doc = extract_document(text)
+    assert (doc.published_at, doc.date_source) == (None, "future")

@@ -19,6 +19,7 @@ from newsetl.dates import (
     ENGLISH_MONTH_NAMES,
     ENGLISH_MONTHS,
     FULL_DATE,
+    after_fetch,
     complete_partial_date,
     parse_feed_date,
     url_date,
@@ -228,9 +229,11 @@ def find_published(
     headline (0.86 / 0.89), then htmldate (0.85 / 0.93). The first source is overruled when two
     or more other sources agree on another day and it has fewer witnesses (`outvoted`).
     Modified dates are never used. htmldate's 1 January is a year without a day and is not
-    trusted. No trustworthy date gives None and 'none': the fetch time is never a publication
-    date. htmldate returns a date in the URL path as it is, so beside the URL's own day it does
-    not vote (on the development pages: one more right day on MediaCloud, none lost on WCXB dev).
+    trusted, nor is a date more than a day after the fetch (`dates.after_fetch`). No
+    trustworthy date gives None and 'none' ('future' when the only dates found lay after the
+    fetch): the fetch time is never a publication date. htmldate returns a date in the URL path
+    as it is, so beside the URL's own day it does not vote (on the development pages: one more
+    right day on MediaCloud, none lost on WCXB dev).
     """
     # The page's own sources, unless the caller has them already.
     if candidates is None:
@@ -242,6 +245,9 @@ def find_published(
     # htmldate gives a date in the URL path as it is: beside the URL it is no second witness.
     if value and (value.month, value.day) != (1, 1) and "url" not in found:
         found["htmldate"] = value
+    future = [key for key, value in found.items() if after_fetch(value, fetched_at)]
+    for key in future:
+        del found[key]
     for key in DATE_ORDER:
         if key in found:
             return outvoted(found, key)
@@ -251,7 +257,7 @@ def find_published(
         value = complete_partial_date(node.text_content()[:120], fetched_at)
         if value:
             return value, "page-text-partial"
-    return None, "none"
+    return None, "future" if future else "none"
 
 
 def htmldate_can_decide(candidates: dict[str, datetime], feed_date: datetime | None) -> bool:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from dateutil.parser import UnknownTimezoneWarning
 from lxml import html as lxml_html
 
+from newsetl.dates import after_fetch
 from newsetl.extract import metadata as meta
 from newsetl.extract.encoding import declared_text, plain_text
 from newsetl.records import RawPage, Reject
@@ -472,6 +473,9 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
     if not blocks:
         return Reject("extract", page.source, page.url, "no article text", "empty text file")
     title = page.item.title
+    future = page.item.published_at is not None and after_fetch(
+        page.item.published_at, page.fetched_at
+    )
     if not title and len(blocks) > 1 and len(blocks[0].split()) <= 25:
         title = blocks.pop(0)
     return Document(
@@ -479,8 +483,8 @@ def _plain_text_document(page: RawPage) -> Document | Reject:
         canonical_url=page.final_url,
         title=title,
         authors=meta.clean_authors(page.item.authors),
-        published_at=page.item.published_at,
-        date_source="feed" if page.item.published_at else "none",
+        published_at=None if future else page.item.published_at,
+        date_source="future" if future else "feed" if page.item.published_at else "none",
         paragraphs=blocks,
         given_text=page.headers in ("", "{}"),  # no HTTP headers: read from a file, not fetched
     )
