@@ -1182,3 +1182,30 @@ def test_a_warc_pages_charset_reaches_extraction(tmp_path):
     doc = extract_document(result.pages[0])
     assert isinstance(doc, Document)
     assert text in doc.paragraphs
+
+
+def test_a_feed_served_as_html_is_read_and_an_html_page_names_its_feeds(server):
+    # Some servers send RSS as text/html; a site's home page given as a feed is refused with
+    # the feed addresses it links to.
+    server.add(
+        "/rss.php",
+        body=_rss_with_dates(["Mon, 16 Nov 2026 10:00:00 +0100"]),
+        content_type="text/html; charset=utf-8",
+    )
+    found = discover(feed_source(server.url("/rss.php")), fetcher())
+    assert found.rejects == []
+    assert [c.url for c in found.candidates] == ["https://quay.example.org/s/0"]
+    home = (
+        "<!DOCTYPE html><html><head><title>Quay</title>"
+        "<link rel='alternate' type='application/rss+xml' href='/rss.php'></head>"
+        "<body><h1>Quay news</h1></body></html>"
+    )
+    server.add("/", body=home, content_type="text/html")
+    found = discover(feed_source(server.url("/")), fetcher())
+    assert [(r.reason, r.detail) for r in found.rejects] == [
+        (
+            "not a feed",
+            "an HTML page, not RSS, Atom or JSON Feed; it links to the feeds "
+            + server.url("/rss.php"),
+        )
+    ]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import feedparser
 from lxml import etree
+from lxml import html as lxml_html
 from protego import Protego
 
 from newsetl.dates import parse_feed_date, parse_iso
@@ -27,7 +28,9 @@ from newsetl.storage.state import ConditionalCache
 from newsetl.transport import Fetched, Fetcher, FetchError
 from newsetl.urls import redact_text, redact_url, resolve_link
 
-FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream")
+# A feed is read whatever type its server gives it: some send RSS as text/html. An HTML page
+# given as a feed is a "not a feed" reject that names the feeds the page links to.
+FEED_TYPES = ("xml", "rss", "atom", "json", "text/plain", "octet-stream", "html")
 MAX_SITEMAPS = 50
 MAX_UNZIPPED = 50_000_000
 TAG = re.compile(r"<[^>]+>")
@@ -349,11 +352,36 @@ def _feed(source: Source, context: Context, found: Found) -> None:
     fetched = context.get_document(source, source.url, "feed", found, accept=FEED_TYPES)
     if fetched is None:
         return
+    if HTML_START.search(fetched.body[:2000]) and not FEED_START.search(fetched.body[:2000]):
+        found.rejects.append(
+            Reject("discover", source.name, source.url, "not a feed", _feed_links(fetched))
+        )
+        return
     candidates, rejects = parse_feed(
         fetched.body, fetched.final_url, source.name, fetched.headers.get("content-type", "")
     )
     found.candidates += _newest_first(candidates)
     found.rejects += rejects
+
+
+FEED_START = re.compile(
+    rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:RDF)[\s>]", re.I | re.S
+)
+FEED_LINKS = (
+    "//link[contains(@rel, 'alternate')][contains(@type, 'rss') or contains(@type, 'atom')]/@href"
+)
+
+
+def _feed_links(fetched: Fetched) -> str:
+    """What to tell the user of an HTML page given as a feed: the feeds it links to, if any."""
+    try:
+        page = lxml_html.fromstring(fetched.body)
+    except (etree.ParserError, ValueError):
+        return "an HTML page, not RSS, Atom or JSON Feed"
+    links = [resolve_link(fetched.final_url, href)[0] for href in page.xpath(FEED_LINKS)[:3]]
+    if not links:
+        return "an HTML page, not RSS, Atom or JSON Feed; it links to no feed"
+    return "an HTML page, not RSS, Atom or JSON Feed; it links to the feeds " + ", ".join(links)
 
 
 def _maybe_gunzip(body: bytes) -> bytes:
