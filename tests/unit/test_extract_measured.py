@@ -972,3 +972,13 @@ def test_a_date_more_than_a_day_after_the_fetch_is_no_publication_date(make_page
     )
     doc = extract_document(text)
     assert (doc.published_at, doc.date_source) == (None, "future")
+
+
+def test_an_empty_page_and_a_binary_one_say_what_they_are(make_page, caplog):
+    for body in (b"", b"  \n\t "):
+        reject = extract_document(make_page(URL, body))
+        assert (reject.reason, reject.detail) == ("empty page", f"{len(body)} bytes, no text")
+    reject = extract_document(make_page(URL, b"\x00\x01\x02\x03\xff\xfe" * 4))
+    assert reject.reason == "not html"
+    assert reject.detail == "no HTML document in 24 bytes sent as text/html"
+    assert not [r for r in caplog.records if r.name.startswith("trafilatura")]

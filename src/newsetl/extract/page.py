@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import threading
 import warnings
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 # htmldate keeps only the day, which the name does not change; our own date sources read the
 # names (newsetl.dates). A filter for the whole process: the extraction threads share it.
 warnings.filterwarnings("ignore", category=UnknownTimezoneWarning)
+# trafilatura logs on the run's console each page it cannot parse ("lxml parsing failed:
+# Document is empty"); each such page is a reject row with its reason, so the log adds noise.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 # trafilatura is imported where a page is extracted, not with this module: a run with nothing
 # new to extract (a scheduled run that found nothing) does not pay its import. The worker
@@ -228,11 +232,21 @@ def extract_document(page: RawPage) -> Document | Reject:
             "page too large",
             f"{len(page.body)} bytes > {MAX_EXTRACT_BYTES}",
         )
+    if not page.body.strip():
+        return Reject(
+            "extract", page.source, page.url, "empty page", f"{len(page.body)} bytes, no text"
+        )
     from trafilatura.utils import load_html
 
     tree = load_html(declared_text(page.body, page.headers))
     if tree is None or not isinstance(tree, lxml_html.HtmlElement):
-        return Reject("extract", page.source, page.url, "not html", page.content_type)
+        return Reject(
+            "extract",
+            page.source,
+            page.url,
+            "not html",
+            f"no HTML document in {len(page.body)} bytes sent as {page.content_type or 'no type'}",
+        )
     too_big = _too_big(tree)
     if too_big:
         return Reject("extract", page.source, page.url, "page too large", too_big)
