@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 SourceKind = Literal["feed", "sitemap", "urls", "directory", "warc"]
 
 
+def _lower_scheme(url: str) -> str:
+    scheme, rest = url.split(":", 1)
+    return scheme.lower() + ":" + rest
+
+
 class SourcesError(ValueError):
     """The sources file cannot be used; the message is one sentence for the user."""
 
@@ -48,8 +53,12 @@ class Source(BaseModel):
         if not getattr(self, needs):
             raise ValueError(f"a {self.kind} source needs '{needs}'")
         for url in [self.url, *self.urls]:
-            if url and not re.match(r"^https?://[^/\s]+", url):
+            if url and not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
                 raise ValueError(f"'{url}' is not an http(s) URL")
+        # A scheme is case-insensitive: "HTTP://host/a" is kept as "http://host/a".
+        if self.url:
+            self.url = _lower_scheme(self.url)
+        self.urls = [_lower_scheme(url) for url in self.urls]
         return self
 
     @field_validator("drop_patterns")

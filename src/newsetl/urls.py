@@ -183,8 +183,30 @@ def normalize_url(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
-    path = parts.path or "/"
+    path = _without_dot_segments(parts.path) or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")
+
+
+def _without_dot_segments(path: str) -> str:
+    """The path with its "." and ".." segments resolved (RFC 3986, 5.2.4): "/news/../news/a"
+    and "/news/./a" name the page "/news/a" names."""
+    if not DOT_SEGMENT.search(path):
+        return path
+    segments = path.split("/")
+    kept: list[str] = []
+    for position, segment in enumerate(segments):
+        last = position == len(segments) - 1
+        if segment in (".", ".."):
+            if segment == ".." and len(kept) > 1:
+                kept.pop()
+            if last:
+                kept.append("")  # "/a/b/.." is "/a/"
+            continue
+        kept.append(segment)
+    return "/".join(kept)
 
 
 def article_id(canonical_url: str) -> str:

@@ -208,3 +208,12 @@ def test_bad_name(tmp_path):
 def test_negative_delay(tmp_path):
     text = '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://e.example.com/"\ndelay = -1\n'
     assert "source 'a'.delay" in error_of(tmp_path, text)
+
+
+def test_a_scheme_in_capitals_is_an_http_url(tmp_path):
+    # URL schemes are case-insensitive: "HTTP://..." stopped the whole run.
+    text = '[[sources]]\nname = "caps"\nkind = "urls"\nurls = ["HTTP://a.example.com/News/1"]\n'
+    text += '[[sources]]\nname = "feed"\nkind = "feed"\nurl = "Https://a.example.com/rss"\n'
+    caps, feed = load_sources(write(tmp_path, text)).sources
+    assert caps.urls == ["http://a.example.com/News/1"]
+    assert feed.url == "https://a.example.com/rss"

@@ -103,3 +103,18 @@ def test_article_id_differs_for_different_articles():
         "https://news.example.org/a?id=2"
     )
     assert article_id("https://news.example.org/a") != article_id("https://news.example.org/b")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.example/news/../news/story.html", "https://x.example/news/story.html"),
+        ("https://x.example/news/./story.html", "https://x.example/news/story.html"),
+        ("https://x.example/a/b/..", "https://x.example/a/"),
+        ("https://x.example/../story", "https://x.example/story"),
+        ("https://x.example/a..b/.well-known/c.d", "https://x.example/a..b/.well-known/c.d"),
+    ],
+)
+def test_dot_segments_are_resolved(url, expected):
+    # "/news/../news/story.html" is the same page: it was stored as a second article.
+    assert normalize_url(url) == expected
