@@ -7,6 +7,7 @@ never imports the CLI module itself.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import duckdb
 
 from newsetl.analysis.query import QueryError, normalise
 from newsetl.config import Settings
+from newsetl.schema import IPTC_TOPICS
 from newsetl.storage.warehouse import Warehouse
 
 
@@ -71,7 +73,10 @@ settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
     search.add_argument("query", help=QUERY_HELP)
     _filters(search)
     search.add_argument("--source", help="only this source (its name in the sources file)")
-    search.add_argument("--topic", help="only this IPTC topic: label ('sport') or code")
+    search.add_argument(
+        "--topic",
+        help="only this IPTC topic: label, code, or one word of a label ('economy', 'sport')",
+    )
     search.add_argument("--language", help="only this language (ISO 639-1 code, e.g. en)")
     search.add_argument("--limit", type=positive, default=20, help="rows at most (default 20)")
     _output(search)
@@ -132,6 +137,32 @@ def _output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
 
 
+def _dates(kit: Kit, args: argparse.Namespace) -> tuple[date | None, date | None]:
+    """--from and --to; the wrong way round is a usage error, not an empty answer."""
+    if args.date_from and args.date_to and args.date_to < args.date_from:
+        raise kit.usage_error(f"--to {args.date_to} is before --from {args.date_from}")
+    return args.date_from, args.date_to
+
+
+def topic_label(kit: Kit, text: str | None) -> str | None:
+    """The IPTC topic `--topic` names: its label or code, or one word of one label in any case
+    ('economy', 'Sport'); anything else is a usage error that lists the labels."""
+    if text is None:
+        return None
+    wanted = " ".join(text.split()).lower()
+    if wanted in IPTC_TOPICS:
+        return IPTC_TOPICS[wanted]
+    labels = list(IPTC_TOPICS.values())
+    if wanted in labels:
+        return wanted
+    named = [label for label in labels if wanted in re.split(r",? and |, ", label)]
+    if len(named) == 1:
+        return named[0]
+    raise kit.usage_error(
+        f"--topic {text!r} names no IPTC topic; one of: " + "; ".join(sorted(labels))
+    )
+
+
 def _query(kit: Kit, text: str) -> str:
     try:
         return normalise(text)
@@ -159,7 +190,8 @@ def _check_index(kit: Kit, con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: list) -> int:
-    """Run one of the search-index macros and print its rows; a bad query is a usage error."""
+    """Run one of the search-index macros and print its rows; a bad query is a usage error. No
+    rows for a `--source` the warehouse has no article of says so on stderr."""
     with Warehouse(kit.settings_for(args).warehouse).reader() as con:
         _check_index(kit, con)
         try:
@@ -168,8 +200,20 @@ def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: lis
             rows = relation.fetchall()
         except duckdb.Error as err:
             raise kit.usage_error(str(err).splitlines()[0]) from None
+        source = getattr(args, "source", None)
+        if not rows and source:
+            known = [r[0] for r in con.execute(SOURCES).fetchall()]
+            if source not in known:
+                print(
+                    f"newsetl: no articles of source {source!r}; the warehouse's sources: "
+                    + (", ".join(known) or "none"),
+                    file=sys.stderr,
+                )
     print(kit.render(columns, rows, args.format))
     return 0
+
+
+SOURCES = "select distinct source from articles order by source"
 
 
 def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
@@ -180,10 +224,9 @@ def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
         "source_name := ?, topic_name := ?, language_code := ?, max_rows := ?)",
         [
             _query(kit, args.query),
-            args.date_from,
-            args.date_to,
+            *_dates(kit, args),
             args.source,
-            args.topic,
+            topic_label(kit, args.topic),
             args.language,
             args.limit,
         ],
@@ -198,7 +241,7 @@ def cmd_attention(kit: Kit, args: argparse.Namespace) -> int:
         kit,
         args,
         f"select * from {macro}(?, period_unit := ?, from_date := ?, to_date := ?)",
-        [_query(kit, args.query), args.by, args.date_from, args.date_to],
+        [_query(kit, args.query), args.by, *_dates(kit, args)],
     )
 
 
@@ -207,6 +250,7 @@ def cmd_report(kit: Kit, args: argparse.Namespace) -> int:
     from newsetl.console import progress_bars
 
     queries = tuple(args.query)
+    date_from, date_to = _dates(kit, args)
     for query in queries:
         _query(kit, query)  # a bad query is a usage error before anything is written
     if args.out.suffix.lower() not in (".html", ".htm"):
@@ -216,7 +260,7 @@ def cmd_report(kit: Kit, args: argparse.Namespace) -> int:
             _check_index(kit, con)
         with progress_bars(args.quiet):
             try:
-                report = write_report(con, args.out, args.date_from, args.date_to, queries)
+                report = write_report(con, args.out, date_from, date_to, queries)
             except OSError as err:
                 raise kit.usage_error(f"cannot write {args.out}: {err.strerror}") from None
     charts = sum(1 for s in report.sections if s.chart is not None)
