@@ -437,25 +437,31 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if not args.query.strip():
         raise UsageError("the query is empty")
     try:
-        kinds = [statement.type.name for statement in duckdb.extract_statements(args.query)]
+        statements = duckdb.extract_statements(args.query)
     except duckdb.Error as err:
         raise UsageError(str(err).splitlines()[0]) from None
+    kinds = [statement.type.name for statement in statements]
     if any(kind not in READ_STATEMENTS for kind in kinds):
         raise UsageError(
             "newsetl sql is read-only: it runs SELECT queries, not "
             + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
         )
+    if len(statements) > 1 and args.format != "table":
+        raise UsageError(
+            f"--format {args.format} prints one result: give one statement, not {len(statements)}"
+        )
     store = Warehouse(settings_for(args).warehouse)
+    results = []
     with store.reader(sandboxed=True) as con:
-        try:
-            relation = con.sql(args.query)
-        except duckdb.Error as err:
-            raise UsageError(str(err).splitlines()[0]) from None
-        if relation is None:
-            return 0
-        columns = relation.columns
-        rows = relation.fetchall()
-    print(render(columns, rows, args.format))
+        for statement in statements:  # several: each result in turn, not only the last
+            try:
+                relation = con.sql(statement)
+            except duckdb.Error as err:
+                raise UsageError(str(err).splitlines()[0]) from None
+            if relation is not None:
+                results.append(render(relation.columns, relation.fetchall(), args.format))
+    if results:
+        print("\n\n".join(results))
     return 0
 
 

@@ -60,6 +60,15 @@ def test_sql_csv_and_json_formats(warehouse, capsys):
     assert capsys.readouterr().out.splitlines() == ["n", "32"]
 
 
+def test_sql_prints_each_statements_result(warehouse, capsys):
+    both = "select 1 as first_answer; select count(*) as n from articles"
+    assert main(["sql", both, "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "| first_answer |" in out and "| 32 |" in out and out.count("(1 row)") == 2
+    assert main(["sql", both, "--warehouse", str(warehouse), "--format", "csv"]) == 2
+    assert "give one statement, not 2" in capsys.readouterr().err
+
+
 def test_sql_refuses_writes(warehouse, capsys):
     code = main(["sql", "delete from articles", "--warehouse", str(warehouse)])
     err = capsys.readouterr().err
@@ -221,6 +230,23 @@ def test_search_refuses_a_bad_query_or_date(warehouse, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["search", "x", "--from", "yesterday", "--warehouse", str(warehouse)])
     assert exit_info.value.code == 2
+
+
+def test_search_filters_say_when_they_cannot_match(warehouse, capsys):
+    base = ["search", "rate OR inflation", "--warehouse", str(warehouse), "--format", "json"]
+    assert main([*base, "--topic", "economy, business and finance"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert full and main([*base, "--topic", "Economy"]) == 0  # one word of the label
+    assert json.loads(capsys.readouterr().out) == full
+    assert main([*base, "--topic", "money"]) == 2
+    assert "names no IPTC topic; one of: arts, culture" in capsys.readouterr().err
+    assert main([*base, "--from", "2026-11-30", "--to", "2026-11-01"]) == 2
+    assert "--to 2026-11-01 is before --from 2026-11-30" in capsys.readouterr().err
+    assert main([*base, "--source", "harbor-herald"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []
+    assert "no articles of source 'harbor-herald'; the warehouse's sources: " in captured.err
+    assert "harbour-herald" in captured.err
 
 
 def test_attention_per_day_and_source(warehouse, capsys):
