@@ -90,10 +90,26 @@ def run_command() -> int:
         code = through_runner(argv)
         if code is not None:
             return code
-        start_runner()
+        if settings_valid():
+            start_runner()
     from newsetl.cli import run_command as run_here
 
     return run_here()
+
+
+def settings_valid() -> bool:
+    """Whether this environment's NEWSETL_* settings are valid: a runner started with invalid
+    ones would end at its first import, and the command says what is wrong in any case. Only
+    on the way to starting a runner, where the command imports everything anyway."""
+    from pydantic import ValidationError
+
+    from newsetl.config import Settings
+
+    try:
+        Settings()
+    except ValidationError:
+        return False
+    return True
 
 
 def enabled() -> bool:

@@ -193,6 +193,16 @@ def test_help_starts_no_runner(place, tmp_path):
     assert not list((tmp_path / "cache").glob("newsetl/runner-*"))
 
 
+def test_invalid_settings_start_no_runner(place, tmp_path):
+    # A runner started with them would end at its first import, a traceback in its log.
+    root, env, sources = place
+    mine = {**env, "XDG_CACHE_HOME": str(tmp_path / "cache"), "NEWSETL_CPU_WORKERS": "0"}
+    done = _newsetl(mine, "run", "--sources", str(sources))
+    assert done.returncode == 2
+    assert "warm runner" not in done.stderr and "NEWSETL_CPU_WORKERS" in done.stderr
+    assert not list((tmp_path / "cache").glob("newsetl/runner-*"))
+
+
 def test_the_code_digest_follows_the_files_and_the_start_settings(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     env = {"PREFECT_HOME": "/p", "HOME": "/h"}
