@@ -89,6 +89,8 @@ def test_status_shows_runs_counts_and_rejects(warehouse, capsys):
     out = capsys.readouterr().out
     assert "| articles         | 32   |" in out
     assert "http 404" in out and "not an article" in out and "completed" in out
+    # A page rejected again by every run counts once among the addresses.
+    assert "| stage   | reason" in out and "| addresses | rows |" in out
 
 
 @pytest.mark.parametrize(

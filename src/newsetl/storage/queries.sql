@@ -110,7 +110,9 @@ order by started_at desc
 limit 5;
 
 -- name: rejects_by_reason
-select stage, reason, count(*) from rejects group by all order by 3 desc, 1, 2;
+-- Addresses: a page retried every run (a 404, a bad line of an unchanged file) counts once.
+select stage, reason, count(distinct source || ' ' || url), count(*)
+from rejects group by all order by 3 desc, 4 desc, 1, 2;
 
 -- name: articles_by_enrich_version
 select enrich_version, count(*) from articles group by 1 order by 2 desc;
