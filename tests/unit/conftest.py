@@ -14,7 +14,7 @@ import pytest
 from newsetl.extract.page import Document
 from newsetl.records import Article, FeedItem, RawPage
 
-FETCHED_AT = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+FETCHED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 # -- records ------------------------------------------------------------------------------------
