@@ -122,8 +122,9 @@ def acquire(
     )
     if cache is not None and (result.left_for_later or counts["outside"]):
         # Pages this run left (failed for now, past max_articles, outside the window): the
-        # next run reads the feeds and sitemaps that list them whole, changed or not.
-        cache.forget([d.url for d in found.documents])
+        # next run reads the feeds, sitemaps and local files that list them whole, changed or
+        # not.
+        cache.forget([d.url for d in found.documents] + found.files)
     return Acquired(
         source=source.name,
         candidates=counts["found"],

@@ -141,3 +141,34 @@ def test_pages_outside_a_backfill_window_are_found_by_a_later_run(server, tmp_pa
     assert (server.hits["/a"], server.hits["/b"]) == (0, 1)
     assert run(server, raw) == ([], 0)  # the whole feed again, not a 304
     assert (server.hits["/a"], server.hits["/b"]) == (1, 1)
+
+
+def test_an_unchanged_local_file_is_not_read_again(tmp_path):
+    """A folder's files read to their end are not read again while unchanged: no repeated
+    rejects for a bad JSON line or an unsupported file, a run's cost in its new files; the files
+    of a run that left a page for later (max_articles) are read again."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.html").write_text(PAGE.format("Alpha"), encoding="utf-8")
+    (inbox / "b.jsonl").write_text(
+        '{"url": "https://quay.example/b", "text": "Beta story text."}\nnot json\n',
+        encoding="utf-8",
+    )
+    (inbox / "c.pdf").write_bytes(b"%PDF-1.7")
+    raw = tmp_path / "warehouse" / "raw"
+    folder = Source(name="inbox", kind="directory", path=inbox)
+
+    def run(**change) -> tuple[int, list[str]]:
+        cache = ConditionalCache(state_path(raw))
+        with SeenUrls.open(raw, raw.parent) as seen:
+            got = acquire(folder.model_copy(update=change), fetcher(), "run", seen, cache, raw)
+        cache.save()
+        return got.candidates, sorted(r.reason for r in got.rejects)
+
+    everything = (2, ["bad jsonl record", "unsupported file type"])
+    assert run(max_articles=1) == everything  # b.jsonl's page left for later
+    assert run() == everything  # so every file is read again
+    assert run() == (0, [])  # nothing changed: nothing read, no rejects again
+    with (inbox / "b.jsonl").open("a", encoding="utf-8") as more:
+        more.write('{"url": "https://quay.example/c", "text": "Gamma story text."}\n')
+    assert run() == (2, ["bad jsonl record"])  # the grown file only: /b is known, /c new

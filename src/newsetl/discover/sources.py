@@ -69,6 +69,8 @@ class Discovery:
     # Feed and sitemap responses, for the raw archive like every response.
     documents: list[DiscoveredDocument] = field(default_factory=list)
     not_modified: int = 0
+    # Local files read to their end (file URIs), filled as the candidates are read.
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Found:
     rejects: list[Reject] = field(default_factory=list)
     documents: list[DiscoveredDocument] = field(default_factory=list)
     not_modified: int = 0
+    files: list[str] = field(default_factory=list)
 
 
 class Context:
@@ -147,6 +150,7 @@ def discover(
         return Discovery(
             candidates=documents if stream else list(documents),
             rejects=found.rejects,
+            files=found.files,
         )
     try:
         kinds[source.kind](source, context, found)
@@ -622,30 +626,64 @@ def _directory(source: Source, context: Context, found: Found) -> Iterator[Candi
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
-        suffix = path.suffix.lower()
-        if suffix in (".html", ".htm", ".xhtml", ".txt"):
-            size = path.stat().st_size
-            if size > limit:
-                found.rejects.append(_too_large(source.name, path.as_uri(), size, limit))
-                continue
-            yield Candidate(
+        yield from _read_once(path, context, found, _directory_file(path, source, found, limit))
+
+
+def _directory_file(path: Path, source: Source, found: Found, limit: int) -> Iterator[Candidate]:
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm", ".xhtml", ".txt"):
+        size = path.stat().st_size
+        if size > limit:
+            found.rejects.append(_too_large(source.name, path.as_uri(), size, limit))
+            return
+        yield Candidate(
+            source.name,
+            path.resolve().as_uri(),
+            body=path.read_bytes(),
+            content_type="text/plain" if suffix == ".txt" else "text/html",
+        )
+    elif suffix == ".jsonl":
+        yield from _jsonl(path, source.name, found.rejects, limit)
+    else:
+        found.rejects.append(
+            Reject(
+                "discover",
                 source.name,
-                path.resolve().as_uri(),
-                body=path.read_bytes(),
-                content_type="text/plain" if suffix == ".txt" else "text/html",
+                path.as_uri(),
+                "unsupported file type",
+                suffix or "no suffix",
             )
-        elif suffix == ".jsonl":
-            yield from _jsonl(path, source.name, found.rejects, limit)
-        else:
-            found.rejects.append(
-                Reject(
-                    "discover",
-                    source.name,
-                    path.as_uri(),
-                    "unsupported file type",
-                    suffix or "no suffix",
-                )
-            )
+        )
+
+
+# Bumped when what is read from a local file changes, so that files read before are read again.
+FILE_READING = 1
+
+
+def _read_once(
+    path: Path, context: Context, found: Found, documents: Iterator[Candidate]
+) -> Iterator[Candidate]:
+    """The documents of one local file, unless an earlier run read this same file (same size,
+    modification time and size limit) to its end: then none, and none of its rejects again
+    (a bad JSON line, an unsupported file), and a run's cost follows its new files, not the
+    folder. A file counts as read once its last document was taken; the acquisition forgets the
+    source's files when the run left any of its pages for later (pipeline.acquire)."""
+    cache = context.cache
+    try:
+        stat = path.stat()
+    except OSError:
+        cache = None  # gone meanwhile: reading it says what is wrong
+    if cache is None:
+        yield from documents
+        return
+    uri = path.resolve().as_uri()
+    limit = context.fetcher.settings.max_body_bytes
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{limit}:{FILE_READING}"
+    if cache.validators(uri) == {"etag": stamp}:
+        return
+    yield from documents
+    cache.remember(uri, 200, {"etag": stamp})
+    found.files.append(uri)
 
 
 def _lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
@@ -730,7 +768,7 @@ def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]
     )
     limit = context.fetcher.settings.max_body_bytes
     for path in files:
-        yield from _warc_file(path, source.name, found, limit)
+        yield from _read_once(path, context, found, _warc_file(path, source.name, found, limit))
 
 
 def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
