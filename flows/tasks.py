@@ -570,6 +570,8 @@ def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
                 ("duplicates", summary.duplicates),
                 ("rejected", summary.rejected),
                 ("skipped", summary.skipped),
+                ("left_past_max_articles", summary.past_limit),
+                ("outside_the_dates", summary.outside),
                 ("not_modified", summary.not_modified),
             )
         ]

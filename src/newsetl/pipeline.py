@@ -64,10 +64,12 @@ class Acquired:
     source: str
     candidates: int
     fetched: int
-    skipped: int
+    skipped: int  # already archived, or taken earlier in this run
     not_modified: int
     rejects: list[Reject] = field(default_factory=list)
     archived: list[Path] = field(default_factory=list)
+    past_limit: int = 0  # past the source's max_articles
+    outside: int = 0  # outside a backfill's dates
 
 
 def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
@@ -129,7 +131,9 @@ def acquire(
         source=source.name,
         candidates=counts["found"],
         fetched=result.fetched,
-        skipped=result.skipped + counts["outside"],
+        skipped=result.skipped,
+        past_limit=result.past_limit,
+        outside=counts["outside"],
         not_modified=found.not_modified,
         rejects=found.rejects + result.rejects,
         archived=result.archived,

@@ -18,7 +18,7 @@ class RunSummary:
     flow: str
     status: str
     fetched: int = 0
-    skipped: int = 0
+    skipped: int = 0  # already archived, or listed twice
     not_modified: int = 0
     # Pages archived by earlier runs that did not complete, processed by this one.
     recovered: int = 0
@@ -33,6 +33,8 @@ class RunSummary:
     # Articles in the warehouse enriched by another method than the current one.
     stale_articles: int = 0
     warehouse: str = ""
+    past_limit: int = 0  # past a source's max_articles, for a later run
+    outside: int = 0  # outside a backfill's dates
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +99,8 @@ def build_summary(
         status=status,
         fetched=fetched,
         skipped=sum(a.skipped for a in acquired),
+        past_limit=sum(a.past_limit for a in acquired),
+        outside=sum(a.outside for a in acquired),
         not_modified=sum(a.not_modified for a in acquired),
         recovered=recovered,
         new_articles=loaded.new_articles,
@@ -146,8 +150,16 @@ def format_summary(summary: RunSummary) -> str:
         recovered = (
             f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
         )
+        left = "".join(
+            f"{n} {what}, "
+            for n, what in (
+                (summary.past_limit, "left for later runs (max_articles)"),
+                (summary.outside, "outside the dates"),
+            )
+            if n
+        )
         counts = (
-            f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, "
+            f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, {left}"
             f"{summary.not_modified} feeds unchanged, {recovered}"
             f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
             f"{summary.duplicates} duplicates, {summary.rejected} rejected"

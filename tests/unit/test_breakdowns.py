@@ -78,3 +78,12 @@ def test_the_printed_summary_shows_the_latest_days_and_sums_the_earlier_ones():
     assert days[-1].split()[-1] == "4"
     few = format_summary(RunSummary("r2", "ingest", "completed", by_day={"2026-10-01": 2}))
     assert few.splitlines()[-1].split() == ["2026-10-01", "2"]
+
+
+def test_pages_left_for_later_are_not_called_already_seen():
+    text = format_summary(RunSummary("r3", "ingest", "completed", skipped=2, past_limit=40))
+    assert "skipped 2 already seen, 40 left for later runs (max_articles), 0 feeds" in text
+    backfill = format_summary(RunSummary("r4", "backfill", "completed", outside=7))
+    assert "skipped 0 already seen, 7 outside the dates, 0 feeds" in backfill
+    quiet = format_summary(RunSummary("r5", "ingest", "completed"))
+    assert "skipped 0 already seen, 0 feeds unchanged" in quiet

@@ -27,7 +27,8 @@ class FetchResult:
     # Responses kept in the archive that are not articles to extract: feeds, sitemaps, HTTP errors.
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    skipped: int = 0
+    skipped: int = 0  # already archived, or taken earlier in this run
+    past_limit: int = 0  # past the source's max_articles: for a later run
     # Candidates the next run must see again: failed for now (timeouts, 5xx) or past the
     # source's max_articles. Their feed or sitemap must be read whole again, even if unchanged.
     left_for_later: int = 0
@@ -131,7 +132,6 @@ def fetch_pages(
             skipped += 1
             continue
         if source.max_articles is not None and taken >= source.max_articles:
-            skipped += 1
             later += 1
             continue
         seen.add(key)
@@ -147,7 +147,7 @@ def fetch_pages(
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
-    result = replace(result, skipped=skipped, left_for_later=later)
+    result = replace(result, skipped=skipped, past_limit=later, left_for_later=later)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):
