@@ -396,6 +396,27 @@ def test_jsonl_record_with_wrong_types_is_a_reject_not_a_crash(tmp_path):
     assert [r.reason for r in rejects] == ["bad jsonl record"]
 
 
+def test_a_jsonl_date_that_is_no_date_is_said_and_the_record_kept(tmp_path):
+    (tmp_path / "x.jsonl").write_text(
+        '{"url": "https://j.example.com/1", "text": "Fares frozen.", "published_at": "yesterday"}\n'
+        '{"url": "https://j.example.com/2", "text": "Ferry late.",'
+        ' "published_at": "Mon, 16 Nov 2026 10:00:00 +0100"}\n'
+    )
+    found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
+    candidates, rejects = found.candidates, found.rejects
+    assert [(c.url, c.item.published_at) for c in candidates] == [
+        ("https://j.example.com/1", None),
+        ("https://j.example.com/2", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+    ]
+    assert [(r.reason, r.url.rsplit("#", 1)[1], r.detail) for r in rejects] == [
+        (
+            "bad jsonl date",
+            "L1",
+            "published_at 'yesterday' is no date: the article is kept without one",
+        )
+    ]
+
+
 def test_fetch_error_type_is_exported():
     # discover() converts FetchError into a Reject; the class must carry the reason separately.
     err = FetchError("http 503", "https://x.example.com/")

@@ -734,11 +734,19 @@ def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterat
             if isinstance(authors, list)
             else []
         )
-        item = FeedItem(
-            title=record.get("title"),
-            published_at=parse_iso(record.get("published_at")),
-            authors=authors,
-        )
+        written = record.get("published_at")
+        published = parse_iso(written) or parse_feed_date(written) if written else None
+        if written and published is None:  # the record is kept; its date is not silently lost
+            rejects.append(
+                Reject(
+                    "discover",
+                    source,
+                    where,
+                    "bad jsonl date",
+                    f"published_at {written[:80]!r} is no date: the article is kept without one",
+                )
+            )
+        item = FeedItem(title=record.get("title"), published_at=published, authors=authors)
         yield Candidate(
             source,
             record.get("url") or where,
