@@ -335,6 +335,12 @@ def test_too_short_to_tell(text):
     assert detect_language(text) is None
 
 
+def test_a_short_chinese_article_has_its_language():
+    # Counted by spaces, two Chinese paragraphs were two words: "too short to tell".
+    text = "市议会周二晚间投票决定重建横跨河流的旧石桥。\n\n这座桥自两年前出现裂缝以来一直关闭。"
+    assert detect_language(text) == "zh"
+
+
 def test_a_headline_too_short_to_detect_still_has_a_likely_language():
     assert detect_language("Phone maker beats forecasts") is None
     assert likely_language("Phone maker beats forecasts") == "en"

@@ -33,3 +33,5 @@ def test_other_languages_and_empty_text():
     assert extract_keywords("Kalo kalo mbuzi mbuzi mbuzi", "zz")[0][0] == "mbuzi"
     assert extract_keywords("", "en") == []
     assert extract_keywords("the and of, 2024", "en") == []
+    # No spaces between words and no segmenter installed: clauses would come out as keywords.
+    assert extract_keywords("市议会投票决定重建旧石桥。市议会投票决定重建旧石桥。", "zh") == []

@@ -58,8 +58,15 @@ def _frequencies(language: str) -> dict[str, float]:
 Phrase = tuple[str, ...]  # lower-cased words
 
 
+# Scripts written without spaces between words: their "words" here would be whole clauses,
+# and no word segmenter for them is installed, so their articles get no keywords.
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo"})
+
+
 def extract_keywords(text: str, language: str | None) -> list[tuple[str, float]]:
     language = language or "en"
+    if language in UNSPACED_LANGUAGES:
+        return []
     runs = _content_runs(text, _stop_words(language))
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
+from newsetl.words import count_words
+
 
 @lru_cache(maxsize=1)
 def _identifier():
@@ -23,15 +25,18 @@ CONFIDENT = 0.99
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's main language, or None for text too short to tell."""
     identifier = _identifier()
-    if len(text.split()) >= 30:
+    # Words as cleaning counts them: a Chinese or Japanese character is one (newsetl.words), so
+    # a Chinese article is not "too short" for having no spaces.
+    if count_words(text, spaced=True) >= 30:
         code, probability = identifier.classify(text)
         if probability >= CONFIDENT:  # the common case: one language throughout
             return code
-    paragraphs = [p for p in text.split("\n\n") if len(p.split()) >= 4] or [text]
+    counted = [(p, count_words(p, spaced=True)) for p in text.split("\n\n")]
+    paragraphs = [(p, n) for p, n in counted if n >= 4] or [(text, count_words(text, True))]
     votes: Counter[str] = Counter()
-    for paragraph in paragraphs:
+    for paragraph, words in paragraphs:
         code, probability = identifier.classify(paragraph)
-        votes[code] += len(paragraph.split()) * probability
+        votes[code] += words * probability
     if not votes or sum(votes.values()) < 3:
         return None
     return votes.most_common(1)[0][0]
