@@ -174,7 +174,7 @@ def backfill(
     """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds).
 
     Args:
-        dates: Publication dates to take, both ends included; items without a date are taken too.
+        dates: Publication dates to take, both ends included, by the feed's, sitemap's or local page's own date; items without any date are taken too.
         sources: Sources file (TOML). Empty: $NEWSETL_SOURCES or the bundled sample, examples/sources.toml.
         warehouse: Warehouse folder (DuckDB file, Parquet lake, raw archive). Empty: $NEWSETL_WAREHOUSE or ./warehouse.
         max_articles_per_source: New articles fetched per source at most in this run. Empty: no limit.

@@ -160,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=["table", "json"], default="table")
 
     backfill = command(
-        "backfill", help="ingest what the sources list for a range of publication dates"
+        "backfill",
+        help="ingest what the sources list for a range of publication dates (by a feed's or "
+        "sitemap's date, or a local page's own; undated items are taken too)",
     )
     backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
     backfill.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")

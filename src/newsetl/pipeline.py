@@ -9,6 +9,7 @@ Each step returns one immutable result; nothing is filled in along the way.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -73,10 +74,17 @@ class Acquired:
 
 
 def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
-    """Within a backfill's dates by what the feed or sitemap said; undated candidates are kept."""
+    """Within a backfill's dates by what the feed or sitemap said, else (a local page: a WARC
+    record, an HTML file) by the date its own markup gives; undated candidates are kept."""
     if window is None:
         return True
     when = candidate.item.published_at or candidate.item.modified_at
+    if when is None and candidate.body is not None and candidate.content_type == "text/html":
+        from newsetl.extract.page import markup_date
+
+        header = candidate.http_content_type
+        headers = json.dumps({"content-type": header}) if header else None
+        when = markup_date(candidate.body, candidate.url, headers)
     return when is None or window[0] <= when.date() <= window[1]
 
 

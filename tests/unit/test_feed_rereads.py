@@ -172,3 +172,23 @@ def test_an_unchanged_local_file_is_not_read_again(tmp_path):
     with (inbox / "b.jsonl").open("a", encoding="utf-8") as more:
         more.write('{"url": "https://quay.example/c", "text": "Gamma story text."}\n')
     assert run() == (2, ["bad jsonl record"])  # the grown file only: /b is known, /c new
+
+
+def test_a_backfill_takes_local_pages_by_the_date_their_markup_gives(tmp_path):
+    """A WARC record or an HTML file has no feed or sitemap date: a one-day backfill took all."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    dated = (
+        '<html><head><meta property="article:published_time" content="{}T10:00:00Z"></head>'
+        "<body><h1>Ferry fares frozen</h1><p>The council froze fares.</p></body></html>"
+    )
+    (inbox / "a.html").write_text(dated.format("2026-11-28"), encoding="utf-8")
+    (inbox / "b.html").write_text(dated.format("2026-11-30"), encoding="utf-8")
+    (inbox / "c.html").write_text(PAGE.format("Undated"), encoding="utf-8")
+    raw = tmp_path / "warehouse" / "raw"
+    folder = Source(name="inbox", kind="directory", path=inbox)
+    window = (date(2026, 11, 30), date(2026, 11, 30))
+    cache = ConditionalCache(state_path(raw))
+    with SeenUrls.open(raw, raw.parent) as seen:
+        got = acquire(folder, fetcher(), "run", seen, cache, raw, window)
+    assert (got.fetched, got.outside) == (2, 1)  # b.html and the undated c.html
