@@ -765,6 +765,13 @@ def test_a_feed_given_as_a_sitemap_is_read_as_the_feed(server):
             "not a sitemap",
             "an HTML page, not a <urlset> or <sitemapindex>",
         ),
+        (  # a site's home page: the reject names the feed it links to (a sitemap source reads it)
+            "<!doctype html><html><head><link rel='alternate' type='application/atom+xml' "
+            "href='https://quay.example.org/atom.xml'></head><body><h1>Quay</h1></body></html>",
+            "not a sitemap",
+            "an HTML page, not a <urlset> or <sitemapindex>; it links to the feeds "
+            "https://quay.example.org/atom.xml",
+        ),
         (
             "<?xml version='1.0'?><error>quota</error>",
             "not a sitemap",

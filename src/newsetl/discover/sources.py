@@ -378,14 +378,19 @@ FEED_LINKS = (
 
 def _feed_links(fetched: Fetched) -> str:
     """What to tell the user of an HTML page given as a feed: the feeds it links to, if any."""
+    return "an HTML page, not RSS, Atom or JSON Feed" + (
+        _feeds_named(fetched.body, fetched.final_url) or "; it links to no feed"
+    )
+
+
+def _feeds_named(body: bytes, base_url: str) -> str:
+    """'; it links to the feeds URL, ...' for an HTML page that names its feeds, else ''."""
     try:
-        page = lxml_html.fromstring(fetched.body)
+        page = lxml_html.fromstring(body)
     except (etree.ParserError, ValueError):
-        return "an HTML page, not RSS, Atom or JSON Feed"
-    links = [resolve_link(fetched.final_url, href)[0] for href in page.xpath(FEED_LINKS)[:3]]
-    if not links:
-        return "an HTML page, not RSS, Atom or JSON Feed; it links to no feed"
-    return "an HTML page, not RSS, Atom or JSON Feed; it links to the feeds " + ", ".join(links)
+        return ""
+    links = [resolve_link(base_url, href)[0] for href in page.xpath(FEED_LINKS)[:3]]
+    return "; it links to the feeds " + ", ".join(links) if links else ""
 
 
 def _maybe_gunzip(body: bytes) -> bytes:
@@ -431,7 +436,10 @@ def parse_sitemap(
     )
     local = etree.QName(root).localname if root is not None else ""
     if local.lower() == "html" or (root is None and HTML_START.search(data[:2000])):
-        raise FetchError("not a sitemap", "an HTML page, not a <urlset> or <sitemapindex>")
+        raise FetchError(
+            "not a sitemap",
+            "an HTML page, not a <urlset> or <sitemapindex>" + _feeds_named(data, base_url),
+        )
     if root is None:
         raise FetchError("not a sitemap", "no XML element could be read")
     if local == "sitemapindex":
