@@ -215,6 +215,23 @@ def main(argv: list[str] | None = None) -> int:
         return quiet_broken_pipe()
 
 
+QUERY_COMMANDS = ("search", "attention", "report")
+
+
+def queries_as_written(argv: list[str]) -> list[str]:
+    """`newsetl search '-sport rates'`: a query may start with NOT's "-", which argparse takes
+    for an option. The query commands have no one-dash option but -h, so such a word is given a
+    leading space, which the query reader ignores."""
+    if not argv or argv[0] not in QUERY_COMMANDS:
+        return argv
+    return [
+        " " + token
+        if len(token) > 1 and token[0] == "-" and token[1] != "-" and token != "-h"
+        else token
+        for token in argv
+    ]
+
+
 def run_command() -> int:
     """The `newsetl` program (`python -m newsetl` too): `main`, then the process ends as soon
     as what matters of an exit is done (see `exit_now`)."""
@@ -256,6 +273,7 @@ def wind_down() -> bool:
 
 def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = queries_as_written(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)  # argparse itself exits 2 with a short usage error
     try:
         return COMMANDS[args.command](args)
