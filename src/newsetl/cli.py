@@ -28,7 +28,7 @@ from newsetl.console import (
     terminal_width,
 )
 from newsetl.report import RunSummary, format_summary
-from newsetl.sources import SourcesError, load_sources
+from newsetl.sources import SourcesError, SourcesFile, load_sources
 from newsetl.storage.locks import RunLockBusy
 from newsetl.storage.maintenance import summary_line
 from newsetl.storage.queries import sql
@@ -289,7 +289,7 @@ def _main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
-    load_sources(settings.sources)  # a bad sources file stops here: nothing written
+    served_port_free(load_sources(settings.sources))  # a bad sources file stops here
     Warehouse(settings.warehouse).prepare()
     with held_run_lock(settings, "ingest"):
         quiet_prefect()
@@ -302,11 +302,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return finish(state, "run", args.json)
 
 
+def served_port_free(config: SourcesFile) -> None:
+    """A `[serve]` port another program holds is one line now, not a failed run's traceback."""
+    from newsetl.serve import ServeError, check_port
+
+    if config.serve:
+        try:
+            check_port(config.serve.root, config.serve.port)
+        except ServeError as err:
+            raise UsageError(f"{err} (the sources file's [serve] port)") from None
+
+
 def cmd_backfill(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if args.end < args.start:
         raise UsageError(f"--to {args.end} is before --from {args.start}")
-    load_sources(settings.sources)
+    served_port_free(load_sources(settings.sources))
     Warehouse(settings.warehouse).prepare()
     with held_run_lock(settings, "backfill"):
         quiet_prefect()

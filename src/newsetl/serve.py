@@ -19,6 +19,14 @@ class ServeError(RuntimeError):
     pass
 
 
+def check_port(root: Path, port: int) -> None:
+    """ServeError, as `serve_folder` would raise it, when `port` on 127.0.0.1 is taken now: a
+    command says so in one line before its run starts (the run itself would fail on it)."""
+    if not port:
+        return
+    _bound(QuietHandler, port, str(root)).server_close()  # bound and let go at once
+
+
 @contextmanager
 def serve_folder(root: Path, port: int = 0) -> Iterator[str]:
     """Yield the base URL of an HTTP server on 127.0.0.1 serving `root`."""
@@ -33,10 +41,7 @@ def serve_handler(
 ) -> Iterator[str]:
     """Yield the base URL of an HTTP server on 127.0.0.1 answering with `handler`, shut down
     when the block ends."""
-    try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as err:
-        raise ServeError(f"cannot serve {what} on 127.0.0.1:{port}: {err.strerror}") from None
+    server = _bound(handler, port, what)
     # shutdown() waits for the loop's next poll: at the default half second, every run that
     # serves its own pages ended up to half a second late.
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -46,3 +51,10 @@ def serve_handler(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _bound(handler: Callable[..., BaseHTTPRequestHandler], port: int, what: str):
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as err:
+        raise ServeError(f"cannot serve {what} on 127.0.0.1:{port}: {err.strerror}") from None

@@ -27,3 +27,25 @@ def test_a_query_that_starts_with_not_is_a_query_not_an_option():
     report = queries_as_written(["report", "--query", "-sport", "--out", "r.html"])
     assert report == ["report", "--query", " -sport", "--out", "r.html"]
     assert queries_as_written(["sql", "-x"]) == ["sql", "-x"]  # other commands as they were
+
+
+def test_a_serve_port_another_program_holds_is_one_line_before_the_run(tmp_path, capsys):
+    import socket
+
+    from newsetl.cli import main
+
+    (tmp_path / "site").mkdir()
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f'[serve]\nroot = "site"\nport = {port}\n[[sources]]\nname = "s"\nkind = "urls"\n'
+            f'urls = ["http://127.0.0.1:{port}/a.html"]\nallow_private_network = true\n'
+        )
+        code = main(["run", "--sources", str(sources), "--warehouse", str(tmp_path / "wh")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"127.0.0.1:{port}: Address already in use (the sources file's [serve] port)" in err
+    assert not (tmp_path / "wh").exists()  # nothing written, no run recorded
