@@ -145,8 +145,9 @@ def test_pages_outside_a_backfill_window_are_found_by_a_later_run(server, tmp_pa
 
 def test_an_unchanged_local_file_is_not_read_again(tmp_path):
     """A folder's files read to their end are not read again while unchanged: no repeated
-    rejects for a bad JSON line or an unsupported file, a run's cost in its new files; the files
-    of a run that left a page for later (max_articles) are read again."""
+    rejects for a bad JSON line or an unsupported file, a run's cost in its new files; a JSON
+    Lines file that grew is read from where the last reading ended; the files of a run that
+    left a page for later (max_articles) are read again."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.html").write_text(PAGE.format("Alpha"), encoding="utf-8")
@@ -171,7 +172,14 @@ def test_an_unchanged_local_file_is_not_read_again(tmp_path):
     assert run() == (0, [])  # nothing changed: nothing read, no rejects again
     with (inbox / "b.jsonl").open("a", encoding="utf-8") as more:
         more.write('{"url": "https://quay.example/c", "text": "Gamma story text."}\n')
-    assert run() == (2, ["bad jsonl record"])  # the grown file only: /b is known, /c new
+    assert run() == (1, [])  # a JSON Lines file that grew: its new line only
+    # Rewritten, not only grown: read whole (the earlier bytes differ).
+    (inbox / "b.jsonl").write_text(
+        '{"url": "https://quay.example/d", "text": "Delta story text."}\nbroken\n'
+        '{"url": "https://quay.example/e", "text": "Epsilon story text, a longer one."}\n',
+        encoding="utf-8",
+    )
+    assert run() == (2, ["bad jsonl record"])
 
 
 def test_a_backfill_takes_local_pages_by_the_date_their_markup_gives(tmp_path):
@@ -192,3 +200,29 @@ def test_a_backfill_takes_local_pages_by_the_date_their_markup_gives(tmp_path):
     with SeenUrls.open(raw, raw.parent) as seen:
         got = acquire(folder, fetcher(), "run", seen, cache, raw, window)
     assert (got.fetched, got.outside) == (2, 1)  # b.html and the undated c.html
+
+
+def test_a_json_lines_file_caught_while_being_written_is_read_on_from_its_last_whole_line(
+    tmp_path,
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    feed = inbox / "items.jsonl"
+    feed.write_text(
+        '{"url": "https://quay.example/a", "text": "Alpha."}\n{"url": "https://quay.ex',
+        encoding="utf-8",
+    )
+    raw = tmp_path / "warehouse" / "raw"
+    folder = Source(name="inbox", kind="directory", path=inbox)
+
+    def run() -> tuple[list[str], list[str]]:
+        cache = ConditionalCache(state_path(raw))
+        found = discover(folder, fetcher(), cache=cache)
+        cache.save()
+        return [c.url for c in found.candidates], [r.url.rsplit("#", 1)[1] for r in found.rejects]
+
+    assert run() == (["https://quay.example/a"], ["L2"])  # the half-written line: a reject
+    with feed.open("a", encoding="utf-8") as more:
+        more.write('ample/b", "text": "Beta."}\n')
+    assert run() == (["https://quay.example/b"], [])  # line 2 read again, now whole
+    assert run() == ([], [])

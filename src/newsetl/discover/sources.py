@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import html
 import io
 import json
@@ -11,7 +12,7 @@ import re
 import zlib
 from calendar import timegm
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -634,10 +635,16 @@ def _directory(source: Source, context: Context, found: Found) -> Iterator[Candi
     root = Path(source.path)
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
-        yield from _read_once(path, context, found, _directory_file(path, source, found, limit))
+        yield from _read_once(
+            path, context, found, functools.partial(_directory_file, path, source, found, limit)
+        )
 
 
-def _directory_file(path: Path, source: Source, found: Found, limit: int) -> Iterator[Candidate]:
+def _directory_file(
+    path: Path, source: Source, found: Found, limit: int, lines: Lines | None = None
+) -> Iterator[Candidate]:
+    """The documents of one file of a folder; of a JSON Lines file, those after `lines.start`
+    (`lines.end` says where the reading stopped)."""
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm", ".xhtml", ".txt"):
         size = path.stat().st_size
@@ -651,7 +658,7 @@ def _directory_file(path: Path, source: Source, found: Found, limit: int) -> Ite
             content_type="text/plain" if suffix == ".txt" else "text/html",
         )
     elif suffix == ".jsonl":
-        yield from _jsonl(path, source.name, found.rejects, limit)
+        yield from _jsonl(path, source.name, found.rejects, limit, lines or Lines())
     else:
         found.rejects.append(
             Reject(
@@ -668,37 +675,84 @@ def _directory_file(path: Path, source: Source, found: Found, limit: int) -> Ite
 FILE_READING = 1
 
 
+@dataclass
+class Lines:
+    """Where a JSON Lines file's reading starts and where it ended: byte offset, lines before."""
+
+    start: tuple[int, int] = (0, 0)
+    end: tuple[int, int] = (0, 0)
+
+
 def _read_once(
-    path: Path, context: Context, found: Found, documents: Iterator[Candidate]
+    path: Path,
+    context: Context,
+    found: Found,
+    documents: Callable[[Lines], Iterator[Candidate]],
 ) -> Iterator[Candidate]:
     """The documents of one local file, unless an earlier run read this same file (same size,
     modification time and size limit) to its end: then none, and none of its rejects again
     (a bad JSON line, an unsupported file), and a run's cost follows its new files, not the
-    folder. A file counts as read once its last document was taken; the acquisition forgets the
-    source's files when the run left any of its pages for later (pipeline.acquire)."""
+    folder. A JSON Lines file that only grew since (its earlier bytes the same) is read from
+    where that reading ended. A file counts as read once its last document was taken; the
+    acquisition forgets the source's files when the run left any of its pages for later
+    (pipeline.acquire)."""
     cache = context.cache
     try:
         stat = path.stat()
     except OSError:
         cache = None  # gone meanwhile: reading it says what is wrong
+    lines = Lines()
     if cache is None:
-        yield from documents
+        yield from documents(lines)
         return
     uri = path.resolve().as_uri()
     limit = context.fetcher.settings.max_body_bytes
-    stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{limit}:{FILE_READING}"
-    if cache.validators(uri) == {"etag": stamp}:
+    kept = (cache.validators(uri) or {}).get("etag", "").split(":")
+    same_reading = kept[2:4] == [str(limit), str(FILE_READING)]
+    if same_reading and kept[:2] == [str(stat.st_size), str(stat.st_mtime_ns)]:
         return
-    yield from documents
+    if same_reading and len(kept) == 7 and kept[4] == "jsonl":
+        size, number, digest = int(kept[0]), int(kept[5]), kept[6]
+        if stat.st_size > size and _prefix_digest(path, size) == digest:
+            lines.start = (size, number)  # only grown: the lines read before are not read again
+    yield from documents(lines)
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}:{limit}:{FILE_READING}"
+    if lines.end != (0, 0):  # a JSON Lines file: where its reading ended, for the next run
+        offset, number = lines.end
+        stamp = f"{offset}:{stat.st_mtime_ns}:{limit}:{FILE_READING}:jsonl:{number}:"
+        stamp += _prefix_digest(path, offset)
     cache.remember(uri, 200, {"etag": stamp})
     found.files.append(uri)
 
 
-def _lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
-    """(number, text) of each line, streamed; a line longer than `limit` bytes comes as None
-    and is skipped without being held."""
+def _whole(documents: Iterator[Candidate]) -> Callable[[Lines], Iterator[Candidate]]:
+    """A file's documents for `_read_once`, read from the start whatever it asks."""
+    return lambda _lines: documents
+
+
+def _prefix_digest(path: Path, size: int) -> str:
+    """sha256 of the first `size` bytes of `path`."""
+    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        number = 0
+        while size > 0:
+            chunk = stream.read(min(size, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            size -= len(chunk)
+    return digest.hexdigest()
+
+
+def _lines(path: Path, limit: int, lines: Lines | None = None) -> Iterator[tuple[int, str | None]]:
+    """(number, text) of each line, streamed; a line longer than `limit` bytes comes as None
+    and is skipped without being held. With `lines`, from `lines.start`; `lines.end` follows
+    the reading (after the last line ended by a line break: a last line without one may still
+    be being written, and the next run reads it again)."""
+    lines = lines or Lines()
+    with path.open("rb") as stream:
+        offset, number = lines.start
+        stream.seek(offset)
+        lines.end = lines.start
         while True:
             line = stream.readline(limit + 1)
             if not line:
@@ -708,13 +762,18 @@ def _lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
                 while line and not line.endswith(b"\n"):  # skip the rest of the long line
                     line = stream.readline(1 << 20)
                 yield number, None
-                continue
-            yield number, line.decode("utf-8", errors="replace")
+            else:
+                yield number, line.decode("utf-8", errors="replace")
+            if line.endswith(b"\n"):
+                lines.end = (stream.tell(), number)
 
 
-def _jsonl(path: Path, source: str, rejects: list[Reject], limit: int) -> Iterator[Candidate]:
-    """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`."""
-    for number, line in _lines(path, limit):
+def _jsonl(
+    path: Path, source: str, rejects: list[Reject], limit: int, lines: Lines | None = None
+) -> Iterator[Candidate]:
+    """JSON lines with `url` and `html` or `text`, optionally `title`, `published_at`, `authors`
+    (from `lines.start` on, see `_lines`)."""
+    for number, line in _lines(path, limit, lines):
         where = f"{path.as_uri()}#L{number}"
         if line is None:
             rejects.append(Reject("discover", source, where, "too large", f"line > {limit} bytes"))
@@ -784,7 +843,8 @@ def _warc(source: Source, context: Context, found: Found) -> Iterator[Candidate]
     )
     limit = context.fetcher.settings.max_body_bytes
     for path in files:
-        yield from _read_once(path, context, found, _warc_file(path, source.name, found, limit))
+        whole = _warc_file(path, source.name, found, limit)  # read only if _read_once asks
+        yield from _read_once(path, context, found, _whole(whole))
 
 
 def _warc_file(path: Path, source: str, found: Found, limit: int) -> Iterator[Candidate]:
