@@ -982,3 +982,18 @@ def test_an_empty_page_and_a_binary_one_say_what_they_are(make_page, caplog):
     assert reject.reason == "not html"
     assert reject.detail == "no HTML document in 24 bytes sent as text/html"
     assert not [r for r in caplog.records if r.name.startswith("trafilatura")]
+
+
+def test_a_desk_byline_is_the_author_only_where_no_person_is_named():
+    # real_eval --direct: WCXB dev authors 0.770 -> 0.783, 8 right, none wrong.
+    from newsetl.extract.metadata import find_authors
+
+    desk = "<html><body><h1>Ferry fares frozen</h1><div class='byline'>By Harbour Desk</div>"
+    tree = lxml_html.fromstring(desk + "<p>Text.</p></body></html>")
+    assert find_authors({}, {}, None, [], tree) == ["Harbour Desk"]
+    assert find_authors({}, {"author": "Velmora Post Staff"}, None, [], None) == [
+        "Velmora Post Staff"
+    ]
+    # A person named anywhere comes first; "Staff report" names no desk.
+    assert find_authors({}, {"author": "Oona Varga"}, None, [], tree) == ["Oona Varga"]
+    assert find_authors({}, {"author": "Staff report"}, None, [], None) == []
