@@ -32,7 +32,7 @@ def detect_language(text: str) -> str | None:
         if probability >= CONFIDENT:  # the common case: one language throughout
             return code
     counted = [(p, count_words(p, spaced=True)) for p in text.split("\n\n")]
-    paragraphs = [(p, n) for p, n in counted if n >= 4] or [(text, count_words(text, True))]
+    paragraphs = [(p, n) for p, n in counted if n >= 4] or [(text, count_words(text, spaced=True))]
     votes: Counter[str] = Counter()
     for paragraph, words in paragraphs:
         code, probability = identifier.classify(paragraph)

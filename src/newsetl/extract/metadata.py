@@ -530,9 +530,15 @@ BY_LINE_TEXTS = (
 )
 
 
-def byline_authors(tree) -> list[str]:
-    """Names from a byline block, or from a short 'By Name, Role' line near the top."""
-    for node in tree.xpath(BYLINE_NODES)[:10]:
+def byline_nodes(tree) -> list:
+    """The page's first byline blocks, where the byline sources below read."""
+    return tree.xpath(BYLINE_NODES)[:10]
+
+
+def byline_authors(tree, nodes: list | None = None) -> list[str]:
+    """Names from a byline block (`nodes`: `byline_nodes(tree)`, when the caller has them), or
+    from a short 'By Name, Role' line near the top."""
+    for node in byline_nodes(tree) if nodes is None else nodes:
         names = clean_authors([" ".join(node.text_content().split())[:160]])
         if names:
             return names
@@ -564,9 +570,9 @@ def _labelled_writer(meta: dict[str, str]) -> list[str]:
 # text is no name ("By <a>Keith Barry</a> Senior Autos Reporter", an author box's name over the
 # role). WCXB dev authors 0.764 -> 0.770 (4 right, none wrong); a name of two words or more, of
 # letters only, kept whole: one word let a trademark sign ("TM") and a text-size widget through.
-def byline_parts(tree) -> list[str]:
-    """The first such element's name."""
-    for node in tree.xpath(BYLINE_NODES)[:10]:
+def byline_parts(nodes: list) -> list[str]:
+    """The first such element's name, in the byline blocks `nodes`."""
+    for node in nodes:
         for part in node.iterdescendants():
             if not isinstance(part.tag, str):
                 continue
@@ -592,11 +598,10 @@ DESK = re.compile(
 )
 
 
-def desk_byline(ld: dict, meta: dict[str, str], tree) -> list[str]:
-    """The desk an author field or byline block names, as written."""
+def desk_byline(ld: dict, meta: dict[str, str], nodes: list) -> list[str]:
+    """The desk an author field or one of the byline blocks `nodes` names, as written."""
     texts = [*_names(ld.get("author")), meta.get("author") or "", meta.get("article:author") or ""]
-    if tree is not None:
-        texts += [" ".join(n.text_content().split())[:80] for n in tree.xpath(BYLINE_NODES)[:10]]
+    texts += [" ".join(n.text_content().split())[:80] for n in nodes]
     for text in texts:
         found = DESK.fullmatch(" ".join(text.split()))
         if found and found.group(1)[0].isupper():
@@ -622,7 +627,15 @@ def author_page_links(tree) -> list[str]:
 def _author_sources(ld: dict, meta: dict[str, str], found: Found, feed_authors: list[str], tree):
     """Author lists from each source of truth, in order, computed only when asked. An
     organisation JSON-LD names as the author ("USA TODAY") comes last: a person named anywhere
-    else on the page is the author."""
+    else on the page is the author. The byline blocks are looked up once, when first asked."""
+    nodes: list | None = None
+
+    def bylines() -> list:
+        nonlocal nodes
+        if nodes is None:
+            nodes = byline_nodes(tree) if tree is not None else []
+        return nodes
+
     yield clean_authors(_names(ld.get("author"), organisations=False), handles=True)
     yield clean_authors(
         (meta.get("author") or meta.get("article:author") or "").split(";"),
@@ -630,15 +643,14 @@ def _author_sources(ld: dict, meta: dict[str, str], found: Found, feed_authors: 
     )
     yield clean_authors((_resolved(found) or "").split(";"))
     if tree is not None:
-        yield byline_authors(tree)
+        yield byline_authors(tree, bylines())
     yield clean_authors(_labelled_writer(meta), handles=True)
     if tree is not None:
         yield author_page_links(tree)
     yield clean_authors(feed_authors)
-    if tree is not None:
-        yield byline_parts(tree)
+    yield byline_parts(bylines())
     yield clean_authors(_names(ld.get("author")))
-    yield desk_byline(ld, meta, tree)
+    yield desk_byline(ld, meta, bylines())
 
 
 def find_authors(

@@ -220,16 +220,23 @@ def _dated_by_itself(tree: lxml_html.HtmlElement, candidates: dict[str, datetime
     return own is not None
 
 
+def _html_tree(body: bytes, headers: str | None) -> lxml_html.HtmlElement | None:
+    """The page parsed by trafilatura's parser in the encoding it declares; None where no HTML
+    document could be read."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(declared_text(body, headers))
+    return tree if isinstance(tree, lxml_html.HtmlElement) else None
+
+
 def markup_date(body: bytes, url: str, headers: str | None = None) -> datetime | None:
     """The publication time a page's own markup, URL and text give (not htmldate's guess), for
     choosing pages by date before extraction: a backfill's local pages (WARC records, HTML
     files), which no feed or sitemap dates. None where the page gives none or is no HTML."""
-    from trafilatura.utils import load_html
-
     if not body.strip() or len(body) > MAX_EXTRACT_BYTES:
         return None
-    tree = load_html(declared_text(body, headers))
-    if tree is None or not isinstance(tree, lxml_html.HtmlElement):
+    tree = _html_tree(body, headers)
+    if tree is None:
         return None
     ld_objects = meta.json_ld_objects(tree)
     ld = meta.article_json_ld(ld_objects)
@@ -255,10 +262,8 @@ def extract_document(page: RawPage) -> Document | Reject:
         return Reject(
             "extract", page.source, page.url, "empty page", f"{len(page.body)} bytes, no text"
         )
-    from trafilatura.utils import load_html
-
-    tree = load_html(declared_text(page.body, page.headers))
-    if tree is None or not isinstance(tree, lxml_html.HtmlElement):
+    tree = _html_tree(page.body, page.headers)
+    if tree is None:
         return Reject(
             "extract",
             page.source,
