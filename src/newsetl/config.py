@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +69,24 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         200, ge=1, description="Pages or articles per extract/enrich chunk at most."
     )
+
+    @field_validator("spacy_model")
+    @classmethod
+    def _installed_pipeline(cls, name: str) -> str:
+        """Checked before a run fetches anything: a mistyped name otherwise fails at the first
+        article to enrich, after every page was fetched (spaCy's own error, with a traceback)."""
+        if name == "newsetl_ner" or Path(name).is_dir():
+            return name
+        try:
+            installed = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # "a.b" with no package a; "" or a relative name
+            installed = False
+        if not installed:
+            raise ValueError(
+                f"no spaCy pipeline '{name}' is installed here (give newsetl_ner, an installed"
+                " pipeline's package name, or the path of a pipeline folder)"
+            )
+        return name
     wave_size: int = Field(
         2000, ge=1, description="Pages processed and loaded together (bounds memory)."
     )

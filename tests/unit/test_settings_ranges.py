@@ -19,6 +19,8 @@ BAD = [
     ("NEWSETL_STORY_WINDOW_DAYS", "-2"),
     ("NEWSETL_HOST_DELAY", "nan"),
     ("NEWSETL_READ_TIMEOUT", "inf"),
+    ("NEWSETL_SPACY_MODEL", "en_core_web_smm"),  # no such pipeline: refused before any fetch
+    ("NEWSETL_SPACY_MODEL", "no.such_pipeline"),
 ]
 
 
@@ -29,7 +31,7 @@ def test_out_of_range_settings_are_refused(monkeypatch, name, value):
         Settings()
 
 
-@pytest.mark.parametrize(("name", "value"), BAD[:3])
+@pytest.mark.parametrize(("name", "value"), [*BAD[:3], BAD[-2]])
 def test_cli_names_the_bad_setting_and_exits_2(monkeypatch, tmp_path, capsys, name, value):
     monkeypatch.setenv(name, value)
     code = main(["run", "--warehouse", str(tmp_path / "w")])
@@ -42,3 +44,9 @@ def test_cli_names_the_bad_setting_and_exits_2(monkeypatch, tmp_path, capsys, na
 
 def test_defaults_are_in_range():
     Settings()
+
+
+@pytest.mark.parametrize("value", ["newsetl_ner", "json", "{here}"])
+def test_an_installed_pipeline_or_a_folder_is_accepted(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("NEWSETL_SPACY_MODEL", value.format(here=tmp_path))
+    assert Settings().spacy_model == value.format(here=tmp_path)
