@@ -18,10 +18,12 @@ from newsetl.sources import load_sources
 from newsetl.storage.lake import part_tag
 from newsetl.storage.locks import run_lock
 from newsetl.storage.raw import (
+    Unrecorded,
     count_raw_pages,
     raw_files,
     read_raw,
     unfinished_run_files,
+    unrecorded_runs,
 )
 from newsetl.storage.seen import SeenUrls
 from newsetl.storage.state import ConditionalCache, state_path
@@ -89,6 +91,7 @@ def _run_ingest(
     loaded = Loaded()
     fetched = recovered = 0
     earlier: list[Path] = []
+    unrecorded = Unrecorded({}, [])
 
     def summary(status: str) -> RunSummary:
         return build_summary(
@@ -119,6 +122,9 @@ def _run_ingest(
         # were listed when the index caught up.
         own = raw_files(store.raw, run_id, since=(started - timedelta(days=1)).date())
         earlier = unfinished_run_files(store.raw, store.finished_runs() | {run_id}, seen.archived)
+        unrecorded = unrecorded_runs(_of_unrecorded_runs(store, earlier))
+        if unrecorded.rejects:  # a run that was killed kept its fetch rejects in memory only
+            acquired.append(Acquired("", 0, 0, 0, 0, rejects=unrecorded.rejects))
         fetched = count_raw_pages(store.raw, own)
         recovered = count_raw_pages(store.raw, earlier) if earlier else 0
         for total in process_and_load(
@@ -137,12 +143,20 @@ def _run_ingest(
             print(f"could not record the failed run: {err}")
         raise
     done = summary("completed")
-    record_run(
-        done, all_rejects(acquired, loaded), started, store, sorted({part_tag(p) for p in earlier})
-    )
+    recovered_runs = {part_tag(p): unrecorded.first_fetched.get(part_tag(p)) for p in earlier}
+    record_run(done, all_rejects(acquired, loaded), started, store, recovered_runs)
     publish(done, store)
     print(format_summary(done))
     return done.to_dict()
+
+
+def _of_unrecorded_runs(store: Warehouse, files: list[Path]) -> list[Path]:
+    """Those of these archive files whose run has no row in `runs` (a run that failed
+    recorded itself and its rejects; one that was killed did not)."""
+    if not files:
+        return []
+    recorded = {r["run_id"] for r in store.run_rows(sorted({part_tag(p) for p in files}))}
+    return [p for p in files if part_tag(p) not in recorded]
 
 
 @flow(name="ingest", log_prints=True, task_runner=RUNNER, timeout_seconds=SETTINGS.run_timeout)

@@ -430,10 +430,11 @@ def record_run(
     rejects: list[Reject],
     started_at: datetime,
     warehouse: Warehouse,
-    recovered_runs: list[str] | None = None,
+    recovered_runs: dict[str, datetime | None] | None = None,
 ) -> None:
     """Write the run row and its rejects to the lake and the warehouse; mark the unfinished runs
-    whose pages this run processed as recovered."""
+    whose pages this run processed as recovered (`recovered_runs`: each with the time it first
+    archived a response, its start as near as the archive tells, for one never recorded)."""
     finished = datetime.now(UTC)
     rows = [
         {
@@ -449,12 +450,12 @@ def record_run(
         }
     ]
     if summary.status == "completed" and recovered_runs:
-        known = {r["run_id"]: r for r in warehouse.run_rows(recovered_runs)}
-        for run_id in recovered_runs:
+        known = {r["run_id"]: r for r in warehouse.run_rows(sorted(recovered_runs))}
+        for run_id, first_fetched in sorted(recovered_runs.items()):
             row = known.get(run_id) or {
                 "run_id": run_id,
                 "flow": summary.flow,
-                "started_at": started_at,
+                "started_at": first_fetched or started_at,
                 "status": "crashed",
             }
             rows.append({**row, "recovered_by": summary.run_id})

@@ -101,3 +101,40 @@ def test_reprocess_after_raw_retention_keeps_the_articles_it_cannot_rebuild(
     assert count(warehouse, "select count(*) from articles") == 32
     assert count(warehouse, "select count(distinct title) from articles") == titles
     assert count(warehouse, "select count(*) from article_topics") == topics
+
+
+def test_a_killed_run_leaves_its_fetch_rejects_and_start_to_the_next(
+    sample_site, prefect_harness, tmp_path, monkeypatch
+):
+    """A killed run records nothing: its 404 (archived, so never asked again) must still become
+    a reject, and its row a start time of its own, not the recovering run's."""
+    import newsetl_flows.ingest as ingest_module
+    import newsetl_flows.tasks as tasks
+    from newsetl_flows.ingest import ingest
+
+    sources = str(sources_for(sample_site, tmp_path / "s.toml"))
+    warehouse = tmp_path / "wh"
+    real_clean, real_record = tasks.clean_batch, ingest_module.record_run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(tasks, "clean_batch", broken)
+    monkeypatch.setattr(ingest_module, "record_run", lambda *args, **kwargs: None)
+    with pytest.raises(RuntimeError, match="killed"):
+        ingest(sources=sources, warehouse=str(warehouse))
+    assert not (warehouse / "newsetl.duckdb").exists() or count(
+        warehouse, "select count(*) from runs"
+    ) == 0
+
+    monkeypatch.setattr(tasks, "clean_batch", real_clean)
+    monkeypatch.setattr(ingest_module, "record_run", real_record)
+    summary = ingest(sources=sources, warehouse=str(warehouse))
+    assert summary["fetched"] == 0 and summary["recovered"] == 33
+    assert summary["rejects_by_reason"] == {"fetch: http 404": 1, "extract: not an article": 1}
+    assert count(warehouse, "select count(*) from rejects where reason = 'http 404'") == 1
+    crashed, recovering = (
+        count(warehouse, f"select started_at from runs where status = '{status}'")
+        for status in ("crashed", "completed")
+    )
+    assert crashed < recovering

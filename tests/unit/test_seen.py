@@ -112,3 +112,28 @@ def test_archive_listing_by_run_and_by_day(tmp_path, make_page):
     assert raw_files(tmp_path / "nothing") == []
     with SeenUrls.open(raw, tmp_path) as seen:
         assert seen.archived == old + new
+
+
+def test_an_unrecorded_runs_failed_answers_become_its_fetch_rejects(tmp_path, make_page):
+    from datetime import timedelta
+
+    from newsetl.storage.raw import raw_files, unrecorded_runs
+
+    raw = tmp_path / "raw"
+    ok = make_page("https://a.example/1")
+    earlier = ok.fetched_at - timedelta(minutes=3)
+    gone = dataclasses.replace(make_page("https://a.example/2", fetched_at=earlier), status=404)
+    refused = dataclasses.replace(
+        make_page("https://a.example/3.pdf"),
+        kind="refused",
+        headers='{"x-newsetl-refused": "wrong content type"}',
+    )
+    write_raw([ok, gone, refused], raw)
+    found = unrecorded_runs(raw_files(raw))
+    assert found.first_fetched == {"run-1": earlier.astimezone(UTC)}
+    assert sorted((r.stage, r.url, r.reason) for r in found.rejects) == [
+        ("fetch", "https://a.example/2", "http 404"),
+        ("fetch", "https://a.example/3.pdf", "wrong content type"),
+    ]
+    assert all("run-1" in r.detail for r in found.rejects)
+    assert unrecorded_runs([]).rejects == []

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from newsetl.records import FeedItem, RawPage
+from newsetl.records import FeedItem, RawPage, Reject
 from newsetl.schema import RAW
 from newsetl.storage.lake import part_tag, write_table
 from newsetl.storage.queries import sql
@@ -86,6 +87,9 @@ def asked_again(failed: RawPage | None) -> bool:
 
 
 ANY = "true"
+# Archived answers that were no page to process: an error status (404, 503) or a refusal (not
+# HTML, too large). The run that fetched each made a reject of it.
+FAILED = "kind = 'refused' or (coalesce(kind, 'page') = 'page' and status >= 400)"
 
 
 def scan(
@@ -178,6 +182,50 @@ def unfinished_run_files(
         for path in (raw_files(raw_dir) if files is None else files)
         if part_tag(path) and part_tag(path) not in finished_runs
     ]
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """What the archive tells of runs that ended without recording themselves (killed, or
+    interrupted with Ctrl-C): when each first archived a response, and the fetch rejects it
+    held in memory only, one for each failed answer it archived."""
+
+    first_fetched: dict[str, datetime]
+    rejects: list[Reject]
+
+
+def unrecorded_runs(files: list[Path]) -> Unrecorded:
+    """Read from these runs' archive files (see `Unrecorded`). Failures that left nothing in the
+    archive (a timeout, a refused connection) are not found, but no later run takes them for
+    seen: they are asked again and rejected again if they still fail."""
+    if not files:
+        return Unrecorded({}, [])
+    con = duckdb.connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        starts = con.execute(sql("raw_first_fetch"), {"files": [str(f) for f in files]}).fetchall()
+    finally:
+        con.close()
+    rejects = []
+    columns = "run_id, source, kind, url, final_url, status, headers"
+    for batch in scan(files, columns, FAILED):
+        for r in batch.to_pylist():
+            refusal = (
+                json.loads(r["headers"] or "{}").get("x-newsetl-refused")
+                if r["kind"] == "refused"
+                else None
+            )
+            where = r["final_url"] or r["url"]
+            rejects.append(
+                Reject(
+                    "fetch",
+                    r["source"],
+                    r["url"],
+                    refusal or f"http {r['status']}",
+                    f"{where} (archived by run {r['run_id']}, which ended before recording it)",
+                )
+            )
+    return Unrecorded({run: first for run, first in starts}, rejects)
 
 
 def headers_json(headers: dict[str, str]) -> str:
