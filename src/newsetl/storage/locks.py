@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ def run_lock(root: Path, flow: str, run_id: str = "", wait: float = 0.0) -> Iter
         return
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - kept open while the lock is held
     deadline = time.monotonic() + max(wait, 0.0)
+    said = False
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -71,6 +73,9 @@ def run_lock(root: Path, flow: str, run_id: str = "", wait: float = 0.0) -> Iter
             if time.monotonic() >= deadline:
                 handle.close()
                 raise RunLockBusy(_busy_message(root, wait)) from None
+            if not said:  # a wait of minutes must not look like a hang
+                print(_waiting_message(root, wait), file=sys.stderr, flush=True)
+                said = True
             time.sleep(0.2)
     try:
         handle.seek(0)
@@ -96,16 +101,28 @@ def run_lock(root: Path, flow: str, run_id: str = "", wait: float = 0.0) -> Iter
         handle.close()
 
 
-def _busy_message(root: Path, wait: float) -> str:
+def _holder_named(root: Path) -> str:
     holder = holder_of(root)
-    who = (
-        f"a {holder.get('flow', 'newsetl')} run (pid {holder.get('pid', '?')}, "
+    if not holder:
+        return "another newsetl run"
+    flow = holder.get("flow", "newsetl")
+    article = "an" if flow[:1].lower() in "aeiou" else "a"
+    return (
+        f"{article} {flow} run (pid {holder.get('pid', '?')}, "
         f"started {holder.get('started_at', '?')})"
-        if holder
-        else "another newsetl run"
     )
+
+
+def _waiting_message(root: Path, wait: float) -> str:
+    return (
+        f"newsetl: warehouse {root} is busy: {_holder_named(root)} holds it; waiting for it up "
+        f"to {wait:.0f} s (NEWSETL_RUN_LOCK_WAIT)"
+    )
+
+
+def _busy_message(root: Path, wait: float) -> str:
     waited = f" after waiting {wait:.0f} s" if wait else ""
     return (
-        f"warehouse {root} is busy: {who} holds it; stopped{waited} (nothing was fetched or "
-        f"written; NEWSETL_RUN_LOCK_WAIT sets how long to wait)"
+        f"warehouse {root} is busy: {_holder_named(root)} holds it; stopped{waited} (nothing was "
+        f"fetched or written; NEWSETL_RUN_LOCK_WAIT sets how long to wait)"
     )
