@@ -69,24 +69,6 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         200, ge=1, description="Pages or articles per extract/enrich chunk at most."
     )
-
-    @field_validator("spacy_model")
-    @classmethod
-    def _installed_pipeline(cls, name: str) -> str:
-        """Checked before a run fetches anything: a mistyped name otherwise fails at the first
-        article to enrich, after every page was fetched (spaCy's own error, with a traceback)."""
-        if name == "newsetl_ner" or Path(name).is_dir():
-            return name
-        try:
-            installed = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):  # "a.b" with no package a; "" or a relative name
-            installed = False
-        if not installed:
-            raise ValueError(
-                f"no spaCy pipeline '{name}' is installed here (give newsetl_ner, an installed"
-                " pipeline's package name, or the path of a pipeline folder)"
-            )
-        return name
     wave_size: int = Field(
         2000, ge=1, description="Pages processed and loaded together (bounds memory)."
     )
@@ -138,6 +120,24 @@ class Settings(BaseSettings):
         description="Minutes the local Prefect API server a command starts stays up without "
         "requests, for later commands (0: stopped with its command).",
     )
+
+    @field_validator("spacy_model")
+    @classmethod
+    def _installed_pipeline(cls, name: str) -> str:
+        """Checked before a run fetches anything: a mistyped name otherwise fails at the first
+        article to enrich, after every page was fetched (spaCy's own error, with a traceback)."""
+        if name == "newsetl_ner" or Path(name).is_dir():
+            return name
+        try:
+            installed = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # "a.b" with no package a; "" or a relative name
+            installed = False
+        if not installed:
+            raise ValueError(
+                f"no spaCy pipeline '{name}' is installed here (give newsetl_ner, an installed"
+                " pipeline's package name, or the path of a pipeline folder)"
+            )
+        return name
 
 
 def settings_for_run(
