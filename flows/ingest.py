@@ -9,9 +9,10 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 
 from newsetl.config import Settings, settings_for_run
-from newsetl.pipeline import Acquired, Loaded, drop_patterns_of
+from newsetl.pipeline import Acquired, Loaded, drop_patterns_of, every_source_failed
 from newsetl.report import RunSummary, all_rejects, build_summary, format_summary
 from newsetl.serve import serve_folder
 from newsetl.sources import load_sources
@@ -60,7 +61,7 @@ def run_ingest(
     warehouse: str | None,
     max_articles: int | None,
     window: tuple[date, date] | None = None,
-) -> dict:
+) -> dict | State:
     """One run under the warehouse's run lock: a second run (CLI, deployment, backfill,
     maintenance, reprocess) waits for it, or stops with one line; nothing is fetched twice and
     no live run is taken for a crashed one."""
@@ -74,7 +75,7 @@ def _run_ingest(
     flow_name: str,
     max_articles: int | None,
     window: tuple[date, date] | None = None,
-) -> dict:
+) -> dict | State:
     """One run of discover -> fetch -> archive -> process -> load, recorded in `runs` whatever
     happens."""
     config = load_sources(settings.sources)
@@ -142,11 +143,17 @@ def _run_ingest(
         except Exception as err:  # the run's own failure is the one to report
             print(f"could not record the failed run: {err}")
         raise
-    done = summary("completed")
+    unreachable = every_source_failed(acquired) and not earlier
+    done = summary("failed" if unreachable else "completed")
     recovered_runs = {part_tag(p): unrecorded.first_fetched.get(part_tag(p)) for p in earlier}
     record_run(done, all_rejects(acquired, loaded), started, store, recovered_runs)
     publish(done, store)
     print(format_summary(done))
+    if unreachable:  # the flow run fails (a scheduler's alert, exit 1), without a traceback
+        reasons = ", ".join(f"{k} {v}" for k, v in done.rejects_by_reason.items())
+        return Failed(
+            message=f"no source could be read ({reasons}); 'newsetl status' lists the rejects"
+        )
     return done.to_dict()
 
 
@@ -164,7 +171,7 @@ def ingest(
     sources: SourcesParam = None,
     warehouse: WarehouseParam = None,
     max_articles_per_source: LimitParam = None,
-) -> dict:
+) -> dict | State:
     """One ingest run: discover, fetch, extract, clean, enrich, write Parquet, load DuckDB.
 
     Args:
@@ -184,7 +191,7 @@ def backfill(
     sources: SourcesParam = None,
     warehouse: WarehouseParam = None,
     max_articles_per_source: LimitParam = None,
-) -> dict:
+) -> dict | State:
     """Ingest what the sources list for a range of publication dates (sitemaps, archives, feeds).
 
     Args:

@@ -73,6 +73,17 @@ class Acquired:
     outside: int = 0  # outside a backfill's dates
 
 
+def every_source_failed(acquired: list[Acquired]) -> bool:
+    """Whether no source could be read at all: each was rejected at discovery (its feed, sitemap,
+    list or folder unreachable or unreadable) and none listed a candidate or answered "not
+    modified". A scheduler must see such a run fail, not complete with nothing new."""
+    sources = [a for a in acquired if a.source]  # not the rejects recovered from killed runs
+    return bool(sources) and all(
+        a.candidates == 0 and a.not_modified == 0 and any(r.stage == "discover" for r in a.rejects)
+        for a in sources
+    )
+
+
 def in_window(candidate: Candidate, window: tuple[date, date] | None) -> bool:
     """Within a backfill's dates by what the feed or sitemap said, else (a local page: a WARC
     record, an HTML file) by the date its own markup gives; undated candidates are kept."""

@@ -138,3 +138,29 @@ def test_a_killed_run_leaves_its_fetch_rejects_and_start_to_the_next(
         for status in ("crashed", "completed")
     )
     assert crashed < recovering
+
+
+def test_a_run_where_no_source_could_be_read_fails(prefect_harness, tmp_path):
+    """Every source unreachable: the flow run fails (a scheduler sees it), with the reasons in
+    its message and the run and its rejects recorded, no traceback needed."""
+    import socket
+
+    from newsetl_flows.ingest import ingest
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sources = tmp_path / "s.toml"
+    sources.write_text(
+        "".join(
+            f'[[sources]]\nname = "{name}"\nkind = "{kind}"\n'
+            f'url = "http://127.0.0.1:{port}/{name}"\nallow_private_network = true\ndelay = 0\n'
+            for name, kind in (("a", "feed"), ("b", "sitemap"))
+        )
+    )
+    warehouse = tmp_path / "wh"
+    state = ingest(sources=str(sources), warehouse=str(warehouse), return_state=True)
+    assert state.is_failed()
+    assert "no source could be read (discover: connection error 2)" in state.message
+    assert count(warehouse, "select count(*) from runs where status = 'failed'") == 1
+    assert count(warehouse, "select count(*) from rejects where stage = 'discover'") == 2

@@ -583,6 +583,7 @@ def test_robots_500_makes_the_host_unreachable(srv):
     srv.fixed("/page", body=PAGE)
     error = failure(Fetcher(settings()), srv.url("/page"), robots=True)
     assert error.reason == "robots.txt unreachable"
+    assert error.detail == f"{srv.url('/page')} (asking for /robots.txt: http 500)"
     assert srv.hits["/page"] == 0
 
 
@@ -966,3 +967,16 @@ def test_tls_keeps_sni_and_verifies_the_certificate_by_name(tmp_path, monkeypatc
     finally:
         adversary.httpd.shutdown()
         adversary.httpd.server_close()
+
+
+def test_a_refused_connection_says_so_in_a_few_words():
+    with socket.socket() as sock:  # a port nothing listens on: bind, read the port, close
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/feed.xml"
+    error = failure(Fetcher(settings()), url)
+    assert (error.reason, error.detail) == ("connection error", "Connection refused")
+    # Through robots.txt, which fails first: the page, and what asking for the file met.
+    error = failure(Fetcher(settings()), url, robots=True)
+    assert error.reason == "connection error"
+    assert error.detail == f"{url} (asking for /robots.txt: Connection refused)"

@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import math
 import random
+import re
 import socket
 import threading
 import time
@@ -329,9 +330,10 @@ class Fetcher:
             host = (urlsplit(current).hostname or "").lower()
             pace = delay
             if robots:
-                allowed, crawl_delay, why = self.robots_rules(current, allow_private).check(current)
+                rules = self.robots_rules(current, allow_private)
+                allowed, crawl_delay, why = rules.check(current)
                 if not allowed:
-                    raise FetchError(why, redact_url(current))
+                    raise FetchError(why, rules.explain(redact_url(current)))
                 if crawl_delay is not None:
                     pace = max(crawl_delay, self.settings.host_delay if delay is None else delay)
             pins = self._check_target(current, allow_private)
@@ -384,7 +386,7 @@ class Fetcher:
                     )
                 except FetchError as err:
                     rules = robots_rules(
-                        self.settings.user_agent, base, None, err.status, err.reason
+                        self.settings.user_agent, base, None, err.status, err.reason, err.detail
                     )
                 else:
                     rules = robots_rules(
@@ -496,7 +498,7 @@ class Fetcher:
             return FetchError("timeout", f"no complete response within {deadline.seconds:g} s")
         if isinstance(err, requests.Timeout):
             return FetchError("timeout", redact_text(str(err))[:300])
-        return FetchError("connection error", redact_text(str(err))[:300])
+        return FetchError("connection error", connection_cause(redact_text(str(err))))
 
     def _count_failure(self, host: str) -> None:
         with self._lock:
@@ -600,6 +602,17 @@ class Fetcher:
                 headers=headers,
                 body=b"".join(chunks),
             )
+
+
+ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def connection_cause(text: str) -> str:
+    """The operating system's words for a failed connection ("Connection refused", "Network is
+    unreachable") out of urllib3's nested repr, which repeats the pool, the URL and the
+    exception classes; the whole text (300 characters at most) where it holds none."""
+    found = ERRNO.findall(text)
+    return found[-1].strip() if found else text[:300]
 
 
 def _literal_refused(host: str) -> bool:

@@ -25,6 +25,13 @@ class RobotsRules:
     parser: Protego | None = None
     refusal: str = ""
     allow_all: bool = False
+    cause: str = ""  # what asking for /robots.txt met, when it could not be had
+
+    def explain(self, url: str) -> str:
+        """A refused URL's detail: the URL, and why /robots.txt could not be had if so."""
+        if self.parser is None and not self.allow_all and self.cause:
+            return f"{url} (asking for /robots.txt: {self.cause})"
+        return url
 
     def check(self, url: str) -> tuple[bool, float | None, str]:
         """(allowed, crawl delay in seconds, why not)."""
@@ -44,10 +51,15 @@ def robots_agent(user_agent: str) -> str:
 
 
 def robots_rules(
-    user_agent: str, base: str, body: bytes | None, status: int | None, reason: str = ""
+    user_agent: str,
+    base: str,
+    body: bytes | None,
+    status: int | None,
+    reason: str = "",
+    cause: str = "",
 ) -> RobotsRules:
     """The rules of `base` from what asking for its /robots.txt gave: a body, or an error
-    (`status` when a response came back, else the failure's `reason`)."""
+    (`status` when a response came back, else the failure's `reason` and its `cause`)."""
     agent = robots_agent(user_agent)
     if body is not None:
         try:
@@ -58,4 +70,6 @@ def robots_rules(
     if status is not None and 400 <= status < 500:
         return RobotsRules(agent, allow_all=True)
     # 5xx: unreachable, disallow (RFC 9309); no answer at all: the host's own failure.
-    return RobotsRules(agent, refusal="robots.txt unreachable" if status is not None else reason)
+    if status is not None:
+        return RobotsRules(agent, refusal="robots.txt unreachable", cause=f"http {status}")
+    return RobotsRules(agent, refusal=reason, cause=cause)
