@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -51,6 +53,8 @@ class Source(BaseModel):
             "warc": "path",
         }[self.kind]
         if not getattr(self, needs):
+            if needs in self.model_fields_set:  # there, but empty ("urls = []", "url = ''")
+                raise ValueError(f"'{needs}' is empty: a {self.kind} source needs it")
             raise ValueError(f"a {self.kind} source needs '{needs}'")
         for url in [self.url, *self.urls]:
             if url and not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
@@ -97,6 +101,28 @@ class SourcesFile(BaseModel):
         return self
 
 
+MAX_PROBLEMS = 5  # problems of a sources file named in its one-line error
+
+
+def _problem(error: Any, data: dict) -> str:
+    """One validation error as "where: what", the source named as the file names it."""
+    loc = list(error["loc"])
+    keys: Iterable[str] = SourcesFile.model_fields
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        entries = data.get("sources")
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        loc[:2] = [f"source '{name}'" if isinstance(name, str) else f"source #{loc[1] + 1}"]
+        keys = Source.model_fields
+    elif loc[:1] == ["serve"]:
+        keys = ServeSite.model_fields
+    where = ".".join(str(p) for p in loc) or "top level"
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(error["loc"][-1]), list(keys), n=1, cutoff=0.6)
+        return f"{where}: unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+    return f"{where}: " + error["msg"].removeprefix("Value error, ")
+
+
 def load_sources(path: str | Path) -> SourcesFile:
     """Read and validate a sources file; relative paths in it are relative to the file."""
     path = Path(path)
@@ -111,19 +137,12 @@ def load_sources(path: str | Path) -> SourcesFile:
     try:
         parsed = SourcesFile.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = list(first["loc"])
-        if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
-            entry = (
-                (data.get("sources") or [None])[loc[1]]
-                if isinstance(data.get("sources"), list)
-                else None
-            )
-            name = entry.get("name") if isinstance(entry, dict) else None
-            loc[:2] = [f"source '{name}'" if isinstance(name, str) else f"source #{loc[1] + 1}"]
-        where = ".".join(str(p) for p in loc)
-        message = first["msg"].removeprefix("Value error, ")
-        raise SourcesError(f"sources file {path}: {where or 'top level'}: {message}") from None
+        # Every problem at once, unknown keys first (a misspelt key explains the missing one).
+        errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        problems = [_problem(e, data) for e in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
+            problems.append(f"and {len(errors) - MAX_PROBLEMS} more")
+        raise SourcesError(f"sources file {path}: " + "; ".join(problems)) from None
     base = path.resolve().parent
     for source in parsed.sources:
         if source.path is not None and not source.path.is_absolute():
