@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from pydantic import ValidationError
 
-from newsetl.cli_analysis import Kit, add_commands, analysis_commands
+from newsetl.cli_analysis import FORMAT_HELP, Kit, add_commands, analysis_commands, iso_date
 from newsetl.config import Settings
 from newsetl.console import (
     fit_widths,
@@ -44,11 +44,16 @@ class UsageError(Exception):
 FETCH_SETTINGS = (
     "NEWSETL_USER_AGENT, NEWSETL_HOST_DELAY, NEWSETL_HOST_CONCURRENCY, NEWSETL_FETCH_WORKERS,\n"
     "  NEWSETL_CONNECT_TIMEOUT, NEWSETL_READ_TIMEOUT, NEWSETL_RETRIES, NEWSETL_MAX_BODY_BYTES,\n"
-    "  NEWSETL_MAX_RESPONSE_SECONDS, NEWSETL_OBEY_ROBOTS"
+    "  NEWSETL_MAX_RESPONSE_SECONDS, NEWSETL_OBEY_ROBOTS, NEWSETL_PROXY, NEWSETL_CA_BUNDLE,\n"
+    "  NEWSETL_SOURCE_TIMEOUT"
 )
 PROCESS_SETTINGS = (
     "NEWSETL_SPACY_MODEL, NEWSETL_CHUNK_SIZE, NEWSETL_WAVE_SIZE, NEWSETL_TASK_RUNNER,\n"
     "  NEWSETL_CPU_WORKERS, NEWSETL_DASK_ADDRESS, NEWSETL_STORY_WINDOW_DAYS"
+)
+RUN_SETTINGS = (  # every flow command: its lock, its time bound, the processes kept for the next
+    "NEWSETL_RUN_LOCK_WAIT, NEWSETL_RUN_TIMEOUT, NEWSETL_SERVER_KEEP_MINUTES,\n"
+    "  NEWSETL_WARM_RUNNER"
 )
 EPILOGS = {
     "run": f"""examples:
@@ -57,7 +62,8 @@ EPILOGS = {
 
 settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
   {FETCH_SETTINGS},
-  {PROCESS_SETTINGS}""",
+  {PROCESS_SETTINGS},
+  {RUN_SETTINGS}""",
     "sql": """examples:
   newsetl sql "select source, count(*) from articles group by 1"
   newsetl sql --file warehouse/queries/top_people.sql --format csv | head
@@ -68,19 +74,22 @@ settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
   newsetl reprocess --warehouse ~/news
 
 settings: NEWSETL_WAREHOUSE, NEWSETL_SOURCES (drop_patterns),
-  {PROCESS_SETTINGS}""",
+  {PROCESS_SETTINGS},
+  {RUN_SETTINGS}""",
     "backfill": f"""examples:
   newsetl backfill --from 2026-11-01 --to 2026-11-07
   newsetl backfill --from 2026-11-01 --to 2026-11-07 --sources examples/world.toml
 
 settings: NEWSETL_SOURCES, NEWSETL_WAREHOUSE,
   {FETCH_SETTINGS},
-  {PROCESS_SETTINGS}""",
-    "maintenance": """examples:
+  {PROCESS_SETTINGS},
+  {RUN_SETTINGS}""",
+    "maintenance": f"""examples:
   newsetl maintenance
   newsetl maintenance --raw-retention-days 90
 
-settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS""",
+settings: NEWSETL_WAREHOUSE, NEWSETL_RAW_RETENTION_DAYS,
+  {RUN_SETTINGS}""",
     "engine": f"""Prefect's process worker starts each flow run of newsetl's deployments with this
 command (prefect.yaml sets it as their `command` job variable); it runs the flow run as
 `python -m prefect.engine` does, through the warm runner when one is up, so a scheduled run
@@ -142,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", nargs="?", help="the SQL query")
     sql.add_argument("--file", type=Path, help="read the query from this file ('-': stdin)")
     sql.add_argument("--warehouse", type=Path, help=warehouse_help)
-    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table", help=FORMAT_HELP
+    )
 
     reprocess = command("reprocess", help="rebuild clean and enriched data from the raw archive")
     reprocess.add_argument("--warehouse", type=Path, help=warehouse_help)
@@ -157,21 +168,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = command("status", help="last runs, row counts, rejects by reason")
     status.add_argument("--warehouse", type=Path, help=warehouse_help)
-    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="output format (default: table; json: one document of every part)",
+    )
 
     backfill = command(
         "backfill",
         help="ingest what the sources list for a range of publication dates (by a feed's or "
         "sitemap's date, or a local page's own; undated items are taken too)",
     )
-    backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
-    backfill.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")
+    backfill.add_argument(
+        "--from",
+        dest="start",
+        type=iso_date,
+        required=True,
+        metavar="DATE",
+        help="first publication day to take (YYYY-MM-DD)",
+    )
+    backfill.add_argument(
+        "--to",
+        dest="end",
+        type=iso_date,
+        required=True,
+        metavar="DATE",
+        help="last publication day to take, included (YYYY-MM-DD)",
+    )
     backfill.add_argument(
         "--sources",
         type=Path,
         help="sources file (default: $NEWSETL_SOURCES or the bundled sample)",
     )
     backfill.add_argument("--warehouse", type=Path, help=warehouse_help)
+    backfill.add_argument("--json", action="store_true", help="print the summary as JSON")
+    backfill.add_argument("--quiet", action="store_true", help="no progress bars")
 
     maintenance = command(
         "maintenance",
@@ -189,14 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
         "flow_run_id", nargs="?", help="the flow run's id (default: $PREFECT__FLOW_RUN_ID)"
     )
     add_commands(commands, FORMATTER)
+    for each in commands.choices.values():
+        each.set_defaults(command_parser=each)  # whose usage an unknown option is shown with
     return parser
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -274,7 +301,11 @@ def wind_down() -> bool:
 def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = queries_as_written(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)  # argparse itself exits 2 with a short usage error
+    # argparse itself exits 2 with a short usage error; an unknown option is reported with
+    # the usage of the command it was given to, not the top level's.
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return COMMANDS[args.command](args)
     except (UsageError, SourcesError, WarehouseError, RunLockBusy) as err:
@@ -323,14 +354,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         quiet_prefect()
         from newsetl_flows.entry import run_flow
 
-        with stdout_detached():
+        with progress_bars(args.quiet), stdout_detached():
             state = run_flow(
                 "backfill",
                 dates={"start": args.start, "end": args.end},
                 sources=str(settings.sources),
                 warehouse=str(settings.warehouse),
             )
-    return finish(state, "backfill")
+    return finish(state, "backfill", args.json)
 
 
 def cmd_maintenance(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def positive(text: str) -> int:
@@ -84,8 +84,9 @@ settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
     attention = commands.add_parser(
         "attention",
         help="matching articles per period, and their share of all articles",
-        description="How many articles match a query per day or week, and what share of all "
-        "articles of the period that is (per source or topic: of that source's or topic's).",
+        description="How many articles match a query per day, week or month, and what share of\n"
+        "all articles of the period that is (per source or topic: of that source's\n"
+        "or topic's).",
         formatter_class=formatter,
         epilog="""examples:
   newsetl attention 'shoigu OR lavrov'
@@ -96,7 +97,9 @@ from SQL: select * from attention('shoigu', period_unit := 'week')
 settings: NEWSETL_WAREHOUSE (the warehouse folder)""",
     )
     attention.add_argument("query", help=QUERY_HELP)
-    attention.add_argument("--by", choices=["day", "week", "month"], default="day")
+    attention.add_argument(
+        "--by", choices=["day", "week", "month"], default="day", help="period (default: day)"
+    )
     attention.add_argument("--per", choices=["source", "topic"], help="one row per source/topic")
     _filters(attention)
     _output(attention)
@@ -129,11 +132,18 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from", dest="date_from", type=iso_date, help="published on or after (YYYY-MM-DD)"
     )
-    parser.add_argument("--to", dest="date_to", type=iso_date, help="published on or before")
+    parser.add_argument(
+        "--to", dest="date_to", type=iso_date, help="published on or before (YYYY-MM-DD)"
+    )
+
+
+FORMAT_HELP = "output format (default: table)"
 
 
 def _output(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument(
+        "--format", choices=["table", "csv", "json"], default="table", help=FORMAT_HELP
+    )
     parser.add_argument("--warehouse", type=Path, help=WAREHOUSE_HELP)
 
 

@@ -49,3 +49,46 @@ def test_a_serve_port_another_program_holds_is_one_line_before_the_run(tmp_path,
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert f"127.0.0.1:{port}: Address already in use (the sources file's [serve] port)" in err
     assert not (tmp_path / "wh").exists()  # nothing written, no run recorded
+
+
+def test_an_unknown_option_is_shown_with_its_commands_usage(capsys):
+    import pytest
+
+    from newsetl.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--sourcs", "x.toml"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("usage: newsetl run ") and "--sources SOURCES" in err
+    assert err.rstrip().endswith("newsetl run: error: unrecognized arguments: --sourcs x.toml")
+
+
+def test_every_setting_is_named_in_some_commands_help():
+    from newsetl.cli import build_parser
+    from newsetl.config import Settings
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    helps = "\n".join(sub.format_help() for sub in commands.values())
+    missing = [n for n in Settings.model_fields if f"NEWSETL_{n.upper()}" not in helps]
+    assert missing == []
+    assert "NEWSETL_WARM_RUNNER" in commands["run"].format_help()
+
+
+def test_backfill_takes_the_options_of_run_and_says_what_its_dates_are():
+    from datetime import date
+
+    from newsetl.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["backfill", "--from", "2026-11-01", "--to", "2026-11-07", "--json"])
+    assert (args.start, args.end, args.json, args.quiet) == (
+        date(2026, 11, 1),
+        date(2026, 11, 7),
+        True,
+        False,
+    )
+    assert "last publication day to take, included (YYYY-MM-DD)" in " ".join(
+        parser._subparsers._group_actions[0].choices["backfill"].format_help().split()  # type: ignore[union-attr]
+    )
