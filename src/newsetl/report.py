@@ -139,12 +139,18 @@ def latest_days(by_day: dict[str, int], shown: int = SHOWN_DAYS) -> dict[str, in
     return table
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """'1 page', '2 pages' ('many' where the plural is not one + s)."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def format_summary(summary: RunSummary) -> str:
     """A short plain-text report of a run."""
     if summary.flow == "reprocess":
         counts = (
-            f"  replayed {summary.fetched} archived pages into {summary.new_articles} articles, "
-            f"{summary.duplicates} duplicates, {summary.rejected} rejected"
+            f"  replayed {counted(summary.fetched, 'archived page')} into "
+            f"{counted(summary.new_articles, 'article')}, "
+            f"{counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
         )
     else:
         recovered = (
@@ -159,10 +165,10 @@ def format_summary(summary: RunSummary) -> str:
             if n
         )
         counts = (
-            f"  fetched {summary.fetched} pages, skipped {summary.skipped} already seen, {left}"
-            f"{summary.not_modified} feeds unchanged, {recovered}"
-            f"{summary.new_articles} new articles, {summary.updated_articles} updated, "
-            f"{summary.duplicates} duplicates, {summary.rejected} rejected"
+            f"  fetched {counted(summary.fetched, 'page')}, skipped {summary.skipped} already "
+            f"seen, {left}{counted(summary.not_modified, 'feed')} unchanged, {recovered}"
+            f"{counted(summary.new_articles, 'new article')}, {summary.updated_articles} "
+            f"updated, {counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
         )
     lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]
     for title, table in (
@@ -177,7 +183,8 @@ def format_summary(summary: RunSummary) -> str:
             lines += [f"    {k:<{width}}  {v:>5}" for k, v in table.items()]
     if summary.stale_articles:
         lines.append(
-            f"  note: {summary.stale_articles} articles were enriched by an older method; "
+            f"  note: {counted(summary.stale_articles, 'article was', 'articles were')} enriched"
+            " by an older method; "
             "'newsetl reprocess' brings them up to date"
         )
     if summary.warehouse:

@@ -87,3 +87,15 @@ def test_pages_left_for_later_are_not_called_already_seen():
     assert "skipped 0 already seen, 7 outside the dates, 0 feeds" in backfill
     quiet = format_summary(RunSummary("r5", "ingest", "completed"))
     assert "skipped 0 already seen, 0 feeds unchanged" in quiet
+
+
+def test_one_of_a_kind_is_singular_in_the_printed_summary():
+    one = format_summary(
+        RunSummary("r6", "ingest", "completed", fetched=1, not_modified=1, new_articles=1)
+    )
+    assert (
+        "fetched 1 page, skipped 0 already seen, 1 feed unchanged, 1 new article, 0 updated" in one
+    )
+    assert "0 duplicates" in one
+    replay = format_summary(RunSummary("r7", "reprocess", "completed", fetched=1, new_articles=2))
+    assert "replayed 1 archived page into 2 articles, 0 duplicates" in replay
