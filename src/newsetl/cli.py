@@ -484,6 +484,8 @@ def _events_left_at_exit(record: logging.LogRecord) -> bool:
 
 
 READ_STATEMENTS = {"SELECT", "EXPLAIN"}
+# DuckDB's statement kinds in the words the user typed (INSTALL is a LOAD statement to DuckDB).
+STATEMENT_WORDS = {"LOAD": "INSTALL or LOAD"}
 
 
 def sql_text(args: argparse.Namespace) -> str:
@@ -514,7 +516,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if any(kind not in READ_STATEMENTS for kind in kinds):
         raise UsageError(
             "newsetl sql is read-only: it runs SELECT queries, not "
-            + ", ".join(sorted(set(kinds) - READ_STATEMENTS))
+            + ", ".join(
+                STATEMENT_WORDS.get(kind, kind) for kind in sorted(set(kinds) - READ_STATEMENTS)
+            )
         )
     if len(statements) > 1 and args.format != "table":
         raise UsageError(

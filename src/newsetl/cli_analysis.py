@@ -44,8 +44,9 @@ def iso_date(text: str) -> date:
 
 
 def positive(text: str) -> int:
+    text = text.strip()  # a " -5" is the "-5" typed (see cli.queries_as_written)
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
 
 

@@ -123,9 +123,10 @@ def test_a_killed_run_leaves_its_fetch_rejects_and_start_to_the_next(
     monkeypatch.setattr(ingest_module, "record_run", lambda *args, **kwargs: None)
     with pytest.raises(RuntimeError, match="killed"):
         ingest(sources=sources, warehouse=str(warehouse))
-    assert not (warehouse / "newsetl.duckdb").exists() or count(
-        warehouse, "select count(*) from runs"
-    ) == 0
+    assert (
+        not (warehouse / "newsetl.duckdb").exists()
+        or count(warehouse, "select count(*) from runs") == 0
+    )
 
     monkeypatch.setattr(tasks, "clean_batch", real_clean)
     monkeypatch.setattr(ingest_module, "record_run", real_record)

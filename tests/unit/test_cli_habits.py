@@ -92,3 +92,20 @@ def test_backfill_takes_the_options_of_run_and_says_what_its_dates_are():
     assert "last publication day to take, included (YYYY-MM-DD)" in " ".join(
         parser._subparsers._group_actions[0].choices["backfill"].format_help().split()  # type: ignore[union-attr]
     )
+
+
+def test_refusals_use_the_words_the_user_typed(tmp_path, capsys):
+    import pytest
+
+    from newsetl.cli import main
+
+    (tmp_path / "a-file").write_text("x")
+    assert main(["status", "--warehouse", str(tmp_path)]) == 2  # no warehouse there yet
+    capsys.readouterr()
+    assert main(["run", "--warehouse", str(tmp_path / "a-file")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main(["sql", "install httpfs", "--warehouse", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().endswith("not INSTALL or LOAD")
+    with pytest.raises(SystemExit):
+        main(["search", "x", "--limit", "-5"])
+    assert "'-5' is not a positive whole number" in capsys.readouterr().err

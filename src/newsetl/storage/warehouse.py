@@ -466,6 +466,10 @@ class Warehouse:
             probe.touch()
             probe.unlink()
         except OSError as err:
+            if self.root.exists() and not self.root.is_dir():
+                raise WarehouseError(
+                    f"warehouse {self.root} is a file, not a folder (give a folder's path)"
+                ) from None
             raise WarehouseError(
                 f"warehouse folder {self.root} is not writable: {err.strerror}"
             ) from None
