@@ -80,9 +80,24 @@ HEADER_LIMIT = 4 * 1024 * 1024  # arguments and environment of one command
 FIRST_ANSWER_SECONDS = 60.0
 
 
+INTERRUPTED = (
+    "newsetl: interrupted (what a run had archived is taken over by the next run on the same"
+    " warehouse)"
+)
+
+
 def run_command() -> int:
     """The `newsetl` program: a flow command through the warm runner when one is up, else in
-    this process (starting a runner for the next commands)."""
+    this process (starting a runner for the next commands). Ctrl-C before the command proper
+    runs (during its imports) is one line and exit code 130, as during it (cli.main)."""
+    try:
+        return _run_command()
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+        return 130
+
+
+def _run_command() -> int:
     argv = sys.argv[1:]
     asks_help = not {"-h", "--help"}.isdisjoint(argv)  # nothing to run, nothing to keep warm
     routed = bool(argv) and argv[0] in ROUTED and not asks_help and enabled()

@@ -109,3 +109,18 @@ def test_refusals_use_the_words_the_user_typed(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["search", "x", "--limit", "-5"])
     assert "'-5' is not a positive whole number" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_one_line_and_exit_code_130_wherever_it_lands(monkeypatch, capsys):
+    import newsetl.cli as cli
+    import newsetl.warm as warm
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_main", interrupted)  # in the command proper
+    assert cli.main(["run"]) == 130
+    assert capsys.readouterr().err.splitlines() == [warm.INTERRUPTED]
+    monkeypatch.setattr(warm, "_run_command", interrupted)  # during its imports
+    assert warm.run_command() == 130
+    assert capsys.readouterr().err.splitlines() == [warm.INTERRUPTED]
