@@ -89,3 +89,14 @@ def test_recover_on_a_clean_warehouse_changes_nothing(tmp_path):
     with_articles(live, ["a"])
     live.recover()
     assert lake_ids(live) == db_ids(live) == ["a"]
+
+
+def test_a_rebuild_cut_before_its_swap_leaves_nothing_behind(tmp_path):
+    live = Warehouse(tmp_path)
+    with_articles(live, ["old-1"])
+    staged = live.staging()
+    with_articles(staged, ["new-1", "new-2"])  # then Ctrl-C: no marker, no swap
+    assert staged.lake.exists() and staged.db_path.exists()
+    Warehouse(tmp_path).recover()  # the next run, whatever its flow
+    assert not staged.lake.exists() and not staged.db_path.exists()
+    assert lake_ids(live) == db_ids(live) == ["old-1"]

@@ -453,6 +453,12 @@ class Warehouse:
             os.replace(old_lake, self.lake)  # the swap had only moved the old lake aside
         elif self.lake.exists() and old_lake.exists():
             shutil.rmtree(old_lake, ignore_errors=True)
+        if not marker.exists() and self.db_path.name != STAGED_DB:
+            # A rebuild cut before its swap (Ctrl-C in a reprocess): its staged copy is
+            # incomplete and nothing reads it; it would lie there until the next reprocess.
+            shutil.rmtree(self.root / STAGED_LAKE, ignore_errors=True)
+            for leftover in (STAGED_DB, f"{STAGED_DB}.wal"):
+                (self.root / leftover).unlink(missing_ok=True)
         if self.lake.exists() and self.lake_pending.exists():
             # Only a lake change that did not finish (a commit's merge, a compaction) can have
             # left a partition with two files; the marker says one did not, so a run start
