@@ -141,9 +141,10 @@ def test_a_killed_run_leaves_its_fetch_rejects_and_start_to_the_next(
     assert crashed < recovering
 
 
-def test_a_run_where_no_source_could_be_read_fails(prefect_harness, tmp_path):
+def test_a_run_where_no_source_could_be_read_fails(sample_site, prefect_harness, tmp_path):
     """Every source unreachable: the flow run fails (a scheduler sees it), with the reasons in
-    its message and the run and its rejects recorded, no traceback needed."""
+    its message and the run and its rejects recorded, no traceback needed; and so does the
+    next, though the first archived its 404 (no page of it to take over)."""
     import socket
 
     from newsetl_flows.ingest import ingest
@@ -154,14 +155,22 @@ def test_a_run_where_no_source_could_be_read_fails(prefect_harness, tmp_path):
     sources = tmp_path / "s.toml"
     sources.write_text(
         "".join(
-            f'[[sources]]\nname = "{name}"\nkind = "{kind}"\n'
-            f'url = "http://127.0.0.1:{port}/{name}"\nallow_private_network = true\ndelay = 0\n'
-            for name, kind in (("a", "feed"), ("b", "sitemap"))
+            f'[[sources]]\nname = "{name}"\nkind = "{kind}"\nurl = "{url}"\n'
+            "allow_private_network = true\ndelay = 0\n"
+            for name, kind, url in (
+                ("a", "feed", f"http://127.0.0.1:{port}/feed.xml"),
+                ("b", "sitemap", f"http://127.0.0.1:{port}/sitemap.xml"),
+                ("c", "feed", f"{sample_site}/no-such-feed.xml"),
+            )
         )
     )
     warehouse = tmp_path / "wh"
-    state = ingest(sources=str(sources), warehouse=str(warehouse), return_state=True)
-    assert state.is_failed()
-    assert "no source could be read (discover: connection error 2)" in state.message
-    assert count(warehouse, "select count(*) from runs where status = 'failed'") == 1
-    assert count(warehouse, "select count(*) from rejects where stage = 'discover'") == 2
+    for _ in range(2):
+        state = ingest(sources=str(sources), warehouse=str(warehouse), return_state=True)
+        assert state.is_failed()
+        assert (
+            "no source could be read (discover: connection error 2, discover: http 404 1)"
+            in state.message
+        )
+    assert count(warehouse, "select count(*) from runs where status = 'failed'") == 2
+    assert count(warehouse, "select count(*) from rejects where stage = 'discover'") == 6
