@@ -635,8 +635,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             "last_runs": [dict(zip(run_columns, r)) for r in runs],
             "rows_per_table": dict(counts),
             "rejects_by_reason": [
-                {"stage": stage, "reason": reason, "addresses": addresses, "rows": n}
-                for stage, reason, addresses, n in reasons
+                {
+                    "stage": stage,
+                    "reason": reason,
+                    "addresses": addresses,
+                    "rows": n,
+                    "last_run": last,
+                }
+                for stage, reason, addresses, n, last in reasons
             ],
             "enrichment_methods": [
                 {"enrich_version": v, "articles": n, "current": v == current} for v, n in versions
@@ -654,7 +660,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print("\nrows per table:")
     print(render(["table", "rows"], counts, "table"))
     print("\nrejects by reason:")
-    print(render(["stage", "reason", "addresses", "rows"], reasons, "table"))
+    print(render(["stage", "reason", "addresses", "rows", "last run"], reasons, "table"))
     print("\nenrichment methods (current one marked *):")
     print(
         render(

@@ -89,8 +89,12 @@ def test_status_shows_runs_counts_and_rejects(warehouse, capsys):
     out = capsys.readouterr().out
     assert "| articles         | 32   |" in out
     assert "http 404" in out and "not an article" in out and "completed" in out
-    # A page rejected again by every run counts once among the addresses.
-    assert "| stage   | reason" in out and "| addresses | rows |" in out
+    # A page rejected again by every run counts once among the addresses; the last run's
+    # rows say what fails now.
+    assert "| stage   | reason" in out and "| addresses | rows | last run |" in out
+    assert main(["status", "--warehouse", str(warehouse), "--format", "json"]) == 0
+    reasons = json.loads(capsys.readouterr().out)["rejects_by_reason"]
+    assert [r["last_run"] for r in reasons] == [r["rows"] for r in reasons]  # one run so far
 
 
 @pytest.mark.parametrize(

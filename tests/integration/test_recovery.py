@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def test_a_killed_run_leaves_its_fetch_rejects_and_start_to_the_next(
     assert crashed < recovering
 
 
-def test_a_run_where_no_source_could_be_read_fails(sample_site, prefect_harness, tmp_path):
+def test_a_run_where_no_source_could_be_read_fails(sample_site, prefect_harness, tmp_path, capsys):
     """Every source unreachable: the flow run fails (a scheduler sees it), with the reasons in
     its message and the run and its rejects recorded, no traceback needed; and so does the
     next, though the first archived its 404 (no page of it to take over)."""
@@ -174,3 +175,12 @@ def test_a_run_where_no_source_could_be_read_fails(sample_site, prefect_harness,
         )
     assert count(warehouse, "select count(*) from runs where status = 'failed'") == 2
     assert count(warehouse, "select count(*) from rejects where stage = 'discover'") == 6
+    # `newsetl status`: each address once, all rows, and the last run's rows (what fails now)
+    from newsetl.cli import main
+
+    assert main(["status", "--warehouse", str(warehouse), "--format", "json"]) == 0
+    reasons = json.loads(capsys.readouterr().out)["rejects_by_reason"]
+    assert sorted((r["reason"], r["addresses"], r["rows"], r["last_run"]) for r in reasons) == [
+        ("connection error", 2, 4, 2),
+        ("http 404", 1, 2, 1),
+    ]

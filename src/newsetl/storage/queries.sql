@@ -111,7 +111,9 @@ limit 5;
 
 -- name: rejects_by_reason
 -- Addresses: a page retried every run (a 404, a bad line of an unchanged file) counts once.
-select stage, reason, count(distinct source || ' ' || url), count(*)
+-- Last run: the rows of the newest run, what is failing now rather than ever.
+select stage, reason, count(distinct source || ' ' || url), count(*),
+       count(*) filter (where run_id = (select run_id from runs order by started_at desc limit 1))
 from rejects group by all order by 3 desc, 4 desc, 1, 2;
 
 -- name: articles_by_enrich_version
