@@ -143,7 +143,7 @@ def _run_ingest(
         except Exception as err:  # the run's own failure is the one to report
             print(f"could not record the failed run: {err}")
         raise
-    unreachable = every_source_failed(acquired) and not recovered
+    unreachable = every_source_failed(acquired) and not (fetched or recovered)
     done = summary("failed" if unreachable else "completed")
     recovered_runs = {part_tag(p): unrecorded.first_fetched.get(part_tag(p)) for p in earlier}
     record_run(done, all_rejects(acquired, loaded), started, store, recovered_runs)

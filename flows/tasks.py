@@ -27,6 +27,7 @@ from newsetl import parallel, progress
 from newsetl.config import Settings
 from newsetl.enrich import current_version
 from newsetl.pipeline import (
+    SOURCE_TIMED_OUT,
     Acquired,
     Loaded,
     Processed,
@@ -201,7 +202,7 @@ def _result_or_timeout(future, source: Source, settings: Settings) -> Acquired:
                     "discover",
                     source.name,
                     source.url or str(source.path or ""),
-                    "source timed out",
+                    SOURCE_TIMED_OUT,
                     f"discover and fetch took over {settings.source_timeout:g} s "
                     "(NEWSETL_SOURCE_TIMEOUT); what was archived is kept",
                 )

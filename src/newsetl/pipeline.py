@@ -73,13 +73,20 @@ class Acquired:
     outside: int = 0  # outside a backfill's dates
 
 
+SOURCE_TIMED_OUT = "source timed out"  # a source slower than NEWSETL_SOURCE_TIMEOUT: read, in part
+
+
 def every_source_failed(acquired: list[Acquired]) -> bool:
     """Whether no source could be read at all: each was rejected at discovery (its feed, sitemap,
     list or folder unreachable or unreadable) and none listed a candidate or answered "not
-    modified". A scheduler must see such a run fail, not complete with nothing new."""
+    modified". A scheduler must see such a run fail, not complete with nothing new. A source
+    that timed out was read, slowly: it is no failure here (its pages may be archived yet
+    uncounted; the caller also checks that the run fetched none)."""
     sources = [a for a in acquired if a.source]  # not the rejects recovered from killed runs
     return bool(sources) and all(
-        a.candidates == 0 and a.not_modified == 0 and any(r.stage == "discover" for r in a.rejects)
+        a.candidates == 0
+        and a.not_modified == 0
+        and any(r.stage == "discover" and r.reason != SOURCE_TIMED_OUT for r in a.rejects)
         for a in sources
     )
 
