@@ -33,7 +33,6 @@ from newsetl.storage.locks import RunLockBusy
 from newsetl.storage.maintenance import summary_line
 from newsetl.storage.queries import sql
 from newsetl.storage.warehouse import Warehouse, WarehouseError, scalar
-from newsetl.warm import INTERRUPTED
 
 MAX_CELL = 60
 
@@ -241,9 +240,6 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     except BrokenPipeError:  # `newsetl sql ... | head`: the reader has gone, end quietly
         return quiet_broken_pipe()
-    except KeyboardInterrupt:  # Ctrl-C: one line, not the traceback of wherever it landed
-        print(INTERRUPTED, file=sys.stderr, flush=True)
-        return 130
 
 
 QUERY_COMMANDS = ("search", "attention", "report")

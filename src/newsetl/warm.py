@@ -88,8 +88,9 @@ INTERRUPTED = (
 
 def run_command() -> int:
     """The `newsetl` program: a flow command through the warm runner when one is up, else in
-    this process (starting a runner for the next commands). Ctrl-C before the command proper
-    runs (during its imports) is one line and exit code 130, as during it (cli.main)."""
+    this process (starting a runner for the next commands). Ctrl-C is one line and exit code
+    130 wherever it lands (the imports, the command; in a runner's child: `_run`), not the
+    traceback of the line it interrupted."""
     try:
         return _run_command()
     except KeyboardInterrupt:
@@ -516,6 +517,7 @@ def _run(argv: list[str]) -> int:
         print(done.code, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr, flush=True)
         return 130
 
 

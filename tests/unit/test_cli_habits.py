@@ -118,8 +118,11 @@ def test_ctrl_c_is_one_line_and_exit_code_130_wherever_it_lands(monkeypatch, cap
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
+    monkeypatch.setattr(warm.sys, "argv", ["newsetl", "status"])
     monkeypatch.setattr(cli, "_main", interrupted)  # in the command proper
-    assert cli.main(["run"]) == 130
+    assert warm.run_command() == 130
+    assert capsys.readouterr().err.splitlines() == [warm.INTERRUPTED]
+    assert warm._run(["status"]) == 130  # in a warm runner's child
     assert capsys.readouterr().err.splitlines() == [warm.INTERRUPTED]
     monkeypatch.setattr(warm, "_run_command", interrupted)  # during its imports
     assert warm.run_command() == 130
