@@ -180,22 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest what the sources list for a range of publication dates (by a feed's or "
         "sitemap's date, or a local page's own; undated items are taken too)",
     )
-    backfill.add_argument(
-        "--from",
-        dest="start",
-        type=iso_date,
-        required=True,
-        metavar="DATE",
-        help="first publication day to take (YYYY-MM-DD)",
-    )
-    backfill.add_argument(
-        "--to",
-        dest="end",
-        type=iso_date,
-        required=True,
-        metavar="DATE",
-        help="last publication day to take, included (YYYY-MM-DD)",
-    )
+    for option, dest, which in (("--from", "start", "first"), ("--to", "end", "last")):
+        backfill.add_argument(
+            option,
+            dest=dest,
+            type=iso_date,
+            required=True,
+            metavar="DATE",
+            help=f"{which} publication day to take, included (YYYY-MM-DD)",
+        )
     backfill.add_argument(
         "--sources",
         type=Path,
