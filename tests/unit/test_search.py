@@ -489,3 +489,22 @@ def test_connections_draw_no_duckdb_progress_bar(store):
         assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
     with store.writer() as con:
         assert con.execute("select current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("(", "a '(' in the query is not closed"),
+        ("rates AND (", "a '(' in the query is not closed"),
+        ("(rates", "a '(' in the query is not closed"),
+        ("rates AND", "the query ends with an operator (AND, OR, NOT)"),
+        ("rates NOT", "the query ends with an operator (AND, OR, NOT)"),
+        ("OR rates", "unexpected 'OR' in the query"),
+    ],
+)
+def test_an_unreadable_query_says_what_is_wrong(query, message):
+    from newsetl.analysis.query import QueryError, parse
+
+    with pytest.raises(QueryError) as caught:
+        parse(query)
+    assert str(caught.value) == message

@@ -84,7 +84,9 @@ class _Parser:
     def unary(self) -> list[Clause]:
         token = self.peek()
         if token is None:
-            raise QueryError("the query ends with an operator")
+            if self.pos and self.tokens[self.pos - 1] == "(":
+                raise QueryError("a '(' in the query is not closed")
+            raise QueryError("the query ends with an operator (AND, OR, NOT)")
         if token in ("NOT", "-"):
             self.take()
             return negate(self.unary())
