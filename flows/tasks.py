@@ -572,6 +572,7 @@ def publish(summary: RunSummary, warehouse: Warehouse | None = None) -> None:
                 ("duplicates", summary.duplicates),
                 ("rejected", summary.rejected),
                 ("skipped", summary.skipped),
+                ("skipped_listed_by_another_source", summary.shared),
                 ("left_past_max_articles", summary.past_limit),
                 ("outside_the_dates", summary.outside),
                 ("not_modified", summary.not_modified),

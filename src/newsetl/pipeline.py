@@ -71,6 +71,7 @@ class Acquired:
     archived: list[Path] = field(default_factory=list)
     past_limit: int = 0  # past the source's max_articles
     outside: int = 0  # outside a backfill's dates
+    shared: int = 0  # of the skipped, listed by another source of the run first (which keeps them)
 
 
 SOURCE_TIMED_OUT = "source timed out"  # a source slower than NEWSETL_SOURCE_TIMEOUT: read, in part
@@ -158,6 +159,7 @@ def acquire(
         candidates=counts["found"],
         fetched=result.fetched,
         skipped=result.skipped,
+        shared=result.shared,
         past_limit=result.past_limit,
         outside=counts["outside"],
         not_modified=found.not_modified,

@@ -35,6 +35,7 @@ class RunSummary:
     warehouse: str = ""
     past_limit: int = 0  # past a source's max_articles, for a later run
     outside: int = 0  # outside a backfill's dates
+    shared: int = 0  # of the skipped: listed by another source of the run first, which keeps them
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +102,7 @@ def build_summary(
         skipped=sum(a.skipped for a in acquired),
         past_limit=sum(a.past_limit for a in acquired),
         outside=sum(a.outside for a in acquired),
+        shared=sum(a.shared for a in acquired),
         not_modified=sum(a.not_modified for a in acquired),
         recovered=recovered,
         new_articles=loaded.new_articles,
@@ -156,6 +158,11 @@ def format_summary(summary: RunSummary) -> str:
         recovered = (
             f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
         )
+        shared = (
+            f" ({summary.shared} of them listed by another source first, which keeps them)"
+            if summary.shared
+            else ""
+        )
         left = "".join(
             f"{n} {what}, "
             for n, what in (
@@ -166,7 +173,7 @@ def format_summary(summary: RunSummary) -> str:
         )
         counts = (
             f"  fetched {counted(summary.fetched, 'page')}, skipped {summary.skipped} already "
-            f"seen, {left}{counted(summary.not_modified, 'feed')} unchanged, {recovered}"
+            f"seen{shared}, {left}{counted(summary.not_modified, 'feed')} unchanged, {recovered}"
             f"{counted(summary.new_articles, 'new article')}, {summary.updated_articles} "
             f"updated, {counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
         )

@@ -99,3 +99,14 @@ def test_one_of_a_kind_is_singular_in_the_printed_summary():
     assert "0 duplicates" in one
     replay = format_summary(RunSummary("r7", "reprocess", "completed", fetched=1, new_articles=2))
     assert "replayed 1 archived page into 2 articles, 0 duplicates" in replay
+
+
+def test_pages_another_source_listed_first_are_said_so_among_the_skipped():
+    text = format_summary(RunSummary("r8", "ingest", "completed", skipped=5, shared=2))
+    assert (
+        "skipped 5 already seen (2 of them listed by another source first, which keeps them)"
+        in text
+    )
+    assert "of them listed" not in format_summary(
+        RunSummary("r9", "ingest", "completed", skipped=5)
+    )

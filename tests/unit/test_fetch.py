@@ -479,3 +479,24 @@ def test_pages_refused_for_what_they_are_are_not_asked_again(server, tmp_path):
         seen_url_keys(tmp_path / "raw"),
     )
     assert again.rejects == [] and again.skipped == 1
+
+
+def test_a_page_two_sources_list_is_kept_by_the_first_and_counted_by_the_other(fetcher):
+    from newsetl.storage.seen import SeenUrls
+
+    def source(name: str) -> Source:
+        return Source(name=name, kind="urls", urls=["https://a.example/x"])
+
+    def local(name: str, path: str) -> Candidate:
+        return Candidate(
+            name, f"https://a.example/{path}", body=b"<p>x</p>", content_type="text/html"
+        )
+
+    seen = SeenUrls(None)  # no archive yet: only what this run takes
+    first = fetch_pages(source("one"), [local("one", "x"), local("one", "y")], fetcher, "r", seen)
+    again = [local("two", "x"), local("two", "z"), local("two", "z")]
+    second = fetch_pages(source("two"), again, fetcher, "r", seen)
+    assert [p.source for p in first.pages] == ["one", "one"] and first.shared == 0
+    assert [p.url for p in second.pages] == ["https://a.example/z"]
+    # /x was taken by "one"; the second /z is the source's own repeat, not another's page
+    assert (second.skipped, second.shared) == (2, 1)

@@ -28,6 +28,7 @@ class FetchResult:
     documents: list[RawPage] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0  # already archived, or taken earlier in this run
+    shared: int = 0  # of those, taken by another source of this run (the first keeps a page)
     past_limit: int = 0  # past the source's max_articles: for a later run
     # Candidates the next run must see again: failed for now (timeouts, 5xx) or past the
     # source's max_articles. Their feed or sitemap must be read whole again, even if unchanged.
@@ -125,16 +126,21 @@ def fetch_pages(
     """
     fetch_one = _fetcher_of(source, fetcher, run_id)
     todo: list[Candidate] = []
-    skipped = taken = held_bytes = later = 0
+    skipped = shared = taken = held_bytes = later = 0
     result = FetchResult()
+    index = seen if isinstance(seen, SeenUrls) else None  # a plain set knows no sources
     for candidate, key in _keyed(candidates, seen):
         if key in seen:
             skipped += 1
+            shared += index is not None and index.taken_by(key) not in (None, source.name)
             continue
         if source.max_articles is not None and taken >= source.max_articles:
             later += 1
             continue
-        seen.add(key)
+        if index is not None:
+            index.add(key, source.name)
+        else:
+            seen.add(key)
         taken += 1
         if candidate.body is None:
             todo.append(candidate)
@@ -147,7 +153,7 @@ def fetch_pages(
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
-    result = replace(result, skipped=skipped, past_limit=later, left_for_later=later)
+    result = replace(result, skipped=skipped, shared=shared, past_limit=later, left_for_later=later)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):

@@ -83,6 +83,7 @@ class SeenUrls:
         self.archived: list[Path] = archived or []
         self._lock = threading.Lock()
         self._known: set[str] = set()
+        self._taken: dict[str, str] = {}  # key -> the source that took it in this run
         self._absent: set[str] = set()  # asked by look_up and not in the index
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
@@ -144,9 +145,15 @@ class SeenUrls:
             self._known |= found
             self._absent.update(k for k in asked if k not in found)
 
-    def add(self, key: str) -> None:
+    def add(self, key: str, source: str = "") -> None:
+        """Mark a key taken by this run (by `source`, which keeps the page)."""
         with self._lock:
             self._known.add(key)
+            self._taken[key] = source
+
+    def taken_by(self, key: str) -> str | None:
+        """The source that took `key` in this run (None: taken by an earlier run, or not)."""
+        return self._taken.get(key)
 
     def close(self) -> None:
         with self._lock:
