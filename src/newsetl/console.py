@@ -43,6 +43,9 @@ class CountColumn(ProgressColumn):
         return Text(f"{task.completed:,.0f} {unit}")
 
 
+ENDS_BEFORE = {"extract": "fetch"}  # a stage's first report ends the other one (no total known)
+
+
 class Bars:
     """A progress.Listener drawing one rich bar per stage on stderr."""
 
@@ -64,6 +67,8 @@ class Bars:
     ) -> None:
         with self.lock:
             if stage not in self.tasks:
+                if stage in ENDS_BEFORE:  # fetching is over once extraction starts: its clock stops
+                    self._finish(ENDS_BEFORE[stage])
                 self.tasks[stage] = self.bars.add_task(stage, total=None, unit=unit)
             task_id = self.tasks[stage]
             if add_total:
@@ -75,6 +80,19 @@ class Bars:
     def tasks_index(self, task_id: TaskID) -> int:
         return [t.id for t in self.bars.tasks].index(task_id)
 
+    def _finish(self, stage: str) -> None:
+        """A stage counted without a total is done: its bar full, its clock stopped."""
+        task_id = self.tasks.get(stage)
+        if task_id is not None:
+            task = self.bars.tasks[self.tasks_index(task_id)]
+            if task.total is None:
+                self.bars.update(task_id, total=task.completed)
+
+    def finish_all(self) -> None:
+        with self.lock:
+            for stage in self.tasks:
+                self._finish(stage)
+
 
 @contextmanager
 def progress_bars(quiet: bool = False) -> Iterator[None]:
@@ -85,7 +103,10 @@ def progress_bars(quiet: bool = False) -> Iterator[None]:
         return
     bars = Bars(console)
     with bars.bars, progress.listening(bars):
-        yield
+        try:
+            yield
+        finally:
+            bars.finish_all()  # the last picture: every bar full, none still pulsing
 
 
 def terminal_width() -> int | None:

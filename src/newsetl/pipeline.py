@@ -147,7 +147,7 @@ def acquire(
         workers=fetcher.settings.host_concurrency * 2,
         sink=sink,
         keep=documents,
-        on_outcome=lambda: _fetched_one(on_page),
+        on_fetched=lambda: _fetched_one(on_page),
     )
     if cache is not None and (result.left_for_later or counts["outside"]):
         # Pages this run left (failed for now, past max_articles, outside the window): the

@@ -127,3 +127,25 @@ def test_ctrl_c_is_one_line_and_exit_code_130_wherever_it_lands(monkeypatch, cap
     monkeypatch.setattr(warm, "_run_command", interrupted)  # during its imports
     assert warm.run_command() == 130
     assert capsys.readouterr().err.splitlines() == [warm.INTERRUPTED]
+
+
+def test_progress_bars_end_full_and_fetching_ends_when_extraction_starts():
+    import io
+
+    from rich.console import Console
+
+    from newsetl.console import Bars
+
+    bars = Bars(Console(file=io.StringIO(), force_terminal=True))
+
+    def task(stage):
+        return next(t for t in bars.bars.tasks if t.description == stage)
+
+    bars.update("fetch", advance=3, unit="pages")
+    assert task("fetch").total is None  # how many pages come is not known while fetching
+    bars.update("extract", add_total=3, unit="pages")
+    assert task("fetch").finished and task("fetch").total == 3  # its clock stopped there
+    bars.update("load", advance=2, unit="articles")
+    bars.finish_all()
+    assert task("load").finished and task("load").total == 2
+    assert not task("extract").finished  # a stage with a total ends by its own count

@@ -500,3 +500,16 @@ def test_a_page_two_sources_list_is_kept_by_the_first_and_counted_by_the_other(f
     assert [p.url for p in second.pages] == ["https://a.example/z"]
     # /x was taken by "one"; the second /z is the source's own repeat, not another's page
     assert (second.skipped, second.shared) == (2, 1)
+
+
+def test_progress_counts_the_pages_fetched_as_the_summary_does(server, fetcher):
+    server.add("/a", body=PAGE)
+    server.add("/c", body="<p>c</p>")
+    source = Source(name="s", kind="urls", urls=[server.url("/a")], allow_private_network=True)
+    candidates = [Candidate("s", server.url(p)) for p in ("/a", "/missing", "/c")]
+    fetched = []
+    result = fetch_pages(
+        source, candidates, fetcher, "run-1", set(), on_fetched=lambda: fetched.append(1)
+    )
+    assert len(fetched) == len(result.pages) == 2  # the 404 is a reject, not a page fetched
+    assert [r.reason for r in result.rejects] == ["http 404"]

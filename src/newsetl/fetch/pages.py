@@ -114,7 +114,7 @@ def fetch_pages(
     flush_every: int = 500,
     keep: list[RawPage] | None = None,
     flush_bytes: int = FLUSH_BYTES,
-    on_outcome: Callable[[], None] | None = None,
+    on_fetched: Callable[[], None] | None = None,
 ) -> FetchResult:
     """Fetch every new candidate once; failures become rejects, known URLs are skipped.
 
@@ -148,8 +148,8 @@ def fetch_pages(
         page = fetch_one(candidate)
         result.pages.append(page)
         held_bytes += len(page.body)
-        if on_outcome is not None:
-            on_outcome()  # progress: one more page
+        if on_fetched is not None:
+            on_fetched()  # progress: one more page
         if sink is not None and (len(result.pages) >= flush_every or held_bytes >= flush_bytes):
             result = result.flush(sink)
             held_bytes = 0
@@ -158,6 +158,10 @@ def fetch_pages(
         for outcome in pool.map(fetch_one, todo):
             if isinstance(outcome, RawPage):
                 result.pages.append(outcome)
+                if on_fetched is not None:
+                    # progress: one more page fetched (a failure is a reject, counted there,
+                    # so the bar ends at the summary's "fetched" count)
+                    on_fetched()
             else:
                 reject, kept = outcome
                 result.rejects.append(reject)
@@ -167,8 +171,6 @@ def fetch_pages(
                     result.documents.append(kept)
             if sink is not None and len(result.pages) >= flush_every:
                 result = result.flush(sink)
-            if on_outcome is not None:
-                on_outcome()  # progress: one more page answered (or refused)
     result.documents.extend(keep or [])
     return result.flush(sink) if sink is not None else result
 
