@@ -21,7 +21,7 @@ import duckdb
 from newsetl.analysis.query import QueryError, normalise
 from newsetl.config import Settings
 from newsetl.schema import IPTC_TOPICS
-from newsetl.storage.warehouse import Warehouse
+from newsetl.storage.warehouse import Warehouse, scalar
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,12 @@ def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: lis
             rows = relation.fetchall()
         except duckdb.Error as err:
             raise kit.usage_error(str(err).splitlines()[0]) from None
+        if not rows and scalar(con, ONLY_STOPWORDS, [args.query]):
+            print(
+                "newsetl: no rows: the query's words are too common to be indexed (stopwords);"
+                ' put them in a "phrase" with other words',
+                file=sys.stderr,
+            )
         source = getattr(args, "source", None)
         if not rows and source:
             known = [r[0] for r in con.execute(SOURCES).fetchall()]
@@ -225,6 +231,12 @@ def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: lis
 
 
 SOURCES = "select distinct source from articles order by source"
+# Whether a query's words (outside quotes: a phrase is searched for as written) are all
+# stopwords, which the index leaves out, so that it matches nothing.
+ONLY_STOPWORDS = (
+    "select coalesce(bool_and(search_stopword(w)), false) from unnest(search_tokens("
+    "regexp_replace(?, '\"[^\"]*\"?|\\b(AND|OR|NOT)\\b', ' ', 'g'))) t(w)"
+)
 
 
 def cmd_search(kit: Kit, args: argparse.Namespace) -> int:

@@ -333,3 +333,13 @@ def test_the_sql_macros_are_documented_by_the_saved_queries(warehouse):
         with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
             load_fts(con)
             assert con.execute(sql).fetchall(), name
+
+
+def test_a_query_of_stopwords_only_says_why_it_found_nothing(warehouse, capsys):
+    assert main(["search", "the OR a", "--warehouse", str(warehouse)]) == 0
+    out, err = capsys.readouterr()
+    assert "(0 rows)" in out and "too common to be indexed" in err
+    assert main(["search", "zzzqx", "--warehouse", str(warehouse)]) == 0
+    assert capsys.readouterr().err == ""  # an ordinary word that is nowhere: no note
+    assert main(["search", '"in the"', "--warehouse", str(warehouse)]) == 0
+    assert capsys.readouterr().err == ""  # a phrase is searched for as written
