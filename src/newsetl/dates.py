@@ -82,8 +82,9 @@ YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 ENGLISH_MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE
 )
-ISO_DATE = re.compile(r"(?<![\d.-])\d{4}-\d{1,2}-\d{1,2}(?![\d.-])")
-NUMERIC_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
+# Year first ("2025-03-04", "2025/03/04", "2025.03.04"): year, month, day, never day first.
+ISO_DATE = re.compile(r"(?<![\d./-])\d{4}([-/.])\d{1,2}\1\d{1,2}(?![\d./-])")
+NUMERIC_DATE = re.compile(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
 
 
 # Zone abbreviations pages and feeds write, with one meaning each (IST, for one, has three and is

@@ -401,12 +401,18 @@ def test_a_jsonl_date_that_is_no_date_is_said_and_the_record_kept(tmp_path):
         '{"url": "https://j.example.com/1", "text": "Fares frozen.", "published_at": "yesterday"}\n'
         '{"url": "https://j.example.com/2", "text": "Ferry late.",'
         ' "published_at": "Mon, 16 Nov 2026 10:00:00 +0100"}\n'
+        '{"url": "https://j.example.com/3", "text": "Bridge shut.", "published_at": "2026/11/03"}\n'
+        '{"url": "https://j.example.com/4", "text": "Tolls up.",'
+        ' "published_at": "2026.11.04 08:30"}\n'
     )
     found = discover(Source(name="archive", kind="directory", path=tmp_path), Fetcher(Settings()))
     candidates, rejects = found.candidates, found.rejects
     assert [(c.url, c.item.published_at) for c in candidates] == [
         ("https://j.example.com/1", None),
         ("https://j.example.com/2", datetime(2026, 11, 16, 9, 0, tzinfo=UTC)),
+        # year first with slashes or dots: year, month, day (never day first)
+        ("https://j.example.com/3", datetime(2026, 11, 3, tzinfo=UTC)),
+        ("https://j.example.com/4", datetime(2026, 11, 4, 8, 30, tzinfo=UTC)),
     ]
     assert [(r.reason, r.url.rsplit("#", 1)[1], r.detail) for r in rejects] == [
         (
