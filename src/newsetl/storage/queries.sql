@@ -143,8 +143,3 @@ from read_parquet(?, hive_partitioning = true, hive_types = {{'{partition}': DAT
 select {columns}
 from read_parquet($files, union_by_name = true, hive_partitioning = false)
 where {where};
-
--- name: raw_first_fetch
-select run_id, min(fetched_at)
-from read_parquet($files, union_by_name = true, hive_partitioning = false)
-group by run_id;

@@ -89,7 +89,7 @@ def asked_again(failed: RawPage | None) -> bool:
 ANY = "true"
 # Archived answers that were no page to process: an error status (404, 503) or a refusal (not
 # HTML, too large). The run that fetched each made a reject of it.
-FAILED = "kind = 'refused' or (coalesce(kind, 'page') = 'page' and status >= 400)"
+FAILED = "(kind = 'refused' or (coalesce(kind, 'page') = 'page' and status >= 400))"
 
 
 def scan(
@@ -198,18 +198,19 @@ def unrecorded_runs(files: list[Path]) -> Unrecorded:
     """Read from these runs' archive files (see `Unrecorded`). Failures that left nothing in the
     archive (a timeout, a refused connection) are not found, but no later run takes them for
     seen: they are asked again and rejected again if they still fail."""
-    if not files:
-        return Unrecorded({}, [])
-    con = duckdb.connect()
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        starts = con.execute(sql("raw_first_fetch"), {"files": [str(f) for f in files]}).fetchall()
-    finally:
-        con.close()
+    first: dict[str, datetime] = {}
     rejects = []
-    columns = "run_id, source, kind, url, final_url, status, headers"
-    for batch in scan(files, columns, FAILED):
+    # One pass over the runs' rows (their metadata, no bodies): every row dates its run, the
+    # failed ones are rejects.
+    columns = "run_id, fetched_at, source, kind, url, final_url, status, headers, "
+    columns += f"{FAILED} as failed"
+    for batch in scan(files, columns, ANY):
         for r in batch.to_pylist():
+            run = r["run_id"]
+            if run not in first or r["fetched_at"] < first[run]:
+                first[run] = r["fetched_at"]
+            if not r["failed"]:
+                continue
             refusal = (
                 json.loads(r["headers"] or "{}").get("x-newsetl-refused")
                 if r["kind"] == "refused"
@@ -225,7 +226,7 @@ def unrecorded_runs(files: list[Path]) -> Unrecorded:
                     f"{where} (archived by run {r['run_id']}, which ended before recording it)",
                 )
             )
-    return Unrecorded({run: first for run, first in starts}, rejects)
+    return Unrecorded(first, rejects)
 
 
 def headers_json(headers: dict[str, str]) -> str:
