@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from newsetl.analysis.query import QueryError, normalise
+from newsetl.analysis.query import QueryError, normalise, parse
 from newsetl.config import Settings
 from newsetl.schema import IPTC_TOPICS
 from newsetl.storage.warehouse import Warehouse, scalar
@@ -211,7 +211,7 @@ def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: lis
             rows = relation.fetchall()
         except duckdb.Error as err:
             raise kit.usage_error(str(err).splitlines()[0]) from None
-        if not rows and scalar(con, ONLY_STOPWORDS, [args.query]):
+        if not rows and scalar(con, ONLY_STOPWORDS, [_words_outside_phrases(args.query)]):
             print(
                 "newsetl: no rows: the query's words are too common to be indexed (stopwords);"
                 ' put them in a "phrase" with other words',
@@ -231,12 +231,18 @@ def _print_index_query(kit: Kit, args: argparse.Namespace, sql: str, params: lis
 
 
 SOURCES = "select distinct source from articles order by source"
-# Whether a query's words (outside quotes: a phrase is searched for as written) are all
-# stopwords, which the index leaves out, so that it matches nothing.
+# Whether words are all stopwords, which the index leaves out, so that they match nothing.
 ONLY_STOPWORDS = (
-    "select coalesce(bool_and(search_stopword(w)), false) from unnest(search_tokens("
-    "regexp_replace(?, '\"[^\"]*\"?|\\b(AND|OR|NOT)\\b', ' ', 'g'))) t(w)"
+    "select coalesce(bool_and(search_stopword(w)), false) from unnest(search_tokens(?)) t(w)"
 )
+
+
+def _words_outside_phrases(query: str) -> str:
+    """The query's words as its parser reads them, less its phrases (searched for as written)
+    and operators."""
+    return " ".join(
+        item.text for clause in parse(query) for item in clause if not item.text.startswith('"')
+    )
 
 
 def cmd_search(kit: Kit, args: argparse.Namespace) -> int:
