@@ -388,19 +388,24 @@ def cmd_engine(args: argparse.Namespace) -> int:
     again from this command's environment first: the runner imported Prefect with the CLI's
     quieter defaults, and a worker's flow run logs at Prefect's own levels (in a process of its
     own, Prefect sets its logging up from this environment as it is imported, here: 0.2 s not
-    spent twice). The run ends without waiting for Prefect's heartbeat thread
-    (newsetl_flows.entry.heartbeats_end_with_the_run)."""
+    spent twice; the settings' variables its configuration is filled from are the runner's,
+    computed before it forked, when the settings are the same). The run ends without waiting
+    for Prefect's heartbeat thread or its watch for a suspension request
+    (newsetl_flows.entry.heartbeats_end_with_the_run, suspension_watch_ends_with_the_run)."""
     import runpy
     import warnings
 
     warm_child = "prefect" in sys.modules  # imported by the warm runner, not by this command
-    from prefect.logging.configuration import setup_logging
-
-    from newsetl_flows.entry import heartbeats_end_with_the_run
+    from newsetl_flows.entry import (
+        heartbeats_end_with_the_run,
+        setup_run_logging,
+        suspension_watch_ends_with_the_run,
+    )
 
     if warm_child:
-        setup_logging()  # incremental: the levels of this process's settings, now
+        setup_run_logging()  # incremental: the levels of this process's settings, now
     heartbeats_end_with_the_run()
+    suspension_watch_ends_with_the_run()
     sys.argv = ["prefect.engine", *([args.flow_run_id] if args.flow_run_id else [])]
     with warnings.catch_warnings():
         # runpy's note that prefect.engine is imported already (it is: by Prefect itself).
@@ -448,11 +453,15 @@ def finish(state, what: str, as_json: bool = False) -> int:
 
 def import_flows() -> None:
     """Prefect and every flow imported, as a flow command would import them (for the warm
-    runner, newsetl/warm.py)."""
+    runner, newsetl/warm.py); and the logging settings of a deployment's flow run prepared
+    from the environment as it was before the CLI's quieter defaults (`cmd_engine`)."""
+    environ = dict(os.environ)
     quiet_prefect()
     from newsetl_flows.entry import import_flows as import_all  # the CLI's one way into the flows
+    from newsetl_flows.entry import prepare_run_logging
 
     import_all()
+    prepare_run_logging(environ)
 
 
 def quiet_prefect() -> None:

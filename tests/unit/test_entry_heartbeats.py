@@ -90,3 +90,83 @@ def test_a_flow_run_ends_without_waiting_for_its_heartbeat_thread(monkeypatch):
     join(beating, 5)
     assert not beating.is_alive()  # it stopped by itself, within its second of sleep
     assert len(engine.beats) == 1  # without a heartbeat after the run
+
+
+def test_a_deployment_run_ends_without_waiting_for_its_suspension_watch(monkeypatch):
+    import contextlib
+
+    import prefect.flow_engine as flow_engine
+
+    release = threading.Event()
+    entered: list[str] = []
+    ended: list[str] = []
+
+    @contextlib.contextmanager
+    def slow_watch(flow_run_id, request):
+        entered.append(flow_run_id)
+        yield
+        release.wait(5)  # Prefect's watch joins its polling thread here
+        ended.append(flow_run_id)
+
+    monkeypatch.setattr(flow_engine, "observe_flow_run_suspension", slow_watch)
+    entry.suspension_watch_ends_with_the_run()
+    wrapped = flow_engine.observe_flow_run_suspension
+    entry.suspension_watch_ends_with_the_run()  # a second call does not wrap it again
+    assert flow_engine.observe_flow_run_suspension is wrapped
+    assert wrapped is not slow_watch
+
+    with wrapped("run-1", object()):
+        assert entered == ["run-1"]  # the run goes on once the watch is up, as before
+    assert ended == []  # the run's end did not wait for the watch to stop
+    release.set()
+    for _ in range(500):
+        if ended:
+            break
+        time.sleep(0.01)
+    assert ended == ["run-1"]  # it stopped by itself
+
+
+def test_a_warm_flow_runs_logging_takes_the_variables_its_runner_prepared(monkeypatch):
+    import os
+
+    import prefect.context
+    from prefect.logging import configuration
+    from prefect.settings import Settings
+
+    made: list[dict] = []
+    monkeypatch.setattr(
+        configuration,
+        "setup_logging",
+        lambda: made.append(
+            configuration.load_logging_config(configuration.DEFAULT_LOGGING_SETTINGS_PATH)
+        ),
+    )
+    computed: list[dict] = []
+    compute = Settings.to_environment_variables
+
+    def counted(self, *args, **kwargs):
+        computed.append(kwargs)
+        return compute(self, *args, **kwargs)
+
+    monkeypatch.setattr(Settings, "to_environment_variables", counted)
+    monkeypatch.setattr(entry, "_prepared_logging", None)
+
+    def child_settings(level: str) -> None:  # a worker's flow run forked by the runner
+        monkeypatch.setenv("PREFECT_LOGGING_LEVEL", level)
+        monkeypatch.setattr(
+            prefect.context, "GLOBAL_SETTINGS_CONTEXT", prefect.context.root_settings_context()
+        )
+
+    entry.prepare_run_logging({**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+    assert len(computed) == 1  # in the runner, before it forks
+    child_settings("DEBUG")
+    entry.setup_run_logging()
+    assert len(computed) == 1  # not computed again for the same settings
+    assert made[0]["loggers"]["prefect"]["level"] == "DEBUG"
+    assert made[0] == configuration.load_logging_config(configuration.DEFAULT_LOGGING_SETTINGS_PATH)
+
+    child_settings("ERROR")  # other settings than the runner's: Prefect's own way
+    entry.setup_run_logging()
+    assert len(computed) == 3
+    assert made[1]["loggers"]["prefect"]["level"] == "ERROR"
+    assert Settings.to_environment_variables is counted  # put back
