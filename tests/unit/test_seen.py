@@ -51,6 +51,31 @@ def test_a_lost_index_is_rebuilt_and_added_keys_count_as_seen(tmp_path, make_pag
         assert "https://a.example/9" in seen
 
 
+def test_an_index_that_has_read_every_file_is_not_opened_for_writing(
+    tmp_path, make_page, monkeypatch
+):
+    from newsetl.storage import seen as seen_module
+
+    raw = tmp_path / "raw"
+    write_raw([make_page("https://a.example/1")], raw)
+    SeenUrls.open(raw, tmp_path).close()
+    writes: list[tuple] = []
+
+    def recorded(*args):
+        writes.append(args)
+        return catch_up(*args)
+
+    monkeypatch.setattr(seen_module, "catch_up", recorded)
+    with SeenUrls.open(raw, tmp_path) as seen:  # a run with nothing new
+        assert "https://a.example/1" in seen
+        assert "https://a.example/2" not in seen
+    assert writes == []
+    write_raw([make_page("https://a.example/2")], raw)
+    with SeenUrls.open(raw, tmp_path) as seen:
+        assert "https://a.example/2" in seen
+    assert len(writes) == 1
+
+
 def test_no_archive_means_nothing_seen_and_no_index(tmp_path):
     with SeenUrls.open(tmp_path / "raw", tmp_path) as seen:
         assert "https://a.example/1" not in seen
