@@ -33,6 +33,8 @@ NER_SETS = "davidsbatista/NER-datasets"
 KEYPHRASES = "LIAAD/KeywordExtractor-Datasets"
 HUFFPOST = "Limpery/MGO"  # a copy of part of the HuffPost News Category Dataset (scored only)
 UCI = "rntatsuya/UCI_News_Aggregator_Data_Set_Retriever"
+L3S = "geodrome/page-signal"  # holds a copy of L3S-GN1 (research use only)
+L3S_FOLDER = "L3S-GN1-20100130203947-00001/"
 HISTORY_COMMITS = ("1338cca", "0232b8d", "032f0b7", "448e173")  # training/topics/DATA.md
 ECB_TOPICS = range(1, 36)  # 36-45 are an acceptance set
 
@@ -192,6 +194,21 @@ def uci(repo: Repo, out: Path) -> int:
     return repo.unpack("rawData", out / "uci-news-aggregator")
 
 
+def l3s_gn1(repo: Repo, out: Path) -> int:
+    """L3S-GN1's pages as crawled, the same pages as annotated, and their addresses (its WARC
+    file, the same pages again, is not needed)."""
+    target = out / "l3s-gn1"
+    count = sum(
+        repo.unpack(L3S_FOLDER + folder, target, strip=L3S_FOLDER)
+        for folder in ("original", "annotated")
+    )
+    for name in ("url-mapping.txt", "Readme-L3S-GN1.txt"):
+        data = repo.read(L3S_FOLDER + name)
+        if data is not None:
+            count += write(target / name, data)
+    return count
+
+
 LAYOUT: dict[str, Callable[[Repo, Path], int]] = {
     WCXB: wcxb,
     HTMLDATE: mediacloud,
@@ -203,6 +220,7 @@ LAYOUT: dict[str, Callable[[Repo, Path], int]] = {
     KEYPHRASES: keyphrases,
     HUFFPOST: huffpost,
     UCI: uci,
+    L3S: l3s_gn1,
 }
 
 

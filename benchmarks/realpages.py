@@ -10,6 +10,13 @@ unpacked there, and each corpus below is used when its folder is present.
 - `htmldate-mediacloud/`: github.com/adbar/htmldate (Apache-2.0), `tests/eval_mediacloud_2020.json`
   and the pages it names from `tests/test_set/` (200 news pages with gold publication days).
   It is a development set (the library we compare with was built on its neighbours).
+- `ir-research-data/`: github.com/MSVCode/ir-research-data (research use only), `Extraction/`.
+- `l3s-gn1/`: L3S-GN1 (Kohlschuetter et al., WSDM 2010; research use only), as kept in
+  github.com/geodrome/page-signal: 621 English news pages of 408 sites found through Google News
+  in 2008 (`original/`), each also as annotated by people (`annotated/`: every text block in a
+  `<span class="x-nc-selN">`, 1 headline, 2 full text, 3 supplemental, 4 comments, 5 related
+  content, 0 not content), and their addresses (`url-mapping.txt`). The full text is the gold
+  body, the one headline (where the page has one) the gold title.
 """
 
 from __future__ import annotations
@@ -185,6 +192,91 @@ def ir_research(root: Path) -> list[LabelledPage]:
     return pages
 
 
+L3S_HEADLINE, L3S_FULLTEXT = "1", "2"
+LOST_CHARACTER = re.compile(r"\w\?\w|(?:^|\s)\?(?:\s|$)")
+
+
+def l3s_gn1(root: Path) -> list[LabelledPage]:
+    """L3S-GN1's pages with the text people marked as the article's full text and headline."""
+    folder = root / "l3s-gn1"
+    mapping = folder / "url-mapping.txt"
+    if not mapping.exists():
+        return []
+    urls = {}
+    for line in mapping.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, _, url = line.partition("\t")
+        urls[key.strip().removeprefix("<urn:uuid:").removesuffix(">")] = url.strip()
+    pages = []
+    for annotated in sorted((folder / "annotated").glob("*.html")):
+        original = folder / "original" / annotated.name
+        if not original.exists():
+            continue
+        blocks = _labelled_blocks(annotated.read_bytes())
+        body = _runs(blocks, L3S_FULLTEXT)
+        if not body:
+            continue
+        # A headline whose quotes or dashes the annotation turned into "?" cannot be matched.
+        headlines = {h for h in _runs(blocks, L3S_HEADLINE) if not LOST_CHARACTER.search(h)}
+        pages.append(
+            LabelledPage(
+                corpus="l3s-gn1",
+                page_id=annotated.stem[:8],
+                url=urls.get(annotated.stem) or f"https://{annotated.stem[:8]}.l3s.example/",
+                html_file=original,
+                title=headlines.pop() if len(headlines) == 1 else None,  # two: which one?
+                body="\n".join(body),
+            )
+        )
+    return pages
+
+
+def _labelled_blocks(data: bytes) -> list[tuple[str, str]]:
+    """Each text of an annotated page, in page order, with the label of the nearest labelled
+    element around it ("0" where none is)."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(data.decode("utf-8", errors="replace"))
+    out: list[tuple[str, str]] = []
+
+    def label(element) -> str:
+        for node in (element, *element.iterancestors()):
+            name = node.get("class") or ""
+            if name.startswith("x-nc-sel"):
+                return name.removeprefix("x-nc-sel")
+        return "0"
+
+    def walk(element) -> None:
+        if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+            return
+        own = label(element)
+        if element.text:
+            out.append((own, element.text))
+        for child in element:
+            walk(child)
+            if child.tail:
+                out.append((own, child.tail))
+
+    walk(tree)
+    return out
+
+
+def _runs(blocks: list[tuple[str, str]], wanted: str) -> list[str]:
+    """The texts of `wanted` blocks, one string per run of them (texts of other labels that are
+    only white space do not end a run; the texts of a run are joined with a space: the
+    annotator's blocks split words only at tags)."""
+    runs: list[str] = []
+    current: list[str] = []
+    for kind, text in blocks:
+        if kind == wanted:
+            current.append(text)
+        elif current and text.strip():
+            runs.append(" ".join(" ".join(current).split()))
+            current = []
+    if current:
+        runs.append(" ".join(" ".join(current).split()))
+    return [run for run in runs if run]
+
+
 def load(split: str = "dev", root: Path | None = None) -> dict[str, list[LabelledPage]]:
     """Every present corpus for the split: 'dev' (development sets) or 'test' (held out)."""
     root = root or data_root()
@@ -193,6 +285,7 @@ def load(split: str = "dev", root: Path | None = None) -> dict[str, list[Labelle
         found["wcxb-dev"] = wcxb(root, "dev")
         found["mediacloud"] = htmldate_mediacloud(root)
         found["irx"] = ir_research(root)
+        found["l3s-gn1"] = l3s_gn1(root)
     else:
         found["wcxb-test"] = wcxb(root, "test")
     return {name: pages for name, pages in found.items() if pages}

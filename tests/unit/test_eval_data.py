@@ -62,3 +62,24 @@ def test_short_news_sets_are_laid_out_where_their_readers_look(tmp_path):
         "huffpost/Limpery-News_Category_Dataset_v3.json",
         "uci-news-aggregator/rawData/part1.csv",
     ]
+
+
+def test_l3s_pages_are_laid_out_without_the_warc(tmp_path):
+    folder = "L3S-GN1-20100130203947-00001/"
+    l3s = git_folder(
+        tmp_path / "l3s",
+        {
+            folder + "original/a.html": "<html>a</html>",
+            folder + "annotated/a.html": "<html><span>a</span></html>",
+            folder + "url-mapping.txt": "<urn:uuid:a>\thttp://a.example/\n",
+            folder + "Readme-L3S-GN1.txt": "research use only\n",
+            folder + "L3S-GN1-20100130203947-00001.warc": "the same pages again\n",
+            "src/core.clj": "(ns x)\n",
+        },
+    )
+    assert laid_out(tmp_path / "eval-data", {eval_data.L3S: l3s}) == [
+        "l3s-gn1/Readme-L3S-GN1.txt",
+        "l3s-gn1/annotated/a.html",
+        "l3s-gn1/original/a.html",
+        "l3s-gn1/url-mapping.txt",
+    ]

@@ -62,6 +62,36 @@ def test_corpora_are_read_from_the_data_folder(tmp_path):
     assert load("test", tmp_path) == {}
 
 
+def test_l3s_pages_take_the_marked_full_text_and_their_one_headline(tmp_path):
+    folder = tmp_path / "l3s-gn1"
+    (folder / "original").mkdir(parents=True)
+    (folder / "annotated").mkdir()
+    uuid = "0a1b2c3d-1111-2222-3333-444455556666"
+    (folder / "url-mapping.txt").write_text(
+        f"<urn:uuid:{uuid}>\thttp://ferries.example.org/news/story.asp?id=7\n"
+    )
+    (folder / "original" / f"{uuid}.html").write_text("<html><body>as crawled</body></html>")
+    annotated = (
+        '<html><body><span class="x-nc-sel0">Home | Timetables</span>'
+        '<h2><span class="x-nc-sel1">Night ferry returns</span></h2>'
+        '<p><span class="x-nc-sel2">The night ferry to the outer</span>'
+        '<a href="/isles"><span class="x-nc-sel2">islands</span></a>'
+        '<span class="x-nc-sel2"> will run twice a week.</span></p>\n'
+        '<p><span class="x-nc-sel3">Photo: the quay at dusk</span></p>'
+        '<p><span class="x-nc-sel2">Tickets go on sale in February.</span></p>'
+        '<div><span class="x-nc-sel5">More ferry news</span></div></body></html>'
+    )
+    (folder / "annotated" / f"{uuid}.html").write_text(annotated, encoding="utf-8")
+    (page,) = load("dev", tmp_path)["l3s-gn1"]
+    assert page.title == "Night ferry returns"
+    assert page.body == (
+        "The night ferry to the outer islands will run twice a week.\n"
+        "Tickets go on sale in February."
+    )
+    assert page.path == "/l3s-gn1/0a1b2c3d/news/story.asp"
+    assert page.html() == b"<html><body>as crawled</body></html>"
+
+
 def test_split_authors():
     assert split_authors("Jo Doe, MD, FACS") == ["Jo Doe"]
     assert split_authors("Jo Doe, Ann Lee & Bo Chan") == ["Jo Doe", "Ann Lee", "Bo Chan"]
