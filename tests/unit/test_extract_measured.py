@@ -117,6 +117,36 @@ def test_a_page_without_h1_gives_the_headline_it_marks_as_such():
     assert title != "Winter ferry timetable adds early crossing"
 
 
+def test_a_page_titled_with_the_sites_name_gives_the_headline_above_its_text(make_page):
+    # Older pages without metadata titles: the <title> is the site's own, the headline a block
+    # of font or bold text above the article; menus, date lines and the text itself are not it.
+    html = (
+        "<html><head><title>Harbour Herald - Island News Service</title></head><body>"
+        "<table><tr><td><b>Home | Ferry timetable | Weather</b></td></tr>"
+        "<tr><td><font class='storyhead'>Ferry timetable adds early crossing to islands</font>"
+        "</td></tr><tr><td><b>Tuesday, 15 January 2008 10:40</b></td></tr></table>"
+        f"<div class='story'>{''.join(f'<p>{p}</p>' for p in STORY)}<p>{LATER}</p></div>"
+        "</body></html>"
+    )
+    doc = extract_document(make_page(URL, html))
+    assert isinstance(doc, Document)
+    assert doc.title == "Ferry timetable adds early crossing to islands"
+    # A lone <h1> that shares no word with such a title, but words with the text, is the headline.
+    tree = lxml_html.fromstring(
+        "<html><head><title>Harbour Herald - Island News Service</title></head><body>"
+        f"<h1>Early ferry crossing for islanders</h1><p>{STORY[0]}</p></body></html>"
+    )
+    assert page_headline(tree, {}, {}, lead=STORY[0]) == "Early ferry crossing for islanders"
+    assert page_headline(tree, {}, {}) is None  # without the text, the old rule stands
+    # A <title> that tells what the article is about stays the title.
+    tree = lxml_html.fromstring(
+        "<html><head><title>Islands get an early ferry - Harbour Herald</title></head><body>"
+        f"<h3>Ferry timetable changes from December</h3><p>{STORY[0]}</p></body></html>"
+    )
+    title = find_title(tree, {}, {}, None, None, "Harbour Herald", URL, lead=STORY[0])
+    assert title == "Islands get an early ferry"
+
+
 def test_a_section_or_site_after_a_pipe_is_not_part_of_the_headline():
     # Measured on real pages (WCXB dev): the labelled headline ends before the pipe, whether the
     # title is the page's <h1> or its metadata.

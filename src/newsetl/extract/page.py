@@ -46,6 +46,8 @@ MAX_EXTRACT_BYTES = 5_000_000
 MAX_ELEMENTS = 25_000
 MAX_DEPTH = 400
 
+# The start of the article's text that tells a headline from a site's own title (meta.find_title).
+LEAD_WORDS = 80
 # A page whose extracted words are mostly link texts is a list of links (home, section, tag page).
 # Measured on real pages (benchmarks/real_eval.py, WCXB dev): at 0.7 no article of 793 is
 # rejected and some list pages are; a rule on linked headlines before extraction rejected 24 real
@@ -348,7 +350,14 @@ def extract_document(page: RawPage) -> Document | Reject:
         page=page,
         canonical_url=canonical,
         title=meta.find_title(
-            tree, ld, tags, lambda: found.field("title"), page.item.title, site_name, canonical
+            tree,
+            ld,
+            tags,
+            lambda: found.field("title"),
+            page.item.title,
+            site_name,
+            canonical,
+            lead=" ".join(" ".join(paragraphs[:3]).split()[:LEAD_WORDS]),
         ),
         authors=meta.find_authors(ld, tags, lambda: found.field("author"), page.item.authors, tree),
         published_at=published,
