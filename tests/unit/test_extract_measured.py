@@ -147,6 +147,22 @@ def test_a_page_titled_with_the_sites_name_gives_the_headline_above_its_text(mak
     assert title == "Islands get an early ferry"
 
 
+def test_the_part_of_the_title_the_page_shows_as_a_block_is_the_headline():
+    for page_title in (
+        "Ferry timetable adds early crossing_English_Harbour",
+        "HarbourHerald.net > News > Islands -- Ferry timetable adds early crossing",
+        "Island Wire: Ferry timetable adds early crossing",
+    ):
+        tree = lxml_html.fromstring(
+            f"<html><head><title>{page_title}</title></head><body>"
+            "<div class='navhead'>News</div>"
+            "<font size='4'><b>Ferry timetable adds early crossing</b></font>"
+            f"<p>{STORY[0]}</p></body></html>"
+        )
+        title = find_title(tree, {}, {}, None, None, None, URL, lead=STORY[0])
+        assert title == "Ferry timetable adds early crossing", page_title
+
+
 def test_a_section_or_site_after_a_pipe_is_not_part_of_the_headline():
     # Measured on real pages (WCXB dev): the labelled headline ends before the pipe, whether the
     # title is the page's <h1> or its metadata.
