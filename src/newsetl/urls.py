@@ -184,7 +184,13 @@ def normalize_url(url: str) -> str:
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
     path = _without_dot_segments(parts.path) or "/"
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+    # A record of a local JSON-lines file that names no address of its own is its file's line
+    # ("file:///.../batch.jsonl#L3"): there the fragment is the record, not a place in a page.
+    kept = parts.fragment if scheme == "file" and LINE_FRAGMENT.fullmatch(parts.fragment) else ""
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), kept))
+
+
+LINE_FRAGMENT = re.compile(r"L\d+")
 
 
 DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")

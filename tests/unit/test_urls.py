@@ -118,3 +118,12 @@ def test_article_id_differs_for_different_articles():
 def test_dot_segments_are_resolved(url, expected):
     # "/news/../news/story.html" is the same page: it was stored as a second article.
     assert normalize_url(url) == expected
+
+
+def test_the_lines_of_a_local_jsonl_file_without_addresses_are_distinct_records():
+    one, two = (f"file:///data/inbox/batch.jsonl#L{n}" for n in (1, 2))
+    assert normalize_url(one) == one
+    assert article_id(one) != article_id(two)
+    # Elsewhere a fragment is a place in the page, as before.
+    assert normalize_url("file:///data/inbox/page.html#top") == "file:///data/inbox/page.html"
+    assert normalize_url("https://news.example.org/a#L2") == "https://news.example.org/a"
