@@ -260,6 +260,17 @@ def test_a_date_in_the_url_path_comes_first():
     assert (value.date(), source) == (date(2025, 3, 14), "url")
 
 
+def test_a_date_in_the_url_path_takes_the_hour_another_source_gives_that_day():
+    url = "https://harbour.example.com/2025/11/24/crane-strike"
+    ld = {"datePublished": "2025-11-24T09:15:00+01:00"}
+    value, source = find_published(_tree(), ld, {}, url, None, None, FETCHED)
+    assert (value.isoformat(), source) == ("2025-11-24T09:15:00+01:00", "json-ld")
+    # Another day than the URL's: the URL's day stands, as before.
+    ld = {"datePublished": "2025-11-25T09:15:00+01:00"}
+    value, source = find_published(_tree(), ld, {}, url, None, None, FETCHED)
+    assert (value.date(), source) == (date(2025, 11, 24), "url")
+
+
 def test_htmldate_repeating_the_url_is_not_a_second_witness():
     # htmldate answers with the URL's date when the URL has one: the URL's day has one witness,
     # and the article's JSON-LD with the date on the page outvote it.

@@ -233,7 +233,8 @@ def find_published(
     trustworthy date gives None and 'none' ('future' when the only dates found lay after the
     fetch): the fetch time is never a publication date. htmldate returns a date in the URL path
     as it is, so beside the URL's own day it does not vote (on the development pages: one more
-    right day on MediaCloud, none lost on WCXB dev).
+    right day on MediaCloud, none lost on WCXB dev). A URL's day takes the time another source
+    gives for that day (`with_the_hour`): no development page's day changed.
     """
     # The page's own sources, unless the caller has them already.
     if candidates is None:
@@ -250,7 +251,7 @@ def find_published(
         del found[key]
     for key in DATE_ORDER:
         if key in found:
-            return outvoted(found, key)
+            return with_the_hour(found, *outvoted(found, key))
     for node in tree.xpath(
         '//*[contains(@class, "date") or contains(@class, "time") or self::time]'
     ):
@@ -330,6 +331,18 @@ def outvoted(found: dict[str, datetime], first: str) -> tuple[datetime, str]:
         key = next(k for k in DATE_ORDER if k in found and found[k].date() == best)
         return found[key], key.removesuffix("-other")
     return found[first], first.removesuffix("-other")
+
+
+def with_the_hour(found: dict[str, datetime], value: datetime, source: str) -> tuple[datetime, str]:
+    """A URL path names a day, not its hour: where another source gives a time on that same day
+    (in its own time zone), that time and source stand instead; the day is the URL's either way."""
+    if source != "url":
+        return value, source
+    for key in DATE_ORDER[1:]:
+        other = found.get(key)
+        if other is not None and other.date() == value.date() and other != value:
+            return other, key.removesuffix("-other")
+    return value, source
 
 
 # Blocks that may hold the page's date: not in menus, asides and footers, nor in a list of
