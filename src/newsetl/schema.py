@@ -295,8 +295,9 @@ COLUMN_COMMENTS: dict[str, str] = {
     "title": "Headline, without the site name.",
     "authors": "Bylines, without 'By' and roles.",
     "published_at": "Publication time, an instant (shown in the session's time zone).",
-    "date_source": "Where published_at came from: json-ld, meta, time, feed, text, url...; "
-    "none or future (only dates more than a day after the fetch) when it is NULL.",
+    "date_source": "Where published_at came from: url, json-ld, meta, time-tag, feed, "
+    "page-text, page-text-partial or htmldate; none or future (only dates more than a day "
+    "after the fetch) when it is NULL.",
     "language": "ISO 639-1 language code of the text.",
     "description": "Summary from the page's metadata.",
     "site_name": "Outlet name from the page's metadata.",

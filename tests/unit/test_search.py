@@ -424,15 +424,17 @@ def test_a_warehouse_from_before_the_pipeline_schema_is_moved(tmp_path):
         ).fetchall()
 
 
-def test_every_table_and_column_has_a_comment(shared):
+def test_every_table_view_and_column_has_a_comment(shared):
     with shared.reader() as con:
         missing = con.execute(
             "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
             "where comment is null and not internal and schema_name in ('main', 'pipeline') "
-            "and table_name in (select table_name from duckdb_tables())"
+            "and table_name in (select table_name from duckdb_tables() union all "
+            "select view_name from duckdb_views() where not internal)"
         ).fetchall()
         tables = con.execute(
-            "select table_name from duckdb_tables() where comment is null"
+            "select table_name from duckdb_tables() where comment is null union all "
+            "select view_name from duckdb_views() where not internal and comment is null"
         ).fetchall()
         title = con.execute(
             "select comment from duckdb_columns() where table_name = 'articles' "
