@@ -151,6 +151,7 @@ class StoryMember:
     story_id: str | None = None
     title: str = ""
     text: str = ""
+    language: str | None = None  # ISO 639-1; None reads as English
 
 
 class SeenKeys(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -32,6 +33,7 @@ from newsetl.enrich.stories import (
     cluster,
     lead_text,
     load_model,
+    stopwords,
     story_edges,
 )
 from newsetl.enrich.topics import classify_topics
@@ -477,6 +479,37 @@ def test_a_look_alike_alone_does_not_join():
     batch = [member("a", MILL_FIRE_1), member("b", DEPOT_FIRE)]
     assign_stories(batch, [], window_days=3)
     assert [m.story_id for m in batch] == ["s-a", "s-b"]
+
+
+GREVE_1 = (
+    "La grève des aiguilleurs bloque le port de Brest",
+    "Les aiguilleurs du port de Brest sont en grève depuis lundi matin. Aucun cargo n'a pu "
+    "entrer dans la rade, et la chambre de commerce estime les pertes à deux millions d'euros "
+    "par jour. Le syndicat demande l'embauche de douze agents.",
+)
+GREVE_2 = (
+    "Brest : le port paralysé par la grève des aiguilleurs",
+    "Depuis lundi, la grève des aiguilleurs paralyse le port de Brest. Les cargos attendent au "
+    "large de la rade. Selon la chambre de commerce, les pertes atteignent deux millions d'euros "
+    "par jour ; le syndicat réclame douze agents de plus.",
+)
+VELOS = (
+    "Les ventes de vélos électriques progressent en novembre",
+    "Les ventes de vélos électriques ont progressé de neuf pour cent en novembre, selon la "
+    "fédération des marchands de cycles. Les modèles pliants sont les plus demandés dans les "
+    "grandes villes, où les loueurs ont aussi augmenté leurs flottes.",
+)
+
+
+def test_articles_in_another_language_read_its_function_words_as_such():
+    def french(aid, story_text):
+        return replace(member(aid, story_text), language="fr")
+
+    batch = [french("a", GREVE_1), french("b", VELOS), french("c", GREVE_2)]
+    assign_stories(batch, [], window_days=3)
+    assert [m.story_id for m in batch] == ["s-a", "s-b", "s-a"]
+    assert {"les", "de", "la", "en"} <= stopwords("fr") and "grève" not in stopwords("fr")
+    assert stopwords("en") == stopwords(None) == stopwords("xx")  # no list: English alone
 
 
 def test_an_article_joins_the_story_a_previous_run_started():

