@@ -134,25 +134,46 @@ def load_sources(path: str | Path) -> SourcesFile:
         raise SourcesError(f"sources file {path} cannot be read: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise SourcesError(f"sources file {path} is not valid TOML: {err}") from None
+    base = path.resolve().parent
+    # Every problem at once: unknown keys first (a misspelt key explains the missing one), then
+    # the others, then folders and files that are not there.
     try:
         parsed = SourcesFile.model_validate(data)
+        problems: list[str] = []
     except ValidationError as err:
-        # Every problem at once, unknown keys first (a misspelt key explains the missing one).
+        parsed = None
         errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        problems = [_problem(e, data) for e in errors[:MAX_PROBLEMS]]
-        if len(errors) > MAX_PROBLEMS:
-            problems.append(f"and {len(errors) - MAX_PROBLEMS} more")
-        raise SourcesError(f"sources file {path}: " + "; ".join(problems)) from None
-    base = path.resolve().parent
+        problems = [_problem(e, data) for e in errors]
+    problems += _missing_paths(data, base)
+    if problems:
+        named = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            named.append(f"and {len(problems) - MAX_PROBLEMS} more")
+        raise SourcesError(f"sources file {path}: " + "; ".join(named))
+    assert parsed is not None
     for source in parsed.sources:
         if source.path is not None and not source.path.is_absolute():
             source.path = base / source.path
-        if source.path is not None and not source.path.exists():
-            raise SourcesError(
-                f"sources file {path}: source '{source.name}': {source.path} does not exist"
-            )
     if parsed.serve and not parsed.serve.root.is_absolute():
         parsed.serve.root = base / parsed.serve.root
-    if parsed.serve and not parsed.serve.root.is_dir():
-        raise SourcesError(f"sources file {path}: serve.root {parsed.serve.root} is not a folder")
     return parsed
+
+
+def _missing_paths(data: dict, base: Path) -> list[str]:
+    """The sources' `path`s and `serve.root` that are not there (relative to the file's
+    folder), read from the file as written, so that they are named beside its other problems."""
+    problems = []
+    sources = data.get("sources")
+    for item in sources if isinstance(sources, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            where = Path(item["path"])
+            where = where if where.is_absolute() else base / where
+            if not where.exists():
+                problems.append(f"source '{item.get('name', '?')}': {where} does not exist")
+    serve = data.get("serve")
+    if isinstance(serve, dict) and isinstance(serve.get("root"), str):
+        root = Path(serve["root"])
+        root = root if root.is_absolute() else base / root
+        if not root.is_dir():
+            problems.append(f"serve.root {root} is not a folder")
+    return problems

@@ -214,6 +214,20 @@ def test_directory_path_missing(tmp_path):
     assert message.endswith(f"source 'archive': {(tmp_path / 'nowhere').resolve()} does not exist")
 
 
+def test_missing_folders_are_named_beside_the_other_problems(tmp_path):
+    text = (
+        '[[sources]]\nname = "inbox"\nkind = "directory"\npath = "data/inbox"\n'
+        '[[sources]]\nname = "crawl"\nkind = "warc"\npath = "data/crawl"\n'
+        '[[sources]]\nname = "wire"\nkind = "feed"\n'
+    )
+    base = tmp_path.resolve()
+    assert error_of(tmp_path, text).split(": ", 1)[1] == (
+        "source 'wire': a feed source needs 'url'; "
+        f"source 'inbox': {base / 'data/inbox'} does not exist; "
+        f"source 'crawl': {base / 'data/crawl'} does not exist"
+    )
+
+
 def test_empty_file_has_no_sources(tmp_path):
     assert error_of(tmp_path, "").endswith("sources: Field required")
 
