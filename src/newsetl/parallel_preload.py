@@ -20,3 +20,6 @@ from newsetl import parallel
 # A model that fails here fails again in the worker's own warm-up, which reports it.
 with contextlib.suppress(Exception):
     parallel.warm_worker(os.environ.get(parallel.PRELOAD_MODEL, ""))
+
+# The fork server ends when the run that started it is gone (its workers then follow it).
+parallel.end_with_parent()

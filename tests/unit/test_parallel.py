@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -89,3 +94,46 @@ def test_dask_asked_for_without_a_dask_runner_uses_the_local_workers():
 
     assert not on_dask(Settings(task_runner="dask"))  # no flow run, so no Dask runner entered
     assert not on_dask(Settings(task_runner="threads"))
+
+
+# A run that made a pool, then waits: the test kills it as SIGKILL would a run.
+POOL_OWNER = """
+import time
+from newsetl import parallel
+executor = parallel.pool(2, "")
+ids = {f.result() for f in [executor.submit(parallel.process_ids) for _ in range(8)]}
+print(" ".join(f"{pid}:{ppid}" for pid, ppid in ids), flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process is there and not a zombie (gone but for its row)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_runs_workers_and_fork_server_end_with_it():
+    owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER], stdout=subprocess.PIPE, text=True)
+    left: set[int] = set()
+    try:
+        line = owner.stdout.readline()  # type: ignore[union-attr]
+        pairs = [tuple(int(n) for n in item.split(":")) for item in line.split()]
+        workers, servers = {pid for pid, _ in pairs}, {ppid for _, ppid in pairs}
+        assert workers and len(servers) == 1 and owner.pid not in workers | servers
+        left = workers | servers
+        assert all(_alive(pid) for pid in left)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(pid) for pid in left):
+            time.sleep(0.2)
+        assert [pid for pid in left if _alive(pid)] == []
+    finally:
+        owner.kill()
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
