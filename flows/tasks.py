@@ -161,7 +161,11 @@ def acquire_all(
             )
             for source in sources
         ]
-        return [_result_or_timeout(f, source, settings) for f, source in zip(futures, sources)]
+        try:
+            return [_result_or_timeout(f, source, settings) for f, source in zip(futures, sources)]
+        except BaseException:  # Ctrl-C: the threads end before their next request, not after
+            fetcher.stop()  # every page left (leaving the pool waits for them)
+            raise
 
 
 def _pool_starter(settings: Settings) -> Callable[[], None] | None:

@@ -4,22 +4,34 @@ them instead of loading them itself."""
 
 import contextlib
 import os
+import signal
 
 # Each worker is one of the pool's processes, one per core: numpy's matrix products (the
 # contextual topic encoder's) on more threads each would only contend for the same cores.
 # Set before numpy is first imported in this process; the workers forked from it inherit it.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
 
-import newsetl.enrich  # noqa: F401
-import newsetl.extract  # noqa: F401
-import newsetl.pipeline  # noqa: F401
-from newsetl import parallel
+def _load() -> None:
+    import trafilatura  # noqa: F401  (newsetl.extract imports it on first use)
 
-# A model that fails here fails again in the worker's own warm-up, which reports it.
-with contextlib.suppress(Exception):
-    parallel.warm_worker(os.environ.get(parallel.PRELOAD_MODEL, ""))
+    import newsetl.enrich  # noqa: F401
+    import newsetl.extract  # noqa: F401
+    import newsetl.pipeline  # noqa: F401
+    from newsetl import parallel
 
-# The fork server ends when the run that started it is gone (its workers then follow it).
-parallel.end_with_parent()
+    # A model that fails here fails again in the worker's own warm-up, which reports it.
+    with contextlib.suppress(Exception):
+        parallel.warm_worker(os.environ.get(parallel.PRELOAD_MODEL, ""))
+    # The fork server ends when the run that started it is gone (its workers then follow it).
+    parallel.end_with_parent()
+
+
+# Ctrl-C reaches the fork server too (it is in the terminal's process group): the run ends its
+# pool, and these imports printed a KeyboardInterrupt traceback of their own. The workers get the
+# usual handler back (the server's main loop hands them the one it finds at its start).
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+try:
+    _load()
+finally:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

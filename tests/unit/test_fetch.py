@@ -20,6 +20,7 @@ from newsetl.transport.http import (
     MAX_REDIRECTS,
     Fetcher,
     FetchError,
+    FetchStopped,
     is_private_host,
     retry_after_seconds,
 )
@@ -270,6 +271,75 @@ def test_host_delay_spaces_requests(server):
     for _ in range(3):
         fetcher.get(server.url("/ferry"), allow_private=True, delay=0.15)
     assert time.monotonic() - started >= 0.3  # two waits between three requests
+
+
+def test_a_stopped_fetcher_ends_its_pause_and_asks_for_nothing_more(server):
+    import threading
+
+    server.add("/ferry", body=PAGE)
+    fetcher = Fetcher(Settings(retries=0, host_delay=0))
+    fetcher.get(server.url("/ferry"), allow_private=True)
+    ended: list[BaseException] = []
+
+    def second() -> None:  # waits out a long politeness pause for the same host
+        try:
+            fetcher.get(server.url("/ferry"), allow_private=True, delay=60)
+        except BaseException as err:  # noqa: BLE001 - the test looks at what ended it
+            ended.append(err)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.2)
+    fetcher.stop()  # Ctrl-C in the run's main thread
+    thread.join(5)
+    assert not thread.is_alive()
+    assert [type(e) for e in ended] == [FetchStopped]
+    assert not isinstance(ended[0], Exception)  # not a page's failure: no reject is made of it
+    with pytest.raises(FetchStopped):
+        fetcher.get(server.url("/ferry"), allow_private=True)
+    assert server.hits["/ferry"] == 1
+
+
+def test_a_fetch_stopped_midway_archives_the_pages_it_fetched(server):
+    import threading
+
+    for name in "abcdef":
+        server.add(f"/{name}", body=PAGE)
+    fetcher = Fetcher(Settings(retries=0, host_delay=0))
+    source = Source(
+        name="velmora-post", kind="urls", urls=[server.url("/a")], allow_private_network=True,
+        delay=0.4,
+    )  # fmt: skip
+    candidates = [Candidate("velmora-post", server.url(f"/{name}")) for name in "abcdef"]
+    archived: list[str] = []
+    ended: list[BaseException] = []
+
+    def sink(pages):
+        archived.extend(p.url for p in pages)
+        return []
+
+    def fetch() -> None:
+        try:
+            fetch_pages(source, candidates, fetcher, "run-8", set(), workers=1, sink=sink)
+        except BaseException as err:  # noqa: BLE001 - the test looks at what ended it
+            ended.append(err)
+
+    thread = threading.Thread(target=fetch)
+    thread.start()
+    deadline = time.monotonic() + 10
+    pages = "abcdef"
+
+    def asked() -> int:  # pages asked for (robots.txt is asked too)
+        return sum(server.hits[f"/{name}"] for name in pages)
+
+    while asked() < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fetcher.stop()  # Ctrl-C after two pages, with four to go
+    thread.join(10)
+    assert [type(e) for e in ended] == [FetchStopped]
+    fetched = asked()
+    assert 2 <= fetched < 6
+    assert archived == [server.url(f"/{name}") for name in pages[:fetched]]
 
 
 # -- Retry-After ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -154,23 +155,31 @@ def fetch_pages(
             result = result.flush(sink)
             held_bytes = 0
     result = replace(result, skipped=skipped, shared=shared, past_limit=later, left_for_later=later)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for outcome in pool.map(fetch_one, todo):
-            if isinstance(outcome, RawPage):
-                result.pages.append(outcome)
-                if on_fetched is not None:
-                    # progress: one more page fetched (a failure is a reject, counted there,
-                    # so the bar ends at the summary's "fetched" count)
-                    on_fetched()
-            else:
-                reject, kept = outcome
-                result.rejects.append(reject)
-                if asked_again(kept):
-                    result = replace(result, left_for_later=result.left_for_later + 1)
-                if kept is not None:
-                    result.documents.append(kept)
-            if sink is not None and len(result.pages) >= flush_every:
-                result = result.flush(sink)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for outcome in pool.map(fetch_one, todo):
+                if isinstance(outcome, RawPage):
+                    result.pages.append(outcome)
+                    if on_fetched is not None:
+                        # progress: one more page fetched (a failure is a reject, counted there,
+                        # so the bar ends at the summary's "fetched" count)
+                        on_fetched()
+                else:
+                    reject, kept = outcome
+                    result.rejects.append(reject)
+                    if asked_again(kept):
+                        result = replace(result, left_for_later=result.left_for_later + 1)
+                    if kept is not None:
+                        result.documents.append(kept)
+                if sink is not None and len(result.pages) >= flush_every:
+                    result = result.flush(sink)
+    except BaseException:
+        # The run is ending (Ctrl-C: the fetcher stopped): what was fetched goes to the archive,
+        # where the next run takes it over, instead of being asked for again.
+        if sink is not None:
+            with contextlib.suppress(Exception):
+                result.flush(sink)
+        raise
     result.documents.extend(keep or [])
     return result.flush(sink) if sink is not None else result
 

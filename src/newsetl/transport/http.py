@@ -289,6 +289,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+class FetchStopped(BaseException):
+    """Raised in a fetch thread once the run is ending (`Fetcher.stop`): not a page's failure
+    (no reject), so not an Exception."""
+
+
 class Fetcher:
     """One HTTP client for a run: shared sessions, robots rules, per-host pacing and failures.
 
@@ -307,6 +312,17 @@ class Fetcher:
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._last_request: dict[str, float] = {}
         self._host_failures: dict[str, int] = {}
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """The run is ending (Ctrl-C): each fetch thread stops before its next request or pause
+        (`FetchStopped`), instead of fetching every page left first."""
+        self._stopping.set()
+
+    def _wait(self, seconds: float) -> None:
+        """A pause (politeness, a retry's back-off) that the run's end cuts short."""
+        if self._stopping.wait(seconds) if seconds > 0 else self._stopping.is_set():
+            raise FetchStopped("the run is ending (interrupted)")
 
     def get(
         self,
@@ -455,6 +471,7 @@ class Fetcher:
         attempts = self.settings.retries + 1
         failure = FetchError("connection error", "no attempt made")
         for attempt in range(attempts):
+            self._wait(0)
             if attempt:
                 self._check_host(host)  # given up on while this request waited to retry
             self._pace(host, self.settings.host_delay if delay is None else delay)
@@ -484,7 +501,7 @@ class Fetcher:
                 wait = retry_after_seconds(response.headers.get("retry-after"))
             if attempt + 1 < attempts:
                 backoff = min(0.5 * 2**attempt, 10.0) + random.uniform(0, 0.25)  # jitter
-                time.sleep(wait if wait is not None else backoff)
+                self._wait(wait if wait is not None else backoff)
         self._count_failure(host)
         raise failure
 
@@ -509,8 +526,7 @@ class Fetcher:
             host_lock = self._host_locks.setdefault(host, threading.Lock())
         with host_lock:
             wait = self._last_request.get(host, 0.0) + delay - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+            self._wait(wait)
             self._last_request[host] = time.monotonic()
 
     @staticmethod
