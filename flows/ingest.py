@@ -104,7 +104,9 @@ def _run_ingest(
             fetched=fetched,
             recovered=recovered,
             warehouse=store.root,
-            breakdowns=breakdowns_of(store, run_id, settings, loaded),
+            breakdowns=breakdowns_of(
+                store, [run_id, *sorted({part_tag(p) for p in earlier})], settings, loaded
+            ),
         )
 
     try:

@@ -471,10 +471,14 @@ def record_run(
 
 
 def breakdowns_of(
-    warehouse: Warehouse, run_id: str, settings: Settings, loaded: Loaded | None = None
+    warehouse: Warehouse,
+    run_id: str | list[str],
+    settings: Settings,
+    loaded: Loaded | None = None,
 ):
     """The run's articles per source, day and topic, and the warehouse's stale articles; with
-    `loaded` (what the run loaded), a run that loaded no article asks only for the latter."""
+    `loaded` (what the run loaded), a run that loaded no article asks only for the latter
+    (`run_id`: with the ids of the unfinished runs whose pages it took over)."""
     return read_breakdowns(
         warehouse,
         run_id,

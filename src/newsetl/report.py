@@ -53,12 +53,15 @@ class Breakdowns:
 
 def read_breakdowns(
     warehouse: Warehouse,
-    run_id: str,
+    run_id: str | list[str],
     enrich_version: str | None = None,
     loaded_articles: bool = True,
 ) -> Breakdowns:
     """Articles of this run per source, day and top topic, read back from the warehouse; a run
-    that loaded no article (`loaded_articles` false) has none to look for."""
+    that loaded no article (`loaded_articles` false) has none to look for. An article carries
+    the run id of the run that fetched its page, so a run that took over unfinished runs' pages
+    names their ids too (`run_id` a list)."""
+    run_ids = [run_id] if isinstance(run_id, str) else run_id
     con = warehouse.read_if_exists(search=False)
     if con is None:
         return Breakdowns()
@@ -67,7 +70,7 @@ def read_breakdowns(
         def pairs(name: str) -> dict[str, int]:
             if not loaded_articles:
                 return {}
-            return {str(k): int(v) for k, v in con.execute(sql(name), [run_id]).fetchall()}
+            return {str(k): int(v) for k, v in con.execute(sql(name), [run_ids]).fetchall()}
 
         stale = 0
         if enrich_version:

@@ -61,6 +61,14 @@ def test_a_run_s_own_articles_by_source_day_and_top_topic(tmp_path):
     assert read_breakdowns(warehouse, "run-2", "v1").by_topic == {"politics": 1, "weather": 1}
 
 
+def test_a_run_that_took_over_an_unfinished_runs_pages_counts_their_articles(tmp_path):
+    # The articles of pages another run fetched carry that run's id.
+    found = read_breakdowns(filled(tmp_path), ["run-3", "run-2"], "v1")
+    assert found.by_source == {"north": 1, "south": 1}
+    assert found.by_day == {"2026-11-17": 1, "2026-11-18": 1}
+    assert found.by_topic == {"politics": 1, "weather": 1}
+
+
 def test_a_run_that_loaded_nothing_only_counts_the_stale_articles(tmp_path):
     found = read_breakdowns(filled(tmp_path), "run-1", "v1", loaded_articles=False)
     assert (found.by_source, found.by_day, found.by_topic) == ({}, {}, {})

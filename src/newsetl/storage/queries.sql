@@ -81,21 +81,28 @@ where v.published_date between $low and $high and v.article_id not in (select un
 -- Run summaries --------------------------------------------------------------------------------
 
 -- name: run_articles_by_source
-select source, count(*) from articles where run_id = ? group by 1 order by 2 desc, 1;
+select source, count(*)
+from articles
+where run_id in (select unnest(?::varchar[]))
+group by 1
+order by 2 desc, 1;
 
 -- name: run_articles_by_day
 select coalesce(cast(published_date as varchar), 'unknown'), count(*)
 from articles
-where run_id = ?
+where run_id in (select unnest(?::varchar[]))
 group by 1
 order by 1;
 
 -- name: run_articles_by_topic
--- Only the run's own articles' topics are read, whatever the warehouse holds.
+-- Only the run's own articles' topics are read, whatever the warehouse holds (the run's
+-- articles: its own pages' and those of the unfinished runs it took over, by their run ids).
 with top as (
     select article_id, arg_max(topic, score) as topic
     from article_topics
-    where article_id in (select article_id from articles where run_id = ?)
+    where article_id in (
+        select article_id from articles where run_id in (select unnest(?::varchar[]))
+    )
     group by 1
 )
 select topic, count(*)
