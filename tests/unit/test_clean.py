@@ -655,3 +655,19 @@ def test_a_call_for_readers_stories_goes(line, expected):
 )
 def test_a_subscription_box_line_goes(line, expected):
     assert is_boilerplate_line(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Publié le 22 novembre 2026 à 08h30", True),
+        ("Mis à jour le 23/11/2026 à 10h05", True),
+        ("Veröffentlicht am 21.11.2026, 10:40 Uhr", True),
+        ("Publicado el 3 de mayo de 2025", True),
+        ("Pubblicato il 4 marzo 2025 alle 10:30", True),
+        ("Publicado en 2025 el informe anual del puerto", False),
+        ("Mars 2020 a atterri sans encombre", False),
+    ],
+)
+def test_a_publication_stamp_in_another_language_goes(line, expected):
+    assert is_boilerplate_line(line) is expected

@@ -212,8 +212,41 @@ def is_byline_line(paragraph: str) -> bool:
     )
 
 
+# The same stamps in French, German, Spanish, Italian, Portuguese and Dutch ("Publié le 22
+# novembre 2026 à 08h30", "Veröffentlicht am 21.11.2026, 10:40 Uhr", "Publicado el 3 de mayo de
+# 2025"): a label of publication or update, then nothing but the date's words (a new user's
+# walkthrough found them left in the text; the development sets hold few such pages).
+FOREIGN_STAMP = re.compile(
+    r"^(?:publié|publiée|mis à jour|mise à jour|modifié|actualisé|veröffentlicht|aktualisiert|"
+    r"geändert|publicado|publicada|actualizado|modificado|atualizado|pubblicato|aggiornato|"
+    r"gepubliceerd|bijgewerkt)(?:\s+(?:le|am|el|il|em|op|en|às|a|à))?\s*:?\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+FOREIGN_STAMP_WORD = re.compile(
+    r"^(\d[\d:/.,-]*|\d{1,2}h\d{0,2}|\d+(er|e|º|ª)?|"
+    r"janv|janvier|févr|février|mars|avr|avril|mai|juin|juil|juillet|août|sept|septembre|oct|"
+    r"octobre|nov|novembre|déc|décembre|"
+    r"januar|jänner|februar|märz|april|juni|juli|august|september|oktober|november|dezember|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|"
+    r"diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"januari|februari|maart|mei|augustus|"
+    r"à|a|um|uhr|de|del|do|da|h|alle|às|om|le|el|il|het|ore|cet|cest|utc|gmt)[,.]?$",
+    re.IGNORECASE,
+)
+
+
+def _foreign_stamp(text: str) -> bool:
+    found = FOREIGN_STAMP.match(text)
+    if found is None or len(text.split()) > 14 or not any(c.isdigit() for c in text):
+        return False
+    return all(FOREIGN_STAMP_WORD.match(w.strip("()")) for w in found.group("rest").split())
+
+
 def is_stamp_line(paragraph: str) -> bool:
     text = paragraph.strip(" |-–—•")
+    if _foreign_stamp(text):
+        return True
     pieces = [p for p in STAMP_SEPARATOR.split(text) if p.strip(" |")]
     return (
         bool(pieces)
