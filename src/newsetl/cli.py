@@ -471,6 +471,9 @@ def quiet_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's client-side usage data too (and its first-run notice on the terminal): the
+    # pipeline runs offline as often as not, and says nothing of itself to anyone.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     # Prefect's 20 s wait for its ephemeral server is too short on a busy 2-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # with NEWSETL_TASK_RUNNER=dask

@@ -17,6 +17,19 @@ def test_the_events_workers_note_at_exit_is_dropped_and_its_other_warnings_kept(
     assert [r.getMessage() for r in caplog.records] == ["Failed to send events"]
 
 
+def test_prefects_usage_data_is_off_unless_the_user_says_otherwise(monkeypatch):
+    from prefect._internal.analytics.enabled import is_telemetry_enabled
+
+    monkeypatch.setenv("DO_NOT_TRACK", "")  # recorded, so that the test leaves it as it was
+    monkeypatch.delenv("DO_NOT_TRACK")  # Prefect's own CI check would hide the setting
+    monkeypatch.setattr("prefect._internal.analytics.enabled.is_ci_environment", lambda: False)
+    quiet_prefect()
+    assert not is_telemetry_enabled()
+    monkeypatch.setenv("DO_NOT_TRACK", "0")  # the user's own choice stands
+    quiet_prefect()
+    assert is_telemetry_enabled()
+
+
 def test_a_query_that_starts_with_not_is_a_query_not_an_option():
     from newsetl.cli import build_parser, queries_as_written
 
