@@ -101,6 +101,24 @@ def run_lock(root: Path, flow: str, run_id: str = "", wait: float = 0.0) -> Iter
         handle.close()
 
 
+def running(root: Path) -> str | None:
+    """Who holds the warehouse's run lock now ("an ingest run (pid ..., started ...)"), or None
+    when no run does; asks without waiting (a lock taken and let go at once)."""
+    try:
+        handle = open(root / LOCK_NAME, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder_named(root)
+        except OSError:
+            return None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 def _holder_named(root: Path) -> str:
     holder = holder_of(root)
     if not holder:

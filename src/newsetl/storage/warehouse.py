@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from newsetl.records import StoryMember
 from newsetl.schema import ARTICLE_TABLES, PIPELINE_SCHEMA, TABLES
 from newsetl.storage.lake import has_files, heal_partitions, table_glob, write_table
+from newsetl.storage.locks import running
 from newsetl.storage.queries import sql
 from newsetl.storage.search import (
     INDEX_COMMENTS,
@@ -529,7 +530,12 @@ class Warehouse:
                 f"warehouse folder {self.root} cannot be read: {err.strerror}"
             ) from None
         if not exists:
-            raise WarehouseError(f"no warehouse at {self.root} (run 'newsetl run' first)")
+            making = running(self.root)
+            raise WarehouseError(
+                f"no warehouse at {self.root} yet: {making} is making it; ask again when it ends"
+                if making
+                else f"no warehouse at {self.root} (run 'newsetl run' first)"
+            )
         return _connect(
             self.db_path, read_only=True, config=SANDBOX if sandboxed else None, fts=search
         )
