@@ -851,7 +851,7 @@ def find_title(
     if marked:
         return marked
     page_title = DOMAIN_PREFIX.sub("", " ".join((tree.findtext(".//title") or "").split()))
-    if lead and not _about(headline_of(page_title, site, url), lead):
+    if lead and page_title and not _about(headline_of(page_title, site, url), lead):
         above = heading_above_text(tree, lead)
         if above:
             return above
