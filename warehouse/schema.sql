@@ -132,6 +132,23 @@ select
 from members
 group by story_id;
 
+comment on view topic_daily is 'Articles per publication day and IPTC topic (any of an article''s topics).';
+comment on column topic_daily.published_date is 'Publication day, as in articles.published_date.';
+comment on column topic_daily.topic is 'IPTC media topic, as in article_topics.topic.';
+comment on column topic_daily.articles is 'Distinct articles of that day with that topic.';
+comment on view entity_daily is 'Articles per publication day that name each entity.';
+comment on column entity_daily.published_date is 'Publication day, as in articles.published_date.';
+comment on column entity_daily.entity is 'Entity name, as in article_entities.entity.';
+comment on column entity_daily.label is 'Entity label (PERSON, ORG, GPE, LOC...), as in article_entities.label.';
+comment on column entity_daily.articles is 'Distinct articles of that day naming the entity.';
+comment on view stories is 'One row per story: articles that tell the same story, across outlets.';
+comment on column stories.story_id is 'Story id, as in articles.story_id.';
+comment on column stories.articles is 'Articles in the story.';
+comment on column stories.outlets is 'Distinct sources among them.';
+comment on column stories.first_published_at is 'Earliest publication time among them.';
+comment on column stories.last_published_at is 'Latest publication time among them.';
+comment on column stories.first_title is 'Title of the earliest article (ties: the lowest article id).';
+
 create schema if not exists pipeline;
 create table if not exists pipeline.search_postings (
     article_id VARCHAR NOT NULL,

@@ -129,9 +129,9 @@ def test_a_deployment_run_ends_without_waiting_for_its_suspension_watch(monkeypa
 def test_a_warm_flow_runs_logging_takes_the_variables_its_runner_prepared(monkeypatch):
     import os
 
-    import prefect.context
+    from prefect.context import SettingsContext, get_settings_context
     from prefect.logging import configuration
-    from prefect.settings import Settings
+    from prefect.settings import PREFECT_API_URL, Settings, temporary_settings
 
     made: list[dict] = []
     monkeypatch.setattr(
@@ -151,22 +151,24 @@ def test_a_warm_flow_runs_logging_takes_the_variables_its_runner_prepared(monkey
     monkeypatch.setattr(Settings, "to_environment_variables", counted)
     monkeypatch.setattr(entry, "_prepared_logging", None)
 
-    def child_settings(level: str) -> None:  # a worker's flow run forked by the runner
+    def child(level: str) -> SettingsContext:
+        """A worker's flow run forked by the runner: its settings, read from its environment."""
         monkeypatch.setenv("PREFECT_LOGGING_LEVEL", level)
-        monkeypatch.setattr(
-            prefect.context, "GLOBAL_SETTINGS_CONTEXT", prefect.context.root_settings_context()
-        )
+        return SettingsContext(profile=get_settings_context().profile, settings=Settings())
 
-    entry.prepare_run_logging({**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"})
-    assert len(computed) == 1  # in the runner, before it forks
-    child_settings("DEBUG")
-    entry.setup_run_logging()
-    assert len(computed) == 1  # not computed again for the same settings
-    assert made[0]["loggers"]["prefect"]["level"] == "DEBUG"
-    assert made[0] == configuration.load_logging_config(configuration.DEFAULT_LOGGING_SETTINGS_PATH)
-
-    child_settings("ERROR")  # other settings than the runner's: Prefect's own way
-    entry.setup_run_logging()
-    assert len(computed) == 3
-    assert made[1]["loggers"]["prefect"]["level"] == "ERROR"
+    # Whatever settings context the test session runs in (an API of the tests' own, say).
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        entry.prepare_run_logging({**os.environ, "PREFECT_LOGGING_LEVEL": "DEBUG"})
+        assert len(computed) == 1  # in the runner, before it forks
+        with child("DEBUG"):
+            entry.setup_run_logging()
+            assert len(computed) == 1  # not computed again for the same settings
+            assert made[0]["loggers"]["prefect"]["level"] == "DEBUG"
+            assert made[0] == configuration.load_logging_config(
+                configuration.DEFAULT_LOGGING_SETTINGS_PATH
+            )
+        with child("ERROR"):  # other settings than the runner's: Prefect's own way
+            entry.setup_run_logging()
+            assert len(computed) == 3
+            assert made[1]["loggers"]["prefect"]["level"] == "ERROR"
     assert Settings.to_environment_variables is counted  # put back
