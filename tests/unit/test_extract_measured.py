@@ -161,6 +161,14 @@ def test_the_part_of_the_title_the_page_shows_as_a_block_is_the_headline():
         )
         title = find_title(tree, {}, {}, None, None, None, URL, lead=STORY[0])
         assert title == "Ferry timetable adds early crossing", page_title
+    # A bold run inside the headline's words is no part of the title.
+    tree = lxml_html.fromstring(
+        "<html><head><title>New ferry timetable adds early crossing | Harbour Herald</title>"
+        f"</head><body><p><b>ferry timetable adds early crossing</b></p><p>{STORY[0]}</p>"
+        "</body></html>"
+    )
+    title = find_title(tree, {}, {}, None, None, "Harbour Herald", URL, lead=STORY[0])
+    assert title == "New ferry timetable adds early crossing"
 
 
 def test_a_section_or_site_after_a_pipe_is_not_part_of_the_headline():
