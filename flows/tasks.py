@@ -46,7 +46,7 @@ from newsetl.sources import Source
 from newsetl.storage.rows import reject_table, run_table
 from newsetl.storage.state import ConditionalCache
 from newsetl.storage.warehouse import Warehouse
-from newsetl.transport import Fetcher
+from newsetl.transport import Fetcher, FetchStopped
 
 if TYPE_CHECKING:
     from newsetl.extract import Document
@@ -99,8 +99,15 @@ def acquire_source(
     on_page: Callable[[], None] | None = None,
 ) -> Acquired:
     """Discover one source's candidates, fetch the ones not seen before (and in `window`), and
-    archive every response as it goes; the result keeps counts and file names, not bodies."""
-    result = acquire(source, fetcher, run_id, seen, cache, raw_dir, window, on_page)
+    archive every response as it goes; the result keeps counts and file names, not bodies. When
+    the run is ending (Ctrl-C: the fetcher stopped, what was fetched archived) the task ends
+    quietly with nothing counted: the run is not recorded, and the next one takes the archive
+    over (a BaseException out of a task is a crash to Prefect: a logged error and a state
+    request per source)."""
+    try:
+        result = acquire(source, fetcher, run_id, seen, cache, raw_dir, window, on_page)
+    except FetchStopped:
+        return Acquired(source.name, 0, 0, 0, 0)
     get_run_logger().info(
         "%s: %d candidates, %d fetched, %d skipped, %d rejected%s",
         source.name,

@@ -28,10 +28,11 @@ def _load() -> None:
 
 
 # Ctrl-C reaches the fork server too (it is in the terminal's process group): the run ends its
-# pool, and these imports printed a KeyboardInterrupt traceback of their own. The workers get the
-# usual handler back (the server's main loop hands them the one it finds at its start).
-signal.signal(signal.SIGINT, signal.SIG_IGN)
+# pool, and these imports printed a KeyboardInterrupt traceback of their own. The handler found
+# here is put back after them (the server's main loop hands its workers the one it finds at its
+# start: the default, or SIG_IGN for a run started with Ctrl-C ignored, as `nohup` does).
+_found = signal.signal(signal.SIGINT, signal.SIG_IGN)
 try:
     _load()
 finally:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _found)

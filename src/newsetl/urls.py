@@ -184,13 +184,14 @@ def normalize_url(url: str) -> str:
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
     path = _without_dot_segments(parts.path) or "/"
-    # A record of a local JSON-lines file that names no address of its own is its file's line
-    # ("file:///.../batch.jsonl#L3"): there the fragment is the record, not a place in a page.
-    kept = parts.fragment if scheme == "file" and LINE_FRAGMENT.fullmatch(parts.fragment) else ""
+    # A record of a local JSON-lines file that names no address of its own is addressed within
+    # its file ("file:///.../batch.jsonl#record-3f9a..."): there the fragment is the record, not a
+    # place in a page.
+    kept = parts.fragment if scheme == "file" and RECORD_FRAGMENT.fullmatch(parts.fragment) else ""
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), kept))
 
 
-LINE_FRAGMENT = re.compile(r"L\d+")
+RECORD_FRAGMENT = re.compile(r"record-[0-9a-f]{16}")
 
 
 DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)")

@@ -323,6 +323,26 @@ def folder(tmp_path):
     return root
 
 
+def _digest(title: str, body: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()[:16]
+
+
+def test_a_jsonl_record_without_url_keeps_its_address_when_records_are_added_on_top(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    one = json.dumps({"title": "Pier lights approved", "text": "The council approved them."})
+    two = json.dumps({"title": "Storm closes coast road", "text": "Waves threw stones."})
+    (folder / "batch.jsonl").write_text(one + "\n", encoding="utf-8")
+    source = Source(name="inbox", kind="directory", path=folder)
+    first = {c.url: c.item.title for c in discover(source, Fetcher(Settings())).candidates}
+    (folder / "batch.jsonl").write_text(two + "\n" + one + "\n", encoding="utf-8")  # rewritten
+    second = {c.url: c.item.title for c in discover(source, Fetcher(Settings())).candidates}
+    assert len(second) == 2
+    assert first.items() <= second.items()  # the old record kept its address, the new one not
+
+
 def test_directory_source(folder):
     source = Source(name="archive", kind="directory", path=folder)
     found = discover(source, Fetcher(Settings()))
@@ -332,7 +352,7 @@ def test_directory_source(folder):
         (folder / "a.html").as_uri(),
         "https://j.example.com/1",
         "https://j.example.com/2",
-        f"{(folder / 'c.jsonl').as_uri()}#L5",
+        f"{(folder / 'c.jsonl').as_uri()}#record-{_digest('', 'Three, with no url')}",
         (folder / "sub" / "b.txt").as_uri(),
     ]
     html_page = by_url[(folder / "a.html").as_uri()]

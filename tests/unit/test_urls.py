@@ -120,10 +120,13 @@ def test_dot_segments_are_resolved(url, expected):
     assert normalize_url(url) == expected
 
 
-def test_the_lines_of_a_local_jsonl_file_without_addresses_are_distinct_records():
-    one, two = (f"file:///data/inbox/batch.jsonl#L{n}" for n in (1, 2))
+def test_the_records_of_a_local_jsonl_file_without_addresses_are_distinct_records():
+    one, two = (f"file:///data/inbox/batch.jsonl#record-{n * 16}" for n in ("1", "2"))
     assert normalize_url(one) == one
     assert article_id(one) != article_id(two)
     # Elsewhere a fragment is a place in the page, as before.
     assert normalize_url("file:///data/inbox/page.html#top") == "file:///data/inbox/page.html"
-    assert normalize_url("https://news.example.org/a#L2") == "https://news.example.org/a"
+    assert normalize_url("file:///data/inbox/batch.jsonl#L2") == "file:///data/inbox/batch.jsonl"
+    assert normalize_url(f"https://news.example.org/a#record-{'1' * 16}") == (
+        "https://news.example.org/a"
+    )

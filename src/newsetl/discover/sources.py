@@ -816,11 +816,20 @@ def _jsonl(
         item = FeedItem(title=record.get("title"), published_at=published, authors=authors)
         yield Candidate(
             source,
-            record.get("url") or where,
+            record.get("url") or _record_address(path, record.get("title"), body),
             item=item,
             body=body.encode("utf-8"),
             content_type="text/html" if record.get("html") else "text/plain",
         )
+
+
+def _record_address(path: Path, title: str | None, body: str) -> str:
+    """The address of a JSON-lines record that names none: its file and a digest of its title
+    and body ("file:///.../batch.jsonl#record-3f9a..."). Its content, not its line: a file
+    rewritten with records added on top, or rotated, keeps each record's address (a line number
+    would give old records new ones, and new records old ones)."""
+    digest = hashlib.sha256(f"{title or ''}\n{body}".encode()).hexdigest()[:16]
+    return f"{path.as_uri()}#record-{digest}"
 
 
 def _is_arc(path: Path) -> bool:

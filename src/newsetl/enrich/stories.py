@@ -154,7 +154,8 @@ def stopwords(language: str | None) -> frozenset[str]:
     French articles read as one story."""
     if not language or language == "en":
         return STOPWORDS
-    return STOPWORDS | _spacy_stop_words(language)
+    extra = _spacy_stop_words(language)
+    return STOPWORDS | extra if extra else STOPWORDS
 
 
 def _spacy_stop_words(language: str) -> frozenset[str]:

@@ -13,6 +13,7 @@ another process does.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -34,7 +35,7 @@ class RunLockBusy(RuntimeError):
 
 
 def holder_of(root: Path) -> dict:
-    """Who holds (or last held) the run lock of a warehouse, as its file says."""
+    """Who holds the run lock of a warehouse, as its file says (empty once it is let go)."""
     try:
         return json.loads((root / LOCK_NAME).read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
@@ -97,26 +98,30 @@ def run_lock(root: Path, flow: str, run_id: str = "", wait: float = 0.0) -> Iter
     finally:
         with _guard:
             _held.pop(path, None)
+        with contextlib.suppress(OSError):  # no holder named once the lock is let go
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 
 
 def running(root: Path) -> str | None:
-    """Who holds the warehouse's run lock now ("an ingest run (pid ..., started ...)"), or None
-    when no run does; asks without waiting (a lock taken and let go at once)."""
-    try:
-        handle = open(root / LOCK_NAME, "rb")  # noqa: SIM115 - closed below
-    except OSError:
+    """The run that holds the warehouse's run lock now, as far as its file tells ("an ingest
+    run (pid ..., started ...)": its process is alive), or None. It does not touch the lock
+    itself: readers never take it, not even for a moment (a run starting then would find it
+    busy)."""
+    holder = holder_of(root)
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
         return None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return _holder_named(root)
-        except OSError:
-            return None
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return _holder_named(root)
 
 
 def _holder_named(root: Path) -> str:

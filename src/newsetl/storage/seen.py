@@ -97,8 +97,12 @@ class SeenUrls:
             return cls(None)
         if path.exists():  # no writer for an index that has read every file (a run with
             seen = cls(path, archived)  # nothing new: its write and checkpoint cost 20-50 ms)
-            if seen._has_read(archived, raw_dir):
-                return seen
+            try:
+                if seen._has_read(archived, raw_dir):
+                    return seen
+            except BaseException:
+                seen.close()
+                raise
             seen.close()
         catch_up(raw_dir, path, archived)
         return cls(path, archived)
