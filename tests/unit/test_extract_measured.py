@@ -147,6 +147,30 @@ def test_a_page_titled_with_the_sites_name_gives_the_headline_above_its_text(mak
     assert title == "Islands get an early ferry"
 
 
+def test_a_masthead_or_a_subtitle_does_not_stand_for_the_headline():
+    # The site's name shown as a masthead is a part of the title, but not its headline.
+    tree = lxml_html.fromstring(
+        "<html><head><title>Storm hits the coast road - The Harbour Daily Gazette</title>"
+        "<meta property='og:site_name' content='The Harbour Daily Gazette'></head><body>"
+        "<div class='site-title'>The Harbour Daily Gazette</div>"
+        f"<h2>Storm hits the coast road</h2><p>{STORY[0]}</p></body></html>"
+    )
+    meta = meta_tags(tree)
+    title = find_title(tree, {}, meta, None, None, "The Harbour Daily Gazette", URL, STORY[0])
+    assert title == "Storm hits the coast road"
+    # A headline that shares no word with the text (a pun) but that the page shows as its
+    # heading is the headline: not the subtitle, nor an aside's heading, that share words.
+    tree = lxml_html.fromstring(
+        "<html><head><title>A long night in the dark</title></head><body>"
+        "<h2>A long night in the dark</h2>"
+        "<p class='subtitle'>The ferry company adds an early crossing to the islands</p>"
+        "<aside><h3>More on the ferry timetable and its crossing</h3></aside>"
+        f"<p>{STORY[0]}</p></body></html>"
+    )
+    title = find_title(tree, {}, {}, None, None, None, URL, lead=STORY[0])
+    assert title == "A long night in the dark"
+
+
 def test_the_part_of_the_title_the_page_shows_as_a_block_is_the_headline():
     for page_title in (
         "Ferry timetable adds early crossing_English_Harbour",

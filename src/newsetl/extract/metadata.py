@@ -852,7 +852,13 @@ def find_title(
     if marked:
         return marked
     page_title = DOMAIN_PREFIX.sub("", " ".join((tree.findtext(".//title") or "").split()))
-    if lead and page_title and not _about(headline_of(page_title, site, url), lead):
+    own_title = headline_of(page_title, site, url) if page_title else ""
+    if (
+        lead
+        and own_title
+        and not _about(own_title, lead)
+        and not _shown_as_heading(tree, own_title)  # a headline the page shows (a pun, say)
+    ):
         above = heading_above_text(tree, lead)
         if above:
             return above
@@ -862,7 +868,7 @@ def find_title(
     if len(headings) == 1 and _shares_a_word(headings[0], page_title, site, url):
         return headings[0]
     if page_title:
-        shown = _shown_part(tree, page_title)
+        shown = _shown_part(tree, page_title, site)
         if shown:
             return shown
         stripped = headline_of(page_title, site, url)
@@ -1023,8 +1029,22 @@ GENERIC_WORDS = frozenset(
 HEADLINE_LIKE = (
     "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::b or self::strong"
     " or self::font or contains(@class, 'head') or contains(@class, 'title')]"
-    "[not(ancestor-or-self::a or ancestor::nav or ancestor::footer)]"
+    # A subtitle or subhead is not the headline.
+    "[not(contains(@class, 'subtitle') or contains(@class, 'subhead'))]"
+    "[not(ancestor-or-self::a or ancestor::nav or ancestor::footer or ancestor::aside)]"
 )
+
+
+def _shown_as_heading(tree, text: str) -> bool:
+    """Whether the page shows `text` as an <h1>-<h3> heading that is not its logo."""
+    return any(
+        shown_text(h) == text and not _logo(h)
+        for h in tree.xpath("//body//*[self::h1 or self::h2 or self::h3]")[:100]
+    )
+
+
+def _headline_texts(tree) -> list[str]:
+    return [shown_text(element) for element in tree.xpath(HEADLINE_LIKE)[:300]]
 
 
 def _content_words(text: str) -> set[str]:
@@ -1042,8 +1062,7 @@ def heading_above_text(tree, lead: str) -> str | None:
     line."""
     lead_words = _content_words(lead)
     lead_tokens = f" {' '.join(WORD.findall(lead.lower()))} "
-    for element in tree.xpath(HEADLINE_LIKE)[:300]:
-        text = shown_text(element)
+    for text in _headline_texts(tree):
         if not 2 <= len(text.split()) <= 30 or "|" in text or DATED.search(text):
             continue
         if f" {' '.join(WORD.findall(text.lower()))} " in lead_tokens:
@@ -1068,16 +1087,19 @@ def _shares_a_word(heading: str, page_title: str, site: str | None, url: str | N
     return bool(words & set(TITLE_WORD.findall(heading.lower())))
 
 
-def _shown_part(tree, page_title: str) -> str | None:
+def _shown_part(tree, page_title: str, site: str | None = None) -> str | None:
     """The longest headline-like block of the page that is a part of its <title> of three
     words or more: the headline as the page shows it, without what the title adds around it
-    ("..._English_Xinhua", "SignOnSanDiego.com > News > World -- ...", "LAist: ...")."""
+    ("..._English_Xinhua", "SignOnSanDiego.com > News > World -- ...", "LAist: ..."), and not
+    the site's name (a masthead shows it too)."""
+    site_name = (site or "").casefold()
     found = [
         text
-        for element in tree.xpath(HEADLINE_LIKE)[:300]
-        if len((text := shown_text(element)).split()) >= HEADLINE_MIN_WORDS
+        for text in _headline_texts(tree)
+        if len(text.split()) >= HEADLINE_MIN_WORDS
         and text != page_title
         and _a_part_of(text, page_title)
+        and text.casefold() != site_name
     ]
     return max(found, key=len) if found else None
 
