@@ -853,13 +853,14 @@ def find_title(
         return marked
     page_title = DOMAIN_PREFIX.sub("", " ".join((tree.findtext(".//title") or "").split()))
     own_title = headline_of(page_title, site, url) if page_title else ""
+    blocks = _HeadlineBlocks(tree)  # the page's headline-like texts, read at most once
     if (
         lead
         and own_title
         and not _about(own_title, lead)
         and not _shown_as_heading(tree, own_title)  # a headline the page shows (a pun, say)
     ):
-        above = heading_above_text(tree, lead)
+        above = heading_above_text(blocks.texts(), lead)
         if above:
             return above
     for heading in headings:
@@ -868,7 +869,7 @@ def find_title(
     if len(headings) == 1 and _shares_a_word(headings[0], page_title, site, url):
         return headings[0]
     if page_title:
-        shown = _shown_part(tree, page_title, site)
+        shown = _shown_part(blocks.texts(), page_title, site)
         if shown:
             return shown
         stripped = headline_of(page_title, site, url)
@@ -1043,8 +1044,17 @@ def _shown_as_heading(tree, text: str) -> bool:
     )
 
 
-def _headline_texts(tree) -> list[str]:
-    return [shown_text(element) for element in tree.xpath(HEADLINE_LIKE)[:300]]
+class _HeadlineBlocks:
+    """The texts of a page's headline-like blocks (HEADLINE_LIKE), read at the first ask."""
+
+    def __init__(self, tree) -> None:
+        self._tree = tree
+        self._texts: list[str] | None = None
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = [shown_text(e) for e in self._tree.xpath(HEADLINE_LIKE)[:300]]
+        return self._texts
 
 
 def _content_words(text: str) -> set[str]:
@@ -1056,13 +1066,13 @@ def _about(title: str, lead: str) -> bool:
     return bool(lead) and bool(_content_words(title) & _content_words(lead))
 
 
-def heading_above_text(tree, lead: str) -> str | None:
-    """On a page whose titles are the site's own: the first headline-like text that shares two
-    words with the article's `lead` and is not part of it, nor a menu ("Home | News") or a date
-    line."""
+def heading_above_text(texts: list[str], lead: str) -> str | None:
+    """On a page whose titles are the site's own: the first of its headline-like `texts` that
+    shares two words with the article's `lead` and is not part of it, nor a menu ("Home |
+    News") or a date line."""
     lead_words = _content_words(lead)
     lead_tokens = f" {' '.join(WORD.findall(lead.lower()))} "
-    for text in _headline_texts(tree):
+    for text in texts:
         if not 2 <= len(text.split()) <= 30 or "|" in text or DATED.search(text):
             continue
         if f" {' '.join(WORD.findall(text.lower()))} " in lead_tokens:
@@ -1087,15 +1097,15 @@ def _shares_a_word(heading: str, page_title: str, site: str | None, url: str | N
     return bool(words & set(TITLE_WORD.findall(heading.lower())))
 
 
-def _shown_part(tree, page_title: str, site: str | None = None) -> str | None:
-    """The longest headline-like block of the page that is a part of its <title> of three
+def _shown_part(texts: list[str], page_title: str, site: str | None = None) -> str | None:
+    """The longest of the page's headline-like `texts` that is a part of its <title> of three
     words or more: the headline as the page shows it, without what the title adds around it
     ("..._English_Xinhua", "SignOnSanDiego.com > News > World -- ...", "LAist: ..."), and not
     the site's name (a masthead shows it too)."""
     site_name = (site or "").casefold()
     found = [
         text
-        for text in _headline_texts(tree)
+        for text in texts
         if len(text.split()) >= HEADLINE_MIN_WORDS
         and text != page_title
         and _a_part_of(text, page_title)
