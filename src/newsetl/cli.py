@@ -642,8 +642,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "addresses": addresses,
                     "rows": n,
                     "last_run": last,
+                    "loaded_since": loaded,
                 }
-                for stage, reason, addresses, n, last in reasons
+                for stage, reason, addresses, n, last, loaded in reasons
             ],
             "enrichment_methods": [
                 {"enrich_version": v, "articles": n, "current": v == current} for v, n in versions
@@ -661,7 +662,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     print("\nrows per table:")
     print(render(["table", "rows"], counts, "table"))
     print("\nrejects by reason:")
-    print(render(["stage", "reason", "addresses", "rows", "last run"], reasons, "table"))
+    print(
+        render(
+            ["stage", "reason", "addresses", "rows", "last run", "loaded since"], reasons, "table"
+        )
+    )
     print("\nenrichment methods (current one marked *):")
     print(
         render(

@@ -115,3 +115,39 @@ def test_a_source_slow_on_every_page_costs_a_reject_not_the_run(
     with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
         reasons = [r[0] for r in con.execute("select reason from rejects").fetchall()]
     assert "source timed out" in reasons
+
+
+def test_status_counts_a_failed_page_a_later_run_loaded(
+    hostile, prefect_harness, tmp_path, monkeypatch, capsys
+):
+    """A page that answered 503 in one run and its article in the next: its reject row stays
+    (what happened), and `newsetl status` says its address was loaded since."""
+    import json
+
+    from newsetl.cli import main
+    from newsetl_flows.ingest import ingest
+
+    hostile.fixed("/down", status=503, body=b"busy", content_type="text/plain")
+    hostile.fixed("/gone", status=404, body=b"no", content_type="text/plain")
+    hostile.fixed(
+        "/feed.xml",
+        body=rss([hostile.url("/down"), hostile.url("/gone")]),
+        content_type="application/rss+xml",
+    )
+    monkeypatch.setenv("NEWSETL_RETRIES", "0")
+    sources = sources_file(tmp_path / "s.toml", hostile.url("/feed.xml"))
+    warehouse = tmp_path / "wh"
+    assert ingest(sources=sources, warehouse=str(warehouse))["new_articles"] == 0
+    hostile.fixed("/down", body=ARTICLE)
+    assert ingest(sources=sources, warehouse=str(warehouse))["new_articles"] == 1
+
+    assert main(["status", "--warehouse", str(warehouse), "--format", "json"]) == 0
+    reasons = json.loads(capsys.readouterr().out)["rejects_by_reason"]
+    assert sorted(
+        (r["reason"], r["addresses"], r["last_run"], r["loaded_since"]) for r in reasons
+    ) == [
+        ("http 404", 1, 0, 0),
+        ("http 503", 1, 0, 1),
+    ]
+    assert main(["status", "--warehouse", str(warehouse)]) == 0
+    assert "| last run | loaded since |" in capsys.readouterr().out

@@ -122,8 +122,13 @@ limit 5;
 -- name: rejects_by_reason
 -- Addresses: a page retried every run (a 404, a bad line of an unchanged file) counts once.
 -- Last run: the rows of the newest run, what is failing now rather than ever.
+-- Loaded since: addresses that are articles now (of the same source): a page that failed once
+-- (a timeout, a 503) and was taken by a later run.
 select stage, reason, count(distinct source || ' ' || url), count(*),
-       count(*) filter (where run_id = (select run_id from runs order by started_at desc limit 1))
+       count(*) filter (where run_id = (select run_id from runs order by started_at desc limit 1)),
+       count(distinct source || ' ' || url) filter (where (source, url) in (
+           select (source, url) from articles
+           where url in (select url from rejects where url is not null)))
 from rejects group by all order by 3 desc, 4 desc, 1, 2;
 
 -- name: articles_by_enrich_version
