@@ -1086,3 +1086,36 @@ def test_a_desk_byline_is_the_author_only_where_no_person_is_named():
     # A person named anywhere comes first; "Staff report" names no desk.
     assert find_authors({}, {"author": "Oona Varga"}, None, [], tree) == ["Oona Varga"]
     assert find_authors({}, {"author": "Staff report"}, None, [], None) == []
+
+
+def test_page_metadata_skips_only_the_steps_newsetl_never_reads():
+    """trafilatura's categories, tags and licence are not read for newsetl (their fields stay
+    empty), the fields newsetl asks for are trafilatura's own, and a plain trafilatura call in
+    the same process still gets all of them."""
+    from lxml import html as lxml_html
+    from trafilatura.metadata import extract_metadata
+
+    from newsetl.extract.page import PageMetadata
+
+    page = (
+        "<html><head><title>Harbour cranes return | Quay Times</title>"
+        '<meta name="author" content="Ana Lund">'
+        '<meta property="og:site_name" content="Quay Times">'
+        '<meta name="description" content="The port brings its cranes back.">'
+        "</head><body><article><h1>Harbour cranes return</h1>"
+        "<p>The port brought its old cranes back into service this week.</p>"
+        '<div class="entry-meta"><a href="/category/port/">Port</a></div>'
+        '<div class="tags"><a href="/tag/cranes/">cranes</a></div>'
+        '<a rel="license" href="https://creativecommons.org/licenses/by/4.0/">CC BY</a>'
+        "</article></body></html>"
+    )
+    url = "https://quay.example/2026/11/cranes"
+    ours = PageMetadata(lxml_html.fromstring(page), url)
+    assert ours.field("title") == "Harbour cranes return"
+    read = ours._metadata()
+    plain = extract_metadata(lxml_html.fromstring(page), url)
+    for name in ("title", "author", "sitename", "description", "url"):
+        assert ours.field(name) == getattr(plain, name)
+    assert plain.categories and plain.tags and plain.license and plain.hostname
+    assert not read.categories and not read.tags and read.license is None
+    assert read.hostname is None

@@ -384,25 +384,38 @@ RECALL_MIN_SHARE = 0.5
 
 # trafilatura's metadata step runs htmldate on every page it reads: about a fifth of extraction's
 # time on real pages. Its day matters only where the page's other date sources disagree or are
-# missing (`_htmldate_day` asks htmldate itself then), so while PageMetadata runs that step,
-# trafilatura's call is switched off in that thread; any other caller of trafilatura (a
-# benchmark's plain trafilatura, in the same process) keeps its dates.
-_TRAFILATURA_DATES = threading.local()
+# missing (`_htmldate_day` asks htmldate itself then). It also reads the page's categories, tags
+# and licence, and the address's domain, which newsetl never asks for (6 % of extraction's time
+# on 200 WCXB `dev` pages). While PageMetadata runs that step, these calls are switched off in
+# that thread; any other caller of trafilatura (a benchmark's plain trafilatura, in the same
+# process) keeps them.
+_TRAFILATURA_UNREAD = threading.local()
+# Each step and what it gives while switched off.
+UNREAD_STEPS = {
+    "find_date": None,
+    "extract_catstags": [],
+    "extract_license": None,
+    "extract_domain": None,
+}
 
 
-def _switchable_dates() -> None:
-    """Puts the switch in front of trafilatura's htmldate call, once per process."""
+def _switchable_steps() -> None:
+    """Puts the switch in front of trafilatura's metadata steps that newsetl does not read,
+    once per process."""
     import trafilatura.metadata
 
-    real = trafilatura.metadata.find_date
-    if getattr(real, "newsetl_switch", False):
-        return
+    for name, nothing in UNREAD_STEPS.items():
+        real = getattr(trafilatura.metadata, name)
+        if getattr(real, "newsetl_switch", False):
+            continue
 
-    def find_date(*args, **kwargs):
-        return None if getattr(_TRAFILATURA_DATES, "off", False) else real(*args, **kwargs)
+        def step(*args, _real=real, _nothing=nothing, **kwargs):
+            if getattr(_TRAFILATURA_UNREAD, "off", False):
+                return copy.copy(_nothing)
+            return _real(*args, **kwargs)
 
-    find_date.newsetl_switch = True  # type: ignore[attr-defined]
-    trafilatura.metadata.find_date = find_date
+        step.newsetl_switch = True  # type: ignore[attr-defined]
+        setattr(trafilatura.metadata, name, step)
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, url: str, favor_recall: bool) -> ExtractedText | None:
@@ -429,7 +442,8 @@ class PageMetadata:
     the first time a field is asked for: the page's own markup names most of them, and then
     trafilatura's metadata step (a sixth of extraction's time) is not run. It reads a copy of
     the tree as parsed, as `bare_extraction` with its metadata would (outputs the same on every
-    development page), with trafilatura's own htmldate call switched off as there."""
+    development page), with trafilatura's own htmldate call and the steps whose fields newsetl
+    never reads switched off."""
 
     def __init__(self, tree: lxml_html.HtmlElement, url: str) -> None:
         self._tree = tree
@@ -440,12 +454,12 @@ class PageMetadata:
         if self._read is None:
             from trafilatura.metadata import extract_metadata
 
-            _switchable_dates()
-            _TRAFILATURA_DATES.off = True
+            _switchable_steps()
+            _TRAFILATURA_UNREAD.off = True
             try:
                 self._read = extract_metadata(copy.deepcopy(self._tree), self._url)
             finally:
-                _TRAFILATURA_DATES.off = False
+                _TRAFILATURA_UNREAD.off = False
         return self._read
 
     def field(self, name: str) -> str | None:
