@@ -391,7 +391,7 @@ RECALL_MIN_SHARE = 0.5
 # process) keeps them.
 _TRAFILATURA_UNREAD = threading.local()
 # Each step and what it gives while switched off.
-UNREAD_STEPS = {
+UNREAD_STEPS: dict[str, list[str] | None] = {
     "find_date": None,
     "extract_catstags": [],
     "extract_license": None,
