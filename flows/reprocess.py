@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from prefect import flow
 
 from newsetl.config import Settings, settings_for_run
-from newsetl.pipeline import drop_patterns_of
-from newsetl.report import build_summary, format_summary
+from newsetl.pipeline import Loaded, drop_patterns_of
+from newsetl.report import Breakdowns, RunSummary, build_summary, format_summary
 from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.lake import drop_rows, read_columns, read_rows
@@ -44,7 +44,19 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
         run_lock(live.root, "reprocess", current_run_id(), settings.run_lock_wait),
         live.exclusive(),
     ):
-        return rebuild(live, settings, drop_patterns)
+        started = datetime.now(UTC)
+        try:
+            return rebuild(live, settings, drop_patterns, started)
+        except Exception:
+            # The live warehouse is as it was (the staged rebuild never replaced it; a failure
+            # inside the swap is rolled forward or back), the staged copy goes, and `runs` says
+            # the rebuild was tried and failed, as for a failed ingest run.
+            try:
+                live.recover()
+                record_run(failed_summary(live), [], started, live)
+            except Exception as err:  # the rebuild's own failure is the one to report
+                print(f"could not record the failed run: {err}")
+            raise
 
 
 plain_parameters_as_they_are(reprocess)
@@ -67,14 +79,29 @@ def carry_over_unrebuildable(live: Warehouse, staged: Warehouse) -> int:
     return len(orphans)
 
 
-def rebuild(live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]]) -> dict:
+def failed_summary(live: Warehouse) -> RunSummary:
+    return build_summary(
+        current_run_id(),
+        "reprocess",
+        "failed",
+        acquired=[],
+        loaded=Loaded(),
+        fetched=0,
+        recovered=0,
+        warehouse=live.root,
+        breakdowns=Breakdowns(),
+    )
+
+
+def rebuild(
+    live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]], started: datetime
+) -> dict:
     staged = live.staging()
     for name in KEPT_HISTORY:
         if (live.lake / name).exists():
             shutil.copytree(live.lake / name, staged.lake / name)
     # Extraction and cleaning rejects of earlier runs go: the rebuild decides those again.
     drop_rows(TABLES["rejects"], staged.lake, "stage", RECOMPUTED_STAGES)
-    started = datetime.now(UTC)
     run_id = current_run_id()
     fetched = count_raw_pages(live.raw)
     loaded = load_all(

@@ -47,3 +47,38 @@ def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path
     assert reasons == [("extract", "not an article", 1), ("fetch", "http 404", 1)]
     assert (warehouse / "lake" / "articles" / "published_date=2026-11-16").is_dir()
     assert not (warehouse / "lake.rebuild").exists()
+
+
+def test_a_failed_reprocess_is_recorded_and_leaves_the_warehouse_as_it_was(
+    prefect_harness, tmp_path, monkeypatch
+):
+    """A rebuild that fails part way: the live warehouse keeps its articles, and `runs` says a
+    reprocess was tried and failed (as for a failed ingest run)."""
+    import newsetl_flows.reprocess as reprocess_module
+    from newsetl.serve import serve_folder
+    from newsetl_flows.ingest import ingest
+    from tests.conftest import SITE
+
+    warehouse = tmp_path / "warehouse"
+    with serve_folder(SITE, 0) as base_url:
+        ingest(
+            sources=str(sources_for(base_url, tmp_path / "sources.toml")), warehouse=str(warehouse)
+        )
+    titles, flows, _ = snapshot(warehouse)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(reprocess_module, "carry_over_unrebuildable", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        reprocess_module.reprocess(warehouse=str(warehouse))
+    rebuilt_titles, rebuilt_flows, _ = snapshot(warehouse)
+    assert rebuilt_titles == titles
+    assert rebuilt_flows == flows + ["reprocess"]
+    with duckdb.connect(str(warehouse / "newsetl.duckdb"), read_only=True) as con:
+        row = con.execute(
+            "select status, finished_at >= started_at from runs where flow = 'reprocess'"
+        ).fetchone()
+    assert row == ("failed", True)
+    assert not (warehouse / "lake.rebuild").exists()
+    assert not (warehouse / "newsetl.rebuild.duckdb").exists()
