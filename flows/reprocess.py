@@ -46,17 +46,25 @@ def reprocess(warehouse: WarehouseParam = None, sources: SourcesParam = None) ->
     ):
         started = datetime.now(UTC)
         try:
-            return rebuild(live, settings, drop_patterns, started)
+            summary = rebuild(live, settings, drop_patterns, started)
         except Exception:
-            # The live warehouse is as it was (the staged rebuild never replaced it; a failure
-            # inside the swap is rolled forward or back), the staged copy goes, and `runs` says
-            # the rebuild was tried and failed, as for a failed ingest run.
-            try:
-                live.recover()
-                record_run(failed_summary(live), [], started, live)
-            except Exception as err:  # the rebuild's own failure is the one to report
-                print(f"could not record the failed run: {err}")
+            record_failed(live, started)
             raise
+        publish(summary, live)
+    print(format_summary(summary))
+    return summary.to_dict()
+
+
+def record_failed(live: Warehouse, started: datetime) -> None:
+    """After a rebuild that raised: the live warehouse as it was (a swap cut after its marker is
+    rolled forward, and then the rebuild's own `completed` row is live), the staged copy gone,
+    and, unless the rebuild was swapped in, a `failed` row in `runs`, as for a failed ingest."""
+    try:
+        live.recover()
+        if not live.run_rows([current_run_id()]):
+            record_run(failed_summary(live), [], started, live)
+    except Exception as err:  # the rebuild's own failure is the one to report
+        print(f"could not record the failed run: {err}")
 
 
 plain_parameters_as_they_are(reprocess)
@@ -95,7 +103,8 @@ def failed_summary(live: Warehouse) -> RunSummary:
 
 def rebuild(
     live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]], started: datetime
-) -> dict:
+) -> RunSummary:
+    """The staged rebuild, recorded in its own `runs` and swapped in."""
     staged = live.staging()
     for name in KEPT_HISTORY:
         if (live.lake / name).exists():
@@ -133,6 +142,4 @@ def rebuild(
     )
     record_run(summary, loaded.rejects, started, staged)
     live.replace_with(staged)
-    publish(summary, live)
-    print(format_summary(summary))
-    return summary.to_dict()
+    return summary
