@@ -455,11 +455,12 @@ class PageMetadata:
             from trafilatura.metadata import extract_metadata
 
             _switchable_steps()
+            was = getattr(_TRAFILATURA_UNREAD, "off", False)
             _TRAFILATURA_UNREAD.off = True
             try:
                 self._read = extract_metadata(copy.deepcopy(self._tree), self._url)
             finally:
-                _TRAFILATURA_UNREAD.off = False
+                _TRAFILATURA_UNREAD.off = was
         return self._read
 
     def field(self, name: str) -> str | None:
