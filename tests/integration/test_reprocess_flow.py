@@ -18,17 +18,24 @@ def snapshot(warehouse) -> tuple[dict, list[str], int]:
     return titles, flows, topics
 
 
-def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path):
+def ingested_sample(tmp_path):
+    """A warehouse that ingested the sample site, whose server is gone afterwards."""
     from newsetl.serve import serve_folder
     from newsetl_flows.ingest import ingest
-    from newsetl_flows.reprocess import reprocess
     from tests.conftest import SITE
 
     warehouse = tmp_path / "warehouse"
-    with serve_folder(SITE, 0) as base_url:  # the site is gone before reprocess starts
+    with serve_folder(SITE, 0) as base_url:
         ingest(
             sources=str(sources_for(base_url, tmp_path / "sources.toml")), warehouse=str(warehouse)
         )
+    return warehouse
+
+
+def test_reprocess_rebuilds_the_same_articles_from_raw(prefect_harness, tmp_path):
+    from newsetl_flows.reprocess import reprocess
+
+    warehouse = ingested_sample(tmp_path)  # the site is gone before reprocess starts
     titles, flows, topics = snapshot(warehouse)
     (warehouse / "lake" / "articles" / "published_date=2026-11-16").rename(warehouse / "gone")
 
@@ -64,15 +71,8 @@ def test_a_reprocess_that_fails_is_recorded_as_far_as_it_got(
 ):
     """A rebuild that fails part way: `runs` says how far it got, and no staged copy is left."""
     import newsetl_flows.reprocess as reprocess_module
-    from newsetl.serve import serve_folder
-    from newsetl_flows.ingest import ingest
-    from tests.conftest import SITE
 
-    warehouse = tmp_path / "warehouse"
-    with serve_folder(SITE, 0) as base_url:
-        ingest(
-            sources=str(sources_for(base_url, tmp_path / "sources.toml")), warehouse=str(warehouse)
-        )
+    warehouse = ingested_sample(tmp_path)
     titles, flows, _ = snapshot(warehouse)
 
     def broken(*args, **kwargs):
