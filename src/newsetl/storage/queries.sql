@@ -122,13 +122,20 @@ limit 5;
 -- name: rejects_by_reason
 -- Addresses: a page retried every run (a 404, a bad line of an unchanged file) counts once.
 -- Last run: the rows of the newest run, what is failing now rather than ever.
--- Loaded since: addresses that are articles now (of the same source): a page that failed once
--- (a timeout, a 503) and was taken by a later run.
+-- Loaded since: addresses that a later run fetched as articles of the same source: a page that
+-- failed once (a timeout, a 503) and was taken since; not a repeated line of the same run.
+-- (A join, not EXISTS in the FILTER: DuckDB 1.5.5 answered that one wrong with three
+-- correlated conditions.)
+with taken_since as (
+    select distinct r.run_id, r.source, r.url
+    from rejects r join articles a
+      on a.source = r.source and a.url = r.url
+     and a.run_id is distinct from r.run_id and a.fetched_at > r.rejected_at
+)
 select stage, reason, count(distinct source || ' ' || url), count(*),
        count(*) filter (where run_id = (select run_id from runs order by started_at desc limit 1)),
-       count(distinct source || ' ' || url) filter (where (source, url) in (
-           select (source, url) from articles
-           where url in (select url from rejects where url is not null)))
+       count(distinct source || ' ' || url) filter (
+           where (run_id, source, url) in (select (run_id, source, url) from taken_since))
 from rejects group by all order by 3 desc, 4 desc, 1, 2;
 
 -- name: articles_by_enrich_version
