@@ -14,6 +14,7 @@ from newsetl.schema import ARTICLE_TABLES, TABLES
 from newsetl.sources import SourcesError, load_sources
 from newsetl.storage.lake import drop_rows, read_columns, read_rows
 from newsetl.storage.locks import run_lock
+from newsetl.storage.queries import sql
 from newsetl.storage.raw import count_raw_pages, raw_ids, read_raw
 from newsetl.storage.warehouse import Warehouse
 from newsetl_flows.ingest import RUNNER, SETTINGS, current_run_id
@@ -101,6 +102,15 @@ def failed_summary(live: Warehouse) -> RunSummary:
     )
 
 
+def rebuilt_run_ids(staged: Warehouse) -> list[str]:
+    """The run ids the staged rebuild's articles carry."""
+    con = staged.read_if_exists(search=False)
+    if con is None:
+        return []
+    with con:
+        return [r[0] for r in con.execute(sql("article_run_ids")).fetchall()]
+
+
 def rebuild(
     live: Warehouse, settings: Settings, drop_patterns: dict[str, list[str]], started: datetime
 ) -> RunSummary:
@@ -121,6 +131,9 @@ def rebuild(
         drop_patterns,
         "reprocess",
     )
+    # Rebuilt articles keep the run ids of the runs that fetched their pages: the summary's
+    # breakdowns name those ids (read before the unrebuildable ones are carried over).
+    breakdowns = breakdowns_of(staged, rebuilt_run_ids(staged) or [run_id], settings)
     carried = carry_over_unrebuildable(live, staged)
     if carried:
         print(
@@ -138,7 +151,7 @@ def rebuild(
         fetched=fetched,
         recovered=0,
         warehouse=live.root,
-        breakdowns=breakdowns_of(staged, run_id, settings),
+        breakdowns=breakdowns,
     )
     record_run(summary, loaded.rejects, started, staged)
     live.replace_with(staged)

@@ -80,6 +80,9 @@ where v.published_date between $low and $high and v.article_id not in (select un
 
 -- Run summaries --------------------------------------------------------------------------------
 
+-- name: article_run_ids
+select distinct run_id from articles where run_id is not null order by 1;
+
 -- name: run_articles_by_source
 select source, count(*)
 from articles
