@@ -149,37 +149,39 @@ def counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-def format_summary(summary: RunSummary) -> str:
-    """A short plain-text report of a run."""
+def count_line(summary: RunSummary) -> str:
+    """What the run fetched, skipped, left and loaded, in one line (the summary's second)."""
     if summary.flow == "reprocess":
-        counts = (
-            f"  replayed {counted(summary.fetched, 'archived page')} into "
+        return (
+            f"replayed {counted(summary.fetched, 'archived page')} into "
             f"{counted(summary.new_articles, 'article')}, "
             f"{counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
         )
-    else:
-        recovered = (
-            f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
+    recovered = f"{summary.recovered} recovered from unfinished runs, " if summary.recovered else ""
+    shared = (
+        f" ({summary.shared} of them listed by another source first, which keeps them)"
+        if summary.shared
+        else ""
+    )
+    left = "".join(
+        f"{n} {what}, "
+        for n, what in (
+            (summary.past_limit, "left for later runs (max_articles)"),
+            (summary.outside, "outside the dates"),
         )
-        shared = (
-            f" ({summary.shared} of them listed by another source first, which keeps them)"
-            if summary.shared
-            else ""
-        )
-        left = "".join(
-            f"{n} {what}, "
-            for n, what in (
-                (summary.past_limit, "left for later runs (max_articles)"),
-                (summary.outside, "outside the dates"),
-            )
-            if n
-        )
-        counts = (
-            f"  fetched {counted(summary.fetched, 'page')}, skipped {summary.skipped} already "
-            f"seen{shared}, {left}{counted(summary.not_modified, 'feed')} unchanged, {recovered}"
-            f"{counted(summary.new_articles, 'new article')}, {summary.updated_articles} "
-            f"updated, {counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
-        )
+        if n
+    )
+    return (
+        f"fetched {counted(summary.fetched, 'page')}, skipped {summary.skipped} already "
+        f"seen{shared}, {left}{counted(summary.not_modified, 'feed')} unchanged, {recovered}"
+        f"{counted(summary.new_articles, 'new article')}, {summary.updated_articles} "
+        f"updated, {counted(summary.duplicates, 'duplicate')}, {summary.rejected} rejected"
+    )
+
+
+def format_summary(summary: RunSummary) -> str:
+    """A short plain-text report of a run."""
+    counts = "  " + count_line(summary)
     lines = [f"newsetl {summary.flow} {summary.run_id}: {summary.status}", counts]
     for title, table in (
         ("rejected by reason", summary.rejects_by_reason),
@@ -209,9 +211,7 @@ def summary_markdown(summary: RunSummary) -> str:
     )
     return (
         f"# newsetl {summary.flow}: {summary.status}\n\n"
-        f"fetched **{summary.fetched}**, new **{summary.new_articles}**, "
-        f"updated {summary.updated_articles}, duplicates {summary.duplicates}, "
-        f"rejected **{summary.rejected}**, skipped {summary.skipped}\n\n"
+        f"{count_line(summary)}\n\n"
         f"## Articles by topic\n\n| topic | articles |\n|---|---|\n{rows}\n\n"
         f"## Rejects by reason\n\n| reason | rows |\n|---|---|\n{reasons}\n"
     )

@@ -118,3 +118,14 @@ def test_pages_another_source_listed_first_are_said_so_among_the_skipped():
     assert "of them listed" not in format_summary(
         RunSummary("r9", "ingest", "completed", skipped=5)
     )
+
+
+def test_the_summary_artifact_says_what_the_printed_summary_says():
+    """A run with nothing new: its artifact names the unchanged feeds and the pages left for
+    later, as the console does, not only zeros."""
+    from newsetl.report import summary_markdown
+
+    idle = RunSummary("r8", "ingest", "completed", not_modified=3, past_limit=5)
+    markdown = summary_markdown(idle)
+    assert "5 left for later runs (max_articles), 3 feeds unchanged" in markdown
+    assert format_summary(idle).splitlines()[1].strip() in markdown
