@@ -104,7 +104,7 @@ schema: $(STAMP)
 
 ## server / deploy / worker: run newsetl's deployments on a local Prefect server
 server: $(STAMP)
-	$(BIN)/prefect server start
+	PREFECT_SERVER_ANALYTICS_ENABLED=$${PREFECT_SERVER_ANALYTICS_ENABLED:-false} $(BIN)/prefect server start
 
 deploy: $(STAMP)
 	PREFECT_API_URL=http://127.0.0.1:4200/api $(BIN)/prefect work-pool create newsetl-pool --type process --overwrite
